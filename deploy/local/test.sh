@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the Go tests against a local Kafka broker and PostgreSQL cluster.
+set -euo pipefail
+
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+	cat <<USAGE
+usage: $0 [go test args...]
+
+Starts (or reuses) the local Kafka broker and PostgreSQL cluster, exports
+CREDEX_KAFKA_BROKERS and CREDEX_DATABASE_URL, and runs go test -count=1 with the
+given arguments (default ./...). Exits with go test's status. The services keep
+running afterwards; stop them with deploy/local/kafka.sh stop and postgres.sh stop.
+USAGE
+	exit 0
+fi
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$here/../.."
+
+CREDEX_KAFKA_BROKERS=$("$here/kafka.sh" start)
+CREDEX_DATABASE_URL=$("$here/postgres.sh" start)
+export CREDEX_KAFKA_BROKERS CREDEX_DATABASE_URL
+echo "test: CREDEX_KAFKA_BROKERS=$CREDEX_KAFKA_BROKERS" >&2
+echo "test: CREDEX_DATABASE_URL=$CREDEX_DATABASE_URL" >&2
+
+(($#)) || set -- ./...
+start=$SECONDS
+status=0
+go test -count=1 "$@" || status=$?
+if ((status == 0)); then
+	echo "test: PASS: go test $* ($((SECONDS - start))s)"
+else
+	echo "test: FAIL: go test $* exited with status $status ($((SECONDS - start))s)"
+fi
+exit "$status"
