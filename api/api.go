@@ -1,0 +1,220 @@
+package api
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/internal/apierr"
+	"github.com/credex/credex/principal"
+	"github.com/credex/credex/store"
+)
+
+//go:embed openapi.yaml
+var openapi []byte
+
+// Store is what the API reads from the public credit database.
+type Store interface {
+	PrincipalByKey(ctx context.Context, key string) (*principal.Principal, error)
+	Record(ctx context.Context, id string) (*store.Record, error)
+}
+
+// Deps are what the API serves from.
+type Deps struct {
+	Store   Store
+	Catalog *catalog.Catalog
+	// Ingest serves POST /v1/submissions for authenticated principals.
+	Ingest http.Handler
+	// Ready reports whether every dependency answers; nil means ready.
+	Ready    func(ctx context.Context) error
+	Gatherer prometheus.Gatherer
+	Registry prometheus.Registerer
+	Logger   *slog.Logger
+}
+
+// New returns the hub's HTTP handler.
+func New(d Deps) http.Handler {
+	a := &server{Deps: d}
+	mux := http.NewServeMux()
+	mux.Handle("POST /v1/submissions", a.authenticate(d.Ingest))
+	mux.Handle("GET /v1/records/{id}", a.authenticate(http.HandlerFunc(a.record)))
+	mux.HandleFunc("GET /v1/catalog", a.catalogList)
+	mux.HandleFunc("GET /v1/catalog/types/{code}", a.catalogType)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		apierr.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Write(openapi)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		apierr.Write(w, apierr.New(http.StatusNotFound, "not_found", "no such endpoint; see /openapi.yaml"))
+	})
+	return instrument(mux, d.Registry)
+}
+
+type server struct{ Deps }
+
+var (
+	errNoKey    = apierr.New(http.StatusUnauthorized, "missing_credentials", "send your API key as Authorization: Bearer <key>")
+	errBadKey   = apierr.New(http.StatusUnauthorized, "invalid_credentials", "the API key is not valid")
+	errNoRecord = apierr.New(http.StatusNotFound, "record_not_found", "no record with this id is visible to you")
+	errNoType   = apierr.New(http.StatusNotFound, "unknown_type", "no record type with this code in the catalogue")
+	errDown     = apierr.New(http.StatusServiceUnavailable, "unavailable", "the hub cannot reach its database; try again later")
+)
+
+// authenticate puts the principal named by the bearer key into the context.
+func (a *server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || strings.TrimSpace(key) == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="credex"`)
+			apierr.Write(w, errNoKey)
+			return
+		}
+		p, err := a.Store.PrincipalByKey(r.Context(), strings.TrimSpace(key))
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			w.Header().Set("WWW-Authenticate", `Bearer realm="credex", error="invalid_token"`)
+			apierr.Write(w, errBadKey)
+			return
+		case err != nil:
+			a.Logger.Error("authenticate", "err", err)
+			apierr.Write(w, errDown)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(principal.With(r.Context(), p)))
+	})
+}
+
+// recordView is a record as GET /v1/records/{id} shows it.
+type recordView struct {
+	RecordID       string          `json:"record_id"`
+	Type           string          `json:"type"`
+	Department     string          `json:"department"`
+	SourceID       string          `json:"source_id"`
+	State          string          `json:"state"`
+	Version        int             `json:"version"`
+	Disputed       bool            `json:"disputed"`
+	CatalogVersion int             `json:"catalog_version"`
+	Subject        subjectView     `json:"subject"`
+	Data           json.RawMessage `json:"data"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+	History        []versionView   `json:"history"`
+}
+
+type subjectView struct {
+	Name     string `json:"name"`
+	IDNumber string `json:"id_number_masked"`
+}
+
+type versionView struct {
+	Version        int             `json:"version"`
+	Op             string          `json:"op"`
+	ContentHash    string          `json:"content_hash"`
+	CatalogVersion int             `json:"catalog_version"`
+	SubmissionID   string          `json:"submission_id"`
+	AcceptedAt     time.Time       `json:"accepted_at"`
+	StoredAt       time.Time       `json:"stored_at"`
+	Data           json.RawMessage `json:"data"`
+}
+
+// record serves GET /v1/records/{id} to the department that owns the record.
+// Anyone else is told it does not exist, so ids cannot be probed.
+func (a *server) record(w http.ResponseWriter, r *http.Request) {
+	p := principal.From(r.Context())
+	rec, err := a.Store.Record(r.Context(), r.PathValue("id"))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		apierr.Write(w, errNoRecord)
+		return
+	case err != nil:
+		a.Logger.Error("read record", "err", err)
+		apierr.Write(w, errDown)
+		return
+	case p.Kind != principal.Department || p.Code != rec.Department:
+		apierr.Write(w, errNoRecord)
+		return
+	}
+	v := recordView{
+		RecordID: rec.ID, Type: rec.Type, Department: rec.Department, SourceID: rec.SourceID,
+		State: rec.State, Version: rec.Version, CatalogVersion: rec.CatalogVersion,
+		Subject: subjectView{Name: rec.SubjectName, IDNumber: rec.SubjectMasked},
+		Data:    rec.Data, CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt,
+		History: make([]versionView, len(rec.History)),
+	}
+	for i, h := range rec.History {
+		v.History[i] = versionView{Version: h.Version, Op: h.Op, ContentHash: h.ContentHash, CatalogVersion: h.CatalogVersion,
+			SubmissionID: h.SubmissionID, AcceptedAt: h.AcceptedAt, StoredAt: h.StoredAt, Data: h.Data}
+	}
+	apierr.JSON(w, http.StatusOK, v)
+}
+
+func (a *server) catalogList(w http.ResponseWriter, r *http.Request) {
+	apierr.JSON(w, http.StatusOK, map[string]any{"types": a.Catalog.Types()})
+}
+
+func (a *server) catalogType(w http.ResponseWriter, r *http.Request) {
+	t, ok := a.Catalog.Type(r.PathValue("code"))
+	if !ok {
+		apierr.Write(w, errNoType)
+		return
+	}
+	apierr.JSON(w, http.StatusOK, t)
+}
+
+func (a *server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := a.Ready(ctx); err != nil {
+		apierr.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
+		return
+	}
+	apierr.JSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// instrument counts requests and their durations by route and status.
+func instrument(next http.Handler, reg prometheus.Registerer) http.Handler {
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "credex_http_requests_total", Help: "HTTP requests served, by route and status code.",
+	}, []string{"route", "code"})
+	seconds := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "credex_http_request_seconds", Help: "Time to serve HTTP requests, by route.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"route"})
+	reg.MustRegister(requests, seconds)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		route := r.Pattern
+		if route == "" || route == "/" {
+			route = "other"
+		}
+		requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
+		seconds.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}

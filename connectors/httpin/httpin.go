@@ -1,0 +1,340 @@
+package httpin
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/ident"
+	"github.com/credex/credex/internal/apierr"
+	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/principal"
+	"github.com/credex/credex/store"
+)
+
+// Ledger assigns versions to records and publishes them while it holds them
+// (see store.Store.Admit).
+type Ledger interface {
+	Admit(ctx context.Context, recs []*pipeline.Record, publish func([]store.Outcome) error) ([]store.Outcome, error)
+}
+
+// Publisher writes messages to Kafka and waits for their acknowledgement.
+type Publisher interface {
+	Publish(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// Receipt is the answer for one envelope of a submission.
+type Receipt struct {
+	Index    int    `json:"index"`
+	Status   string `json:"status"` // accepted or rejected
+	RecordID string `json:"record_id,omitempty"`
+	Version  int    `json:"version,omitempty"`
+	// Unchanged: the record already had this content; nothing new was written.
+	Unchanged bool   `json:"unchanged,omitempty"`
+	Topic     string `json:"topic,omitempty"`
+	// Errors lists every problem of a rejected envelope.
+	Errors []catalog.FieldError `json:"errors,omitempty"`
+}
+
+// Response is the answer to a submission.
+type Response struct {
+	// Code and Message are set when no record was accepted.
+	Code         string    `json:"code,omitempty"`
+	Message      string    `json:"message,omitempty"`
+	SubmissionID string    `json:"submission_id"`
+	Accepted     int       `json:"accepted"`
+	Rejected     int       `json:"rejected"`
+	Receipts     []Receipt `json:"receipts"`
+}
+
+// Rejection is the message published to the rejected topic for one envelope.
+type Rejection struct {
+	SubmissionID string               `json:"submission_id"`
+	Index        int                  `json:"index"`
+	Department   string               `json:"department"`
+	ReceivedAt   time.Time            `json:"received_at"`
+	Errors       []catalog.FieldError `json:"errors"`
+	Envelope     json.RawMessage      `json:"envelope"`
+}
+
+// Handler serves POST /v1/submissions for authenticated departments.
+type Handler struct {
+	cfg        Config
+	catalog    *catalog.Catalog
+	ledger     Ledger
+	publisher  Publisher
+	topics     pipeline.Topics
+	subjectKey []byte
+	log        *slog.Logger
+	m          metrics
+	now        func() time.Time
+}
+
+// Deps are what a Handler works with.
+type Deps struct {
+	Catalog   *catalog.Catalog
+	Ledger    Ledger
+	Publisher Publisher
+	Topics    pipeline.Topics
+	// SubjectKey keys the hash by which subjects are looked up and partitioned.
+	SubjectKey []byte
+	Logger     *slog.Logger
+	Registry   prometheus.Registerer
+}
+
+// New returns the ingest handler.
+func New(cfg Config, d Deps) *Handler {
+	return &Handler{
+		cfg: cfg, catalog: d.Catalog, ledger: d.Ledger, publisher: d.Publisher, topics: d.Topics,
+		subjectKey: d.SubjectKey, log: d.Logger, m: newMetrics(d.Registry), now: time.Now,
+	}
+}
+
+// item is one envelope on its way through a submission.
+type item struct {
+	raw    json.RawMessage
+	env    envelope
+	rtype  *catalog.RecordType
+	record *pipeline.Record
+	errs   []catalog.FieldError
+	// outcome is what the ledger made of an accepted record.
+	outcome store.Outcome
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := principal.From(r.Context())
+	if p == nil || p.Kind != principal.Department {
+		apierr.Write(w, apierr.New(http.StatusForbidden, "not_a_department", "only departments publish records"))
+		return
+	}
+	raws, e := readBatch(r, h.cfg)
+	if e != nil {
+		h.m.requests.WithLabelValues(p.Name, e.Code).Inc()
+		apierr.Write(w, e)
+		return
+	}
+	sub := &submission{id: newSubmissionID(), department: p, received: h.now().UTC()}
+	items := make([]*item, len(raws))
+	for i, raw := range raws {
+		items[i] = h.check(p, raw)
+		if items[i].record != nil {
+			h.prepare(items[i], sub)
+		}
+	}
+	if err := h.admit(r.Context(), sub, items); err != nil {
+		h.log.Error("submission not accepted: infrastructure unavailable", "submission", sub.id, "department", p.Name, "err", err)
+		h.m.requests.WithLabelValues(p.Name, "unavailable").Inc()
+		apierr.Write(w, apierr.New(http.StatusServiceUnavailable, "unavailable",
+			"the hub cannot store records right now; nothing of this submission was accepted, send it again later"))
+		return
+	}
+	resp := h.respond(sub, items)
+	status, result := http.StatusOK, "ok"
+	if resp.Accepted == 0 {
+		status, result = http.StatusUnprocessableEntity, "rejected"
+		resp.Code, resp.Message = "rejected", "no record of the submission was accepted; every receipt lists its errors"
+	}
+	h.m.requests.WithLabelValues(p.Name, result).Inc()
+	h.log.Info("submission", "submission", sub.id, "department", p.Name, "accepted", resp.Accepted, "rejected", resp.Rejected)
+	apierr.JSON(w, status, resp)
+}
+
+type submission struct {
+	id         string
+	department *principal.Principal
+	received   time.Time
+}
+
+// check validates one envelope and, when it is valid, builds its record.
+func (h *Handler) check(p *principal.Principal, raw json.RawMessage) *item {
+	it := &item{raw: raw}
+	it.env, it.errs = parseEnvelope(raw)
+	if hasPointer(it.errs, "") || hasPointer(it.errs, "/type") {
+		return it
+	}
+	rt, ok := h.catalog.Type(it.env.Type)
+	switch {
+	case !ok:
+		it.errs = append(it.errs, catalog.FieldError{Code: "unknown_type", Pointer: "/type",
+			Message: fmt.Sprintf("%q is not a record type of the catalogue (see GET /v1/catalog)", it.env.Type)})
+		return it
+	case !p.MayPublish(rt.Code):
+		it.errs = append(it.errs, catalog.FieldError{Code: "type_not_assigned", Pointer: "/type",
+			Message: fmt.Sprintf("the catalogue does not assign %q to this department", rt.Code)})
+		return it
+	case it.env.CatalogVersion != 0 && it.env.CatalogVersion != rt.Version:
+		it.errs = append(it.errs, catalog.FieldError{Code: "unknown_catalog_version", Pointer: "/catalog_version",
+			Message: fmt.Sprintf("%s has no catalogue version %d (the current one is %d)", rt.Code, it.env.CatalogVersion, rt.Version)})
+	}
+	it.rtype = rt
+	if it.env.Op == string(pipeline.OpUpsert) && it.env.Data != nil && !hasPointer(it.errs, "/data") {
+		for _, fe := range rt.Validate(it.env.Data) {
+			fe.Pointer = "/data" + fe.Pointer
+			it.errs = append(it.errs, fe)
+		}
+	}
+	if len(it.errs) == 0 {
+		it.record = &pipeline.Record{}
+	}
+	return it
+}
+
+// prepare fills in the record of a valid envelope.
+func (h *Handler) prepare(it *item, sub *submission) {
+	r := it.record
+	r.ID = pipeline.RecordID(sub.department.Code, it.rtype.Code, it.env.SourceID)
+	r.Type, r.Op, r.SourceID = it.rtype.Code, pipeline.Op(it.env.Op), it.env.SourceID
+	r.Department, r.CatalogVersion = sub.department.Code, it.rtype.Version
+	r.SubmissionID, r.AcceptedAt = sub.id, sub.received
+	r.Data = it.env.Data
+	if r.Op == pipeline.OpUpsert {
+		name, id, _ := it.rtype.Subject(it.env.Data) // valid data has both
+		r.SubjectName, r.SubjectMasked, r.SubjectKey = name, ident.MaskCitizenID(id), pipeline.SubjectKey(h.subjectKey, id)
+	}
+	var err error
+	if r.Data, err = pipeline.Canonical(r.Data); err == nil {
+		r.ContentHash, err = pipeline.ContentHash(r.Op, r.Data)
+	}
+	if err != nil { // the envelope parsed, so its data re-encodes
+		it.errs = append(it.errs, catalog.FieldError{Code: "malformed_json", Pointer: "/data", Message: "data could not be read"})
+		it.record = nil
+	}
+}
+
+// admit reserves versions for the valid records and publishes them, with
+// the rejections, in one acknowledged write.
+func (h *Handler) admit(ctx context.Context, sub *submission, items []*item) error {
+	var recs []*pipeline.Record
+	var owners []*item
+	for _, it := range items {
+		if it.record != nil {
+			recs, owners = append(recs, it.record), append(owners, it)
+		}
+	}
+	publish := func(outcomes []store.Outcome) error {
+		var msgs []kafka.Message
+		for i, o := range outcomes {
+			switch o {
+			case store.Changed:
+				m, err := recs[i].Message(h.topics)
+				if err != nil {
+					return err
+				}
+				msgs = append(msgs, m)
+			case store.UnknownRecord:
+				owners[i].errs = append(owners[i].errs, catalog.FieldError{Code: "unknown_record", Pointer: "/source_id",
+					Message: "no record with this source_id was ever accepted from this department, so it cannot be revoked"})
+				owners[i].record = nil
+			}
+		}
+		for i, it := range items {
+			if len(it.errs) > 0 {
+				m, err := h.rejection(sub, i, it)
+				if err != nil {
+					return err
+				}
+				msgs = append(msgs, m)
+			}
+		}
+		return h.publisher.Publish(ctx, msgs...)
+	}
+	if len(recs) == 0 {
+		return publish(nil)
+	}
+	outcomes, err := h.ledger.Admit(ctx, recs, publish)
+	if err != nil {
+		return err
+	}
+	for i, o := range outcomes {
+		owners[i].outcome = o
+	}
+	return nil
+}
+
+func (h *Handler) rejection(sub *submission, index int, it *item) (kafka.Message, error) {
+	v, err := json.Marshal(Rejection{SubmissionID: sub.id, Index: index, Department: sub.department.Code,
+		ReceivedAt: sub.received, Errors: it.errs, Envelope: validJSONOrString(it.raw)})
+	if err != nil {
+		return kafka.Message{}, fmt.Errorf("encode rejection: %w", err)
+	}
+	return kafka.Message{Topic: h.topics.Rejected(), Key: []byte(sub.department.Code), Value: v}, nil
+}
+
+func validJSONOrString(raw json.RawMessage) json.RawMessage {
+	if json.Valid(raw) {
+		return raw
+	}
+	s, _ := json.Marshal(string(raw))
+	return s
+}
+
+func (h *Handler) respond(sub *submission, items []*item) Response {
+	resp := Response{SubmissionID: sub.id, Receipts: make([]Receipt, len(items))}
+	for i, it := range items {
+		typeLabel := "unknown"
+		if it.rtype != nil {
+			typeLabel = it.rtype.Code
+		}
+		rc := Receipt{Index: i}
+		if it.record == nil {
+			rc.Status, rc.Errors = "rejected", it.errs
+			for j := range rc.Errors {
+				rc.Errors[j].Pointer = fmt.Sprintf("/records/%d%s", i, rc.Errors[j].Pointer)
+				h.m.errors.WithLabelValues(typeLabel, sub.department.Name, rc.Errors[j].Code).Inc()
+			}
+			resp.Rejected++
+		} else {
+			rc.Status, rc.RecordID, rc.Version = "accepted", it.record.ID, it.record.Version
+			if it.outcome == store.Unchanged {
+				rc.Unchanged = true
+			} else {
+				rc.Topic = h.topics.Record(it.record.Type)
+			}
+			resp.Accepted++
+		}
+		h.m.records.WithLabelValues(typeLabel, sub.department.Name, rc.Status).Inc()
+		resp.Receipts[i] = rc
+	}
+	return resp
+}
+
+func newSubmissionID() string {
+	b := make([]byte, 15)
+	rand.Read(b)
+	return "sub_" + strings.ToLower(base32.StdEncoding.EncodeToString(b))
+}
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	records  *prometheus.CounterVec
+	errors   *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) metrics {
+	m := metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "credex_submissions_total",
+			Help: "Submissions received, by department and result (ok, rejected, unavailable, or the whole-request error code).",
+		}, []string{"department", "result"}),
+		records: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "credex_submission_records_total",
+			Help: "Records submitted, by record type, department and status (accepted or rejected).",
+		}, []string{"type", "department", "status"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "credex_submission_errors_total",
+			Help: "Errors found in rejected records, by record type, department and error code.",
+		}, []string{"type", "department", "code"}),
+	}
+	reg.MustRegister(m.requests, m.records, m.errors)
+	return m
+}

@@ -1,0 +1,195 @@
+// Package hub assembles a running credex hub: the public credit database,
+// the Kafka topics, the ingest API and the database sink. `credex serve`,
+// `credex dev` and the integration tests all start the hub through it.
+package hub
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/credex/credex/api"
+	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/pipeline/dbsink"
+	"github.com/credex/credex/principal"
+	"github.com/credex/credex/store"
+)
+
+// Config is everything a hub needs.
+type Config struct {
+	// DatabaseURL locates the public credit database.
+	DatabaseURL string
+	// Kafka locates the brokers and names the topics.
+	Kafka pipeline.KafkaConfig
+	// Catalog is the record type catalogue.
+	Catalog *catalog.Catalog
+	// SubjectKey keys the hash of ID numbers; at least 16 bytes.
+	SubjectKey []byte
+	// Principals, when set, are created or updated at start.
+	Principals []principal.SeedEntry
+	// Ingest bounds submissions.
+	Ingest httpin.Config
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Validate names the first missing or bad setting.
+func (c Config) Validate() error {
+	switch {
+	case c.DatabaseURL == "":
+		return errors.New("database url: not set (set CREDEX_DATABASE_URL)")
+	case c.Catalog == nil:
+		return errors.New("catalog: not loaded")
+	case len(c.SubjectKey) < 16:
+		return errors.New("subject key: shorter than 16 bytes (set CREDEX_SUBJECT_KEY)")
+	}
+	if err := c.Kafka.Validate(); err != nil {
+		return err
+	}
+	return c.Ingest.Validate()
+}
+
+// Hub is a started hub. Its HTTP handler serves at once; its sink runs in
+// Run.
+type Hub struct {
+	cfg      Config
+	log      *slog.Logger
+	store    *store.Store
+	producer *pipeline.Producer
+	registry *prometheus.Registry
+	handler  http.Handler
+}
+
+// Start connects to the database and Kafka, migrates the database, creates
+// the topics and saves the configured principals.
+func Start(ctx context.Context, cfg Config) (*Hub, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	h := &Hub{cfg: cfg, log: cmp.Or(cfg.Logger, slog.Default()), registry: prometheus.NewRegistry()}
+	h.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var err error
+	if h.store, err = store.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	if err := h.prepare(ctx); err != nil {
+		h.store.Close()
+		return nil, err
+	}
+	h.producer = pipeline.NewProducer(cfg.Kafka, h.registry)
+	ingest := httpin.New(cfg.Ingest, httpin.Deps{
+		Catalog: cfg.Catalog, Ledger: h.store, Publisher: h.producer, Topics: cfg.Kafka.Topics,
+		SubjectKey: cfg.SubjectKey, Logger: h.log, Registry: h.registry,
+	})
+	h.handler = api.New(api.Deps{
+		Store: h.store, Catalog: cfg.Catalog, Ingest: ingest, Ready: h.ready,
+		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
+	})
+	return h, nil
+}
+
+func (h *Hub) prepare(ctx context.Context) error {
+	if err := h.store.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := pipeline.EnsureTopics(ctx, h.cfg.Kafka, h.topics()...); err != nil {
+		return err
+	}
+	if len(h.cfg.Principals) > 0 {
+		return h.store.SavePrincipals(ctx, h.cfg.Principals)
+	}
+	return nil
+}
+
+// topics are every topic the hub writes.
+func (h *Hub) topics() []string {
+	t := h.cfg.Kafka.Topics
+	return append(h.recordTopics(), t.Rejected(), t.DeadLetter())
+}
+
+func (h *Hub) recordTopics() []string {
+	var topics []string
+	for _, rt := range h.cfg.Catalog.Types() {
+		topics = append(topics, h.cfg.Kafka.Topics.Record(rt.Code))
+	}
+	return topics
+}
+
+// Handler is the hub's HTTP API.
+func (h *Hub) Handler() http.Handler { return h.handler }
+
+// Registry holds the hub's metrics.
+func (h *Hub) Registry() *prometheus.Registry { return h.registry }
+
+// Store is the hub's database.
+func (h *Hub) Store() *store.Store { return h.store }
+
+func (h *Hub) ready(ctx context.Context) error {
+	if err := h.store.Ping(ctx); err != nil {
+		return err
+	}
+	return pipeline.Ping(ctx, h.cfg.Kafka)
+}
+
+// RunSink runs the database sink until ctx is cancelled.
+func (h *Hub) RunSink(ctx context.Context) error {
+	c := pipeline.NewConsumer(pipeline.ConsumerConfig{
+		Kafka:  h.cfg.Kafka,
+		Group:  h.cfg.Kafka.Topics.Group("db-sink"),
+		Topics: h.recordTopics(),
+		Logger: h.log,
+	}, dbsink.New(h.store, h.registry), h.producer, h.registry)
+	return c.Run(ctx)
+}
+
+// Serve serves the API on ln and runs the sink until ctx is cancelled, then
+// shuts down gracefully.
+func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           h.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	httpErr, sinkErr := make(chan error, 1), make(chan error, 1)
+	go func() {
+		err := srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		httpErr <- err
+	}()
+	go func() { sinkErr <- h.RunSink(ctx) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-httpErr:
+		err = fmt.Errorf("serve http: %w", err)
+	case err = <-sinkErr:
+		err = fmt.Errorf("database sink stopped: %w", err)
+	}
+	cancel()
+	shutdown, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer done()
+	srv.Shutdown(shutdown)
+	return err
+}
+
+// Close releases the hub's connections.
+func (h *Hub) Close() {
+	h.producer.Close()
+	h.store.Close()
+}

@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+
+	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/ident"
+	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/principal"
+	"github.com/credex/credex/schemas"
+)
+
+// hubFlags are the settings serve and dev share.
+type hubFlags struct {
+	addr        string
+	catalogDir  string
+	topicPrefix string
+	partitions  int
+	replication int
+	maxBody     int64
+	maxRecords  int
+}
+
+func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string) {
+	fs.StringVar(&h.addr, "addr", env("CREDEX_ADDR", defaultAddr), "`host:port` to listen on (CREDEX_ADDR)")
+	fs.StringVar(&h.catalogDir, "catalog", env("CREDEX_CATALOG", ""), "catalogue `dir` (manifest catalog.yaml and schemas); empty: the catalogue built into the binary (CREDEX_CATALOG)")
+	fs.StringVar(&h.topicPrefix, "topic-prefix", env("CREDEX_TOPIC_PREFIX", ""), "`prefix` of every Kafka topic and consumer group name (CREDEX_TOPIC_PREFIX)")
+	fs.IntVar(&h.partitions, "partitions", envInt("CREDEX_KAFKA_PARTITIONS", 6), "partitions of each topic the hub creates (CREDEX_KAFKA_PARTITIONS)")
+	fs.IntVar(&h.replication, "replication-factor", envInt("CREDEX_KAFKA_REPLICATION_FACTOR", 1), "replication factor of each topic the hub creates; 3 in production (CREDEX_KAFKA_REPLICATION_FACTOR)")
+	fs.Int64Var(&h.maxBody, "max-body-bytes", int64(envInt("CREDEX_MAX_BODY_BYTES", 4<<20)), "largest submission body accepted (CREDEX_MAX_BODY_BYTES)")
+	fs.IntVar(&h.maxRecords, "max-records", envInt("CREDEX_MAX_RECORDS", 500), "most records in one submission (CREDEX_MAX_RECORDS)")
+}
+
+func (h *hubFlags) kafka(brokers []string) pipeline.KafkaConfig {
+	return pipeline.KafkaConfig{
+		Brokers: brokers, Topics: pipeline.Topics{Prefix: h.topicPrefix},
+		Partitions: h.partitions, ReplicationFactor: h.replication,
+	}
+}
+
+func (h *hubFlags) ingest() httpin.Config {
+	return httpin.Config{MaxBodyBytes: h.maxBody, MaxRecords: h.maxRecords}
+}
+
+// loadCatalog loads the catalogue from dir, or the built-in one.
+func loadCatalog(dir string) (*catalog.Catalog, error) {
+	var fsys fs.FS = schemas.FS
+	if dir != "" {
+		fsys = os.DirFS(dir)
+	}
+	c, err := catalog.Load(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("load catalogue: %w", err)
+	}
+	return c, nil
+}
+
+// loadPrincipals reads a seed file of principals checked against c.
+func loadPrincipals(raw []byte, c *catalog.Catalog) ([]principal.SeedEntry, error) {
+	seed, err := principal.ParseSeed(raw, ident.CheckCreditCode, func(code string) bool {
+		_, ok := c.Type(code)
+		return ok
+	})
+	if err != nil {
+		return nil, err
+	}
+	return seed.Principals, nil
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(env(name, "")); err == nil {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/credex/credex/connectors/httpin"
+)
+
+// errRejected means the hub rejected some records.
+var errRejected = errors.New("some records were rejected")
+
+func publish(ctx context.Context, args []string, out io.Writer) error {
+	fs := flagSet("publish", "publish [flags] FILE|-\n\nSends the envelopes in FILE (NDJSON, one envelope a line, or a JSON document\n{\"records\": [...]}) to the hub and prints a receipt line for each rejected\nrecord. Exits 1 when any record was rejected.")
+	url := fs.String("url", env("CREDEX_URL", "http://127.0.0.1:8080"), "hub `url` (CREDEX_URL)")
+	key := fs.String("key", env("CREDEX_KEY", ""), "the department's API `key` (CREDEX_KEY)")
+	batch := fs.Int("batch", 500, "records per submission")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || *batch < 1 {
+		fs.Usage()
+		return errUsage
+	}
+	raw, err := readInput(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	envelopes, err := splitEnvelopes(raw)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Timeout: 2 * time.Minute}
+	var accepted, rejected int
+	for start := 0; start < len(envelopes); start += *batch {
+		chunk := envelopes[start:min(start+*batch, len(envelopes))]
+		resp, err := submit(ctx, client, *url, *key, chunk)
+		if err != nil {
+			return fmt.Errorf("records %d-%d: %w", start+1, start+len(chunk), err)
+		}
+		accepted += resp.Accepted
+		rejected += resp.Rejected
+		for _, rc := range resp.Receipts {
+			if rc.Status == "rejected" {
+				for _, e := range rc.Errors {
+					fmt.Fprintf(out, "record %d: rejected: %s at %s: %s\n", start+rc.Index+1, e.Code, e.Pointer, e.Message)
+				}
+			}
+		}
+	}
+	fmt.Fprintf(out, "%d accepted, %d rejected\n", accepted, rejected)
+	if rejected > 0 {
+		return errRejected
+	}
+	return nil
+}
+
+func readInput(name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(os.Stdin)
+	}
+	return os.ReadFile(name)
+}
+
+// splitEnvelopes accepts a JSON document {"records": [...]} or NDJSON.
+func splitEnvelopes(raw []byte) ([]json.RawMessage, error) {
+	var doc struct {
+		Records []json.RawMessage `json:"records"`
+	}
+	if trimmed := bytes.TrimSpace(raw); json.Valid(trimmed) && len(trimmed) > 0 && trimmed[0] == '{' {
+		if err := json.Unmarshal(trimmed, &doc); err == nil && doc.Records != nil {
+			return doc.Records, nil
+		}
+	}
+	var envelopes []json.RawMessage
+	for line := range bytes.Lines(raw) {
+		if line = bytes.TrimSpace(line); len(line) > 0 {
+			envelopes = append(envelopes, json.RawMessage(line))
+		}
+	}
+	if len(envelopes) == 0 {
+		return nil, errors.New("the input holds no records")
+	}
+	return envelopes, nil
+}
+
+func submit(ctx context.Context, client *http.Client, url, key string, envelopes []json.RawMessage) (*httpin.Response, error) {
+	var body bytes.Buffer
+	for _, e := range envelopes {
+		body.Write(e)
+		body.WriteByte('\n')
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(url, "/")+"/v1/submissions", &body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	var resp httpin.Response
+	if err := json.NewDecoder(res.Body).Decode(&resp); err != nil {
+		return nil, fmt.Errorf("hub answered %s with an unreadable body: %w", res.Status, err)
+	}
+	if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusUnprocessableEntity {
+		return nil, fmt.Errorf("hub answered %s: %s: %s", res.Status, resp.Code, resp.Message)
+	}
+	return &resp, nil
+}

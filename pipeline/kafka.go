@@ -1,0 +1,81 @@
+package pipeline
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// KafkaConfig says how to reach Kafka and how to lay out the hub's topics.
+type KafkaConfig struct {
+	// Brokers are the bootstrap addresses, host:port.
+	Brokers []string
+	// Topics names the hub's topics.
+	Topics Topics
+	// Partitions of each topic created by the hub; default 6.
+	Partitions int
+	// ReplicationFactor of each topic created by the hub; default 1. Use 3 in
+	// production, with min.insync.replicas=2 on the cluster.
+	ReplicationFactor int
+	// Timeout bounds every request to Kafka; default 10s.
+	Timeout time.Duration
+}
+
+// Validate reports the first missing or impossible setting.
+func (c KafkaConfig) Validate() error {
+	switch {
+	case len(c.Brokers) == 0:
+		return errors.New("kafka brokers: none configured (set CREDEX_KAFKA_BROKERS)")
+	case c.Partitions < 0:
+		return fmt.Errorf("kafka partitions: %d is negative", c.Partitions)
+	case c.ReplicationFactor < 0:
+		return fmt.Errorf("kafka replication factor: %d is negative", c.ReplicationFactor)
+	}
+	return nil
+}
+
+func (c KafkaConfig) partitions() int        { return cmp.Or(c.Partitions, 6) }
+func (c KafkaConfig) replication() int       { return cmp.Or(c.ReplicationFactor, 1) }
+func (c KafkaConfig) timeout() time.Duration { return cmp.Or(c.Timeout, 10*time.Second) }
+
+func (c KafkaConfig) client() *kafka.Client {
+	return &kafka.Client{Addr: kafka.TCP(c.Brokers...), Timeout: c.timeout()}
+}
+
+// EnsureTopics creates the given topics with the configured partitions and
+// replication factor; topics that exist already are left as they are.
+func EnsureTopics(ctx context.Context, cfg KafkaConfig, topics ...string) error {
+	req := &kafka.CreateTopicsRequest{}
+	for _, t := range topics {
+		req.Topics = append(req.Topics, kafka.TopicConfig{
+			Topic:             t,
+			NumPartitions:     cfg.partitions(),
+			ReplicationFactor: cfg.replication(),
+		})
+	}
+	resp, err := cfg.client().CreateTopics(ctx, req)
+	if err != nil {
+		return fmt.Errorf("create topics: %w", err)
+	}
+	for topic, err := range resp.Errors {
+		if err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
+			return fmt.Errorf("create topic %q: %w", topic, err)
+		}
+	}
+	return nil
+}
+
+// Ping checks that a broker answers a metadata request.
+func Ping(ctx context.Context, cfg KafkaConfig) error {
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(cfg.Timeout, 3*time.Second))
+	defer cancel()
+	_, err := cfg.client().Metadata(ctx, &kafka.MetadataRequest{Topics: []string{}})
+	if err != nil {
+		return fmt.Errorf("kafka metadata: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package pipeline
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Op is what a submission asks the hub to do with a record.
+type Op string
+
+const (
+	// OpUpsert creates a record or replaces its content with a new version.
+	OpUpsert Op = "upsert"
+	// OpRevoke withdraws a record; it stays in history, marked revoked.
+	OpRevoke Op = "revoke"
+)
+
+// Record is an accepted credit record as it travels through Kafka. Its JSON
+// form is the value of the Kafka message; the message key is SubjectKey.
+type Record struct {
+	ID             string          `json:"record_id"`
+	Type           string          `json:"type"`
+	Op             Op              `json:"op"`
+	Version        int             `json:"version"`
+	Department     string          `json:"department"` // unified social credit code
+	SourceID       string          `json:"source_id"`
+	SubjectKey     string          `json:"subject_key"`
+	SubjectName    string          `json:"subject_name"`
+	SubjectMasked  string          `json:"subject_masked"`
+	CatalogVersion int             `json:"catalog_version"`
+	ContentHash    string          `json:"content_hash"`
+	Data           json.RawMessage `json:"data"`
+	SubmissionID   string          `json:"submission_id"`
+	AcceptedAt     time.Time       `json:"accepted_at"`
+}
+
+// RecordID derives the stable id of a record from the department that owns
+// it, its type and the department's own source id. The same triple always
+// gives the same id, so resubmissions address the same record.
+func RecordID(department, recordType, sourceID string) string {
+	sum := sha256.Sum256([]byte(department + "\x00" + recordType + "\x00" + sourceID))
+	return "rec_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
+}
+
+// SubjectKey is the keyed hash by which a person is looked up and by which
+// their records are partitioned. The plain ID number never leaves the payload.
+func SubjectKey(key []byte, idNumber string) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(idNumber))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// ContentHash is the SHA-256 of an operation and its payload in canonical
+// JSON form (object keys sorted, insignificant whitespace removed), so the
+// same content always hashes alike however it was formatted.
+func ContentHash(op Op, data json.RawMessage) (string, error) {
+	canonical, err := Canonical(data)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(append([]byte(string(op)+"\x00"), canonical...))
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// Canonical re-encodes JSON with sorted object keys and exact numbers.
+func Canonical(data json.RawMessage) ([]byte, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return []byte("null"), nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("canonical json: %w", err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("canonical json: %w", err)
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}

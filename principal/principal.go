@@ -1,0 +1,59 @@
+package principal
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+)
+
+// Kind is the role of a principal.
+type Kind string
+
+// The kinds of principal.
+const (
+	Department Kind = "department"
+	Agency     Kind = "agency"
+	Maintainer Kind = "maintainer"
+	Operator   Kind = "operator"
+)
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool {
+	return k == Department || k == Agency || k == Maintainer || k == Operator
+}
+
+// Principal is an authenticated caller.
+type Principal struct {
+	Kind Kind
+	Name string
+	// Code is a department's unified social credit code; empty for others.
+	Code string
+	// Types are the record type codes a department may publish.
+	Types []string
+}
+
+// MayPublish reports whether p is a department assigned recordType.
+func (p *Principal) MayPublish(recordType string) bool {
+	return p.Kind == Department && slices.Contains(p.Types, recordType)
+}
+
+// HashKey is how API keys are stored and looked up: hex SHA-256. API keys
+// are long random strings, so a fast hash is as safe as a slow one.
+func HashKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+type ctxKey struct{}
+
+// With returns a context carrying p.
+func With(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, ctxKey{}, p)
+}
+
+// From returns the principal carried by ctx, or nil.
+func From(ctx context.Context) *Principal {
+	p, _ := ctx.Value(ctxKey{}).(*Principal)
+	return p
+}

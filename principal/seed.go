@@ -1,0 +1,92 @@
+package principal
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Seed is a file of principals, such as deploy/dev/seed.yaml.
+type Seed struct {
+	Principals []SeedEntry `yaml:"principals"`
+}
+
+// SeedEntry is one principal of a seed file. It names either the key itself
+// (for development) or only its SHA-256 (for production).
+type SeedEntry struct {
+	Kind      Kind     `yaml:"kind"`
+	Name      string   `yaml:"name"`
+	Key       string   `yaml:"key,omitempty"`
+	KeySHA256 string   `yaml:"key_sha256,omitempty"`
+	Code      string   `yaml:"code,omitempty"`
+	Types     []string `yaml:"types,omitempty"`
+}
+
+// Principal returns the principal the entry describes.
+func (e SeedEntry) Principal() Principal {
+	return Principal{Kind: e.Kind, Name: e.Name, Code: e.Code, Types: e.Types}
+}
+
+// KeyHash returns the stored form of the entry's key.
+func (e SeedEntry) KeyHash() string {
+	if e.KeySHA256 != "" {
+		return e.KeySHA256
+	}
+	return HashKey(e.Key)
+}
+
+// ParseSeed reads and checks a seed file's content. Unknown keys are errors.
+// checkCode validates department codes (unified social credit codes);
+// knownType says whether a record type exists in the catalogue.
+func ParseSeed(raw []byte, checkCode func(string) error, knownType func(string) bool) (*Seed, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	var s Seed
+	if err := dec.Decode(&s); err != nil {
+		return nil, err
+	}
+	if err := s.validate(checkCode, knownType); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+func (s *Seed) validate(checkCode func(string) error, knownType func(string) bool) error {
+	if len(s.Principals) == 0 {
+		return errors.New("principals: none listed")
+	}
+	names := map[string]bool{}
+	for i, e := range s.Principals {
+		at := fmt.Sprintf("principals[%d]", i)
+		switch {
+		case e.Name == "":
+			return fmt.Errorf("%s.name: missing", at)
+		case names[e.Name]:
+			return fmt.Errorf("%s.name: %q listed twice", at, e.Name)
+		case !e.Kind.Valid():
+			return fmt.Errorf("%s.kind: %q is not one of department, agency, maintainer, operator", at, e.Kind)
+		case (e.Key == "") == (e.KeySHA256 == ""):
+			return fmt.Errorf("%s: give exactly one of key and key_sha256", at)
+		case e.Key != "" && len(e.Key) < 16:
+			return fmt.Errorf("%s.key: shorter than 16 characters", at)
+		}
+		names[e.Name] = true
+		if e.Kind != Department {
+			if e.Code != "" || len(e.Types) > 0 {
+				return fmt.Errorf("%s: code and types are for departments only", at)
+			}
+			continue
+		}
+		if err := checkCode(e.Code); err != nil {
+			return fmt.Errorf("%s.code: %w", at, err)
+		}
+		for j, t := range e.Types {
+			if !knownType(t) {
+				return fmt.Errorf("%s.types[%d]: %q is not a record type of the catalogue", at, j, t)
+			}
+		}
+	}
+	return nil
+}

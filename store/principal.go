@@ -1,0 +1,38 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/credex/credex/principal"
+)
+
+// SavePrincipals creates or updates the principals of a seed, in one transaction.
+func (s *Store) SavePrincipals(ctx context.Context, entries []principal.SeedEntry) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, e := range entries {
+			if _, err := tx.Exec(ctx, qPrincipalUpsert, e.Name, string(e.Kind), e.Code, e.KeyHash(), e.Types); err != nil {
+				return fmt.Errorf("save principal %q: %w", e.Name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// PrincipalByKey returns the principal whose API key is key, or ErrNotFound.
+func (s *Store) PrincipalByKey(ctx context.Context, key string) (*principal.Principal, error) {
+	var p principal.Principal
+	var kind string
+	err := s.pool.QueryRow(ctx, qPrincipalByKey, principal.HashKey(key)).Scan(&p.Name, &kind, &p.Code, &p.Types)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up principal: %w", err)
+	}
+	p.Kind = principal.Kind(kind)
+	return &p, nil
+}

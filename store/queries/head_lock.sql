@@ -1,0 +1,5 @@
+SELECT record_id, version, content_hash, state, subject_key
+FROM record_heads
+WHERE record_id = ANY($1)
+ORDER BY record_id
+FOR UPDATE

@@ -1,0 +1,3 @@
+SELECT name, kind, coalesce(code, ''), types
+FROM principals
+WHERE key_hash = $1

@@ -1,0 +1,4 @@
+INSERT INTO principals (name, kind, code, key_hash, types)
+VALUES ($1, $2, nullif($3, ''), $4, $5)
+ON CONFLICT (name) DO UPDATE
+    SET kind = EXCLUDED.kind, code = EXCLUDED.code, key_hash = EXCLUDED.key_hash, types = EXCLUDED.types

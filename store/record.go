@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Record is a stored credit record with its history.
+type Record struct {
+	ID             string
+	Type           string
+	Department     string
+	SourceID       string
+	SubjectName    string
+	SubjectMasked  string
+	Version        int
+	State          string
+	CatalogVersion int
+	Data           []byte
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	History        []RecordVersion
+}
+
+// Record returns the record with its whole history, or ErrNotFound.
+func (s *Store) Record(ctx context.Context, id string) (*Record, error) {
+	var r Record
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, qRecord, id).Scan(&r.ID, &r.Type, &r.Department, &r.SourceID, &r.SubjectName,
+			&r.SubjectMasked, &r.Version, &r.State, &r.CatalogVersion, &r.Data, &r.CreatedAt, &r.UpdatedAt)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, qRecordHistory, id)
+		if err != nil {
+			return err
+		}
+		r.History, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (RecordVersion, error) {
+			var v RecordVersion
+			err := row.Scan(&v.Version, &v.Op, &v.ContentHash, &v.CatalogVersion, &v.Data, &v.SubmissionID, &v.AcceptedAt, &v.StoredAt)
+			return v, err
+		})
+		return err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read record %s: %w", id, err)
+	}
+	return &r, nil
+}
+
+// RecordVersion is one version in a record's history.
+type RecordVersion struct {
+	Version        int
+	Op             string
+	ContentHash    string
+	CatalogVersion int
+	Data           []byte
+	SubmissionID   string
+	AcceptedAt     time.Time
+	StoredAt       time.Time
+}

@@ -1,0 +1,130 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+//go:embed queries/*.sql
+var queries embed.FS
+
+// query returns the text of an embedded query file.
+func query(name string) string {
+	b, err := queries.ReadFile("queries/" + name + ".sql")
+	if err != nil {
+		panic(fmt.Sprintf("store: missing query %s", name))
+	}
+	return string(b)
+}
+
+var (
+	qHeadPlaceholders = query("head_placeholders")
+	qHeadLock         = query("head_lock")
+	qHeadUpdate       = query("head_update")
+	qApplyUpsert      = query("apply_upsert")
+	qApplyRevoke      = query("apply_revoke")
+	qRecord           = query("record")
+	qRecordHistory    = query("record_history")
+	qPrincipalByKey   = query("principal_by_key")
+	qPrincipalUpsert  = query("principal_upsert")
+)
+
+// ErrNotFound is returned when the thing asked for does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is the public credit database.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database at url. It does not migrate.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Close closes every connection.
+func (s *Store) Close() { s.pool.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Migrate applies the migrations not applied yet, in order, each in its own
+// transaction. Concurrent callers on the same schema wait for each other.
+func (s *Store) Migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	slices.Sort(names)
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtext(current_schema()))`); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext(current_schema()))`)
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		version, err := strconv.Atoi(base[:strings.IndexByte(base, '_')])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with its number", base)
+		}
+		var applied bool
+		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, version).Scan(&applied); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if applied {
+			continue
+		}
+		sql, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+		if _, err := tx.Exec(ctx, string(sql)); err != nil {
+			tx.Rollback(ctx)
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, version); err != nil {
+			tx.Rollback(ctx)
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+	}
+	return nil
+}
