@@ -49,6 +49,7 @@ else
 	root=/tmp/credex-local-pg-$(printf %s "$repo" | sha256sum | cut -c1-12)
 fi
 data=$root/data
+cd / # every path is absolute; the owner may not be allowed into the caller's directory
 
 find_bin() {
 	local d
