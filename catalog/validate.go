@@ -1,0 +1,246 @@
+package catalog
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/xeipuuv/gojsonschema"
+
+	"github.com/credex/credex/ident"
+)
+
+// The codes of FieldError. They are stable: departments branch on them.
+const (
+	CodeMalformedJSON     = "malformed_json"      // the data is not JSON at all
+	CodeMissingField      = "missing_field"       // a required field is absent
+	CodeWrongType         = "wrong_type"          // a value has the wrong JSON type
+	CodeInvalidIDNumber   = "invalid_id_number"   // not a valid citizen ID number
+	CodeInvalidCreditCode = "invalid_credit_code" // not a valid unified social credit code
+	CodeInvalidDate       = "invalid_date"        // not a YYYY-MM-DD calendar date
+	CodeNotAllowedValue   = "not_allowed_value"   // not one of the values listed for the field
+	CodeUnknownField      = "unknown_field"       // a field the record type does not have
+	CodeInvalidString     = "invalid_string"      // a string too short, too long or off pattern
+	CodeOutOfRange        = "out_of_range"        // a number outside its bounds
+	CodeInvalidArray      = "invalid_array"       // too few or too many items, or repeated items
+	CodeInvalidValue      = "invalid_value"       // any other violation of the schema
+)
+
+// The formats that schemas may use beyond gojsonschema's own.
+const (
+	FormatCitizenID  = "citizen-id"
+	FormatCreditCode = "credit-code"
+)
+
+// FieldError is one problem with a payload.
+type FieldError struct {
+	// Code is one of the Code constants.
+	Code string `json:"code"`
+	// Pointer is the JSON pointer (RFC 6901) of the offending value relative
+	// to the payload root: "" for the root, "/subject/id_number", "/penalty_types/1".
+	// For missing_field and unknown_field it points at the missing or unknown
+	// field itself.
+	Pointer string `json:"pointer"`
+	// Message is an English sentence telling what to fix. It never contains
+	// the value at fault.
+	Message string `json:"message"`
+}
+
+func init() {
+	// gojsonschema's format checkers are global; these are registered once.
+	gojsonschema.FormatCheckers.
+		Add(FormatCitizenID, stringChecker(ident.CheckCitizenID)).
+		Add(FormatCreditCode, stringChecker(ident.CheckCreditCode))
+}
+
+// stringChecker adapts an identifier check to a gojsonschema format
+// checker. A value that is not a string passes: its type is checked apart.
+type stringChecker func(string) error
+
+func (check stringChecker) IsFormat(v any) bool {
+	s, ok := v.(string)
+	return !ok || check(s) == nil
+}
+
+// Validate checks a payload, the raw JSON of a record's "data", against the
+// type's schema. It returns nil for a valid payload, and otherwise every
+// problem found, sorted by pointer then code, at most one per code and
+// pointer. Data that is not JSON gives the single error malformed_json at "".
+// Validate is safe for concurrent use.
+func (t *RecordType) Validate(data json.RawMessage) []FieldError {
+	if !json.Valid(data) {
+		return []FieldError{{Code: CodeMalformedJSON, Message: "The data is not well-formed JSON."}}
+	}
+	result, err := t.compiled.Validate(gojsonschema.NewBytesLoader(data))
+	if err != nil {
+		return []FieldError{{Code: CodeMalformedJSON, Message: "The data could not be read as JSON."}}
+	}
+	if result.Valid() {
+		return nil
+	}
+	var errs []FieldError
+	wrongType := map[string]bool{}
+	for _, re := range result.Errors() {
+		if fe, ok := fieldError(re); ok {
+			errs = append(errs, fe)
+			if fe.Code == CodeWrongType {
+				wrongType[fe.Pointer] = true
+			}
+		}
+	}
+	// A value of the wrong type may also fail its format; the type is what to fix.
+	errs = slices.DeleteFunc(errs, func(fe FieldError) bool {
+		return fe.Code != CodeWrongType && wrongType[fe.Pointer]
+	})
+	slices.SortFunc(errs, func(a, b FieldError) int {
+		return cmp.Or(cmp.Compare(a.Pointer, b.Pointer), cmp.Compare(a.Code, b.Code))
+	})
+	return slices.CompactFunc(errs, func(a, b FieldError) bool {
+		return a.Code == b.Code && a.Pointer == b.Pointer
+	})
+}
+
+// fieldError translates a gojsonschema error, and reports false for errors
+// that only summarise others reported beside them.
+func fieldError(re gojsonschema.ResultError) (FieldError, bool) {
+	path := contextPath(re.Context())
+	d := re.Details()
+	switch re.Type() {
+	case "condition_then", "condition_else", "number_any_of", "number_one_of", "number_all_of":
+		return FieldError{}, false
+	case "required", "additional_property_not_allowed":
+		path = append(path, fmt.Sprint(d["property"]))
+	}
+	at := label(path)
+	fe := FieldError{Pointer: pointer(path)}
+	switch re.Type() {
+	case "required":
+		fe.Code, fe.Message = CodeMissingField, at+" is required but missing."
+	case "additional_property_not_allowed":
+		fe.Code, fe.Message = CodeUnknownField, "This field is not defined for this record type; remove it or check its spelling."
+	case "invalid_type":
+		fe.Code, fe.Message = CodeWrongType, fmt.Sprintf("%s must be of type %v, not %v.", at, d["expected"], d["given"])
+	case "format":
+		fe.Code, fe.Message = formatError(at, fmt.Sprint(d["format"]), re.Value())
+	case "enum":
+		fe.Code, fe.Message = CodeNotAllowedValue, fmt.Sprintf("%s must be one of %v.", at, d["allowed"])
+	case "string_gte":
+		fe.Code, fe.Message = CodeInvalidString, fmt.Sprintf("%s must be at least %v characters long.", at, d["min"])
+		if fmt.Sprint(d["min"]) == "1" {
+			fe.Message = at + " must not be empty."
+		}
+	case "string_lte":
+		fe.Code, fe.Message = CodeInvalidString, fmt.Sprintf("%s must be at most %v characters long.", at, d["max"])
+	case "pattern":
+		fe.Code, fe.Message = CodeInvalidString, fmt.Sprintf("%s must match the pattern %v.", at, d["pattern"])
+	case "number_gte":
+		fe.Code, fe.Message = CodeOutOfRange, fmt.Sprintf("%s must be at least %v.", at, d["min"])
+	case "number_gt":
+		fe.Code, fe.Message = CodeOutOfRange, fmt.Sprintf("%s must be greater than %v.", at, d["min"])
+	case "number_lte":
+		fe.Code, fe.Message = CodeOutOfRange, fmt.Sprintf("%s must be at most %v.", at, d["max"])
+	case "number_lt":
+		fe.Code, fe.Message = CodeOutOfRange, fmt.Sprintf("%s must be less than %v.", at, d["max"])
+	case "array_min_items":
+		fe.Code, fe.Message = CodeInvalidArray, fmt.Sprintf("%s must have at least %v items.", at, d["min"])
+		if fmt.Sprint(d["min"]) == "1" {
+			fe.Message = at + " must not be empty."
+		}
+	case "array_max_items":
+		fe.Code, fe.Message = CodeInvalidArray, fmt.Sprintf("%s must have at most %v items.", at, d["max"])
+	case "unique":
+		fe.Code, fe.Message = CodeInvalidArray, fmt.Sprintf("%s must not repeat an item: items %v and %v are equal.", at, d["i"], d["j"])
+	case "array_no_additional_items", "contains":
+		fe.Code, fe.Message = CodeInvalidArray, at+" does not have the items required."
+	default:
+		fe.Code, fe.Message = CodeInvalidValue, at+" has a value that is not allowed here."
+	}
+	return fe, true
+}
+
+// formatError gives the code and message for a value that fails a format.
+func formatError(at, format string, value any) (code, message string) {
+	s, _ := value.(string)
+	switch format {
+	case FormatCitizenID:
+		return CodeInvalidIDNumber, fmt.Sprintf("%s is not a valid citizen ID number: %s.", at, citizenIDReason(ident.CheckCitizenID(s)))
+	case FormatCreditCode:
+		return CodeInvalidCreditCode, fmt.Sprintf("%s is not a valid unified social credit code: %s.", at, creditCodeReason(ident.CheckCreditCode(s)))
+	case "date":
+		return CodeInvalidDate, at + " must be a calendar date written YYYY-MM-DD."
+	default:
+		return CodeInvalidValue, fmt.Sprintf("%s is not a valid %s.", at, format)
+	}
+}
+
+func citizenIDReason(err error) string {
+	switch {
+	case errors.Is(err, ident.ErrIDLength):
+		return "it must be 18 characters long"
+	case errors.Is(err, ident.ErrIDDigits):
+		return "it must be 17 digits, the first not 0, followed by a digit or an uppercase X"
+	case errors.Is(err, ident.ErrIDBirthDate):
+		return "characters 7 to 14 must be a birth date from 1900 up to today"
+	default:
+		return "the last character does not match the check of the first 17; look for a mistyped digit"
+	}
+}
+
+func creditCodeReason(err error) string {
+	switch {
+	case errors.Is(err, ident.ErrCodeLength):
+		return "it must be 18 characters long"
+	case errors.Is(err, ident.ErrCodeChars):
+		return "it may hold only digits and uppercase letters other than I, O, S, V and Z, must not start with 0, and characters 3 to 8 must be digits"
+	default:
+		return "the last character does not match the check of the first 17; look for a mistyped character"
+	}
+}
+
+// contextPath splits a gojsonschema context into its property names and
+// array indexes, without the root. A NUL separator cannot clash with the
+// names of schema-defined properties.
+func contextPath(c *gojsonschema.JsonContext) []string {
+	if c == nil {
+		return nil
+	}
+	parts := strings.Split(c.String("\x00"), "\x00")
+	return parts[1:] // parts[0] is the root, "(root)"
+}
+
+// label names path in a message, independently of where the payload sits
+// in a request: "The record data", "Field subject.id_number", "Field
+// penalty_types[1]". Every name in path is defined by the schema, as
+// unknown fields are reported at their parent, so a label never repeats a
+// value from the payload.
+func label(path []string) string {
+	if len(path) == 0 {
+		return "The record data"
+	}
+	var b strings.Builder
+	b.WriteString("Field ")
+	for i, p := range path {
+		switch {
+		case strings.Trim(p, "0123456789") == "":
+			b.WriteString("[" + p + "]")
+		case i > 0:
+			b.WriteString("." + p)
+		default:
+			b.WriteString(p)
+		}
+	}
+	return b.String()
+}
+
+// pointer makes an RFC 6901 JSON pointer of path.
+func pointer(path []string) string {
+	var b strings.Builder
+	for _, p := range path {
+		b.WriteByte('/')
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(p))
+	}
+	return b.String()
+}
