@@ -14,7 +14,11 @@ import (
 func (s *Store) SavePrincipals(ctx context.Context, entries []principal.SeedEntry) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, e := range entries {
-			if _, err := tx.Exec(ctx, qPrincipalUpsert, e.Name, string(e.Kind), e.Code, e.KeyHash(), e.Types); err != nil {
+			types := e.Types
+			if types == nil {
+				types = []string{}
+			}
+			if _, err := tx.Exec(ctx, qPrincipalUpsert, e.Name, string(e.Kind), e.Code, e.KeyHash(), types); err != nil {
 				return fmt.Errorf("save principal %q: %w", e.Name, err)
 			}
 		}

@@ -24,5 +24,5 @@ func (c Config) Validate() error {
 	return nil
 }
 
-func (c Config) maxBody() int64 { return cmp.Or(c.MaxBodyBytes, 4<<20) }
+func (c Config) maxBody() int64  { return cmp.Or(c.MaxBodyBytes, 4<<20) }
 func (c Config) maxRecords() int { return cmp.Or(c.MaxRecords, 500) }

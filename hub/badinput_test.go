@@ -1,0 +1,97 @@
+package hub_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/credex/credex/connectors/httpin"
+)
+
+// TestBadInputIsRefusedPrecisely sends every kind of bad submission. Each gets
+// a 4xx with a stable code pointing at the culprit, and nothing reaches the
+// record topics.
+func TestBadInputIsRefusedPrecisely(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{noSink: true})
+	one := func(edit func(d map[string]any)) []byte {
+		d := b.penalty()
+		edit(d)
+		return batch(envelope("administrative_penalty", "upsert", "X-1", d))
+	}
+	tooMany := make([]map[string]any, 501)
+	for i := range tooMany {
+		tooMany[i] = envelope("administrative_penalty", "upsert", sourceID("M", i), b.penalty())
+	}
+	tests := []struct {
+		name    string
+		key     string
+		body    []byte
+		status  int
+		code    string
+		pointer string // of the whole-request error, or of the first receipt's error
+	}{
+		{"malformed JSON", marketKey, []byte(`{"records": [`), 400, "malformed_json", ""},
+		{"body not an object", marketKey, []byte(`[1, 2]`), 400, "invalid_body", ""},
+		{"records not an array", marketKey, []byte(`{"records": {}}`), 400, "wrong_type", "/records"},
+		{"empty batch", marketKey, []byte(`{"records": []}`), 400, "empty_batch", "/records"},
+		{"unknown record type", marketKey, batch(envelope("parking_ticket", "upsert", "X-1", b.penalty())), 422, "unknown_type", "/records/0/type"},
+		{"type not assigned to the department", marketKey, batch(envelope("serious_dishonesty", "upsert", "X-1", b.example("serious_dishonesty", nil))), 422, "type_not_assigned", "/records/0/type"},
+		{"missing required field", marketKey, one(func(d map[string]any) { delete(d["subject"].(map[string]any), "id_number") }), 422, "missing_field", "/records/0/data/subject/id_number"},
+		{"wrong type", marketKey, one(func(d map[string]any) { d["amount_yuan"] = "five thousand" }), 422, "wrong_type", "/records/0/data/amount_yuan"},
+		{"bad ID check character", marketKey, one(func(d map[string]any) { d["subject"].(map[string]any)["id_number"] = flipCheck(d["subject"].(map[string]any)["id_number"].(string)) }), 422, "invalid_id_number", "/records/0/data/subject/id_number"},
+		{"bad credit code", marketKey, one(func(d map[string]any) {
+			a := d["decision"].(map[string]any)["authority"].(map[string]any)
+			a["credit_code"] = flipCheck(a["credit_code"].(string))
+		}), 422, "invalid_credit_code", "/records/0/data/decision/authority/credit_code"},
+		{"missing source id", marketKey, batch(envelope("administrative_penalty", "upsert", "", b.penalty())), 422, "missing_field", "/records/0/source_id"},
+		{"unknown op", marketKey, batch(envelope("administrative_penalty", "delete", "X-1", b.penalty())), 422, "invalid_op", "/records/0/op"},
+		{"unknown envelope field", marketKey, batch(map[string]any{"type": "administrative_penalty", "source_id": "X", "data": b.penalty(), "priority": 1}), 422, "unknown_field", "/records/0/priority"},
+		{"oversized body", marketKey, append([]byte(`{"records": ["`), bytes.Repeat([]byte("x"), 5<<20)...), 413, "body_too_large", ""},
+		{"too many records", marketKey, batch(tooMany...), 413, "too_many_records", "/records"},
+		{"missing key", "", batch(envelope("administrative_penalty", "upsert", "X-1", b.penalty())), 401, "missing_credentials", ""},
+		{"wrong key", "not-a-key-of-anyone", batch(envelope("administrative_penalty", "upsert", "X-1", b.penalty())), 401, "invalid_credentials", ""},
+		{"agency publishing", agencyKey, batch(envelope("administrative_penalty", "upsert", "X-1", b.penalty())), 403, "not_a_department", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var resp struct {
+				httpin.Response
+				Pointer string `json:"pointer"`
+			}
+			status := b.post(tt.key, "application/json", tt.body, &resp)
+			if status != tt.status || resp.Code == "" {
+				t.Fatalf("status %d code %q, want %d with a code", status, resp.Code, tt.status)
+			}
+			if status != http.StatusUnprocessableEntity {
+				if resp.Code != tt.code || resp.Pointer != tt.pointer || resp.Message == "" {
+					t.Errorf("error = %q at %q (%q), want %q at %q with a message", resp.Code, resp.Pointer, resp.Message, tt.code, tt.pointer)
+				}
+				return
+			}
+			if resp.Code != "rejected" || resp.Accepted != 0 || len(resp.Receipts) != 1 {
+				t.Fatalf("answer = %+v, want one rejected receipt", resp)
+			}
+			assertError(t, resp.Receipts[0], tt.code, tt.pointer)
+		})
+	}
+	if n := b.topicCount(b.recordTopic("administrative_penalty")); n != 0 {
+		t.Errorf("%d bad records reached the penalty topic", n)
+	}
+	if n := b.count(`SELECT count(*) FROM record_heads`); n != 0 {
+		t.Errorf("%d bad records got versions", n)
+	}
+}
+
+// flipCheck changes the check character of an identifier to another valid one.
+func flipCheck(id string) string {
+	last := id[len(id)-1]
+	for _, c := range "0123456789" {
+		if byte(c) != last {
+			return id[:len(id)-1] + string(c)
+		}
+	}
+	panic(fmt.Sprintf("cannot flip %q", strings.Repeat("*", len(id))))
+}

@@ -1,0 +1,247 @@
+package hub_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/hub"
+	"github.com/credex/credex/ident"
+	"github.com/credex/credex/internal/kafkatest"
+	"github.com/credex/credex/internal/pgtest"
+	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/principal"
+	"github.com/credex/credex/schemas"
+)
+
+// Keys of the test principals.
+const (
+	marketKey = "test-market-regulation-key"
+	taxKey    = "test-tax-bureau-key"
+	agencyKey = "test-bank-regulator-key"
+)
+
+// bundle is a hub running on the real broker and database, isolated by its
+// own topic prefix and schema.
+type bundle struct {
+	t       *testing.T
+	cfg     hub.Config
+	hub     *hub.Hub
+	url     string
+	db      *pgxpool.Pool
+	market  principal.SeedEntry
+	catalog *catalog.Catalog
+	rand    *rand.Rand
+}
+
+type options struct {
+	noSink bool
+}
+
+func setup(t *testing.T, opts options) *bundle {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	cat, err := catalog.Load(schemas.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	market := principal.SeedEntry{Kind: principal.Department, Name: "market", Key: marketKey,
+		Code: ident.NewCreditCode(r), Types: []string{"administrative_licence", "administrative_penalty"}}
+	cfg := hub.Config{
+		DatabaseURL: pgtest.URL(t),
+		Kafka: pipeline.KafkaConfig{
+			Brokers: kafkatest.Brokers(t), Topics: pipeline.Topics{Prefix: kafkatest.Prefix(t)}, Partitions: 3,
+		},
+		Catalog:    cat,
+		SubjectKey: []byte("test-subject-key-0123456789"),
+		Principals: []principal.SeedEntry{
+			market,
+			{Kind: principal.Department, Name: "tax", Key: taxKey, Code: ident.NewCreditCode(r),
+				Types: []string{"administrative_penalty", "serious_dishonesty"}},
+			{Kind: principal.Agency, Name: "bank-regulator", Key: agencyKey},
+		},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	h, err := hub.Start(ctx, cfg)
+	if err != nil {
+		t.Fatalf("start hub: %v", err)
+	}
+	t.Cleanup(h.Close)
+	srv := httptest.NewServer(h.Handler())
+	t.Cleanup(srv.Close)
+	if !opts.noSink {
+		done := make(chan error, 1)
+		go func() { done <- h.RunSink(ctx) }()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("sink: %v", err)
+			}
+		})
+	}
+	db, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return &bundle{t: t, cfg: cfg, hub: h, url: srv.URL, db: db, market: market, catalog: cat, rand: r}
+}
+
+// penalty returns a valid administrative penalty about a new synthetic person.
+func (b *bundle) penalty() map[string]any {
+	b.t.Helper()
+	return b.example("administrative_penalty", func(d map[string]any) {
+		d["subject"].(map[string]any)["id_number"] = ident.NewCitizenID(b.rand)
+	})
+}
+
+// example returns the catalogue's valid example of a type, changed by edit.
+func (b *bundle) example(code string, edit func(map[string]any)) map[string]any {
+	b.t.Helper()
+	rt, ok := b.catalog.Type(code)
+	if !ok {
+		b.t.Fatalf("no type %s", code)
+	}
+	var d map[string]any
+	if err := json.Unmarshal(rt.Example, &d); err != nil {
+		b.t.Fatal(err)
+	}
+	if edit != nil {
+		edit(d)
+	}
+	return d
+}
+
+func envelope(recordType, op, sourceID string, data map[string]any) map[string]any {
+	e := map[string]any{"type": recordType, "op": op, "source_id": sourceID}
+	if data != nil {
+		e["data"] = data
+	}
+	return e
+}
+
+func batch(envelopes ...map[string]any) []byte {
+	body, _ := json.Marshal(map[string]any{"records": envelopes})
+	return body
+}
+
+// post sends body to path with key and decodes the JSON answer into out.
+func (b *bundle) post(key, contentType string, body []byte, out any) int {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.url+"/v1/submissions", bytes.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+		b.t.Fatalf("decode answer (%s): %v", res.Status, err)
+	}
+	return res.StatusCode
+}
+
+// submit posts a JSON batch as the market regulator and expects status.
+func (b *bundle) submit(status int, envelopes ...map[string]any) httpin.Response {
+	b.t.Helper()
+	var resp httpin.Response
+	if got := b.post(marketKey, "application/json", batch(envelopes...), &resp); got != status {
+		b.t.Fatalf("submission answered %d, want %d: %+v", got, status, resp)
+	}
+	return resp
+}
+
+// recordView is the part of GET /v1/records/{id} the tests check.
+type recordView struct {
+	RecordID string          `json:"record_id"`
+	State    string          `json:"state"`
+	Version  int             `json:"version"`
+	Data     json.RawMessage `json:"data"`
+	Subject  struct {
+		Name     string `json:"name"`
+		IDNumber string `json:"id_number_masked"`
+	} `json:"subject"`
+	History []struct {
+		Version int             `json:"version"`
+		Op      string          `json:"op"`
+		Data    json.RawMessage `json:"data"`
+	} `json:"history"`
+}
+
+// get reads a record as key; it returns the status and the record.
+func (b *bundle) get(key, id string) (int, recordView) {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, b.url+"/v1/records/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var v recordView
+	json.NewDecoder(res.Body).Decode(&v)
+	return res.StatusCode, v
+}
+
+// waitVersion polls the API until the record has version want.
+func (b *bundle) waitVersion(id string, want int) recordView {
+	b.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		status, v := b.get(marketKey, id)
+		if status == http.StatusOK && v.Version == want {
+			return v
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("record %s: status %d version %d, want version %d after 30s", id, status, v.Version, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// count runs a counting query.
+func (b *bundle) count(sql string, args ...any) int {
+	b.t.Helper()
+	var n int
+	if err := b.db.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		b.t.Fatal(err)
+	}
+	return n
+}
+
+// topicCount counts the messages in one of the hub's topics.
+func (b *bundle) topicCount(topic string) int {
+	b.t.Helper()
+	return len(kafkatest.ReadAll(b.t, b.cfg.Kafka.Brokers, topic))
+}
+
+func (b *bundle) recordTopic(code string) string { return b.cfg.Kafka.Topics.Record(code) }
+
+func sourceID(prefix string, i int) string { return fmt.Sprintf("%s-%06d", prefix, i) }
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(runChildSink())
+	}
+	os.Exit(m.Run())
+}
