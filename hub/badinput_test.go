@@ -41,7 +41,9 @@ func TestBadInputIsRefusedPrecisely(t *testing.T) {
 		{"type not assigned to the department", marketKey, batch(envelope("serious_dishonesty", "upsert", "X-1", b.example("serious_dishonesty", nil))), 422, "type_not_assigned", "/records/0/type"},
 		{"missing required field", marketKey, one(func(d map[string]any) { delete(d["subject"].(map[string]any), "id_number") }), 422, "missing_field", "/records/0/data/subject/id_number"},
 		{"wrong type", marketKey, one(func(d map[string]any) { d["amount_yuan"] = "five thousand" }), 422, "wrong_type", "/records/0/data/amount_yuan"},
-		{"bad ID check character", marketKey, one(func(d map[string]any) { d["subject"].(map[string]any)["id_number"] = flipCheck(d["subject"].(map[string]any)["id_number"].(string)) }), 422, "invalid_id_number", "/records/0/data/subject/id_number"},
+		{"bad ID check character", marketKey, one(func(d map[string]any) {
+			d["subject"].(map[string]any)["id_number"] = flipCheck(d["subject"].(map[string]any)["id_number"].(string))
+		}), 422, "invalid_id_number", "/records/0/data/subject/id_number"},
 		{"bad credit code", marketKey, one(func(d map[string]any) {
 			a := d["decision"].(map[string]any)["authority"].(map[string]any)
 			a["credit_code"] = flipCheck(a["credit_code"].(string))
