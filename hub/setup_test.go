@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -37,7 +36,7 @@ const (
 // bundle is a hub running on the real broker and database, isolated by its
 // own topic prefix and schema.
 type bundle struct {
-	t       *testing.T
+	t       testing.TB
 	cfg     hub.Config
 	hub     *hub.Hub
 	url     string
@@ -51,7 +50,7 @@ type options struct {
 	noSink bool
 }
 
-func setup(t *testing.T, opts options) *bundle {
+func setup(t testing.TB, opts options) *bundle {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -75,7 +74,7 @@ func setup(t *testing.T, opts options) *bundle {
 				Types: []string{"administrative_penalty", "serious_dishonesty"}},
 			{Kind: principal.Agency, Name: "bank-regulator", Key: agencyKey},
 		},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
 	h, err := hub.Start(ctx, cfg)
 	if err != nil {

@@ -38,7 +38,8 @@ func (s *Store) Apply(ctx context.Context, deliveries []Delivery) ([]Applied, er
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		for _, d := range deliveries {
-			queueApply(b, d)
+			sql, args := applyQuery(d)
+			b.Queue(sql, args...)
 		}
 		res := tx.SendBatch(ctx, b)
 		var failed error
@@ -66,10 +67,9 @@ func (s *Store) Apply(ctx context.Context, deliveries []Delivery) ([]Applied, er
 		for i, d := range deliveries {
 			out[i] = Applied{}
 			err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
-				b := &pgx.Batch{}
-				queueApply(b, d)
+				sql, args := applyQuery(d)
 				var versions, current int
-				err := sp.SendBatch(ctx, b).QueryRow().Scan(&versions, &current)
+				err := sp.QueryRow(ctx, sql, args...).Scan(&versions, &current)
 				out[i].Stored = versions > 0
 				return err
 			})
@@ -87,20 +87,19 @@ func (s *Store) Apply(ctx context.Context, deliveries []Delivery) ([]Applied, er
 	return out, nil
 }
 
-func queueApply(b *pgx.Batch, d Delivery) {
+// applyQuery is the statement that applies one delivery.
+func applyQuery(d Delivery) (string, []any) {
 	r := d.Record
 	data := []byte(r.Data)
 	if len(data) == 0 {
 		data = []byte("{}")
 	}
+	args := []any{r.ID, r.Version, r.ContentHash, r.CatalogVersion, data,
+		r.SubmissionID, r.AcceptedAt, d.Topic, d.Partition, d.Offset}
 	if r.Op == pipeline.OpRevoke {
-		b.Queue(qApplyRevoke, r.ID, r.Version, r.ContentHash, r.CatalogVersion, data,
-			r.SubmissionID, r.AcceptedAt, d.Topic, d.Partition, d.Offset)
-		return
+		return qApplyRevoke, args
 	}
-	b.Queue(qApplyUpsert, r.ID, r.Version, r.ContentHash, r.CatalogVersion, data,
-		r.SubmissionID, r.AcceptedAt, d.Topic, d.Partition, d.Offset,
-		r.Type, r.Department, r.SourceID, r.SubjectKey, r.SubjectName, r.SubjectMasked)
+	return qApplyUpsert, append(args, r.Type, r.Department, r.SourceID, r.SubjectKey, r.SubjectName, r.SubjectMasked)
 }
 
 // permanent reports whether err is the database refusing the data itself

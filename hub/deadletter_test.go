@@ -1,0 +1,96 @@
+package hub_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/credex/credex/internal/kafkatest"
+	"github.com/credex/credex/pipeline"
+)
+
+// TestUnwritableRecordGoesToDeadLetterAndDoesNotBlock puts two records the
+// database can never take (bytes that are no record, and a revocation of a
+// record never stored) in front of a valid record on the same partition. The
+// two go to the dead-letter topic with their reasons; the valid one is stored.
+func TestUnwritableRecordGoesToDeadLetterAndDoesNotBlock(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	resp := b.submit(200, envelope("administrative_penalty", "upsert", "G-1", b.penalty()))
+	b.waitVersion(resp.Receipts[0].RecordID, 1)
+
+	key := []byte("same-subject")
+	orphan := pipeline.Record{ID: "rec_neverstored", Type: "administrative_penalty", Op: pipeline.OpRevoke, Version: 2,
+		Department: b.market.Code, SourceID: "nowhere", SubjectKey: string(key), CatalogVersion: 1,
+		ContentHash: "x", Data: json.RawMessage(`{}`), SubmissionID: "sub_test", AcceptedAt: time.Now()}
+	orphanMsg, _ := orphan.Message(b.cfg.Kafka.Topics)
+	good := pipeline.Record{ID: "rec_good", Type: "administrative_penalty", Op: pipeline.OpUpsert, Version: 1,
+		Department: b.market.Code, SourceID: "good", SubjectKey: string(key), SubjectName: "x", SubjectMasked: "x",
+		CatalogVersion: 1, ContentHash: "y", Data: json.RawMessage(`{"a":1}`), SubmissionID: "sub_test", AcceptedAt: time.Now()}
+	goodMsg, _ := good.Message(b.cfg.Kafka.Topics)
+	garbage := kafka.Message{Topic: b.recordTopic("administrative_penalty"), Key: key, Value: []byte("not a record")}
+
+	producer := pipeline.NewProducer(b.cfg.Kafka, prometheus.NewRegistry())
+	defer producer.Close()
+	if err := producer.Publish(context.Background(), garbage, orphanMsg, goodMsg); err != nil {
+		t.Fatal(err)
+	}
+
+	b.waitVersionAs("rec_good", 1)
+	dead := readUntil(t, b, b.cfg.Kafka.Topics.DeadLetter(), 2)
+	reasons := []string{header(dead[0], "credex-dead-reason"), header(dead[1], "credex-dead-reason")}
+	if string(dead[0].Value) != "not a record" || !strings.Contains(reasons[0], "decode record") {
+		t.Errorf("first dead letter = %q (%s), want the garbage with a decode reason", dead[0].Value, reasons[0])
+	}
+	if !strings.Contains(string(dead[1].Value), "rec_neverstored") || !strings.Contains(reasons[1], "database refused") {
+		t.Errorf("second dead letter = %s (%s), want the orphan revocation refused by the database", dead[1].Value, reasons[1])
+	}
+	if src := header(dead[0], "credex-dead-source"); !strings.HasPrefix(src, b.recordTopic("administrative_penalty")+"/") {
+		t.Errorf("dead letter source = %q, want topic/partition/offset", src)
+	}
+	if n := b.count(`SELECT count(*) FROM record_versions WHERE record_id = 'rec_neverstored'`); n != 0 {
+		t.Errorf("the refused revocation left %d rows", n)
+	}
+}
+
+// waitVersionAs waits for a record written straight to Kafka (not through
+// the API) to reach the database.
+func (b *bundle) waitVersionAs(id string, version int) {
+	b.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for b.count(`SELECT count(*) FROM records WHERE record_id = $1 AND version = $2`, id, version) == 0 {
+		if time.Now().After(deadline) {
+			b.t.Fatalf("record %s version %d not stored after 30s", id, version)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func readUntil(t *testing.T, b *bundle, topic string, n int) []kafka.Message {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		msgs := kafkatest.ReadAll(t, b.cfg.Kafka.Brokers, topic)
+		if len(msgs) >= n {
+			return msgs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s holds %d messages after 30s, want %d", topic, len(msgs), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func header(m kafka.Message, key string) string {
+	for _, h := range m.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
