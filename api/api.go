@@ -59,13 +59,30 @@ func New(d Deps) http.Handler {
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(openapi)
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		apierr.Write(w, apierr.New(http.StatusNotFound, "not_found", "no such endpoint; see /openapi.yaml"))
-	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { unrouted(mux, w, r) })
 	return instrument(mux, d.Registry)
 }
 
 type server struct{ Deps }
+
+// unrouted answers a request no route took: 405 with Allow when the path
+// exists for other methods, else 404.
+func unrouted(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		apierr.Write(w, apierr.New(http.StatusNotFound, "not_found", "no such endpoint; see /openapi.yaml"))
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	apierr.Write(w, apierr.New(http.StatusMethodNotAllowed, "method_not_allowed", "this endpoint takes "+strings.Join(allow, ", ")))
+}
 
 var (
 	errNoKey    = apierr.New(http.StatusUnauthorized, "missing_credentials", "send your API key as Authorization: Bearer <key>")
@@ -78,8 +95,8 @@ var (
 // authenticate puts the principal named by the bearer key into the context.
 func (a *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || strings.TrimSpace(key) == "" {
+		scheme, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="credex"`)
 			apierr.Write(w, errNoKey)
 			return
@@ -180,11 +197,30 @@ func (a *server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	if err := a.Ready(ctx); err != nil {
-		apierr.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
+		a.Logger.Warn("not ready", "err", err)
+		apierr.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": readiness(err)})
 		return
 	}
 	apierr.JSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
+
+// readiness names what is down without the addresses and errors behind it,
+// which are for the operator's log, not for anyone who asks.
+func readiness(err error) string {
+	switch {
+	case errors.Is(err, ErrDatabaseDown):
+		return "the database does not answer"
+	case errors.Is(err, ErrKafkaDown):
+		return "Kafka does not answer"
+	}
+	return "a dependency does not answer"
+}
+
+// Errors a Ready func wraps to say what is down.
+var (
+	ErrDatabaseDown = errors.New("database down")
+	ErrKafkaDown    = errors.New("kafka down")
+)
 
 // instrument counts requests and their durations by route and status.
 func instrument(next http.Handler, reg prometheus.Registerer) http.Handler {

@@ -279,18 +279,28 @@ func TestOpenAPIPathsAreServed(t *testing.T) {
 	}
 }
 
-// TestUndocumentedRequestsAreNotFound checks the not_found code the document
-// promises for paths and methods it does not list.
-func TestUndocumentedRequestsAreNotFound(t *testing.T) {
+// TestUndocumentedRequestsAreRefused checks the codes the document promises
+// for paths it does not list (not_found) and for methods a listed path does
+// not take (method_not_allowed, with Allow).
+func TestUndocumentedRequestsAreRefused(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	for _, req := range []struct{ method, target string }{
 		{"GET", "/v1/nothing-here"},
 		{"GET", "/v2/catalog"},
-		{"DELETE", "/v1/catalog"},
 	} {
 		if w := b.do(req.method, req.target, "", "", nil); w.Code != http.StatusNotFound || errorCode(w) != "not_found" {
 			t.Errorf("%s %s = %d %q, want 404 not_found", req.method, req.target, w.Code, errorCode(w))
+		}
+	}
+	for _, req := range []struct{ method, target, allow string }{
+		{"DELETE", "/v1/catalog", "GET"},
+		{"GET", "/v1/submissions", "POST"},
+	} {
+		w := b.do(req.method, req.target, "", "", nil)
+		if w.Code != http.StatusMethodNotAllowed || errorCode(w) != "method_not_allowed" || w.Header().Get("Allow") != req.allow {
+			t.Errorf("%s %s = %d %q Allow %q, want 405 method_not_allowed Allow %q",
+				req.method, req.target, w.Code, errorCode(w), w.Header().Get("Allow"), req.allow)
 		}
 	}
 }

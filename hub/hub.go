@@ -136,9 +136,12 @@ func (h *Hub) Store() *store.Store { return h.store }
 
 func (h *Hub) ready(ctx context.Context) error {
 	if err := h.store.Ping(ctx); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", api.ErrDatabaseDown, err)
 	}
-	return pipeline.Ping(ctx, h.cfg.Kafka)
+	if err := pipeline.Ping(ctx, h.cfg.Kafka); err != nil {
+		return fmt.Errorf("%w: %w", api.ErrKafkaDown, err)
+	}
+	return nil
 }
 
 // RunSink runs the database sink until ctx is cancelled.

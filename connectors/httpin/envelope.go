@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/credex/credex/catalog"
@@ -83,10 +85,10 @@ func splitJSON(body []byte) ([]json.RawMessage, *apierr.Error) {
 		return nil, malformed(body)
 	}
 	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
+	if err := json.Unmarshal(body, &top); err != nil || top == nil {
 		return nil, errShape
 	}
-	for k := range top {
+	for _, k := range slices.Sorted(maps.Keys(top)) {
 		if k != "records" {
 			return nil, errUnknownBody.At("/" + pointerEscape(k))
 		}
@@ -179,10 +181,40 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 	if env.Type == "" && !hasPointer(errs, "/type") {
 		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/type", Message: "type, the record type code, is required"})
 	}
-	if env.Op == "upsert" && env.Data == nil {
+	switch {
+	case env.Op == "upsert" && env.Data == nil:
 		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/data", Message: "data, the record's payload, is required"})
+	case env.Op == "revoke" && env.Data != nil && !hasPointer(errs, "/data"):
+		errs = append(errs, checkRevocation(env.Data)...)
 	}
+	slices.SortStableFunc(errs, func(a, b catalog.FieldError) int { return strings.Compare(a.Pointer, b.Pointer) })
 	return env, errs
+}
+
+// maxReason bounds the reason of a revocation, in bytes.
+const maxReason = 2000
+
+// checkRevocation checks the data of a revocation: at most {"reason": "..."}.
+func checkRevocation(data json.RawMessage) []catalog.FieldError {
+	var fields map[string]json.RawMessage
+	json.Unmarshal(data, &fields) // an object, checked before
+	var errs []catalog.FieldError
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if k != "reason" {
+			errs = append(errs, catalog.FieldError{Code: "unknown_field", Pointer: "/data/" + pointerEscape(k),
+				Message: fmt.Sprintf("%q is not a field of a revocation's data; it takes only reason", k)})
+		}
+	}
+	if raw, ok := fields["reason"]; ok {
+		var reason string
+		switch err := json.Unmarshal(raw, &reason); {
+		case err != nil:
+			errs = append(errs, catalog.FieldError{Code: "wrong_type", Pointer: "/data/reason", Message: "reason must be a string"})
+		case len(reason) > maxReason:
+			errs = append(errs, catalog.FieldError{Code: "invalid_string", Pointer: "/data/reason", Message: fmt.Sprintf("reason is longer than %d bytes", maxReason)})
+		}
+	}
+	return errs
 }
 
 func hasPointer(errs []catalog.FieldError, pointer string) bool {
