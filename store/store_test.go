@@ -1,0 +1,205 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/credex/credex/internal/pgtest"
+	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/store"
+)
+
+func setup(t *testing.T) (*store.Store, context.Context) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatalf("a second migration must be a no-op: %v", err)
+	}
+	return st, ctx
+}
+
+func record(op pipeline.Op, sourceID, content string) *pipeline.Record {
+	data := json.RawMessage(`{"content":"` + content + `"}`)
+	hash, _ := pipeline.ContentHash(op, data)
+	return &pipeline.Record{
+		ID: pipeline.RecordID("dept", "administrative_penalty", sourceID), Type: "administrative_penalty", Op: op,
+		Department: "dept", SourceID: sourceID, SubjectKey: "subject-" + sourceID, SubjectName: "name",
+		SubjectMasked: "1101**********0000", CatalogVersion: 1, ContentHash: hash, Data: data,
+		SubmissionID: "sub_test", AcceptedAt: time.Now().UTC(),
+	}
+}
+
+// admit admits recs and returns the outcomes and the versions assigned.
+func admit(t *testing.T, st *store.Store, ctx context.Context, recs ...*pipeline.Record) ([]store.Outcome, []int) {
+	t.Helper()
+	outcomes, err := st.Admit(ctx, recs, func([]store.Outcome) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions := make([]int, len(recs))
+	for i, r := range recs {
+		versions[i] = r.Version
+	}
+	return outcomes, versions
+}
+
+func TestAdmitAssignsVersions(t *testing.T) {
+	t.Parallel()
+	st, ctx := setup(t)
+	tests := []struct {
+		name    string
+		rec     *pipeline.Record
+		outcome store.Outcome
+		version int
+	}{
+		{"new record", record(pipeline.OpUpsert, "a", "one"), store.Changed, 1},
+		{"same content", record(pipeline.OpUpsert, "a", "one"), store.Unchanged, 1},
+		{"changed content", record(pipeline.OpUpsert, "a", "two"), store.Changed, 2},
+		{"back to earlier content", record(pipeline.OpUpsert, "a", "one"), store.Changed, 3},
+		{"revoke", record(pipeline.OpRevoke, "a", ""), store.Changed, 4},
+		{"revoke again", record(pipeline.OpRevoke, "a", ""), store.Unchanged, 4},
+		{"upsert after revoke", record(pipeline.OpUpsert, "a", "one"), store.Changed, 5},
+		{"revoke of an unknown record", record(pipeline.OpRevoke, "never", ""), store.UnknownRecord, 0},
+	}
+	for _, tt := range tests { // in order: each step builds on the last
+		outcomes, versions := admit(t, st, ctx, tt.rec)
+		if outcomes[0] != tt.outcome || versions[0] != tt.version {
+			t.Errorf("%s: outcome %d version %d, want %d version %d", tt.name, outcomes[0], versions[0], tt.outcome, tt.version)
+		}
+	}
+}
+
+func TestAdmitHandlesOneRecordTwiceInABatch(t *testing.T) {
+	t.Parallel()
+	st, ctx := setup(t)
+	outcomes, versions := admit(t, st, ctx,
+		record(pipeline.OpUpsert, "b", "one"), record(pipeline.OpUpsert, "b", "two"), record(pipeline.OpRevoke, "b", ""))
+	if want := []int{1, 2, 3}; versions[0] != 1 || versions[1] != 2 || versions[2] != 3 {
+		t.Errorf("versions = %v, want %v", versions, want)
+	}
+	for i, o := range outcomes {
+		if o != store.Changed {
+			t.Errorf("outcome %d = %d, want Changed", i, o)
+		}
+	}
+}
+
+func TestAdmitKeepsNothingWhenPublishFails(t *testing.T) {
+	t.Parallel()
+	st, ctx := setup(t)
+	admit(t, st, ctx, record(pipeline.OpUpsert, "c", "one"))
+	boom := errors.New("kafka unreachable")
+	_, err := st.Admit(ctx, []*pipeline.Record{record(pipeline.OpUpsert, "c", "two"), record(pipeline.OpUpsert, "d", "one")},
+		func([]store.Outcome) error { return boom })
+	if !errors.Is(err, boom) {
+		t.Fatalf("Admit = %v, want the publish error", err)
+	}
+	_, versions := admit(t, st, ctx, record(pipeline.OpUpsert, "c", "two"), record(pipeline.OpUpsert, "d", "one"))
+	if versions[0] != 2 || versions[1] != 1 {
+		t.Errorf("after a failed publish, versions = %v, want [2 1]: the failed ones were never promised", versions)
+	}
+}
+
+func TestApplyIsIdempotentAndOrdersByVersion(t *testing.T) {
+	t.Parallel()
+	st, ctx := setup(t)
+	v1 := record(pipeline.OpUpsert, "e", "one")
+	v2 := record(pipeline.OpUpsert, "e", "two")
+	admit(t, st, ctx, v1, v2)
+	deliver := func(recs ...*pipeline.Record) []store.Applied {
+		t.Helper()
+		var ds []store.Delivery
+		for i, r := range recs {
+			ds = append(ds, store.Delivery{Record: r, Topic: "records", Partition: 0, Offset: int64(i)})
+		}
+		applied, err := st.Apply(ctx, ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return applied
+	}
+
+	if a := deliver(v2); !a[0].Stored || a[0].Err != nil {
+		t.Fatalf("first delivery of version 2: %+v, want stored", a[0])
+	}
+	if a := deliver(v1, v2); !a[0].Stored || a[1].Stored {
+		t.Errorf("late version 1 then version 2 again: %+v, want version 1 stored and version 2 a duplicate", a)
+	}
+	rec, err := st.Record(ctx, v1.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Version != 2 || string(rec.Data) != `{"content": "two"}` || len(rec.History) != 2 {
+		t.Errorf("record = version %d data %s with %d versions, want version 2 (the late version 1 must not win) with 2 versions",
+			rec.Version, rec.Data, len(rec.History))
+	}
+}
+
+func TestApplyReplacesContentThatWasNeverReceipted(t *testing.T) {
+	t.Parallel()
+	st, ctx := setup(t)
+	// A submission reached Kafka but its ledger commit failed, so version 1
+	// was promised again to other content, which arrives later.
+	orphan := record(pipeline.OpUpsert, "f", "orphan")
+	orphan.Version = 1
+	real := record(pipeline.OpUpsert, "f", "real")
+	real.Version = 1
+	for i, r := range []*pipeline.Record{orphan, real} {
+		if _, err := st.Apply(ctx, []store.Delivery{{Record: r, Topic: "records", Offset: int64(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, err := st.Record(ctx, real.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(rec.Data) != `{"content": "real"}` || len(rec.History) != 1 || rec.History[0].ContentHash != real.ContentHash {
+		t.Errorf("record = %s with history %+v, want the later content alone", rec.Data, rec.History)
+	}
+}
+
+func TestApplySetsAsideWhatCanNeverBeWritten(t *testing.T) {
+	t.Parallel()
+	st, ctx := setup(t)
+	good := record(pipeline.OpUpsert, "g", "one")
+	good.Version = 1
+	orphanRevoke := record(pipeline.OpRevoke, "never-stored", "")
+	orphanRevoke.Version = 2
+	other := record(pipeline.OpUpsert, "h", "one")
+	other.Version = 1
+	applied, err := st.Apply(ctx, []store.Delivery{{Record: good}, {Record: orphanRevoke}, {Record: other}})
+	if err != nil {
+		t.Fatalf("Apply = %v, want the writable ones written", err)
+	}
+	if applied[1].Err == nil || !applied[0].Stored || !applied[2].Stored {
+		t.Fatalf("applied = %+v, want the revocation of a never-stored record refused and the others stored", applied)
+	}
+	if _, err := st.Record(ctx, orphanRevoke.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Record(never stored) = %v, want ErrNotFound", err)
+	}
+}
+
+func TestApplyFailsWholeWhenTheDatabaseIsGone(t *testing.T) {
+	t.Parallel()
+	st, err := store.Open(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r := record(pipeline.OpUpsert, "i", "one")
+	r.Version = 1
+	if _, err := st.Apply(context.Background(), []store.Delivery{{Record: r}}); err == nil {
+		t.Fatal("Apply on an unreachable database succeeded")
+	}
+}
