@@ -3,7 +3,6 @@ package pipeline
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -287,6 +286,3 @@ func GroupLag(ctx context.Context, cfg KafkaConfig, group string, topics []strin
 	}
 	return lag, nil
 }
-
-// ErrPermanent marks an error that retrying cannot fix.
-var ErrPermanent = errors.New("permanent failure")

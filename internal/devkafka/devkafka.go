@@ -7,6 +7,8 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/credex/credex/internal/dirlock"
 )
 
 // Config says where the broker listens and where it keeps its state.
@@ -50,7 +52,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 	unlock := func() {}
 	if cfg.Dir != "" {
 		var err error
-		if unlock, err = lock(cfg.Dir); err != nil {
+		if unlock, err = dirlock.Lock(cfg.Dir, "kafka state dir"); err != nil {
 			return nil, err
 		}
 		opts = append(opts, kfake.DataDir(cfg.Dir))

@@ -16,6 +16,8 @@ import (
 	"syscall"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/credex/credex/internal/dirlock"
 )
 
 // Database is the name of the database Start creates for credex.
@@ -83,7 +85,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres dir %s: %w", cfg.Dir, err)
 	}
-	unlock, err := lock(dir)
+	unlock, err := dirlock.Lock(dir, "postgres dir")
 	if err != nil {
 		return nil, err
 	}
