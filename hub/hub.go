@@ -177,18 +177,30 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	go func() { sinkErr <- h.RunSink(ctx) }()
 	var err error
+	sinkDone := false
 	select {
 	case <-ctx.Done():
-	case err = <-httpErr:
-		err = fmt.Errorf("serve http: %w", err)
-	case err = <-sinkErr:
-		err = fmt.Errorf("database sink stopped: %w", err)
+	case e := <-httpErr:
+		err = wrap("serve http", e)
+	case e := <-sinkErr:
+		err, sinkDone = wrap("database sink stopped", e), true
 	}
 	cancel()
 	shutdown, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer done()
 	srv.Shutdown(shutdown)
+	if !sinkDone {
+		<-sinkErr // the sink stops between batches; what it did not commit is redelivered
+	}
 	return err
+}
+
+// wrap prefixes err with what failed; nil stays nil.
+func wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // Close releases the hub's connections.
