@@ -69,13 +69,25 @@ func EnsureTopics(ctx context.Context, cfg KafkaConfig, topics ...string) error 
 	return nil
 }
 
-// Ping checks that a broker answers a metadata request.
+// Ping checks that a broker answers a metadata request on a connection of
+// its own (the shared transport answers from a cache).
 func Ping(ctx context.Context, cfg KafkaConfig) error {
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(cfg.Timeout, 3*time.Second))
 	defer cancel()
-	_, err := cfg.client().Metadata(ctx, &kafka.MetadataRequest{Topics: []string{}})
-	if err != nil {
-		return fmt.Errorf("kafka metadata: %w", err)
+	var errs []error
+	for _, addr := range cfg.Brokers {
+		conn, err := (&kafka.Dialer{}).DialContext(ctx, "tcp", addr)
+		if err == nil {
+			if deadline, ok := ctx.Deadline(); ok {
+				conn.SetDeadline(deadline)
+			}
+			_, err = conn.Brokers()
+			conn.Close()
+		}
+		if err == nil {
+			return nil
+		}
+		errs = append(errs, fmt.Errorf("kafka broker %s: %w", addr, err))
 	}
-	return nil
+	return errors.Join(errs...)
 }
