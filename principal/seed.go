@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -71,6 +72,8 @@ func (s *Seed) validate(checkCode func(string) error, knownType func(string) boo
 			return fmt.Errorf("%s: give exactly one of key and key_sha256", at)
 		case e.Key != "" && len(e.Key) < 16:
 			return fmt.Errorf("%s.key: shorter than 16 characters", at)
+		case e.KeySHA256 != "" && !isHexSHA256(e.KeySHA256):
+			return fmt.Errorf("%s.key_sha256: not 64 lowercase hexadecimal digits, as sha256sum prints", at)
 		}
 		names[e.Name] = true
 		if e.Kind != Department {
@@ -89,4 +92,10 @@ func (s *Seed) validate(checkCode func(string) error, knownType func(string) boo
 		}
 	}
 	return nil
+}
+
+// isHexSHA256 reports whether s is a SHA-256 in the form HashKey gives, so
+// that a stored hash can match a key at all.
+func isHexSHA256(s string) bool {
+	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
 }
