@@ -51,7 +51,12 @@ func publish(ctx context.Context, args []string, out io.Writer) error {
 		for _, rc := range resp.Receipts {
 			if rc.Status == "rejected" {
 				for _, e := range rc.Errors {
-					fmt.Fprintf(out, "record %d: rejected: %s at %s: %s\n", start+rc.Index+1, e.Code, e.Pointer, e.Message)
+					// The hub points into this chunk; point into the whole input.
+					pointer := e.Pointer
+					if rest, ok := strings.CutPrefix(pointer, fmt.Sprintf("/records/%d", rc.Index)); ok && (rest == "" || rest[0] == '/') {
+						pointer = fmt.Sprintf("/records/%d%s", start+rc.Index, rest)
+					}
+					fmt.Fprintf(out, "record %d: rejected: %s at %s: %s\n", start+rc.Index+1, e.Code, pointer, e.Message)
 				}
 			}
 		}
@@ -77,6 +82,9 @@ func splitEnvelopes(raw []byte) ([]json.RawMessage, error) {
 	}
 	if trimmed := bytes.TrimSpace(raw); json.Valid(trimmed) && len(trimmed) > 0 && trimmed[0] == '{' {
 		if err := json.Unmarshal(trimmed, &doc); err == nil && doc.Records != nil {
+			if len(doc.Records) == 0 {
+				return nil, errors.New("the input holds no records")
+			}
 			return doc.Records, nil
 		}
 	}
