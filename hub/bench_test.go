@@ -32,11 +32,11 @@ import (
 //
 // BenchmarkEndToEnd times HTTP submission through Kafka to the sink's commit;
 // BenchmarkIngest the submission alone (validation, ledger, Kafka
-// acknowledgement); BenchmarkValidate, BenchmarkKafkaProduce and
-// BenchmarkDatabaseWrite one stage each. An op is one record everywhere, so
-// ns/op compare across them; records/s says the same as a rate. Each
-// benchmark starts a hub of its own (schema and topic prefix) once and runs
-// its measurements as sub-benchmarks on it.
+// acknowledgement); BenchmarkValidate, BenchmarkLedgerAdmit,
+// BenchmarkKafkaProduce and BenchmarkDatabaseWrite one stage each. An op is
+// one record everywhere, so ns/op compare across them; records/s says the
+// same as a rate. Each benchmark starts a hub of its own (schema and topic
+// prefix) once and runs its measurements as sub-benchmarks on it.
 
 const (
 	// benchClients is how many departments submit at the same time.
@@ -199,14 +199,14 @@ func storedVersions(tb testing.TB, db *pgxpool.Pool) int {
 // waitStored polls until the sink has committed want record versions.
 func waitStored(tb testing.TB, db *pgxpool.Pool, want int) {
 	tb.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		n := storedVersions(tb, db)
 		if n >= want {
 			return
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("the sink stored %d of %d record versions in 2m", n, want)
+			tb.Fatalf("the sink stored %d of %d record versions in a minute", n, want)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -352,6 +352,30 @@ func BenchmarkKafkaProduce(b *testing.B) {
 			reportLatency(b, "publish", latencies)
 		})
 	}
+}
+
+// BenchmarkLedgerAdmit reserves versions for b.N new records with
+// store.Store.Admit, in batches from several clients as concurrent
+// submissions do, publishing nothing: the ledger's share of ingest.
+func BenchmarkLedgerAdmit(b *testing.B) {
+	bb := setup(b, options{noSink: true})
+	st := bb.hub.Store()
+	publish := func([]store.Outcome) error { return nil }
+
+	b.Run(fmt.Sprintf("clients=%d/batch=%d", benchClients, submitBatch), func(b *testing.B) {
+		batches := slices.Collect(slices.Chunk(bb.records(b.N), submitBatch))
+		b.ResetTimer()
+		latencies := runClients(b, len(batches), benchClients, func(i int) error {
+			outcomes, err := st.Admit(context.Background(), batches[i], publish)
+			if err == nil && slices.ContainsFunc(outcomes, func(o store.Outcome) bool { return o != store.Changed }) {
+				err = fmt.Errorf("admit: outcomes %v, want every record changed", outcomes)
+			}
+			return err
+		})
+		b.StopTimer()
+		reportRate(b)
+		reportLatency(b, "admit", latencies)
+	})
 }
 
 // BenchmarkDatabaseWrite writes b.N new records with store.Store.Apply in
