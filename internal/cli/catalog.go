@@ -4,22 +4,28 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 )
 
+// catalogCommands are the subcommands of credex catalog.
+var catalogCommands = map[string]command{
+	"lint": {"check the catalogue: schemas, examples, metadata", catalogLint},
+}
+
 func catalogCmd(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 || args[0] != "lint" {
-		fmt.Fprintln(out, "Usage: credex catalog lint [--dir DIR]\n\n  lint   check that the catalogue loads: manifest, schemas and examples")
-		return errUsage
+	if len(args) > 0 {
+		if cmd, ok := catalogCommands[args[0]]; ok {
+			return cmd.run(ctx, args[1:], out)
+		}
 	}
-	fs := flagSet("catalog lint", "catalog lint [flags]")
-	dir := fs.String("dir", "schemas", "catalogue `dir`")
-	if err := parse(fs, args[1:]); err != nil {
-		return err
+	fmt.Fprintln(out, "Usage: credex catalog <command> [flags]\n\nCommands:")
+	names := make([]string, 0, len(catalogCommands))
+	for n := range catalogCommands {
+		names = append(names, n)
 	}
-	cat, err := loadCatalog(*dir)
-	if err != nil {
-		return err
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(out, "  %-8s %s\n", n, catalogCommands[n].summary)
 	}
-	fmt.Fprintf(out, "%s: %d record types, all schemas compile and examples pass\n", *dir, len(cat.Types()))
-	return nil
+	return errUsage
 }

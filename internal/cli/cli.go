@@ -26,7 +26,7 @@ var commands = map[string]command{
 	"dev":     {"run the whole hub on this machine with an embedded Kafka and PostgreSQL", dev},
 	"migrate": {"apply database migrations", migrate},
 	"publish": {"send records to a hub from an NDJSON or JSON file", publish},
-	"catalog": {"work with the record type catalogue (lint)", catalogCmd},
+	"catalog": {"work with the record type catalogue", catalogCmd},
 }
 
 // errUsage means the flags were wrong; the flag set printed why.
