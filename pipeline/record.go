@@ -65,8 +65,15 @@ func ContentHash(op Op, data json.RawMessage) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(append([]byte(string(op)+"\x00"), canonical...))
-	return hex.EncodeToString(sum[:]), nil
+	return CanonicalHash(op, canonical), nil
+}
+
+// CanonicalHash is ContentHash of a payload already in canonical form.
+func CanonicalHash(op Op, canonical []byte) string {
+	h := sha256.New()
+	h.Write([]byte(string(op) + "\x00"))
+	h.Write(canonical)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Canonical re-encodes JSON with sorted object keys and exact numbers.

@@ -27,54 +27,41 @@ type Applied struct {
 	Err error
 }
 
-// Apply writes deliveries idempotently, in order, in one transaction: each
-// version once, the record's current state moved to the highest version.
-// Delivering the same version again changes nothing. A delivery that can
-// never be written (its data breaks a constraint) gets Err and the others
-// are still written; any other error fails the whole call and nothing is
-// written, so the caller may retry.
+// Apply writes deliveries idempotently in one transaction: each version
+// once, each record's current state moved to its highest version. Delivering
+// the same version again changes nothing. A delivery that can never be
+// written (its data breaks a constraint) gets Err and the others are still
+// written; any other error fails the whole call and nothing is written, so
+// the caller may retry.
 func (s *Store) Apply(ctx context.Context, deliveries []Delivery) ([]Applied, error) {
-	out := make([]Applied, len(deliveries))
+	if len(deliveries) == 0 {
+		return nil, nil
+	}
+	var out []Applied
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		for _, d := range deliveries {
-			sql, args := applyQuery(d)
-			b.Queue(sql, args...)
-		}
-		res := tx.SendBatch(ctx, b)
-		var failed error
-		for i := range deliveries {
-			var versions, current int
-			if err := res.QueryRow().Scan(&versions, &current); err != nil {
-				failed = err
-				break
-			}
-			out[i].Stored = versions > 0
-		}
-		if err := res.Close(); failed == nil {
-			failed = err
-		}
-		return failed
+		var err error
+		out, err = applyBatch(ctx, tx, deliveries)
+		return err
 	})
-	if err == nil || !permanent(err) {
-		if err != nil {
-			return nil, fmt.Errorf("apply %d records: %w", len(deliveries), err)
-		}
+	if err == nil {
 		return out, nil
 	}
+	if !permanent(err) {
+		return nil, fmt.Errorf("apply %d records: %w", len(deliveries), err)
+	}
 	// Some delivery can never be written: find it, one savepoint each.
+	out = make([]Applied, len(deliveries))
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for i, d := range deliveries {
-			out[i] = Applied{}
 			err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
-				sql, args := applyQuery(d)
-				var versions, current int
-				err := sp.QueryRow(ctx, sql, args...).Scan(&versions, &current)
-				out[i].Stored = versions > 0
+				one, err := applyBatch(ctx, sp, []Delivery{d})
+				if err == nil {
+					out[i] = one[0]
+				}
 				return err
 			})
 			if err != nil && permanent(err) {
-				out[i].Err = err
+				out[i] = Applied{Err: err}
 			} else if err != nil {
 				return err
 			}
@@ -87,19 +74,121 @@ func (s *Store) Apply(ctx context.Context, deliveries []Delivery) ([]Applied, er
 	return out, nil
 }
 
-// applyQuery is the statement that applies one delivery.
-func applyQuery(d Delivery) (string, []any) {
-	r := d.Record
-	data := []byte(r.Data)
-	if len(data) == 0 {
-		data = []byte("{}")
+type versionKey struct {
+	id      string
+	version int
+}
+
+// applyBatch writes deliveries with three set-based statements: current
+// state of upserted records, then every version, then revocations.
+func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applied, error) {
+	// The last delivery of a version wins; the highest version of a record
+	// sets its current state.
+	last := map[versionKey]int{}
+	latestUpsert, latest := map[string]int{}, map[string]int{}
+	for i, d := range deliveries {
+		r := d.Record
+		last[versionKey{r.ID, r.Version}] = i
+		if j, ok := latest[r.ID]; !ok || deliveries[j].Record.Version <= r.Version {
+			latest[r.ID] = i
+		}
+		if j, ok := latestUpsert[r.ID]; r.Op == pipeline.OpUpsert && (!ok || deliveries[j].Record.Version <= r.Version) {
+			latestUpsert[r.ID] = i
+		}
 	}
-	args := []any{r.ID, r.Version, r.ContentHash, r.CatalogVersion, data,
-		r.SubmissionID, r.AcceptedAt, d.Topic, d.Partition, d.Offset}
-	if r.Op == pipeline.OpRevoke {
-		return qApplyRevoke, args
+
+	var cur columns
+	for _, i := range latestUpsert {
+		r := deliveries[i].Record
+		cur.add(r.ID, r.Type, r.Department, r.SourceID, r.SubjectKey, r.SubjectName, r.SubjectMasked,
+			r.Version, r.CatalogVersion, data(r), r.AcceptedAt)
 	}
-	return qApplyUpsert, append(args, r.Type, r.Department, r.SourceID, r.SubjectKey, r.SubjectName, r.SubjectMasked)
+	var ver columns
+	for _, i := range last {
+		d := deliveries[i]
+		r := d.Record
+		ver.add(r.ID, r.Version, string(r.Op), r.ContentHash, r.CatalogVersion, data(r),
+			r.SubmissionID, r.AcceptedAt, d.Topic, d.Partition, d.Offset)
+	}
+	var rev columns
+	for _, i := range latest {
+		if r := deliveries[i].Record; r.Op == pipeline.OpRevoke {
+			rev.add(r.ID, r.Version, r.AcceptedAt)
+		}
+	}
+
+	b := &pgx.Batch{}
+	if cur.n > 0 {
+		b.Queue(qApplyRecords, cur.args()...)
+	}
+	b.Queue(qApplyVersions, ver.args()...)
+	if rev.n > 0 {
+		b.Queue(qApplyRevocations, rev.args()...)
+	}
+	res := tx.SendBatch(ctx, b)
+	defer res.Close()
+	if cur.n > 0 {
+		if _, err := res.Exec(); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := res.Query()
+	if err != nil {
+		return nil, err
+	}
+	written := map[versionKey]bool{}
+	for rows.Next() {
+		var k versionKey
+		if err := rows.Scan(&k.id, &k.version); err != nil {
+			return nil, err
+		}
+		written[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if rev.n > 0 {
+		if _, err := res.Exec(); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]Applied, len(deliveries))
+	for k, i := range last {
+		out[i].Stored = written[k]
+	}
+	return out, res.Close()
+}
+
+// columns gathers the values of a set-based statement column by column.
+type columns struct {
+	cols [][]any
+	n    int
+}
+
+func (c *columns) add(values ...any) {
+	if c.cols == nil {
+		c.cols = make([][]any, len(values))
+	}
+	for i, v := range values {
+		c.cols[i] = append(c.cols[i], v)
+	}
+	c.n++
+}
+
+func (c *columns) args() []any {
+	args := make([]any, len(c.cols))
+	for i, col := range c.cols {
+		args[i] = col
+	}
+	return args
+}
+
+// data is a record's payload for the database; JSON null when it has none.
+func data(r *pipeline.Record) string {
+	if len(r.Data) == 0 {
+		return "null"
+	}
+	return string(r.Data)
 }
 
 // permanent reports whether err is the database refusing the data itself

@@ -32,13 +32,17 @@ var (
 	qHeadPlaceholders = query("head_placeholders")
 	qHeadLock         = query("head_lock")
 	qHeadUpdate       = query("head_update")
-	qApplyUpsert      = query("apply_upsert")
-	qApplyRevoke      = query("apply_revoke")
+	qApplyRecords     = query("apply_records")
+	qApplyVersions    = query("apply_versions")
+	qApplyRevocations = query("apply_revocations")
 	qRecord           = query("record")
 	qRecordHistory    = query("record_history")
 	qPrincipalByKey   = query("principal_by_key")
 	qPrincipalUpsert  = query("principal_upsert")
 )
+
+// defaultMaxConns bounds the pool unless the URL sets pool_max_conns.
+const defaultMaxConns = 20
 
 // ErrNotFound is returned when the thing asked for does not exist.
 var ErrNotFound = errors.New("not found")
@@ -53,6 +57,11 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// Ingest holds a connection while Kafka acknowledges a batch; the
+		// pgx default (the number of CPUs, at least 4) would queue requests.
+		cfg.MaxConns = defaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -203,7 +203,7 @@ func (h *Handler) prepare(it *item, sub *submission) {
 	}
 	var err error
 	if r.Data, err = pipeline.Canonical(r.Data); err == nil {
-		r.ContentHash, err = pipeline.ContentHash(r.Op, r.Data)
+		r.ContentHash = pipeline.CanonicalHash(r.Op, r.Data)
 	}
 	if err != nil { // the envelope parsed, so its data re-encodes
 		it.errs = append(it.errs, catalog.FieldError{Code: "malformed_json", Pointer: "/data", Message: "data could not be read"})
