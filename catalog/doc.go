@@ -1,12 +1,17 @@
 // Package catalog loads the unified personal credit information catalogue and
 // validates record payloads against it.
 //
-// A catalogue is a manifest, catalog.yaml, listing the record types, and per
-// type a JSON Schema (draft-07) and a valid example payload; package schemas
-// embeds the default one. Load reads and checks all of it, compiling every
+// A catalogue is a manifest, catalog.yaml, listing the record types and their
+// rules (class, disclosure, responsible departments, sharing scope and usage
+// rights, display periods, required fields, compatibility mode), a registry
+// of departments, departments.yaml, and per type a JSON Schema (draft-07) and
+// labelled example payloads; package schemas embeds the default one. Lint
+// checks all of it and reports every problem with its file and JSON pointer;
+// Load refuses a catalogue with any problem and otherwise compiles every
 // schema once. RecordType.Validate then checks a payload and reports every
 // problem as a FieldError with a stable code and a JSON pointer, in words a
 // department can act on and without echoing personal identifiers.
+// Catalog.WriteMarkdown documents a catalogue for the departments.
 //
 // Beyond JSON Schema's own keywords, schemas may use two formats backed by
 // package ident: "citizen-id" (GB 11643-1999 citizen ID numbers) and

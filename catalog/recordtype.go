@@ -2,11 +2,7 @@ package catalog
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 
 	"github.com/xeipuuv/gojsonschema"
 )
@@ -33,16 +29,70 @@ const (
 )
 
 // Compatibility is the rule a new schema version of a type must follow
-// towards the previous one, as a schema registry checks it.
+// towards earlier ones, as a schema registry checks it. The plain modes
+// compare with the previous version only; the transitive ones with every
+// earlier version.
 type Compatibility string
 
 // The compatibility modes; Backward is the default.
 const (
-	Backward Compatibility = "backward" // the new schema accepts every payload the previous one accepted
-	Forward  Compatibility = "forward"  // the previous schema accepts every payload the new one accepts
-	Full     Compatibility = "full"     // both backward and forward
-	None     Compatibility = "none"     // no check
+	Backward           Compatibility = "backward"            // the new schema accepts every payload the previous one accepted
+	BackwardTransitive Compatibility = "backward_transitive" // backward towards every earlier version
+	Forward            Compatibility = "forward"             // the previous schema accepts every payload the new one accepts
+	ForwardTransitive  Compatibility = "forward_transitive"  // forward towards every earlier version
+	Full               Compatibility = "full"                // both backward and forward
+	FullTransitive     Compatibility = "full_transitive"     // both, towards every earlier version
+	None               Compatibility = "none"                // no check
 )
+
+// Scope is a kind of body that records of a type may be shared with.
+type Scope string
+
+// The sharing scopes of the catalogue.
+const (
+	ScopePublic               Scope = "public"                // anyone, through the public credit website and query API
+	ScopeGovernment           Scope = "government"            // government bodies, for their statutory duties
+	ScopeJudiciary            Scope = "judiciary"             // courts and procuratorates
+	ScopeFinancialInstitution Scope = "financial_institution" // banks and licensed lenders
+	ScopeCreditServiceAgency  Scope = "credit_service_agency" // licensed credit reporting and rating agencies
+)
+
+// Usage is a purpose records of a type may be used for.
+type Usage string
+
+// The usage rights of the catalogue.
+const (
+	UsagePublicDisplay        Usage = "public_display"        // shown to the public (信用公示)
+	UsageIdentityVerification Usage = "identity_verification" // confirming who a person is
+	UsageAdministrativeReview Usage = "administrative_review" // consulted when deciding an application: licences, procurement, subsidies, appointments
+	UsageCreditSupervision    Usage = "credit_supervision"    // graded, risk-based supervision (分级分类监管)
+	UsageCreditReport         Usage = "credit_report"         // in credit reports issued to the person or on an inquiry they authorised
+	UsageJointReward          Usage = "joint_reward"          // joint incentives for the trustworthy (守信联合激励); positive types only
+	UsageJointPunishment      Usage = "joint_punishment"      // joint punishment of the dishonest (失信联合惩戒); negative and serious dishonesty types only
+)
+
+// Sharing says with whom records of a type are shared and what for.
+type Sharing struct {
+	// Scope lists the kinds of body that may receive the records. It
+	// includes "public" exactly when the type's disclosure is public.
+	Scope []Scope `yaml:"scope" json:"scope"`
+	// Usage lists what the receivers may use the records for.
+	Usage []Usage `yaml:"usage" json:"usage"`
+}
+
+// The closed vocabularies of the catalogue, in the order documents list them.
+var (
+	classes         = []Class{Basic, Positive, Negative, SeriousDishonesty}
+	disclosures     = []Disclosure{Public, GovernmentShared, AuthorisedInquiry}
+	compatibilities = []Compatibility{Backward, BackwardTransitive, Forward, ForwardTransitive, Full, FullTransitive, None}
+	scopes          = []Scope{ScopePublic, ScopeGovernment, ScopeJudiciary, ScopeFinancialInstitution, ScopeCreditServiceAgency}
+	usages          = []Usage{UsagePublicDisplay, UsageIdentityVerification, UsageAdministrativeReview, UsageCreditSupervision,
+		UsageCreditReport, UsageJointReward, UsageJointPunishment}
+)
+
+// MaxNegativeMonths is the longest display period of negative and serious
+// dishonesty information: five years after the event.
+const MaxNegativeMonths = 60
 
 // DefaultPeriod is the key of Display.Periods that applies to every record
 // when Display.By is empty.
@@ -72,17 +122,25 @@ type Period struct {
 // and safe for concurrent use; its exported fields are for reading, and
 // serve as the catalogue API's representation.
 type RecordType struct {
-	Code          string        `yaml:"code" json:"code"`
-	NameZH        string        `yaml:"name_zh" json:"name_zh"`
-	NameEN        string        `yaml:"name_en" json:"name_en"`
-	Class         Class         `yaml:"class" json:"class"`
-	Disclosure    Disclosure    `yaml:"disclosure" json:"disclosure"`
-	Departments   []string      `yaml:"departments" json:"departments"` // kinds of department responsible for publishing
+	Code       string     `yaml:"code" json:"code"`
+	NameZH     string     `yaml:"name_zh" json:"name_zh"`
+	NameEN     string     `yaml:"name_en" json:"name_en"`
+	Class      Class      `yaml:"class" json:"class"`
+	Disclosure Disclosure `yaml:"disclosure" json:"disclosure"`
+	// Departments are the codes, from the department registry, of the
+	// kinds of department responsible for publishing records of the type.
+	Departments   []string      `yaml:"departments" json:"departments"`
+	Sharing       Sharing       `yaml:"sharing" json:"sharing"`
 	Compatibility Compatibility `yaml:"compatibility" json:"compatibility"`
 	Display       Display       `yaml:"display" json:"display"`
-	// LegalBasisRequired says records must cite their legal basis; the
-	// schema then requires /legal_basis.
-	LegalBasisRequired bool `yaml:"legal_basis_required" json:"legal_basis_required"`
+	// Requires lists the payload fields, as dotted paths such as
+	// "decision.document_no", that the regulations require every record to
+	// carry: its legal basis and its deciding document. The schema requires
+	// each of them.
+	Requires []string `yaml:"requires" json:"requires"`
+	// LegalBasisRequired says records must cite their legal basis
+	// (/legal_basis): Requires lists "legal_basis".
+	LegalBasisRequired bool `yaml:"-" json:"legal_basis_required"`
 	// Version is the version of the type's schema, from 1.
 	Version int `yaml:"version" json:"version"`
 	// Schema is the JSON Schema (draft-07) of the payload, as written.
@@ -91,92 +149,6 @@ type RecordType struct {
 	Example json.RawMessage `yaml:"-" json:"example"`
 
 	compiled *gojsonschema.Schema
-}
-
-// checkMetadata checks the manifest fields of t, naming the first bad one.
-func (t *RecordType) checkMetadata() error {
-	switch {
-	case !codePattern.MatchString(t.Code):
-		return fmt.Errorf("code: %q is not lowercase letters, digits and underscores", t.Code)
-	case t.NameZH == "":
-		return errors.New("name_zh: missing")
-	case t.NameEN == "":
-		return errors.New("name_en: missing")
-	case !slices.Contains([]Class{Basic, Positive, Negative, SeriousDishonesty}, t.Class):
-		return fmt.Errorf("class: %q is not basic, positive, negative or serious_dishonesty", t.Class)
-	case !slices.Contains([]Disclosure{Public, GovernmentShared, AuthorisedInquiry}, t.Disclosure):
-		return fmt.Errorf("disclosure: %q is not public, government_shared or authorised_inquiry", t.Disclosure)
-	case len(t.Departments) == 0:
-		return errors.New("departments: missing")
-	case !slices.Contains([]Compatibility{Backward, Forward, Full, None}, t.Compatibility):
-		return fmt.Errorf("compatibility: %q is not backward, forward, full or none", t.Compatibility)
-	case t.Version < 1:
-		return fmt.Errorf("version: %d is not a positive number", t.Version)
-	}
-	for key, p := range t.Display.Periods {
-		if p.MinMonths < 0 || p.MaxMonths < p.MinMonths {
-			return fmt.Errorf("display: periods: %s: need 0 <= min_months <= max_months", key)
-		}
-	}
-	if t.Display.By == "" && len(t.Display.Periods) > 0 {
-		if _, ok := t.Display.Periods[DefaultPeriod]; !ok || len(t.Display.Periods) != 1 {
-			return fmt.Errorf("display: periods: without by, the only key must be %q", DefaultPeriod)
-		}
-	}
-	return nil
-}
-
-// schemaShape is the part of a schema that Load cross-checks with the manifest.
-type schemaShape struct {
-	Required   []string                   `json:"required"`
-	Properties map[string]json.RawMessage `json:"properties"`
-}
-
-// compile compiles schema into t and checks it agrees with the manifest.
-func (t *RecordType) compile(schema []byte) error {
-	loader := gojsonschema.NewSchemaLoader()
-	loader.Draft = gojsonschema.Draft7
-	loader.Validate = true
-	compiled, err := loader.Compile(gojsonschema.NewBytesLoader(schema))
-	if err != nil {
-		return err
-	}
-	var shape schemaShape
-	if err := json.Unmarshal(schema, &shape); err != nil {
-		return fmt.Errorf("not a JSON Schema object: %w", err)
-	}
-	for _, field := range []string{"subject", "decision"} {
-		if !slices.Contains(shape.Required, field) {
-			return fmt.Errorf("required: must include %q", field)
-		}
-	}
-	if t.LegalBasisRequired && !slices.Contains(shape.Required, "legal_basis") {
-		return errors.New("required: must include \"legal_basis\", as legal_basis_required is true")
-	}
-	if by := t.Display.By; by != "" {
-		var field struct {
-			Enum []string `json:"enum"`
-		}
-		_ = json.Unmarshal(shape.Properties[by], &field) // a field without a string enum fails below
-		allowed := field.Enum
-		keys := slices.Sorted(maps.Keys(t.Display.Periods))
-		if len(allowed) == 0 || !slices.Equal(keys, slices.Sorted(slices.Values(allowed))) {
-			return fmt.Errorf("display: periods must have one key per value of /properties/%s/enum (%s), has %s",
-				by, strings.Join(allowed, ", "), strings.Join(keys, ", "))
-		}
-	}
-	t.Schema = json.RawMessage(schema)
-	t.compiled = compiled
-	return nil
-}
-
-// checkExample checks that example is a valid payload of t.
-func (t *RecordType) checkExample(example []byte) error {
-	if errs := t.Validate(example); len(errs) > 0 {
-		return fmt.Errorf("not valid: %s %s", errs[0].Code, errs[0].Pointer)
-	}
-	_, _, err := t.Subject(example)
-	return err
 }
 
 // Subject returns the subject's name and ID number, /subject/name and
