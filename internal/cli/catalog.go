@@ -9,6 +9,7 @@ import (
 
 // catalogCommands are the subcommands of credex catalog.
 var catalogCommands = map[string]command{
+	"doc":  {"write the catalogue document for departments (docs/catalog.md)", catalogDoc},
 	"lint": {"check the catalogue: schemas, examples, metadata", catalogLint},
 }
 
