@@ -207,7 +207,7 @@ func decodeList[T any](b *builder, file string, doc reflect.Type, key string) []
 		b.add(file, "", "not YAML: %v", err)
 		return nil
 	}
-	if root.Kind != yaml.DocumentNode || root.Content[0].Kind != yaml.MappingNode {
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		b.add(file, "", "must be a mapping with the key %s", key)
 		return nil
 	}

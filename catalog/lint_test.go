@@ -50,6 +50,11 @@ func TestLint(t *testing.T) {
 		{"examples_of_no_type", []Problem{{"examples/ghost", "", "no record type"}}},
 
 		// The manifest.
+		{"empty_manifest", []Problem{
+			{manifest, "", "mapping"},
+			{"examples/tax_penalty", "", "no record type"},
+			{schema, "", "no record type"},
+		}},
 		{"duplicate_code", []Problem{{manifest, "/types/1/code", "twice"}}},
 		{"bad_code", []Problem{{manifest, "/types/0/code", "not a code"}}},
 		{"missing_name", []Problem{{manifest, "/types/0/name_en", "missing"}}},
