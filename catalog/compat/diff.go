@@ -20,10 +20,23 @@ const maxSteps = 200_000
 // errTooComplex: the comparison took more than maxSteps.
 var errTooComplex = errors.New("schemas too complex to compare")
 
-// node is a schema with its location, a JSON pointer, in its document.
+// node is a schema with its location, a JSON pointer, in its document. A
+// synthetic node stands for an absent keyword, such as additionalProperties,
+// by the schema its absence means; loc is where the keyword would be.
 type node struct {
-	v   any
-	loc string
+	v         any
+	loc       string
+	synthetic bool
+}
+
+// id identifies n for cycle detection: its location, or for a synthetic
+// node its value, so that comparing a recursive schema with absent keywords
+// ends.
+func (n node) id() string {
+	if n.synthetic {
+		return "#" + canonical(n.v)
+	}
+	return n.loc
 }
 
 // pair identifies one comparison, for cycle detection and memoisation.
@@ -52,7 +65,7 @@ func diff(oldRaw, newRaw json.RawMessage) ([]Change, error) {
 	}
 	steps := 0
 	d := &differ{oldRoot: oldRoot, newRoot: newRoot, done: map[pair]bool{}, active: map[pair]bool{}, steps: &steps}
-	d.compare(node{oldRoot, ""}, node{newRoot, ""}, false)
+	d.compare(node{v: oldRoot}, node{v: newRoot}, false)
 	if steps > maxSteps {
 		return nil, errTooComplex
 	}
@@ -116,7 +129,7 @@ func resolve(root any, n node) (node, string) {
 		if !ok || hops == 32 {
 			return n, ref
 		}
-		n = node{target, loc}
+		n = node{v: target, loc: loc}
 	}
 }
 
@@ -163,9 +176,9 @@ func escape(s string) string {
 // has none.
 func child(n node, m map[string]any, key string, def any) node {
 	if v, ok := m[key]; ok {
-		return node{v, n.loc + "/" + key}
+		return node{v: v, loc: n.loc + "/" + key}
 	}
-	return node{def, n.loc + "/" + key}
+	return node{v: def, loc: n.loc + "/" + key, synthetic: true}
 }
 
 // isFalse reports whether v is the schema false.
@@ -193,7 +206,7 @@ func (d *differ) compare(o, n node, flip bool) {
 		}
 		return
 	}
-	key := pair{o.loc, n.loc, flip}
+	key := pair{o.id(), n.id(), flip}
 	if d.done[key] || d.active[key] {
 		return // compared already, or a recursive schema being compared further up
 	}
@@ -201,7 +214,7 @@ func (d *differ) compare(o, n node, flip bool) {
 	defer func() { delete(d.active, key); d.done[key] = true }()
 
 	switch of, nf := isFalse(o.v), isFalse(n.v); {
-	case of && nf:
+	case of && nf, isTrue(o.v) && isTrue(n.v):
 		return
 	case nf:
 		d.emit(n.loc, "false_schema_added", Backward, flip, "the schema is now false and accepts no value")
@@ -243,23 +256,53 @@ func (d *differ) compare(o, n node, flip bool) {
 // allTypes are the JSON Schema types.
 var allTypes = []string{"array", "boolean", "integer", "null", "number", "object", "string"}
 
-// typeSet returns the types m admits, nil for any.
+// typeSet returns the types m admits, nil for any: those "type" names,
+// narrowed to the types of the values enum and const allow.
 func typeSet(m map[string]any) []string {
 	var ts []string
 	switch t := m["type"].(type) {
 	case string:
 		ts = []string{t}
 	case []any:
+		ts = []string{}
 		for _, e := range t {
-			if s, ok := e.(string); ok && slices.Contains(allTypes, s) && !slices.Contains(ts, s) {
+			if s, ok := e.(string); ok && !slices.Contains(ts, s) {
 				ts = append(ts, s)
 			}
 		}
-	default:
-		return nil
+	}
+	if vals, restricted := allowedValues(m); restricted {
+		declared := ts
+		ts = []string{}
+		for _, v := range vals {
+			if t := valueType(v); admits(declared, t) && !slices.Contains(ts, t) {
+				ts = append(ts, t)
+			}
+		}
 	}
 	slices.Sort(ts)
 	return ts
+}
+
+// valueType returns the type of a value in canonical JSON; whole numbers
+// are integers.
+func valueType(v string) string {
+	switch v[0] {
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "boolean"
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil && f == math.Trunc(f) {
+		return "integer"
+	}
+	return "number"
 }
 
 // admits reports whether a schema of types ts admits values of type t;
@@ -580,7 +623,7 @@ func keys(m map[string]any, kw string) []string {
 // member returns the subschema obj[kw][name] of n.
 func member(n node, m map[string]any, kw, name string) node {
 	obj, _ := m[kw].(map[string]any)
-	return node{obj[name], n.loc + "/" + kw + "/" + escape(name)}
+	return node{v: obj[name], loc: n.loc + "/" + kw + "/" + escape(name)}
 }
 
 // governing returns the schema that applies to a property name the object
@@ -791,7 +834,7 @@ func (d *differ) compareOptional(o, n node, om, nm map[string]any, kw string, ab
 func itemsAt(n node, m map[string]any, i int) node {
 	if tuple, ok := m["items"].([]any); ok {
 		if i < len(tuple) {
-			return node{tuple[i], n.loc + "/items/" + strconv.Itoa(i)}
+			return node{v: tuple[i], loc: n.loc + "/items/" + strconv.Itoa(i)}
 		}
 		return child(n, m, "additionalItems", true)
 	}
@@ -882,8 +925,8 @@ func (d *differ) compareCombinator(o, n node, om, nm map[string]any, kw string, 
 			"oneOf branches changed; as a value must match exactly one branch, the change is not compared in detail")
 	case len(orest) == len(nrest):
 		for i := range orest {
-			d.compare(node{ol[orest[i]], o.loc + "/" + kw + "/" + strconv.Itoa(orest[i])},
-				node{nl[nrest[i]], n.loc + "/" + kw + "/" + strconv.Itoa(nrest[i])}, flip)
+			d.compare(node{v: ol[orest[i]], loc: o.loc + "/" + kw + "/" + strconv.Itoa(orest[i])},
+				node{v: nl[nrest[i]], loc: n.loc + "/" + kw + "/" + strconv.Itoa(nrest[i])}, flip)
 		}
 	case len(orest) == 0:
 		for _, j := range nrest {
