@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
@@ -29,10 +30,20 @@ type Store interface {
 	Record(ctx context.Context, id string) (*store.Record, error)
 }
 
+// Catalog is the catalogue as published, with its versions.
+type Catalog interface {
+	Types() []*catalog.RecordType
+	Type(code string) (*catalog.RecordType, bool)
+	TypeVersion(code string, version int) (*catalog.RecordType, bool)
+	Versions(code string) []registry.Version
+	// Publish registers a new version of a record type (see registry.Registry.Publish).
+	Publish(ctx context.Context, t *catalog.RecordType, by string) (registry.Published, error)
+}
+
 // Deps are what the API serves from.
 type Deps struct {
 	Store   Store
-	Catalog *catalog.Catalog
+	Catalog Catalog
 	// Ingest serves POST /v1/submissions for authenticated principals.
 	Ingest http.Handler
 	// Ready reports whether every dependency answers; nil means ready.
@@ -50,6 +61,10 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /v1/records/{id}", a.authenticate(http.HandlerFunc(a.record)))
 	mux.HandleFunc("GET /v1/catalog", a.catalogList)
 	mux.HandleFunc("GET /v1/catalog/types/{code}", a.catalogType)
+	mux.HandleFunc("GET /v1/catalog/types/{code}/versions", a.catalogVersions)
+	mux.HandleFunc("GET /v1/catalog/types/{code}/versions/{version}", a.catalogVersion)
+	mux.HandleFunc("GET /v1/catalog/types/{code}/diff", a.catalogDiff)
+	mux.Handle("POST /v1/catalog/types/{code}/versions", a.authenticate(http.HandlerFunc(a.catalogPublish)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		apierr.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -88,7 +103,6 @@ var (
 	errNoKey    = apierr.New(http.StatusUnauthorized, "missing_credentials", "send your API key as Authorization: Bearer <key>")
 	errBadKey   = apierr.New(http.StatusUnauthorized, "invalid_credentials", "the API key is not valid")
 	errNoRecord = apierr.New(http.StatusNotFound, "record_not_found", "no record with this id is visible to you")
-	errNoType   = apierr.New(http.StatusNotFound, "unknown_type", "no record type with this code in the catalogue")
 	errDown     = apierr.New(http.StatusServiceUnavailable, "unavailable", "the hub cannot reach its database; try again later")
 )
 
@@ -178,19 +192,6 @@ func (a *server) record(w http.ResponseWriter, r *http.Request) {
 			SubmissionID: h.SubmissionID, AcceptedAt: h.AcceptedAt, StoredAt: h.StoredAt, Data: h.Data}
 	}
 	apierr.JSON(w, http.StatusOK, v)
-}
-
-func (a *server) catalogList(w http.ResponseWriter, r *http.Request) {
-	apierr.JSON(w, http.StatusOK, map[string]any{"types": a.Catalog.Types()})
-}
-
-func (a *server) catalogType(w http.ResponseWriter, r *http.Request) {
-	t, ok := a.Catalog.Type(r.PathValue("code"))
-	if !ok {
-		apierr.Write(w, errNoType)
-		return
-	}
-	apierr.JSON(w, http.StatusOK, t)
 }
 
 func (a *server) ready(w http.ResponseWriter, r *http.Request) {

@@ -29,6 +29,7 @@ import (
 
 	"github.com/credex/credex/api"
 	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
@@ -135,11 +136,30 @@ func setup(t *testing.T) *bundle {
 		SubjectKey: []byte("test-subject-key"), Logger: log, Registry: reg,
 	})
 	h := api.New(api.Deps{
-		Store: st, Catalog: cat, Ingest: ingest,
+		Store: st, Catalog: fileCatalog{cat}, Ingest: ingest,
 		Ready:    func(context.Context) error { return nil },
 		Gatherer: reg, Registry: reg, Logger: log,
 	})
 	return &bundle{doc: doc, raw: string(raw), handler: h, recordID: recordID}
+}
+
+// fileCatalog serves the catalogue files as the only published version of
+// each type.
+type fileCatalog struct{ *catalog.Catalog }
+
+func (c fileCatalog) Versions(code string) []registry.Version {
+	t, ok := c.Type(code)
+	if !ok {
+		return nil
+	}
+	return []registry.Version{{Version: t.Version, PublishedAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), PublishedBy: "catalogue files"}}
+}
+
+func (c fileCatalog) Publish(_ context.Context, t *catalog.RecordType, _ string) (registry.Published, error) {
+	if cur, ok := c.Type(t.Code); ok && cur.Version == t.Version {
+		return registry.Published{Version: t.Version, Unchanged: true}, nil
+	}
+	return registry.Published{}, fmt.Errorf("%w: this test publishes nothing", registry.ErrVersionConflict)
 }
 
 // do sends a request to the handler and returns the recorded answer.

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/credex/credex/api"
 	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/pipeline/dbsink"
@@ -31,7 +33,8 @@ type Config struct {
 	DatabaseURL string
 	// Kafka locates the brokers and names the topics.
 	Kafka pipeline.KafkaConfig
-	// Catalog is the record type catalogue.
+	// Catalog is the record type catalogue from files. Types the database
+	// has no published version of are published from it at start.
 	Catalog *catalog.Catalog
 	// SubjectKey keys the hash of ID numbers; at least 16 bytes.
 	SubjectKey []byte
@@ -65,6 +68,7 @@ type Hub struct {
 	cfg      Config
 	log      *slog.Logger
 	store    *store.Store
+	catalog  *registry.Registry
 	producer *pipeline.Producer
 	registry *prometheus.Registry
 	handler  http.Handler
@@ -88,11 +92,11 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	}
 	h.producer = pipeline.NewProducer(cfg.Kafka, h.registry)
 	ingest := httpin.New(cfg.Ingest, httpin.Deps{
-		Catalog: cfg.Catalog, Ledger: h.store, Publisher: h.producer, Topics: cfg.Kafka.Topics,
+		Catalog: h.catalog, Ledger: h.store, Publisher: h.producer, Topics: cfg.Kafka.Topics,
 		SubjectKey: cfg.SubjectKey, Logger: h.log, Registry: h.registry,
 	})
 	h.handler = api.New(api.Deps{
-		Store: h.store, Catalog: cfg.Catalog, Ingest: ingest, Ready: h.ready,
+		Store: h.store, Catalog: catalogue{h.catalog, cfg.Kafka}, Ingest: ingest, Ready: h.ready,
 		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
 	return h, nil
@@ -100,6 +104,10 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 
 func (h *Hub) prepare(ctx context.Context) error {
 	if err := h.store.Migrate(ctx); err != nil {
+		return err
+	}
+	var err error
+	if h.catalog, err = registry.Open(ctx, h.store, h.cfg.Catalog, h.log, h.registry); err != nil {
 		return err
 	}
 	if err := pipeline.EnsureTopics(ctx, h.cfg.Kafka, h.topics()...); err != nil {
@@ -119,7 +127,7 @@ func (h *Hub) topics() []string {
 
 func (h *Hub) recordTopics() []string {
 	var topics []string
-	for _, rt := range h.cfg.Catalog.Types() {
+	for _, rt := range h.catalog.Types() {
 		topics = append(topics, h.cfg.Kafka.Topics.Record(rt.Code))
 	}
 	return topics
@@ -144,15 +152,67 @@ func (h *Hub) ready(ctx context.Context) error {
 	return nil
 }
 
-// RunSink runs the database sink until ctx is cancelled.
+// RunSink runs the database sink until ctx is cancelled. When a record type
+// is published for the first time, the sink rejoins its group with the new
+// type's topic.
 func (h *Hub) RunSink(ctx context.Context) error {
 	c := pipeline.NewConsumer(pipeline.ConsumerConfig{
 		Kafka:  h.cfg.Kafka,
 		Group:  h.cfg.Kafka.Topics.Group("db-sink"),
-		Topics: h.recordTopics(),
 		Logger: h.log,
 	}, dbsink.New(h.store, h.registry), h.producer, h.registry)
-	return c.Run(ctx)
+	for ctx.Err() == nil {
+		topics := h.recordTopics()
+		runCtx, stop := context.WithCancel(ctx)
+		go func() {
+			defer stop()
+			h.awaitNewTopics(runCtx, topics)
+		}()
+		err := c.Run(runCtx, topics)
+		stop()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// awaitNewTopics returns when the catalogue has record topics other than
+// topics, or ctx ends.
+func (h *Hub) awaitNewTopics(ctx context.Context, topics []string) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if !slices.Equal(h.recordTopics(), topics) {
+				return
+			}
+		}
+	}
+}
+
+// catalogue is the hub's registry as the API serves it: publishing a new
+// record type creates its topic first.
+type catalogue struct {
+	*registry.Registry
+	kafka pipeline.KafkaConfig
+}
+
+func (c catalogue) Publish(ctx context.Context, t *catalog.RecordType, by string) (registry.Published, error) {
+	if err := pipeline.EnsureTopics(ctx, c.kafka, c.kafka.Topics.Record(t.Code)); err != nil {
+		return registry.Published{}, err
+	}
+	return c.Registry.Publish(ctx, t, by)
+}
+
+// WatchCatalog refreshes the catalogue from the database every interval
+// until ctx ends, so that versions published through another hub take
+// effect here too.
+func (h *Hub) WatchCatalog(ctx context.Context, interval time.Duration) {
+	h.catalog.Watch(ctx, interval)
 }
 
 // Serve serves the API on ln and runs the sink until ctx is cancelled, then
@@ -176,6 +236,7 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 		httpErr <- err
 	}()
 	go func() { sinkErr <- h.RunSink(ctx) }()
+	go h.WatchCatalog(ctx, 5*time.Second)
 	var err error
 	sinkDone := false
 	select {

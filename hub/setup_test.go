@@ -73,6 +73,7 @@ func setup(t testing.TB, opts options) *bundle {
 			{Kind: principal.Department, Name: "tax", Key: taxKey, Code: ident.NewCreditCode(r),
 				Types: []string{"administrative_penalty", "serious_dishonesty"}},
 			{Kind: principal.Agency, Name: "bank-regulator", Key: agencyKey},
+			{Kind: principal.Maintainer, Name: "maintainer", Key: maintainerKey},
 		},
 		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
@@ -99,6 +100,25 @@ func setup(t testing.TB, opts options) *bundle {
 	}
 	t.Cleanup(db.Close)
 	return &bundle{t: t, cfg: cfg, hub: h, url: srv.URL, db: db, market: market, catalog: cat, rand: r}
+}
+
+// sibling starts a second hub on the same database and topics, refreshing
+// its catalogue every 200ms.
+func (b *bundle) sibling(t *testing.T) *bundle {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	h, err := hub.Start(ctx, b.cfg)
+	if err != nil {
+		t.Fatalf("start second hub: %v", err)
+	}
+	t.Cleanup(h.Close)
+	go h.WatchCatalog(ctx, 200*time.Millisecond)
+	srv := httptest.NewServer(h.Handler())
+	t.Cleanup(srv.Close)
+	other := *b
+	other.hub, other.url = h, srv.URL
+	return &other
 }
 
 // penalty returns a valid administrative penalty about a new synthetic person.

@@ -39,8 +39,6 @@ type ConsumerConfig struct {
 	Kafka KafkaConfig
 	// Group names the consumer group (see Topics.Group).
 	Group string
-	// Topics the group reads.
-	Topics []string
 	// MaxBatch bounds how many messages one Handle call gets; default 500.
 	MaxBatch int
 	// Linger is how long to wait for more messages once one arrived; default 5ms.
@@ -94,14 +92,15 @@ func NewConsumer(cfg ConsumerConfig, handler Handler, dlq *Producer, reg prometh
 	return &Consumer{cfg: cfg, handler: handler, dlq: dlq, m: m}
 }
 
-// Run consumes until ctx is cancelled or the group cannot be read. It returns
-// nil after a cancellation. Messages handled but not yet committed when ctx
-// is cancelled are delivered again to the next member of the group.
-func (c *Consumer) Run(ctx context.Context) error {
+// Run consumes topics until ctx is cancelled or the group cannot be read. It
+// returns nil after a cancellation, and may then be called again (with other
+// topics, say). Messages handled but not yet committed when ctx is cancelled
+// are delivered again to the next member of the group.
+func (c *Consumer) Run(ctx context.Context, topics []string) error {
 	c.reader = kafka.NewReader(kafka.ReaderConfig{
 		Brokers:        c.cfg.Kafka.Brokers,
 		GroupID:        c.cfg.Group,
-		GroupTopics:    c.cfg.Topics,
+		GroupTopics:    topics,
 		MinBytes:       1,
 		MaxBytes:       10 << 20,
 		MaxWait:        250 * time.Millisecond,
@@ -118,7 +117,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 
 	lagCtx, stopLag := context.WithCancel(ctx)
 	defer stopLag()
-	go c.watchLag(lagCtx)
+	go c.watchLag(lagCtx, topics)
 
 	for {
 		batch, err := c.fetch(ctx)
@@ -220,11 +219,11 @@ func (c *Consumer) deadLetter(ctx context.Context, dead []DeadLetter) error {
 
 // watchLag updates the lag gauge every few seconds from the group's committed
 // offsets and the partitions' high watermarks.
-func (c *Consumer) watchLag(ctx context.Context) {
+func (c *Consumer) watchLag(ctx context.Context, topics []string) {
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
 	for {
-		if lag, err := GroupLag(ctx, c.cfg.Kafka, c.cfg.Group, c.cfg.Topics); err == nil {
+		if lag, err := GroupLag(ctx, c.cfg.Kafka, c.cfg.Group, topics); err == nil {
 			c.m.lag.Set(float64(lag))
 		}
 		select {

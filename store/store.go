@@ -29,16 +29,19 @@ func query(name string) string {
 }
 
 var (
-	qHeadPlaceholders = query("head_placeholders")
-	qHeadLock         = query("head_lock")
-	qHeadUpdate       = query("head_update")
-	qApplyRecords     = query("apply_records")
-	qApplyVersions    = query("apply_versions")
-	qApplyRevocations = query("apply_revocations")
-	qRecord           = query("record")
-	qRecordHistory    = query("record_history")
-	qPrincipalByKey   = query("principal_by_key")
-	qPrincipalUpsert  = query("principal_upsert")
+	qHeadPlaceholders     = query("head_placeholders")
+	qHeadLock             = query("head_lock")
+	qHeadUpdate           = query("head_update")
+	qApplyRecords         = query("apply_records")
+	qApplyVersions        = query("apply_versions")
+	qApplyRevocations     = query("apply_revocations")
+	qRecord               = query("record")
+	qRecordHistory        = query("record_history")
+	qPrincipalByKey       = query("principal_by_key")
+	qPrincipalUpsert      = query("principal_upsert")
+	qCatalogVersions      = query("catalog_versions")
+	qCatalogVersionOf     = query("catalog_version_of")
+	qCatalogVersionInsert = query("catalog_version_insert")
 )
 
 // defaultMaxConns bounds the pool unless the URL sets pool_max_conns.

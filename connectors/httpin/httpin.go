@@ -28,6 +28,13 @@ type Ledger interface {
 	Admit(ctx context.Context, recs []*pipeline.Record, publish func([]store.Outcome) error) ([]store.Outcome, error)
 }
 
+// Catalog gives the record types submissions are checked against: the
+// latest version of each, or the one a submission names.
+type Catalog interface {
+	Type(code string) (*catalog.RecordType, bool)
+	TypeVersion(code string, version int) (*catalog.RecordType, bool)
+}
+
 // Publisher writes messages to Kafka and waits for their acknowledgement.
 type Publisher interface {
 	Publish(ctx context.Context, msgs ...kafka.Message) error
@@ -70,7 +77,7 @@ type Rejection struct {
 // Handler serves POST /v1/submissions for authenticated departments.
 type Handler struct {
 	cfg        Config
-	catalog    *catalog.Catalog
+	catalog    Catalog
 	ledger     Ledger
 	publisher  Publisher
 	topics     pipeline.Topics
@@ -82,7 +89,7 @@ type Handler struct {
 
 // Deps are what a Handler works with.
 type Deps struct {
-	Catalog   *catalog.Catalog
+	Catalog   Catalog
 	Ledger    Ledger
 	Publisher Publisher
 	Topics    pipeline.Topics
@@ -172,9 +179,15 @@ func (h *Handler) check(p *principal.Principal, raw json.RawMessage) *item {
 		it.errs = append(it.errs, catalog.FieldError{Code: "type_not_assigned", Pointer: "/type",
 			Message: fmt.Sprintf("the catalogue does not assign %q to this department", rt.Code)})
 		return it
-	case it.env.CatalogVersion != 0 && it.env.CatalogVersion != rt.Version:
-		it.errs = append(it.errs, catalog.FieldError{Code: "unknown_catalog_version", Pointer: "/catalog_version",
-			Message: fmt.Sprintf("%s has no catalogue version %d (the current one is %d)", rt.Code, it.env.CatalogVersion, rt.Version)})
+	case it.env.CatalogVersion != 0:
+		named, ok := h.catalog.TypeVersion(rt.Code, it.env.CatalogVersion)
+		if !ok {
+			it.errs = append(it.errs, catalog.FieldError{Code: "unknown_catalog_version", Pointer: "/catalog_version",
+				Message: fmt.Sprintf("%s has no catalogue version %d (the latest is %d)", rt.Code, it.env.CatalogVersion, rt.Version)})
+			it.rtype = rt
+			return it
+		}
+		rt = named
 	}
 	it.rtype = rt
 	if it.env.Op == string(pipeline.OpUpsert) && it.env.Data != nil && !hasPointer(it.errs, "/data") {

@@ -1,0 +1,4 @@
+SELECT code, version, definition, published_at, published_by
+FROM catalog_versions
+WHERE code = $1
+ORDER BY version

@@ -1,0 +1,3 @@
+SELECT code, version, definition, published_at, published_by
+FROM catalog_versions
+ORDER BY code, version
