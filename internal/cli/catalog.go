@@ -10,6 +10,7 @@ import (
 // catalogCommands are the subcommands of credex catalog.
 var catalogCommands = map[string]command{
 	"doc":  {"write the catalogue document for departments (docs/catalog.md)", catalogDoc},
+	"diff": {"compare two schema versions under a compatibility mode", catalogDiff},
 	"lint": {"check the catalogue: schemas, examples, metadata", catalogLint},
 }
 

@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/catalog/compat"
+)
+
+// errIncompatible means a new schema breaks compatibility; the breaking
+// changes were printed.
+var errIncompatible = errors.New("incompatible schema change")
+
+func catalogDiff(ctx context.Context, args []string, out io.Writer) error {
+	fs := flagSet("catalog diff", "catalog diff [flags] OLD NEW\n\n"+
+		"Compares two versions of a record type's JSON Schema, or of every type in\n"+
+		"two catalogue directories, under a compatibility mode. Prints each breaking\n"+
+		"change as POINTER: KIND: reason (prefixed by the type code for directories),\n"+
+		"then a verdict. Exits 1 when the new version is incompatible.")
+	modeName := fs.String("mode", "", "compatibility `mode`: backward, forward, full, their _transitive forms, or none\n"+
+		"(default backward for schema files, each type's compatibility in NEW's manifest for directories)")
+	all := fs.Bool("all", false, "list the changes that break nothing under the mode too")
+	var paths []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		paths = append(paths, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(paths) != 2 {
+		fmt.Fprintf(fs.Output(), "credex catalog diff: want OLD and NEW, got %d arguments\n", len(paths))
+		fs.Usage()
+		return errUsage
+	}
+	var mode compat.Mode
+	if *modeName != "" {
+		m, err := compat.ParseMode(*modeName)
+		if err != nil {
+			fmt.Fprintf(fs.Output(), "credex catalog diff: --mode: %v\n", err)
+			return errUsage
+		}
+		mode = m
+	}
+	d := &schemaDiff{out: out, all: *all}
+
+	oldDir, err := isDir(paths[0])
+	if err != nil {
+		return err
+	}
+	newDir, err := isDir(paths[1])
+	if err != nil {
+		return err
+	}
+	switch {
+	case oldDir && newDir:
+		return d.catalogues(paths[0], paths[1], mode)
+	case !oldDir && !newDir:
+		return d.files(paths[0], paths[1], cmp.Or(mode, compat.ModeBackward))
+	}
+	return fmt.Errorf("%s and %s: want two schema files or two catalogue directories", paths[0], paths[1])
+}
+
+func isDir(path string) (bool, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false, err
+	}
+	return fi.IsDir(), nil
+}
+
+// schemaDiff prints the comparisons of catalog diff.
+type schemaDiff struct {
+	out io.Writer
+	all bool // print the changes that break nothing too
+}
+
+// files compares two schema files.
+func (d *schemaDiff) files(oldPath, newPath string, mode compat.Mode) error {
+	old, err := os.ReadFile(oldPath)
+	if err != nil {
+		return err
+	}
+	new, err := os.ReadFile(newPath)
+	if err != nil {
+		return err
+	}
+	changes, err := compat.Diff(old, new)
+	if err != nil {
+		return fmt.Errorf("compare %s with %s: %w", oldPath, newPath, err)
+	}
+	if d.report("", mode, changes) > 0 {
+		return errIncompatible
+	}
+	return nil
+}
+
+// catalogues compares the schema of each record type in both catalogue
+// directories, under mode or else the type's compatibility in NEW.
+func (d *schemaDiff) catalogues(oldDir, newDir string, mode compat.Mode) error {
+	oldCat, err := catalog.Load(os.DirFS(oldDir))
+	if err != nil {
+		return fmt.Errorf("%s: %w", oldDir, err)
+	}
+	newCat, err := catalog.Load(os.DirFS(newDir))
+	if err != nil {
+		return fmt.Errorf("%s: %w", newDir, err)
+	}
+	for _, t := range oldCat.Types() {
+		if _, ok := newCat.Type(t.Code); !ok {
+			fmt.Fprintf(d.out, "%s: only in %s, not compared\n", t.Code, oldDir)
+		}
+	}
+	compared, incompatible := 0, 0
+	for _, t := range newCat.Types() {
+		old, ok := oldCat.Type(t.Code)
+		if !ok {
+			fmt.Fprintf(d.out, "%s: only in %s, not compared\n", t.Code, newDir)
+			continue
+		}
+		typeMode := mode
+		if typeMode == "" {
+			if typeMode, err = compat.ParseMode(string(t.Compatibility)); err != nil {
+				return fmt.Errorf("%s: %s: %w", newDir, t.Code, err)
+			}
+		}
+		changes, err := compat.Diff(old.Schema, t.Schema)
+		if err != nil {
+			return fmt.Errorf("%s: compare version %d with %d: %w", t.Code, old.Version, t.Version, err)
+		}
+		compared++
+		if d.report(t.Code+": ", typeMode, changes) > 0 {
+			incompatible++
+		}
+	}
+	if incompatible > 0 {
+		fmt.Fprintf(d.out, "incompatible: %d of %d record types compared\n", incompatible, compared)
+		return errIncompatible
+	}
+	fmt.Fprintf(d.out, "compatible: %d record types compared\n", compared)
+	return nil
+}
+
+// report prints the changes, each breaking one and under --all the others,
+// then a verdict, every line prefixed; it returns the number of breaking
+// changes.
+func (d *schemaDiff) report(prefix string, mode compat.Mode, changes []compat.Change) int {
+	breaking := 0
+	for _, c := range changes {
+		suffix := ""
+		if c.BreaksUnder(mode) {
+			breaking++
+		} else if d.all {
+			suffix = fmt.Sprintf(" (not breaking under %s)", mode)
+		} else {
+			continue
+		}
+		fmt.Fprintf(d.out, "%s%s: %s: %s%s\n", prefix, cmp.Or(c.Pointer, "(root)"), c.Kind, c.Reason, suffix)
+	}
+	switch {
+	case breaking > 0:
+		fmt.Fprintf(d.out, "%sincompatible under %s: %d of %s breaking\n", prefix, mode, breaking, plural(len(changes), "change"))
+	case len(changes) > 0:
+		fmt.Fprintf(d.out, "%scompatible under %s: %s, none breaking\n", prefix, mode, plural(len(changes), "change"))
+	default:
+		fmt.Fprintf(d.out, "%scompatible under %s: no changes\n", prefix, mode)
+	}
+	return breaking
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
