@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/pipeline"
 )
 
 const maintainerKey = "test-catalogue-maintainer-key"
@@ -162,4 +165,26 @@ func TestAnotherHubSeesAPublishedVersion(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+func TestNewRecordTypeIsStoredOncePublished(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	permit := b.penaltyType(func(doc, _, _ map[string]any) {
+		doc["code"], doc["name_en"], doc["name_zh"] = "parking_penalty", "Parking penalty", "停车处罚"
+	})
+	if status, answer := b.publishType(maintainerKey, "parking_penalty", permit); status != http.StatusCreated {
+		t.Fatalf("publish a new type: %d %v", status, answer)
+	}
+	// The sink rejoins its group with the new type's topic.
+	r := pipeline.Record{ID: "rec_parking", Type: "parking_penalty", Op: pipeline.OpUpsert, Version: 1,
+		Department: b.market.Code, SourceID: "PP-1", SubjectKey: "k", SubjectName: "x", SubjectMasked: "x",
+		CatalogVersion: 1, ContentHash: "h", Data: json.RawMessage(`{"a":1}`), SubmissionID: "sub_test", AcceptedAt: time.Now()}
+	msg, _ := r.Message(b.cfg.Kafka.Topics)
+	producer := pipeline.NewProducer(b.cfg.Kafka, prometheus.NewRegistry())
+	defer producer.Close()
+	if err := producer.Publish(t.Context(), msg); err != nil {
+		t.Fatal(err)
+	}
+	b.waitVersionAs("rec_parking", 1)
 }

@@ -119,6 +119,12 @@ func TestDevRunsTheHubWithEmbeddedKafka(t *testing.T) {
 		`running at http://(\S+)`)
 	ready(t, addr)
 	submitDemo(t, addr, "dev-market-regulation-key-0001")
+	var out strings.Builder
+	err := catalogPublish(context.Background(), []string{"--dir", "../../schemas", "--url", "http://" + addr,
+		"--key", "dev-catalogue-maintainer-key-0005", "administrative_penalty"}, &out)
+	if err != nil || out.String() != "administrative_penalty: version 1 is published already\n" {
+		t.Errorf("catalog publish of the files the hub started with = %v, %q; want version 1 unchanged", err, out.String())
+	}
 	url, err := os.ReadFile(filepath.Join(dir, "database.url"))
 	if err != nil || strings.TrimSpace(string(url)) != os.Getenv("CREDEX_DATABASE_URL") {
 		t.Errorf("database.url = %q (%v), want the URL in use", url, err)
