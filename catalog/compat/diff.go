@@ -889,6 +889,7 @@ func (d *differ) compareCombinator(o, n node, om, nm map[string]any, kw string, 
 		return
 	}
 	var orest, nrest []int
+	oneOfChanged := false
 	used := make([]bool, len(nl))
 	for i, ob := range ol {
 		j := slices.IndexFunc(nl, func(nb any) bool { return canonical(nb) == canonical(ob) })
@@ -904,6 +905,14 @@ func (d *differ) compareCombinator(o, n node, om, nm map[string]any, kw string, 
 			orest = append(orest, i)
 		} else {
 			used[j] = true
+			// Equal as written, the branches may still differ in what
+			// their references point to.
+			ob, nb := node{v: ob, loc: o.loc + "/" + kw + "/" + strconv.Itoa(i)}, node{v: nl[j], loc: n.loc + "/" + kw + "/" + strconv.Itoa(j)}
+			if kw != "oneOf" {
+				d.compare(ob, nb, flip)
+			} else if d.effect(ob, nb) != Neither {
+				oneOfChanged = true
+			}
 		}
 	}
 	for j := range nl {
@@ -911,7 +920,7 @@ func (d *differ) compareCombinator(o, n node, om, nm map[string]any, kw string, 
 			nrest = append(nrest, j)
 		}
 	}
-	if len(orest) == 0 && len(nrest) == 0 {
+	if len(orest) == 0 && len(nrest) == 0 && !oneOfChanged {
 		return
 	}
 	// Adding a branch to allOf constrains further; to anyOf it admits more.
