@@ -95,3 +95,28 @@ func Canonical(data json.RawMessage) ([]byte, error) {
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
+
+// EventID is the stable id of the event a record version makes: the same on
+// every delivery and redelivery, to every subscriber.
+func EventID(recordID string, version int) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d", recordID, version))
+	return "evt_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
+}
+
+// Event types of record changes.
+const (
+	EventCreated = "record.created"
+	EventUpdated = "record.updated"
+	EventRevoked = "record.revoked"
+)
+
+// EventType names the change a record version makes.
+func EventType(r *Record) string {
+	switch {
+	case r.Op == OpRevoke:
+		return EventRevoked
+	case r.Version == 1:
+		return EventCreated
+	}
+	return EventUpdated
+}

@@ -152,11 +152,67 @@ func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applie
 			return nil, err
 		}
 	}
-	out := make([]Applied, len(deliveries))
-	for k, i := range last {
-		out[i].Stored = written[k]
+	if err := res.Close(); err != nil {
+		return nil, err
 	}
-	return out, res.Close()
+	out := make([]Applied, len(deliveries))
+	var stored []*pipeline.Record
+	for i, d := range deliveries {
+		k := versionKey{d.Record.ID, d.Record.Version}
+		if out[i].Stored = written[k] && last[k] == i; out[i].Stored {
+			stored = append(stored, d.Record)
+		}
+	}
+	return out, recordEvents(ctx, tx, stored)
+}
+
+// recordEvents turns stored versions into events, numbered per subject in
+// order, and owes each to the subscriptions it matches.
+func recordEvents(ctx context.Context, tx pgx.Tx, stored []*pipeline.Record) error {
+	if len(stored) == 0 {
+		return nil
+	}
+	count := map[string]int64{}
+	for _, r := range stored {
+		count[r.SubjectKey]++
+	}
+	var subjects []string
+	var counts []int64
+	for k, n := range count {
+		subjects, counts = append(subjects, k), append(counts, n)
+	}
+	rows, err := tx.Query(ctx, qSubjectSequences, subjects, counts)
+	if err != nil {
+		return fmt.Errorf("number events: %w", err)
+	}
+	next := map[string]int64{} // the next sequence number of each subject
+	for rows.Next() {
+		var k string
+		var last int64
+		if err := rows.Scan(&k, &last); err != nil {
+			return fmt.Errorf("number events: %w", err)
+		}
+		next[k] = last - count[k] + 1
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("number events: %w", err)
+	}
+	var ev columns
+	var ids []string
+	for _, r := range stored {
+		id := pipeline.EventID(r.ID, r.Version)
+		ids = append(ids, id)
+		ev.add(id, pipeline.EventType(r), r.ID, r.Version, r.Type, r.Department, r.SubjectKey,
+			next[r.SubjectKey], r.CatalogVersion, data(r))
+		next[r.SubjectKey]++
+	}
+	if _, err := tx.Exec(ctx, qEventsInsert, ev.args()...); err != nil {
+		return fmt.Errorf("store events: %w", err)
+	}
+	if _, err := tx.Exec(ctx, qEventsFanOut, ids); err != nil {
+		return fmt.Errorf("fan out events: %w", err)
+	}
+	return nil
 }
 
 // columns gathers the values of a set-based statement column by column.

@@ -42,6 +42,9 @@ var (
 	qCatalogVersions      = query("catalog_versions")
 	qCatalogVersionOf     = query("catalog_version_of")
 	qCatalogVersionInsert = query("catalog_version_insert")
+	qSubjectSequences     = query("subject_sequences")
+	qEventsInsert         = query("events_insert")
+	qEventsFanOut         = query("events_fan_out")
 )
 
 // defaultMaxConns bounds the pool unless the URL sets pool_max_conns.

@@ -9,9 +9,10 @@ import (
 
 // catalogCommands are the subcommands of credex catalog.
 var catalogCommands = map[string]command{
-	"doc":  {"write the catalogue document for departments (docs/catalog.md)", catalogDoc},
-	"diff": {"compare two schema versions under a compatibility mode", catalogDiff},
-	"lint": {"check the catalogue: schemas, examples, metadata", catalogLint},
+	"doc":     {"write the catalogue document for departments (docs/catalog.md)", catalogDoc},
+	"diff":    {"compare two schema versions under a compatibility mode", catalogDiff},
+	"lint":    {"check the catalogue: schemas, examples, metadata", catalogLint},
+	"publish": {"publish record type versions to a running hub", catalogPublish},
 }
 
 func catalogCmd(ctx context.Context, args []string, out io.Writer) error {
