@@ -14,6 +14,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -41,6 +42,7 @@ import (
 const (
 	departmentKey = "test-department-key"
 	agencyKey     = "test-agency-key"
+	maintainerKey = "test-maintainer-key"
 )
 
 // taxDepartment publishes the record the fake store holds.
@@ -116,6 +118,7 @@ func setup(t *testing.T) *bundle {
 		principals: map[string]*principal.Principal{
 			departmentKey: taxDepartment,
 			agencyKey:     {Kind: principal.Agency, Name: "bank-regulator"},
+			maintainerKey: {Kind: principal.Maintainer, Name: "catalogue-maintainer"},
 		},
 		records: map[string]*store.Record{recordID: {
 			ID: recordID, Type: rt.Code, Department: taxDepartment.Code, SourceID: "PEN-2025-0042",
@@ -325,17 +328,25 @@ func TestUndocumentedRequestsAreRefused(t *testing.T) {
 	}
 }
 
-// fillPath puts each path parameter's example into path.
+// fillPath puts each path parameter's example into path, and each required
+// query parameter's example into its query.
 func (b *bundle) fillPath(path string, op map[string]any) string {
 	params, _ := op["parameters"].([]any)
+	query := url.Values{}
 	for _, p := range params {
 		param, _ := p.(map[string]any)
 		if ref, ok := param["$ref"].(string); ok {
 			param, _ = b.lookup(ref).(map[string]any)
 		}
-		if param["in"] == "path" {
+		switch {
+		case param["in"] == "path":
 			path = strings.ReplaceAll(path, "{"+fmt.Sprint(param["name"])+"}", fmt.Sprint(param["example"]))
+		case param["in"] == "query" && param["required"] == true:
+			query.Set(fmt.Sprint(param["name"]), fmt.Sprint(param["example"]))
 		}
+	}
+	if len(query) > 0 {
+		path += "?" + query.Encode()
 	}
 	return path
 }
@@ -617,6 +628,59 @@ func TestOpenAPIDescribesServedJSON(t *testing.T) {
 	}
 	check("GET /v1/catalog/types/{unknown}", b.do("GET", "/v1/catalog/types/no_such_type", "", "", nil), 404,
 		schemaOf("/v1/catalog/types/{code}", "get", "404"))
+
+	// The versions of a record type, one of them, comparisons and publications.
+	const penalty = "/v1/catalog/types/administrative_penalty"
+	check("GET "+penalty+"/versions", b.do("GET", penalty+"/versions", "", "", nil), 200,
+		schemaOf("/v1/catalog/types/{code}/versions", "get", "200"))
+	w = b.do("GET", penalty+"/versions/1", "", "", nil)
+	check("GET "+penalty+"/versions/1", w, 200, schemaOf("/v1/catalog/types/{code}/versions/{version}", "get", "200"))
+	version1 := w.Body.Bytes()
+	check("GET "+penalty+"/versions/9", b.do("GET", penalty+"/versions/9", "", "", nil), 404,
+		schemaOf("/v1/catalog/types/{code}/versions/{version}", "get", "404"))
+	check("GET "+penalty+"/diff", b.do("GET", penalty+"/diff?from=1&to=1", "", "", nil), 200,
+		schemaOf("/v1/catalog/types/{code}/diff", "get", "200"))
+	if v := check("GET "+penalty+"/diff without to", b.do("GET", penalty+"/diff?from=1", "", "", nil), 404,
+		schemaOf("/v1/catalog/types/{code}/diff", "get", "404")); v["code"] != "unknown_catalog_version" || v["pointer"] != "/to" {
+		t.Errorf("diff without to: code %v pointer %v, want unknown_catalog_version /to", v["code"], v["pointer"])
+	}
+	publish := "#/paths/~1v1~1catalog~1types~1{code}~1versions/post/requestBody/content/application~1json/examples"
+	docs, _ := b.lookup(publish).(map[string]any)
+	if len(docs) == 0 {
+		t.Fatal("POST /v1/catalog/types/{code}/versions has no request example")
+	}
+	for name, e := range docs {
+		doc, _ := json.Marshal(b.resolve(t, e.(map[string]any))["value"])
+		// The fake catalogue publishes nothing new: a valid new version conflicts.
+		w := b.do("POST", penalty+"/versions", "application/json", maintainerKey, doc)
+		if v := check("POST "+penalty+"/versions example "+name, w, 409,
+			schemaOf("/v1/catalog/types/{code}/versions", "post", "409")); v["code"] != "version_conflict" {
+			t.Errorf("example %s: code %v, want version_conflict: %s", name, v["code"], w.Body)
+		}
+	}
+	w = b.do("POST", penalty+"/versions", "application/json", maintainerKey, version1)
+	if v := check("POST "+penalty+"/versions with version 1 again", w, 200,
+		schemaOf("/v1/catalog/types/{code}/versions", "post", "200")); v["unchanged"] != true {
+		t.Errorf("version 1 again: unchanged %v, want true", v["unchanged"])
+	}
+	for _, req := range []struct {
+		status    int
+		key, path string
+		body      []byte
+		code      string
+	}{
+		{400, maintainerKey, penalty + "/versions", b.do("GET", penalty, "", "", nil).Body.Bytes(), "invalid_record_type"},
+		{400, maintainerKey, "/v1/catalog/types/administrative_licence/versions", version1, "code_mismatch"},
+		{403, departmentKey, penalty + "/versions", version1, "not_a_maintainer"},
+		{413, maintainerKey, penalty + "/versions", bytes.Repeat([]byte(" "), 1<<20+1), "body_too_large"},
+	} {
+		name := fmt.Sprintf("POST %s answering %s", req.path, req.code)
+		w := b.do("POST", req.path, "application/json", req.key, req.body)
+		if v := check(name, w, req.status, schemaOf("/v1/catalog/types/{code}/versions", "post", strconv.Itoa(req.status))); v["code"] != req.code {
+			t.Errorf("%s: code %v", name, v["code"])
+		}
+	}
+
 	check("GET /healthz", b.do("GET", "/healthz", "", "", nil), 200, schemaOf("/healthz", "get", "200"))
 	check("GET /readyz", b.do("GET", "/readyz", "", "", nil), 200, schemaOf("/readyz", "get", "200"))
 
