@@ -16,6 +16,7 @@ import (
 
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
+	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
@@ -42,8 +43,13 @@ type Catalog interface {
 
 // Deps are what the API serves from.
 type Deps struct {
-	Store   Store
-	Catalog Catalog
+	Store         Store
+	Catalog       Catalog
+	Subscriptions Subscriptions
+	// Guard checks webhook URLs against server-side request forgery.
+	Guard webhook.Guard
+	// DeliveryTopic names the Kafka topic of a kafka-mode subscription.
+	DeliveryTopic func(subscription string) string
 	// Ingest serves POST /v1/submissions for authenticated principals.
 	Ingest http.Handler
 	// Ready reports whether every dependency answers; nil means ready.
@@ -65,6 +71,16 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /v1/catalog/types/{code}/versions/{version}", a.catalogVersion)
 	mux.HandleFunc("GET /v1/catalog/types/{code}/diff", a.catalogDiff)
 	mux.Handle("POST /v1/catalog/types/{code}/versions", a.authenticate(http.HandlerFunc(a.catalogPublish)))
+	mux.Handle("POST /v1/subscriptions", a.authenticate(http.HandlerFunc(a.createSubscription)))
+	mux.Handle("GET /v1/subscriptions", a.authenticate(http.HandlerFunc(a.listSubscriptions)))
+	mux.Handle("GET /v1/subscriptions/{id}", a.authenticate(http.HandlerFunc(a.getSubscription)))
+	mux.Handle("DELETE /v1/subscriptions/{id}", a.authenticate(http.HandlerFunc(a.cancel)))
+	mux.Handle("GET /v1/subscriptions/{id}/events", a.authenticate(http.HandlerFunc(a.events)))
+	mux.Handle("POST /v1/subscriptions/{id}/replay", a.authenticate(http.HandlerFunc(a.replay)))
+	mux.Handle("POST /v1/subscriptions/{id}/approval", a.authenticate(http.HandlerFunc(a.approve)))
+	mux.Handle("POST /v1/subscriptions/{id}/secrets", a.authenticate(http.HandlerFunc(a.rotateSecret)))
+	mux.Handle("GET /v1/subscriptions/{id}/dead-letters", a.authenticate(http.HandlerFunc(a.deadLetters)))
+	mux.Handle("POST /v1/subscriptions/{id}/dead-letters/redeliver", a.authenticate(http.HandlerFunc(a.redeliverDead)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		apierr.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +23,8 @@ import (
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/connectors/webhook"
+	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/pipeline/dbsink"
 	"github.com/credex/credex/principal"
@@ -42,6 +46,13 @@ type Config struct {
 	Principals []principal.SeedEntry
 	// Ingest bounds submissions.
 	Ingest httpin.Config
+	// Delivery tunes the workers that push events to agencies.
+	Delivery delivery.Config
+	// WebhookAllow lists the private address ranges webhook URLs may point
+	// to (for tests and development); all others are refused.
+	WebhookAllow []netip.Prefix
+	// WebhookTimeout bounds one webhook request; default 10s.
+	WebhookTimeout time.Duration
 	// Logger; default slog.Default().
 	Logger *slog.Logger
 }
@@ -72,6 +83,7 @@ type Hub struct {
 	producer *pipeline.Producer
 	registry *prometheus.Registry
 	handler  http.Handler
+	delivery *delivery.Metrics
 }
 
 // Start connects to the database and Kafka, migrates the database, creates
@@ -95,8 +107,10 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Catalog: h.catalog, Ledger: h.store, Publisher: h.producer, Topics: cfg.Kafka.Topics,
 		SubjectKey: cfg.SubjectKey, Logger: h.log, Registry: h.registry,
 	})
+	h.delivery = delivery.NewMetrics(h.registry)
 	h.handler = api.New(api.Deps{
 		Store: h.store, Catalog: catalogue{h.catalog, cfg.Kafka}, Ingest: ingest, Ready: h.ready,
+		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
 		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
 	return h, nil
@@ -194,6 +208,23 @@ func (h *Hub) awaitNewTopics(ctx context.Context, topics []string) {
 	}
 }
 
+// RunDelivery pushes events to agencies, by webhook and to Kafka, until ctx
+// ends.
+func (h *Hub) RunDelivery(ctx context.Context) {
+	guard := webhook.Guard{Allow: h.cfg.WebhookAllow}
+	transports := []delivery.Transport{
+		&delivery.Webhook{Client: guard.Client(cmp.Or(h.cfg.WebhookTimeout, 10*time.Second))},
+		&delivery.Kafka{Config: h.cfg.Kafka, Producer: h.producer},
+	}
+	var wg sync.WaitGroup
+	for _, t := range transports {
+		w := delivery.NewWorker(h.cfg.Delivery, h.store, t, h.log, h.delivery)
+		wg.Go(func() { w.Run(ctx) })
+	}
+	wg.Go(func() { h.delivery.WatchBacklogs(ctx, h.store.Backlogs, 5*time.Second) })
+	wg.Wait()
+}
+
 // catalogue is the hub's registry as the API serves it: publishing a new
 // record type creates its topic first.
 type catalogue struct {
@@ -237,6 +268,11 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	go func() { sinkErr <- h.RunSink(ctx) }()
 	go h.WatchCatalog(ctx, 5*time.Second)
+	deliveryDone := make(chan struct{})
+	go func() {
+		defer close(deliveryDone)
+		h.RunDelivery(ctx)
+	}()
 	var err error
 	sinkDone := false
 	select {
@@ -253,6 +289,7 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	if !sinkDone {
 		<-sinkErr // the sink stops between batches; what it did not commit is redelivered
 	}
+	<-deliveryDone
 	return err
 }
 

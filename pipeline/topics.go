@@ -25,5 +25,11 @@ func (t Topics) Rejected() string { return t.Prefix + "credex.rejected" }
 // DeadLetter carries records a sink could never write, with the reason.
 func (t Topics) DeadLetter() string { return t.Prefix + "credex.deadletter" }
 
+// Delivery carries the events of one kafka-mode subscription, for the
+// agency to read with a consumer group of its own.
+func (t Topics) Delivery(subscription string) string {
+	return t.Prefix + "credex.deliveries." + subscription
+}
+
 // Group is the name of a consumer group of this hub.
 func (t Topics) Group(name string) string { return t.Prefix + "credex." + name }

@@ -31,6 +31,10 @@ type Principal struct {
 	Code string
 	// Types are the record type codes a department may publish.
 	Types []string
+	// Scope is an agency's kind of body (a catalogue sharing scope such as
+	// government or financial_institution); it decides what the agency may
+	// receive. Empty for others.
+	Scope string
 }
 
 // MayPublish reports whether p is a department assigned recordType.

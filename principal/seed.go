@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -23,11 +24,31 @@ type SeedEntry struct {
 	KeySHA256 string   `yaml:"key_sha256,omitempty"`
 	Code      string   `yaml:"code,omitempty"`
 	Types     []string `yaml:"types,omitempty"`
+	// Scope is an agency's kind of body; default government.
+	Scope string `yaml:"scope,omitempty"`
+}
+
+// DefaultAgencyScope is the scope of an agency whose entry names none.
+const DefaultAgencyScope = "government"
+
+// agencyScopes are the scopes an agency may have (the catalogue's sharing
+// scopes but public, which is everyone).
+var agencyScopes = []string{"government", "judiciary", "financial_institution", "credit_service_agency"}
+
+// AgencyScope is the entry's scope if it is an agency, else empty.
+func (e SeedEntry) AgencyScope() string {
+	if e.Kind != Agency {
+		return ""
+	}
+	if e.Scope == "" {
+		return DefaultAgencyScope
+	}
+	return e.Scope
 }
 
 // Principal returns the principal the entry describes.
 func (e SeedEntry) Principal() Principal {
-	return Principal{Kind: e.Kind, Name: e.Name, Code: e.Code, Types: e.Types}
+	return Principal{Kind: e.Kind, Name: e.Name, Code: e.Code, Types: e.Types, Scope: e.AgencyScope()}
 }
 
 // KeyHash returns the stored form of the entry's key.
@@ -76,6 +97,12 @@ func (s *Seed) validate(checkCode func(string) error, knownType func(string) boo
 			return fmt.Errorf("%s.key_sha256: not 64 lowercase hexadecimal digits, as sha256sum prints", at)
 		}
 		names[e.Name] = true
+		switch {
+		case e.Scope != "" && e.Kind != Agency:
+			return fmt.Errorf("%s.scope: scope is for agencies only", at)
+		case e.Scope != "" && !slices.Contains(agencyScopes, e.Scope):
+			return fmt.Errorf("%s.scope: %q is not one of %s", at, e.Scope, strings.Join(agencyScopes, ", "))
+		}
 		if e.Kind != Department {
 			if e.Code != "" || len(e.Types) > 0 {
 				return fmt.Errorf("%s: code and types are for departments only", at)

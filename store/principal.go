@@ -18,7 +18,7 @@ func (s *Store) SavePrincipals(ctx context.Context, entries []principal.SeedEntr
 			if types == nil {
 				types = []string{}
 			}
-			if _, err := tx.Exec(ctx, qPrincipalUpsert, e.Name, string(e.Kind), e.Code, e.KeyHash(), types); err != nil {
+			if _, err := tx.Exec(ctx, qPrincipalUpsert, e.Name, string(e.Kind), e.Code, e.KeyHash(), types, e.AgencyScope()); err != nil {
 				return fmt.Errorf("save principal %q: %w", e.Name, err)
 			}
 		}
@@ -30,7 +30,7 @@ func (s *Store) SavePrincipals(ctx context.Context, entries []principal.SeedEntr
 func (s *Store) PrincipalByKey(ctx context.Context, key string) (*principal.Principal, error) {
 	var p principal.Principal
 	var kind string
-	err := s.pool.QueryRow(ctx, qPrincipalByKey, principal.HashKey(key)).Scan(&p.Name, &kind, &p.Code, &p.Types)
+	err := s.pool.QueryRow(ctx, qPrincipalByKey, principal.HashKey(key)).Scan(&p.Name, &kind, &p.Code, &p.Types, &p.Scope)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}

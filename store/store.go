@@ -45,6 +45,11 @@ var (
 	qSubjectSequences     = query("subject_sequences")
 	qEventsInsert         = query("events_insert")
 	qEventsFanOut         = query("events_fan_out")
+	qSubscriptionInsert   = query("subscription_insert")
+	qSubscriptionSelect   = query("subscription_select")
+	qSubscriptionClaim    = query("subscription_claim")
+	qSubscriptionEvents   = query("subscription_events")
+	qSubscriptionBacklog  = query("subscription_backlog")
 )
 
 // defaultMaxConns bounds the pool unless the URL sets pool_max_conns.

@@ -25,7 +25,7 @@ const devSeedFile = "deploy/dev/seed.yaml"
 func dev(ctx context.Context, args []string, out io.Writer) error {
 	fs := flagSet("dev", "dev [flags]")
 	var hf hubFlags
-	hf.register(fs, "127.0.0.1:8080")
+	hf.register(fs, "127.0.0.1:8080", "127.0.0.0/8,::1/128")
 	dataDir := fs.String("data-dir", env("CREDEX_DATA_DIR", ".credex-dev"), "`dir` for the hub's state: PostgreSQL cluster, Kafka log, subject key (CREDEX_DATA_DIR)")
 	seedFile := fs.String("seed", env("CREDEX_SEED", ""), "seed `file` of demo principals; default "+devSeedFile+" when present, else the built-in copy (CREDEX_SEED)")
 	brokers := fs.String("kafka-brokers", env("CREDEX_KAFKA_BROKERS", ""), "Kafka bootstrap `addresses` to use instead of the embedded broker (CREDEX_KAFKA_BROKERS)")
@@ -83,6 +83,9 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 		Principals: principals, Ingest: hf.ingest(), Logger: log,
 	}
 	cfg.Kafka.Timeout = 5 * time.Second
+	if err := hf.delivery(&cfg); err != nil {
+		return err
+	}
 	return run(ctx, cfg, hf.addr, func(addr string) {
 		fmt.Fprintf(out, "\ncredex dev is running at http://%s\n  database: %s\n  kafka:    %s\n\nDemo principals (Authorization: Bearer <key>):\n",
 			addr, dbURL, strings.Join(kafkaAddrs, ","))

@@ -4,11 +4,14 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"os"
 	"strconv"
 
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/connectors/webhook"
+	"github.com/credex/credex/hub"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
@@ -24,9 +27,11 @@ type hubFlags struct {
 	replication int
 	maxBody     int64
 	maxRecords  int
+	allow       string
+	schedule    string
 }
 
-func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string) {
+func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr, defaultAllow string) {
 	fs.StringVar(&h.addr, "addr", env("CREDEX_ADDR", defaultAddr), "`host:port` to listen on (CREDEX_ADDR)")
 	fs.StringVar(&h.catalogDir, "catalog", env("CREDEX_CATALOG", ""), "catalogue `dir` (manifest catalog.yaml and schemas); empty: the catalogue built into the binary (CREDEX_CATALOG)")
 	fs.StringVar(&h.topicPrefix, "topic-prefix", env("CREDEX_TOPIC_PREFIX", ""), "`prefix` of every Kafka topic and consumer group name (CREDEX_TOPIC_PREFIX)")
@@ -34,6 +39,25 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string) {
 	fs.IntVar(&h.replication, "replication-factor", envInt("CREDEX_KAFKA_REPLICATION_FACTOR", 1), "replication factor of each topic the hub creates; 3 in production (CREDEX_KAFKA_REPLICATION_FACTOR)")
 	fs.Int64Var(&h.maxBody, "max-body-bytes", int64(envInt("CREDEX_MAX_BODY_BYTES", 4<<20)), "largest submission body accepted (CREDEX_MAX_BODY_BYTES)")
 	fs.IntVar(&h.maxRecords, "max-records", envInt("CREDEX_MAX_RECORDS", 500), "most records in one submission (CREDEX_MAX_RECORDS)")
+	fs.StringVar(&h.allow, "webhook-allow", env("CREDEX_WEBHOOK_ALLOW", defaultAllow), "comma-separated private address `ranges` (CIDR) webhook URLs may point to; all other private, loopback and link-local addresses are refused (CREDEX_WEBHOOK_ALLOW)")
+	fs.StringVar(&h.schedule, "retry-schedule", env("CREDEX_RETRY_SCHEDULE", webhook.DefaultSchedule.String()), "delays between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
+}
+
+// delivery reads the delivery settings into cfg.
+func (h *hubFlags) delivery(cfg *hub.Config) error {
+	for _, s := range splitList(h.allow) {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return fmt.Errorf("webhook allow: %w", err)
+		}
+		cfg.WebhookAllow = append(cfg.WebhookAllow, p)
+	}
+	schedule, err := webhook.ParseSchedule(h.schedule)
+	if err != nil {
+		return err
+	}
+	cfg.Delivery.Schedule = schedule
+	return nil
 }
 
 func (h *hubFlags) kafka(brokers []string) pipeline.KafkaConfig {

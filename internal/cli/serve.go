@@ -16,7 +16,7 @@ import (
 func serve(ctx context.Context, args []string, out io.Writer) error {
 	fs := flagSet("serve", "serve [flags]")
 	var hf hubFlags
-	hf.register(fs, ":8080")
+	hf.register(fs, ":8080", "")
 	dbURL := fs.String("database-url", env("CREDEX_DATABASE_URL", ""), "PostgreSQL `url` of the public credit database (CREDEX_DATABASE_URL)")
 	brokers := fs.String("kafka-brokers", env("CREDEX_KAFKA_BROKERS", ""), "comma-separated Kafka bootstrap `addresses` (CREDEX_KAFKA_BROKERS)")
 	principalsFile := fs.String("principals", env("CREDEX_PRINCIPALS", ""), "seed `file` of principals to create or update at start; entries give key_sha256 rather than key in production (CREDEX_PRINCIPALS)")
@@ -45,6 +45,9 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		DatabaseURL: *dbURL, Kafka: hf.kafka(splitList(*brokers)), Catalog: cat,
 		SubjectKey: []byte(subjectKey), Principals: principals, Ingest: hf.ingest(),
 		Logger: slog.New(slog.NewJSONHandler(out, nil)),
+	}
+	if err := hf.delivery(&cfg); err != nil {
+		return err
 	}
 	return run(ctx, cfg, hf.addr, nil)
 }

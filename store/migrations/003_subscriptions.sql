@@ -12,7 +12,7 @@ CREATE TABLE subscriptions (
     mode             text NOT NULL CHECK (mode IN ('webhook', 'pull', 'kafka')),
     url              text,
     secrets          text[] NOT NULL DEFAULT '{}',   -- webhook signing secrets, newest first
-    full_id          boolean NOT NULL,               -- may see full ID numbers
+    full_id_types    text[] NOT NULL DEFAULT '{}',   -- types whose ID numbers it sees in full
     status           text NOT NULL CHECK (status IN ('active', 'pending_approval', 'disabled')),
     status_reason    text NOT NULL DEFAULT '',
     created_at       timestamptz NOT NULL DEFAULT now(),

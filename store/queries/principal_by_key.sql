@@ -1,3 +1,3 @@
-SELECT name, kind, coalesce(code, ''), types
+SELECT name, kind, coalesce(code, ''), types, coalesce(scope, '')
 FROM principals
 WHERE key_hash = $1

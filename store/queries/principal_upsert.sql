@@ -1,4 +1,5 @@
-INSERT INTO principals (name, kind, code, key_hash, types)
-VALUES ($1, $2, nullif($3, ''), $4, $5)
+INSERT INTO principals (name, kind, code, key_hash, types, scope)
+VALUES ($1, $2, nullif($3, ''), $4, $5, nullif($6, ''))
 ON CONFLICT (name) DO UPDATE
-    SET kind = EXCLUDED.kind, code = EXCLUDED.code, key_hash = EXCLUDED.key_hash, types = EXCLUDED.types
+    SET kind = EXCLUDED.kind, code = EXCLUDED.code, key_hash = EXCLUDED.key_hash, types = EXCLUDED.types,
+        scope = EXCLUDED.scope

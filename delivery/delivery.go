@@ -1,0 +1,256 @@
+// Package delivery pushes the events owed to subscriptions to their
+// agencies: by signed webhook (Webhook) or to a Kafka topic of the
+// subscription's own (Kafka). Pull subscriptions need no pushing; the API
+// serves them from the same store.
+//
+// A Worker leases one subscription at a time and delivers its pending
+// events strictly in order, so events about one person arrive in order; a
+// failing endpoint only delays its own subscription. Failures are retried on
+// a schedule with jitter; an event whose schedule is exhausted goes to the
+// subscription's dead-letter list, from which it can be redelivered. Delivery
+// is at least once: an event delivered by a worker that dies before recording
+// it is delivered again, with the same id.
+package delivery
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/credex/credex/connectors/webhook"
+	"github.com/credex/credex/store"
+	"github.com/credex/credex/subscription"
+)
+
+// Transport delivers one event to a subscription's agency.
+type Transport interface {
+	// Mode is the subscription mode the transport serves.
+	Mode() string
+	// Deliver sends e and says what came of it. status is the endpoint's
+	// HTTP status, or 0 when there was none; err says why a delivery
+	// failed, for the event's record.
+	Deliver(ctx context.Context, sub *store.Subscription, e subscription.Event) (out webhook.Outcome, status int, err error)
+}
+
+// Store is where the worker finds subscriptions and events.
+type Store interface {
+	Claim(ctx context.Context, mode string, lease time.Duration) (*store.Subscription, error)
+	Events(ctx context.Context, id string, after int64, limit int, statuses ...string) ([]store.Event, error)
+	MarkDelivered(ctx context.Context, seq int64) error
+	MarkFailed(ctx context.Context, seq int64, reason string, dead bool) error
+	Release(ctx context.Context, id string, next time.Time) error
+	SetSubscriptionStatus(ctx context.Context, id, status, reason string) error
+}
+
+// Config tunes a worker.
+type Config struct {
+	// Workers is how many subscriptions are served at once; default 4.
+	Workers int
+	// Schedule is the retry schedule; default webhook.DefaultSchedule.
+	Schedule webhook.Schedule
+	// Lease is how long a worker holds a subscription; default 30s. A dead
+	// worker's subscription is taken over when its lease runs out.
+	Lease time.Duration
+	// Batch bounds the events delivered per lease; default 100.
+	Batch int
+	// Idle is how long to wait when no delivery is due; default 100ms.
+	Idle time.Duration
+}
+
+func (c Config) workers() int         { return cmp.Or(c.Workers, 4) }
+func (c Config) lease() time.Duration { return cmp.Or(c.Lease, 30*time.Second) }
+func (c Config) batch() int           { return cmp.Or(c.Batch, 100) }
+func (c Config) idle() time.Duration  { return cmp.Or(c.Idle, 100*time.Millisecond) }
+func (c Config) schedule() webhook.Schedule {
+	if len(c.Schedule) == 0 {
+		return webhook.DefaultSchedule
+	}
+	return c.Schedule
+}
+
+// Worker delivers the events of every subscription of one transport's mode.
+type Worker struct {
+	cfg       Config
+	store     Store
+	transport Transport
+	log       *slog.Logger
+	m         *Metrics
+}
+
+// NewWorker returns a worker; m may be shared by workers of several modes.
+func NewWorker(cfg Config, st Store, t Transport, log *slog.Logger, m *Metrics) *Worker {
+	return &Worker{cfg: cfg, store: st, transport: t, log: cmp.Or(log, slog.Default()), m: m}
+}
+
+// Run delivers until ctx ends.
+func (w *Worker) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for range w.cfg.workers() {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				served, err := w.serveOne(ctx)
+				if err != nil && ctx.Err() == nil {
+					w.log.Warn("delivery", "mode", w.transport.Mode(), "err", err)
+				}
+				if !served || err != nil {
+					select {
+					case <-ctx.Done():
+					case <-time.After(w.cfg.idle()):
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// serveOne leases the subscription that has waited longest and delivers its
+// pending events in order until one fails, the batch is done or half the
+// lease is used. It reports whether there was one to serve.
+func (w *Worker) serveOne(ctx context.Context) (bool, error) {
+	sub, err := w.store.Claim(ctx, w.transport.Mode(), w.cfg.lease())
+	if err == store.ErrNotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	next := time.Now()
+	defer func() {
+		// Release even when ctx ended, so the next worker need not wait.
+		if err := w.store.Release(context.WithoutCancel(ctx), sub.ID, next); err != nil {
+			w.log.Warn("release subscription", "subscription", sub.ID, "err", err)
+		}
+	}()
+	events, err := w.store.Events(ctx, sub.ID, 0, w.cfg.batch(), store.Pending)
+	if err != nil {
+		return true, err
+	}
+	budget := time.Now().Add(w.cfg.lease() / 2)
+	for _, e := range events {
+		if ctx.Err() != nil || time.Now().After(budget) {
+			return true, nil
+		}
+		wait, stop, err := w.deliver(ctx, sub, e)
+		if err != nil || stop {
+			next = time.Now().Add(wait)
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// deliver sends one event and records the outcome. It returns how long the
+// subscription must wait and whether to stop serving it for now.
+func (w *Worker) deliver(ctx context.Context, sub *store.Subscription, e store.Event) (time.Duration, bool, error) {
+	start := time.Now()
+	out, status, failure := w.transport.Deliver(ctx, sub, subscription.Render(sub, e))
+	mode := w.transport.Mode()
+	w.m.attempts.WithLabelValues(mode).Inc()
+	if ctx.Err() != nil {
+		return 0, true, nil // cut short: not an answer of the endpoint
+	}
+	switch out.Verdict {
+	case webhook.Delivered:
+		w.m.deliveries.WithLabelValues(mode, "delivered", statusClass(status)).Inc()
+		w.m.latency.WithLabelValues(mode).Observe(time.Since(e.CreatedAt).Seconds())
+		w.m.requestSeconds.WithLabelValues(mode).Observe(time.Since(start).Seconds())
+		return 0, false, w.store.MarkDelivered(ctx, e.Seq)
+	case webhook.Gone:
+		w.m.deliveries.WithLabelValues(mode, "gone", statusClass(status)).Inc()
+		w.log.Warn("endpoint is gone; subscription disabled", "subscription", sub.ID)
+		if err := w.store.MarkFailed(ctx, e.Seq, "endpoint answered 410 Gone", false); err != nil {
+			return 0, true, err
+		}
+		return 0, true, w.store.SetSubscriptionStatus(ctx, sub.ID, "disabled", "the endpoint answered 410 Gone")
+	}
+	reason := fmt.Sprintf("status %d", status)
+	if failure != nil {
+		reason = failure.Error()
+	}
+	delay, retry := w.cfg.schedule().Next(e.Attempts+1, rand.Float64())
+	if !retry {
+		w.m.deliveries.WithLabelValues(mode, "dead", statusClass(status)).Inc()
+		w.log.Warn("event dead-lettered after its last attempt", "subscription", sub.ID, "event", e.ID, "reason", reason)
+		return 0, false, w.store.MarkFailed(ctx, e.Seq, reason, true)
+	}
+	w.m.deliveries.WithLabelValues(mode, "retry", statusClass(status)).Inc()
+	return max(delay, out.RetryAfter), true, w.store.MarkFailed(ctx, e.Seq, reason, false)
+}
+
+func statusClass(status int) string {
+	if status == 0 {
+		return "error"
+	}
+	return fmt.Sprintf("%dxx", status/100)
+}
+
+// Metrics are the delivery metrics, shared by the workers of every mode.
+type Metrics struct {
+	deliveries     *prometheus.CounterVec
+	attempts       *prometheus.CounterVec
+	latency        *prometheus.HistogramVec
+	requestSeconds *prometheus.HistogramVec
+	backlog        *prometheus.GaugeVec
+	oldest         *prometheus.GaugeVec
+}
+
+// NewMetrics registers the delivery metrics with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "credex_deliveries_total",
+			Help: "Delivery attempts by mode, outcome (delivered, retry, dead, gone) and status class (2xx..5xx, or error when there was no answer).",
+		}, []string{"mode", "outcome", "status_class"}),
+		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "credex_delivery_attempts_total", Help: "Delivery attempts by mode.",
+		}, []string{"mode"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "credex_delivery_latency_seconds", Help: "Time from an event's creation to its delivery, by mode.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 18),
+		}, []string{"mode"}),
+		requestSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "credex_delivery_request_seconds", Help: "Time one successful delivery took, by mode.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}, []string{"mode"}),
+		backlog: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "credex_subscription_backlog_events", Help: "Events owed to a subscription and not yet delivered.",
+		}, []string{"subscription"}),
+		oldest: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "credex_subscription_oldest_pending_seconds", Help: "Age of the oldest event not yet delivered to a subscription.",
+		}, []string{"subscription"}),
+	}
+	reg.MustRegister(m.deliveries, m.attempts, m.latency, m.requestSeconds, m.backlog, m.oldest)
+	return m
+}
+
+// WatchBacklogs updates the backlog gauges every interval until ctx ends.
+func (m *Metrics) WatchBacklogs(ctx context.Context, backlogs func(context.Context) ([]store.Backlog, error), interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		if bs, err := backlogs(ctx); err == nil {
+			m.backlog.Reset()
+			m.oldest.Reset()
+			for _, b := range bs {
+				m.backlog.WithLabelValues(b.Subscription).Set(float64(b.Pending))
+				age := 0.0
+				if b.Pending > 0 {
+					age = time.Since(b.Oldest).Seconds()
+				}
+				m.oldest.WithLabelValues(b.Subscription).Set(age)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}

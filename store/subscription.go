@@ -1,0 +1,227 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Subscription is an agency's standing request for the events of some
+// record types.
+type Subscription struct {
+	ID          string
+	Agency      string
+	Types       []string
+	Departments []string // filter: source department codes; empty means all
+	Mode        string   // webhook, pull or kafka
+	URL         string   // webhook endpoint
+	Secrets     []string // webhook signing secrets, newest first
+	FullIDTypes []string // types whose ID numbers the agency sees in full
+	Status      string   // active, pending_approval or disabled
+	Reason      string   // why it is disabled
+	CreatedAt   time.Time
+}
+
+// Event is an event owed to a subscription.
+type Event struct {
+	Seq            int64 // position in the subscription's stream; the pull cursor
+	Status         string
+	Attempts       int
+	LastError      string
+	ID             string
+	Type           string
+	RecordID       string
+	Version        int
+	RecordType     string
+	Department     string
+	SubjectKey     string
+	Sequence       int64 // per subject
+	CatalogVersion int
+	Data           []byte
+	CreatedAt      time.Time
+}
+
+// Statuses of an event owed to a subscription.
+const (
+	Pending   = "pending"
+	Delivered = "delivered"
+	Dead      = "dead"
+)
+
+// CreateSubscription stores sub and sets its CreatedAt.
+func (s *Store) CreateSubscription(ctx context.Context, sub *Subscription) error {
+	err := s.pool.QueryRow(ctx, qSubscriptionInsert, sub.ID, sub.Agency, sub.Types, nonNil(sub.Departments),
+		sub.Mode, sub.URL, nonNil(sub.Secrets), nonNil(sub.FullIDTypes), sub.Status).Scan(&sub.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("create subscription: %w", err)
+	}
+	return nil
+}
+
+// Subscription returns one subscription, or ErrNotFound.
+func (s *Store) Subscription(ctx context.Context, id string) (*Subscription, error) {
+	subs, err := collectSubscriptions(s.pool.Query(ctx, qSubscriptionSelect+" WHERE id = $1", id))
+	if err != nil {
+		return nil, fmt.Errorf("read subscription: %w", err)
+	}
+	if len(subs) == 0 {
+		return nil, ErrNotFound
+	}
+	return &subs[0], nil
+}
+
+// Subscriptions returns the subscriptions of an agency, or every one when
+// agency is empty, oldest first.
+func (s *Store) Subscriptions(ctx context.Context, agency string) ([]Subscription, error) {
+	subs, err := collectSubscriptions(s.pool.Query(ctx,
+		qSubscriptionSelect+" WHERE $1 = '' OR agency = $1 ORDER BY created_at, id", agency))
+	if err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", err)
+	}
+	return subs, nil
+}
+
+// SetSubscriptionStatus changes a subscription's status, with a reason.
+func (s *Store) SetSubscriptionStatus(ctx context.Context, id, status, reason string) error {
+	return s.exec1(ctx, `UPDATE subscriptions SET status = $2, status_reason = $3, next_attempt_at = now() WHERE id = $1`,
+		id, status, reason)
+}
+
+// AddSecret makes secret the newest signing secret of a subscription and
+// keeps the one before it, so that receivers can switch over.
+func (s *Store) AddSecret(ctx context.Context, id, secret string) error {
+	return s.exec1(ctx, `UPDATE subscriptions SET secrets = ARRAY[$2::text] || secrets[1:1] WHERE id = $1`, id, secret)
+}
+
+// Events returns up to limit events of a subscription after seq, in order,
+// of the given statuses (all when none are given).
+func (s *Store) Events(ctx context.Context, id string, after int64, limit int, statuses ...string) ([]Event, error) {
+	rows, err := s.pool.Query(ctx, qSubscriptionEvents, id, after, nonNil(statuses), limit)
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	events, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Event, error) {
+		var e Event
+		err := row.Scan(&e.Seq, &e.Status, &e.Attempts, &e.LastError, &e.ID, &e.Type, &e.RecordID, &e.Version,
+			&e.RecordType, &e.Department, &e.SubjectKey, &e.Sequence, &e.CatalogVersion, &e.Data, &e.CreatedAt)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	return events, nil
+}
+
+// CursorAt returns the cursor just before the first event of a subscription
+// created at or after t.
+func (s *Store) CursorAt(ctx context.Context, id string, t time.Time) (int64, error) {
+	var seq int64
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(max(se.seq), 0) FROM subscription_events se JOIN events e USING (event_id)
+		WHERE se.subscription_id = $1 AND e.created_at < $2`, id, t).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("find cursor: %w", err)
+	}
+	return seq, nil
+}
+
+// Redeliver makes the events of a subscription after seq that have the
+// given statuses pending again, with no attempts, and returns how many.
+func (s *Store) Redeliver(ctx context.Context, id string, after int64, statuses ...string) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE subscription_events SET status = 'pending', attempts = 0, last_error = ''
+		WHERE subscription_id = $1 AND seq > $2 AND status = ANY ($3)`, id, after, statuses)
+	if err != nil {
+		return 0, fmt.Errorf("redeliver: %w", err)
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE subscriptions SET next_attempt_at = now() WHERE id = $1`, id); err != nil {
+		return 0, fmt.Errorf("redeliver: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// Claim leases the subscription of a mode that has waited longest for a due
+// delivery, for lease; ErrNotFound when none is due.
+func (s *Store) Claim(ctx context.Context, mode string, lease time.Duration) (*Subscription, error) {
+	subs, err := collectSubscriptions(s.pool.Query(ctx, qSubscriptionClaim, mode, lease))
+	if err != nil {
+		return nil, fmt.Errorf("claim subscription: %w", err)
+	}
+	if len(subs) == 0 {
+		return nil, ErrNotFound
+	}
+	return &subs[0], nil
+}
+
+// Release ends a lease; the subscription's next delivery is due at next.
+func (s *Store) Release(ctx context.Context, id string, next time.Time) error {
+	return s.exec1(ctx, `UPDATE subscriptions SET lease_until = '-infinity', next_attempt_at = $2 WHERE id = $1`, id, next)
+}
+
+// MarkDelivered records an event's successful delivery.
+func (s *Store) MarkDelivered(ctx context.Context, seq int64) error {
+	return s.exec1(ctx, `UPDATE subscription_events SET status = 'delivered', attempts = attempts + 1,
+		last_error = '', delivered_at = now() WHERE seq = $1`, seq)
+}
+
+// MarkFailed records a failed attempt; dead moves the event to the
+// subscription's dead-letter list.
+func (s *Store) MarkFailed(ctx context.Context, seq int64, reason string, dead bool) error {
+	status := Pending
+	if dead {
+		status = Dead
+	}
+	return s.exec1(ctx, `UPDATE subscription_events SET status = $2, attempts = attempts + 1, last_error = $3
+		WHERE seq = $1`, seq, status, reason)
+}
+
+// Backlog is the undelivered part of one subscription.
+type Backlog struct {
+	Subscription string
+	Pending      int64
+	Oldest       time.Time // creation of the oldest pending event; now when none
+}
+
+// Backlogs returns the backlog of every subscription that is not disabled.
+func (s *Store) Backlogs(ctx context.Context) ([]Backlog, error) {
+	rows, err := s.pool.Query(ctx, qSubscriptionBacklog)
+	if err != nil {
+		return nil, fmt.Errorf("read backlogs: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Backlog, error) {
+		var b Backlog
+		err := row.Scan(&b.Subscription, &b.Pending, &b.Oldest)
+		return b, err
+	})
+}
+
+// exec1 runs a statement that must change exactly one row.
+func (s *Store) exec1(ctx context.Context, sql string, args ...any) error {
+	tag, err := s.pool.Exec(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func collectSubscriptions(rows pgx.Rows, err error) ([]Subscription, error) {
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Subscription, error) {
+		var s Subscription
+		err := row.Scan(&s.ID, &s.Agency, &s.Types, &s.Departments, &s.Mode, &s.URL, &s.Secrets,
+			&s.FullIDTypes, &s.Status, &s.Reason, &s.CreatedAt)
+		return s, err
+	})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,78 @@
+// Package subscription decides what an agency may receive and in what form:
+// which record types it is entitled to, whether a subscription needs an
+// operator's approval, and whether it sees ID numbers in full.
+//
+// Entitlement comes from the catalogue: a type's sharing scope names the
+// kinds of body that may receive it (an agency has one such kind, its
+// scope), and its disclosure attribute says whether records are disclosed
+// only on an authorised inquiry, in which case a subscription waits for an
+// operator's approval. ID numbers are shown in full only to government and
+// judicial bodies that the type is shared with by name; everyone else sees
+// them masked.
+package subscription
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+
+	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/ident"
+)
+
+// Entitlement is what an agency may do with one record type.
+type Entitlement struct {
+	// Allowed: the agency may subscribe to the type.
+	Allowed bool
+	// NeedsApproval: a subscription waits for an operator's approval.
+	NeedsApproval bool
+	// FullID: the agency sees ID numbers in full.
+	FullID bool
+}
+
+// fullIDScopes are the kinds of body that may see ID numbers in full.
+var fullIDScopes = []catalog.Scope{catalog.ScopeGovernment, catalog.ScopeJudiciary}
+
+// Entitle says what an agency of scope may do with records of t.
+func Entitle(scope catalog.Scope, t *catalog.RecordType) Entitlement {
+	named := slices.Contains(t.Sharing.Scope, scope)
+	return Entitlement{
+		Allowed:       named || slices.Contains(t.Sharing.Scope, catalog.ScopePublic),
+		NeedsApproval: t.Disclosure == catalog.AuthorisedInquiry,
+		FullID:        named && slices.Contains(fullIDScopes, scope),
+	}
+}
+
+// Mask returns data with every ID number (the value of any "id_number"
+// property, at any depth) masked. Data that is not JSON comes back as null.
+func Mask(data json.RawMessage) json.RawMessage {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return json.RawMessage("null")
+	}
+	masked, err := json.Marshal(mask(v))
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	return masked
+}
+
+func mask(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if s, ok := x.(string); ok && k == "id_number" {
+				v[k] = ident.MaskCitizenID(s)
+			} else {
+				v[k] = mask(x)
+			}
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = mask(x)
+		}
+	}
+	return v
+}
