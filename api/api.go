@@ -119,7 +119,7 @@ var (
 	errNoKey    = apierr.New(http.StatusUnauthorized, "missing_credentials", "send your API key as Authorization: Bearer <key>")
 	errBadKey   = apierr.New(http.StatusUnauthorized, "invalid_credentials", "the API key is not valid")
 	errNoRecord = apierr.New(http.StatusNotFound, "record_not_found", "no record with this id is visible to you")
-	errDown     = apierr.New(http.StatusServiceUnavailable, "unavailable", "the hub cannot reach its database; try again later")
+	errDown     = apierr.New(http.StatusServiceUnavailable, "unavailable", "the hub cannot reach its database or Kafka; try again later")
 )
 
 // authenticate puts the principal named by the bearer key into the context.

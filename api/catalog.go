@@ -92,6 +92,10 @@ type diffView struct {
 
 func (a *server) catalogDiff(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
+	if _, ok := a.Catalog.Type(code); !ok {
+		apierr.Write(w, errNoType)
+		return
+	}
 	from, e := a.typeVersion(code, r.URL.Query().Get("from"))
 	if e != nil {
 		apierr.Write(w, e.At("/from"))
@@ -109,7 +113,7 @@ func (a *server) catalogDiff(w http.ResponseWriter, r *http.Request) {
 			var changes []compat.Change
 			if changes, err = compat.Diff(from.Schema, to.Schema); err == nil {
 				apierr.JSON(w, http.StatusOK, diffView{Type: code, From: from.Version, To: to.Version,
-					Mode: string(mode), Compatible: len(breaking) == 0, Changes: changes})
+					Mode: string(mode), Compatible: len(breaking) == 0, Changes: nonNil(changes)})
 				return
 			}
 		}
@@ -130,9 +134,14 @@ func (a *server) catalogPublish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTypeBytes))
-	if err != nil {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
 		apierr.Write(w, apierr.New(http.StatusRequestEntityTooLarge, "body_too_large",
 			fmt.Sprintf("a record type document is at most %d bytes", maxTypeBytes)))
+		return
+	case err != nil:
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "unreadable_body", "the body could not be read: "+err.Error()))
 		return
 	}
 	t, err := catalog.ParseType(body)
@@ -168,5 +177,14 @@ func (a *server) catalogPublish(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusOK
 	}
 	a.Logger.Info("catalogue version published", "type", t.Code, "version", res.Version, "by", p.Name, "unchanged", res.Unchanged)
-	apierr.JSON(w, status, map[string]any{"type": t.Code, "version": res.Version, "unchanged": res.Unchanged, "changes": res.Changes})
+	apierr.JSON(w, status, map[string]any{"type": t.Code, "version": res.Version, "unchanged": res.Unchanged,
+		"changes": nonNil(res.Changes)})
+}
+
+// nonNil makes an empty list of changes encode as [] rather than null.
+func nonNil(changes []compat.Change) []compat.Change {
+	if changes == nil {
+		return []compat.Change{}
+	}
+	return changes
 }

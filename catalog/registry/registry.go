@@ -24,6 +24,7 @@ import (
 
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/compat"
+	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/store"
 )
 
@@ -222,7 +223,7 @@ func (r *Registry) Publish(ctx context.Context, t *catalog.RecordType, by string
 		}
 		last := earlier[len(earlier)-1]
 		switch {
-		case t.Version == last.Version && bytes.Equal(def, last.Definition):
+		case t.Version == last.Version && sameJSON(def, last.Definition):
 			res.Unchanged = true
 			return nil, nil
 		case t.Version <= last.Version:
@@ -283,5 +284,13 @@ func (r *Registry) count(err error, unchanged bool) {
 func same(a, b *catalog.RecordType) bool {
 	x, err1 := json.Marshal(a)
 	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && sameJSON(x, y)
+}
+
+// sameJSON reports whether two documents are the same JSON, whatever the
+// order of keys and the spacing.
+func sameJSON(a, b []byte) bool {
+	x, err1 := pipeline.Canonical(a)
+	y, err2 := pipeline.Canonical(b)
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }

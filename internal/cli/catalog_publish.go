@@ -73,7 +73,7 @@ func catalogPublish(ctx context.Context, args []string, out io.Writer) error {
 		case http.StatusOK:
 			fmt.Fprintf(out, "%s: version %d is published already\n", code, answer.Version)
 		case http.StatusCreated:
-			fmt.Fprintf(out, "%s: published version %d (%d changes)\n", code, answer.Version, len(answer.Changes))
+			fmt.Fprintf(out, "%s: published version %d (changes: %d)\n", code, answer.Version, len(answer.Changes))
 		case http.StatusConflict:
 			refused++
 			fmt.Fprintf(out, "%s: refused: %s: %s\n", code, answer.Code, answer.Message)
