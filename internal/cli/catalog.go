@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 )
 
 // catalogCommands are the subcommands of credex catalog.
@@ -22,13 +21,6 @@ func catalogCmd(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	fmt.Fprintln(out, "Usage: credex catalog <command> [flags]\n\nCommands:")
-	names := make([]string, 0, len(catalogCommands))
-	for n := range catalogCommands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(out, "  %-8s %s\n", n, catalogCommands[n].summary)
-	}
+	list(out, catalogCommands)
 	return errUsage
 }

@@ -7,9 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -61,15 +62,15 @@ func Run(args []string) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "credex is the exchange hub of a city's personal credit system.\n\nUsage: credex <command> [flags]\n\nCommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	list(w, commands)
+	fmt.Fprintln(w, "\nRun 'credex <command> --help' for a command's flags. Every flag can also be set by the CREDEX_* variable its help names.")
+}
+
+// list prints commands with their summaries, by name.
+func list(w io.Writer, commands map[string]command) {
+	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'credex <command> --help' for a command's flags. Every flag can also be set by the CREDEX_* variable its help names.")
 }
 
 // flagSet returns a flag set that prints its usage with a synopsis.
