@@ -1,6 +1,7 @@
 package httpin
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
@@ -103,7 +104,7 @@ type Deps struct {
 func New(cfg Config, d Deps) *Handler {
 	return &Handler{
 		cfg: cfg, catalog: d.Catalog, ledger: d.Ledger, publisher: d.Publisher, topics: d.Topics,
-		subjectKey: d.SubjectKey, log: d.Logger, m: newMetrics(d.Registry), now: time.Now,
+		subjectKey: d.SubjectKey, log: cmp.Or(d.Logger, slog.Default()), m: newMetrics(d.Registry), now: time.Now,
 	}
 }
 
