@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -23,6 +24,9 @@ type KafkaConfig struct {
 	ReplicationFactor int
 	// Timeout bounds every request to Kafka; default 10s.
 	Timeout time.Duration
+	// RejectedRetention is how long the rejected topic keeps rejected
+	// submissions, which hold personal data; default 30 days.
+	RejectedRetention time.Duration
 }
 
 // Validate reports the first missing or impossible setting.
@@ -47,15 +51,17 @@ func (c KafkaConfig) client() *kafka.Client {
 }
 
 // EnsureTopics creates the given topics with the configured partitions and
-// replication factor; topics that exist already are left as they are.
+// replication factor; topics that exist already are left as they are. The
+// rejected topic gets its retention.
 func EnsureTopics(ctx context.Context, cfg KafkaConfig, topics ...string) error {
 	req := &kafka.CreateTopicsRequest{}
 	for _, t := range topics {
-		req.Topics = append(req.Topics, kafka.TopicConfig{
-			Topic:             t,
-			NumPartitions:     cfg.partitions(),
-			ReplicationFactor: cfg.replication(),
-		})
+		tc := kafka.TopicConfig{Topic: t, NumPartitions: cfg.partitions(), ReplicationFactor: cfg.replication()}
+		if t == cfg.Topics.Rejected() {
+			retention := cmp.Or(cfg.RejectedRetention, 30*24*time.Hour)
+			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "retention.ms", ConfigValue: strconv.FormatInt(retention.Milliseconds(), 10)}}
+		}
+		req.Topics = append(req.Topics, tc)
 	}
 	resp, err := cfg.client().CreateTopics(ctx, req)
 	if err != nil {

@@ -182,7 +182,9 @@ type Backlog struct {
 	Oldest       time.Time // creation of the oldest pending event; now when none
 }
 
-// Backlogs returns the backlog of every subscription that is not disabled.
+// Backlogs returns the backlog of every pushed subscription that is not
+// disabled. A pull subscription keeps no delivery state: its reader holds
+// the cursor.
 func (s *Store) Backlogs(ctx context.Context) ([]Backlog, error) {
 	rows, err := s.pool.Query(ctx, qSubscriptionBacklog)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/httpin"
@@ -29,6 +30,7 @@ type hubFlags struct {
 	maxRecords  int
 	allow       string
 	schedule    string
+	retention   time.Duration
 }
 
 func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr, defaultAllow string) {
@@ -39,6 +41,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr, defaultAllow string) 
 	fs.IntVar(&h.replication, "replication-factor", envInt("CREDEX_KAFKA_REPLICATION_FACTOR", 1), "replication factor of each topic the hub creates; 3 in production (CREDEX_KAFKA_REPLICATION_FACTOR)")
 	fs.Int64Var(&h.maxBody, "max-body-bytes", int64(envInt("CREDEX_MAX_BODY_BYTES", 4<<20)), "largest submission body accepted (CREDEX_MAX_BODY_BYTES)")
 	fs.IntVar(&h.maxRecords, "max-records", envInt("CREDEX_MAX_RECORDS", 500), "most records in one submission (CREDEX_MAX_RECORDS)")
+	fs.DurationVar(&h.retention, "rejected-retention", envDuration("CREDEX_REJECTED_RETENTION", 30*24*time.Hour), "how long the rejected topic keeps rejected submissions, which hold personal data (CREDEX_REJECTED_RETENTION)")
 	fs.StringVar(&h.allow, "webhook-allow", env("CREDEX_WEBHOOK_ALLOW", defaultAllow), "comma-separated private address `ranges` (CIDR) webhook URLs may point to; all other private, loopback and link-local addresses are refused (CREDEX_WEBHOOK_ALLOW)")
 	fs.StringVar(&h.schedule, "retry-schedule", env("CREDEX_RETRY_SCHEDULE", webhook.DefaultSchedule.String()), "delays between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
 }
@@ -63,7 +66,7 @@ func (h *hubFlags) delivery(cfg *hub.Config) error {
 func (h *hubFlags) kafka(brokers []string) pipeline.KafkaConfig {
 	return pipeline.KafkaConfig{
 		Brokers: brokers, Topics: pipeline.Topics{Prefix: h.topicPrefix},
-		Partitions: h.partitions, ReplicationFactor: h.replication,
+		Partitions: h.partitions, ReplicationFactor: h.replication, RejectedRetention: h.retention,
 	}
 }
 
@@ -94,6 +97,13 @@ func loadPrincipals(raw []byte, c *catalog.Catalog) ([]principal.SeedEntry, erro
 		return nil, err
 	}
 	return seed.Principals, nil
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(env(name, "")); err == nil {
+		return v
+	}
+	return def
 }
 
 func envInt(name string, def int) int {
