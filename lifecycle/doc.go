@@ -1,0 +1,36 @@
+// Package lifecycle holds the state machines of objections (异议) to credit
+// records and of credit repair (信用修复), with the time limits the
+// regulations set, counted in working days on a workday.Calendar.
+//
+// An objection is filed by the person a record is about, on one of a fixed
+// list of grounds:
+//
+//	filed ──accept──▶ accepted ──decide──▶ decided (upheld | corrected | revoked)
+//	  └───refuse──▶ refused
+//
+// The hub accepts or refuses it within 2 working days of its filing; an
+// objection on listed grounds is accepted at once, when filed. The source
+// department then decides within 10 working days of its acceptance. While
+// accepted and undecided, the record is disputed (Objection.Disputed).
+//
+// A repair application may be submitted once the record's minimum display
+// period is over and before its maximum one is, with proof that the
+// obligations were fulfilled and a credit commitment:
+//
+//	submitted ──approve──▶ approved (event record.repaired: display and sharing stop)
+//	    └──────refuse───▶ refused, with reasons
+//
+// It is reviewed within 10 working days of its submission. Display periods are
+// counted in months from the deciding document; see Window.
+//
+// A Desk makes every move. Each move either returns an error and leaves its
+// objection or application unchanged, or changes it and returns the Event the
+// hub publishes. A deadline is the last instant of its day in Beijing time (see
+// workday.Calendar.AddWorkdays); Overdue lists what is past it, for
+// escalation. Late moves are still allowed: the regulations want an answer,
+// and Overdue is how the hub chases it.
+//
+// A Desk is safe for concurrent use; an Objection or Repair is a plain value
+// that the caller must not move concurrently (the hub serialises moves on one
+// objection or application, for example in a database transaction).
+package lifecycle
