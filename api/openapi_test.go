@@ -3,6 +3,9 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"go/ast"
@@ -14,6 +17,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,6 +25,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +37,7 @@ import (
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/schemas"
@@ -41,8 +47,10 @@ import (
 // The keys the fake store knows.
 const (
 	departmentKey = "test-department-key"
-	agencyKey     = "test-agency-key"
+	agencyKey     = "test-agency-key" // a government agency
+	bankKey       = "test-bank-key"   // an agency of financial institutions
 	maintainerKey = "test-maintainer-key"
+	operatorKey   = "test-operator-key"
 )
 
 // taxDepartment publishes the record the fake store holds.
@@ -51,7 +59,8 @@ var taxDepartment = &principal.Principal{
 	Types: []string{"administrative_penalty", "serious_dishonesty"},
 }
 
-// fakeStore is an api.Store holding one department, one agency and one record.
+// fakeStore is an api.Store holding a department, two agencies, a maintainer,
+// an operator and one record.
 type fakeStore struct {
 	principals map[string]*principal.Principal
 	records    map[string]*store.Record
@@ -117,8 +126,10 @@ func setup(t *testing.T) *bundle {
 	st := &fakeStore{
 		principals: map[string]*principal.Principal{
 			departmentKey: taxDepartment,
-			agencyKey:     {Kind: principal.Agency, Name: "bank-regulator"},
+			agencyKey:     {Kind: principal.Agency, Name: "bank-regulator", Scope: "government"},
+			bankKey:       {Kind: principal.Agency, Name: "commercial-bank", Scope: "financial_institution"},
 			maintainerKey: {Kind: principal.Maintainer, Name: "catalogue-maintainer"},
+			operatorKey:   {Kind: principal.Operator, Name: "operator"},
 		},
 		records: map[string]*store.Record{recordID: {
 			ID: recordID, Type: rt.Code, Department: taxDepartment.Code, SourceID: "PEN-2025-0042",
@@ -140,10 +151,174 @@ func setup(t *testing.T) *bundle {
 	})
 	h := api.New(api.Deps{
 		Store: st, Catalog: fileCatalog{cat}, Ingest: ingest,
-		Ready:    func(context.Context) error { return nil },
-		Gatherer: reg, Registry: reg, Logger: log,
+		Subscriptions: newFakeSubscriptions(recordID, rt.Example, accepted),
+		// Loopback stands in for the agencies' public endpoints, which a test
+		// cannot resolve.
+		Guard:         webhook.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
+		DeliveryTopic: pipeline.Topics{}.Delivery,
+		Ready:         func(context.Context) error { return nil },
+		Gatherer:      reg, Registry: reg, Logger: log,
 	})
 	return &bundle{doc: doc, raw: string(raw), handler: h, recordID: recordID}
+}
+
+// The subscriptions the fake holds: bank-regulator's webhook subscription
+// (ID numbers in full, one event delivered and one dead), commercial-bank's
+// pull subscription (ID numbers masked) and its subscription to an
+// authorised-inquiry type, waiting for approval.
+const (
+	webhookSubscription = "sbn_webhookwebhookwebhookweb"
+	pullSubscription    = "sbn_pullpullpullpullpullpullp"
+	pendingSubscription = "sbn_pendingpendingpendingpen"
+)
+
+// fakeSubscriptions is an api.Subscriptions in memory.
+type fakeSubscriptions struct {
+	mu     sync.Mutex
+	subs   []*store.Subscription
+	events []owed // in the order of their Seq
+}
+
+// owed is an event owed to a subscription.
+type owed struct {
+	sub string
+	store.Event
+}
+
+var _ api.Subscriptions = (*fakeSubscriptions)(nil)
+
+func newFakeSubscriptions(recordID string, data []byte, at time.Time) *fakeSubscriptions {
+	secret, err := webhook.NewSecret()
+	if err != nil {
+		panic(err)
+	}
+	created := store.Event{ID: pipeline.EventID(recordID, 1), Type: pipeline.EventCreated, RecordID: recordID, Version: 1,
+		RecordType: "administrative_penalty", Department: taxDepartment.Code, Sequence: 1, CatalogVersion: 1,
+		Data: data, CreatedAt: at}
+	revoked := created
+	revoked.ID, revoked.Type, revoked.Version, revoked.Sequence = pipeline.EventID(recordID, 2), pipeline.EventRevoked, 2, 2
+	revoked.Data, revoked.CreatedAt = []byte(`{"reason":"decision withdrawn on review"}`), at.Add(time.Hour)
+	f := &fakeSubscriptions{subs: []*store.Subscription{
+		{ID: webhookSubscription, Agency: "bank-regulator", Types: []string{"administrative_penalty"}, Departments: []string{},
+			Mode: "webhook", URL: "https://hooks.agency.example/credex", Secrets: []string{secret},
+			FullIDTypes: []string{"administrative_penalty"}, Status: "active", CreatedAt: at.Add(-time.Hour)},
+		{ID: pullSubscription, Agency: "commercial-bank", Types: []string{"administrative_penalty"}, Departments: []string{},
+			Mode: "pull", FullIDTypes: []string{}, Status: "active", CreatedAt: at.Add(-time.Hour)},
+		{ID: pendingSubscription, Agency: "commercial-bank", Types: []string{"tax_credit"}, Departments: []string{},
+			Mode: "pull", FullIDTypes: []string{}, Status: "pending_approval", CreatedAt: at.Add(-time.Hour)},
+	}}
+	for i, e := range []store.Event{created, created, revoked, revoked} {
+		e.Seq, e.Status = int64(i+1), store.Pending
+		o := owed{webhookSubscription, e}
+		if i%2 == 1 {
+			o.sub = pullSubscription
+		}
+		switch i {
+		case 0:
+			o.Status, o.Attempts = store.Delivered, 1
+		case 2:
+			o.Status, o.Attempts, o.LastError = store.Dead, 10, "status 500"
+		}
+		f.events = append(f.events, o)
+	}
+	return f
+}
+
+func (f *fakeSubscriptions) CreateSubscription(_ context.Context, sub *store.Subscription) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	sub.CreatedAt = time.Now()
+	f.subs = append(f.subs, sub)
+	return nil
+}
+
+func (f *fakeSubscriptions) find(id string) (*store.Subscription, error) {
+	for _, s := range f.subs {
+		if s.ID == id {
+			return s, nil
+		}
+	}
+	return nil, store.ErrNotFound
+}
+
+func (f *fakeSubscriptions) Subscription(_ context.Context, id string) (*store.Subscription, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.find(id)
+	if err != nil {
+		return nil, err
+	}
+	c := *s
+	return &c, nil
+}
+
+func (f *fakeSubscriptions) Subscriptions(_ context.Context, agency string) ([]store.Subscription, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []store.Subscription
+	for _, s := range f.subs {
+		if agency == "" || s.Agency == agency {
+			out = append(out, *s)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeSubscriptions) SetSubscriptionStatus(_ context.Context, id, status, reason string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.find(id)
+	if err == nil {
+		s.Status, s.Reason = status, reason
+	}
+	return err
+}
+
+func (f *fakeSubscriptions) AddSecret(_ context.Context, id, secret string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, err := f.find(id)
+	if err == nil {
+		s.Secrets = append([]string{secret}, s.Secrets[:1]...)
+	}
+	return err
+}
+
+func (f *fakeSubscriptions) Events(_ context.Context, id string, after int64, limit int, statuses ...string) ([]store.Event, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []store.Event
+	for _, e := range f.events {
+		if e.sub == id && e.Seq > after && (len(statuses) == 0 || slices.Contains(statuses, e.Status)) && len(out) < limit {
+			out = append(out, e.Event)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeSubscriptions) CursorAt(_ context.Context, id string, t time.Time) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var seq int64
+	for _, e := range f.events {
+		if e.sub == id && e.CreatedAt.Before(t) {
+			seq = e.Seq
+		}
+	}
+	return seq, nil
+}
+
+func (f *fakeSubscriptions) Redeliver(_ context.Context, id string, after int64, statuses ...string) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var n int64
+	for i, e := range f.events {
+		if e.sub == id && e.Seq > after && slices.Contains(statuses, e.Status) {
+			f.events[i].Status, f.events[i].Attempts, f.events[i].LastError = store.Pending, 0, ""
+			n++
+		}
+	}
+	return n, nil
 }
 
 // fileCatalog serves the catalogue files as the only published version of
@@ -732,6 +907,233 @@ func TestOpenAPIDescribesServedJSON(t *testing.T) {
 		if v := check(name, w, req.status, schemaOf("/v1/submissions", "post", strconv.Itoa(req.status))); v["code"] != req.code {
 			t.Errorf("%s: code %v", name, v["code"])
 		}
+	}
+}
+
+// TestOpenAPIDescribesSubscriptions asks the handler for every subscription
+// operation, with the document's request examples and with each error the
+// document lists, and checks every answer against the documented schema.
+func TestOpenAPIDescribesSubscriptions(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	type call struct {
+		method, target, key, body string
+		status                    int
+		code                      string // of an error answer
+	}
+	// do sends c, checks its answer against the document's schema for the
+	// operation and status and returns it decoded.
+	do := func(path string, c call) map[string]any {
+		t.Helper()
+		name := fmt.Sprintf("%s %s", c.method, c.target)
+		w := b.do(c.method, c.target, "application/json", c.key, []byte(c.body))
+		if w.Code != c.status {
+			t.Fatalf("%s = %d, want %d: %s", name, w.Code, c.status, w.Body)
+		}
+		resp, _ := b.lookup("#/paths/" + strings.ReplaceAll(path, "/", "~1") + "/" + strings.ToLower(c.method) +
+			"/responses/" + strconv.Itoa(c.status)).(map[string]any)
+		if resp == nil {
+			t.Fatalf("%s: status %d is not documented", name, c.status)
+		}
+		content, _ := b.resolve(t, resp)["content"].(map[string]any)
+		media, _ := content["application/json"].(map[string]any)
+		var v map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		b.conform(t, name, media["schema"].(map[string]any), v)
+		if c.code != "" && v["code"] != c.code {
+			t.Errorf("%s: code %v, want %s", name, v["code"], c.code)
+		}
+		return v
+	}
+
+	// Every request example makes a subscription, as the bank regulator or,
+	// for an authorised-inquiry type, as the bank.
+	const subscriptions = "/v1/subscriptions"
+	examples, _ := b.lookup("#/paths/~1v1~1subscriptions/post/requestBody/content/application~1json/examples").(map[string]any)
+	if len(examples) == 0 {
+		t.Fatal("POST /v1/subscriptions has no request example")
+	}
+	for name, e := range examples {
+		body, _ := json.Marshal(b.resolve(t, e.(map[string]any))["value"])
+		body = bytes.ReplaceAll(body, []byte("https://hooks.agency.example/"), []byte("http://127.0.0.1:9/"))
+		v := do(subscriptions, call{"POST", subscriptions, agencyKey, string(body), 201, ""})
+		switch v["mode"] {
+		case "webhook":
+			if _, err := webhook.ParseSecret(fmt.Sprint(v["secret"])); err != nil || !strings.HasPrefix(fmt.Sprint(v["secret"]), "whsec_") {
+				t.Errorf("example %s: secret %v: %v", name, v["secret"], err)
+			}
+		case "kafka":
+			if v["topic"] != "credex.deliveries."+fmt.Sprint(v["id"]) {
+				t.Errorf("example %s: topic %v", name, v["topic"])
+			}
+		}
+	}
+	v := do(subscriptions, call{"POST", subscriptions, bankKey, `{"types":["tax_credit"],"mode":"pull"}`, 201, ""})
+	if v["status"] != "pending_approval" || v["full_id_types"] != nil {
+		t.Errorf("a bank's tax_credit subscription: status %v, full_id_types %v; want pending_approval, none", v["status"], v["full_id_types"])
+	}
+	for _, c := range []call{
+		{"POST", subscriptions, agencyKey, `{"type":["administrative_penalty"],"mode":"pull"}`, 400, "invalid_body"},
+		{"POST", subscriptions, agencyKey, ``, 400, "invalid_body"},
+		{"POST", subscriptions, agencyKey, `{"types":["administrative_penalty"],"mode":"email"}`, 400, "invalid_mode"},
+		{"POST", subscriptions, agencyKey, `{"types":["administrative_penalty"],"mode":"pull","url":"http://127.0.0.1:9/"}`, 400, "unexpected_url"},
+		{"POST", subscriptions, agencyKey, `{"types":["administrative_penalty"],"mode":"webhook","url":"http://10.1.2.3/credex"}`, 400, "url_not_allowed"},
+		{"POST", subscriptions, agencyKey, `{"types":["administrative_penalty"],"mode":"webhook"}`, 400, "url_not_allowed"},
+		{"POST", subscriptions, agencyKey, `{"mode":"pull"}`, 400, "missing_field"},
+		{"POST", subscriptions, agencyKey, `{"types":["administrative_fine"],"mode":"pull"}`, 400, "unknown_type"},
+		{"POST", subscriptions, agencyKey, `{"types":["administrative_penalty"],"classes":["positive"],"mode":"pull"}`, 400, "no_types"},
+		{"POST", subscriptions, departmentKey, `{"types":["administrative_penalty"],"mode":"pull"}`, 403, "not_an_agency"},
+		{"POST", subscriptions, bankKey, `{"types":["traffic_violation"],"mode":"pull"}`, 403, "type_not_entitled"},
+	} {
+		do(subscriptions, c)
+	}
+
+	// Listing: an agency sees its own, an operator every one.
+	list := func(key string) []any {
+		v := do(subscriptions, call{"GET", subscriptions, key, "", 200, ""})
+		return v["subscriptions"].([]any)
+	}
+	if mine, all := list(bankKey), list(operatorKey); len(mine) != 3 || len(all) != 3+len(examples)+1 {
+		t.Errorf("the bank lists %d subscriptions, the operator %d; want 3 and %d", len(mine), len(all), 3+len(examples)+1)
+	}
+	do(subscriptions, call{"GET", subscriptions, departmentKey, "", 403, "not_an_agency"})
+
+	// One subscription: its agency and operators see it, nobody else.
+	const one = "/v1/subscriptions/{id}"
+	do(one, call{"GET", "/v1/subscriptions/" + webhookSubscription, agencyKey, "", 200, ""})
+	do(one, call{"GET", "/v1/subscriptions/" + webhookSubscription, operatorKey, "", 200, ""})
+	do(one, call{"GET", "/v1/subscriptions/" + webhookSubscription, bankKey, "", 404, "subscription_not_found"})
+	do(one, call{"GET", "/v1/subscriptions/sbn_nosuchsubscription", agencyKey, "", 404, "subscription_not_found"})
+
+	// Events: ID numbers in full for full_id_types, masked otherwise; the
+	// cursor is stable.
+	const events = "/v1/subscriptions/{id}/events"
+	idNumber := func(v map[string]any) string {
+		t.Helper()
+		evs, _ := v["events"].([]any)
+		if len(evs) == 0 {
+			t.Fatalf("no events in %v", v)
+		}
+		data, _ := evs[0].(map[string]any)["data"].(map[string]any)
+		subject, _ := data["subject"].(map[string]any)
+		return fmt.Sprint(subject["id_number"])
+	}
+	full := do(events, call{"GET", "/v1/subscriptions/" + webhookSubscription + "/events", agencyKey, "", 200, ""})
+	masked := do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events?wait=1", bankKey, "", 200, ""})
+	if got := idNumber(full); got != "500103196607041934" {
+		t.Errorf("a full_id_types subscription got the ID number %s", got)
+	}
+	if got := idNumber(masked); got != "5001**********1934" {
+		t.Errorf("a masked subscription got the ID number %s", got)
+	}
+	next := fmt.Sprint(masked["next"])
+	again := do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events?after=" + next, bankKey, "", 200, ""})
+	if evs, _ := again["events"].([]any); len(evs) != 0 || again["next"] != next {
+		t.Errorf("after the last event: %v, want no events and next %s", again, next)
+	}
+	first := do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events?limit=1", bankKey, "", 200, ""})
+	if evs, _ := first["events"].([]any); len(evs) != 1 || first["next"] == next {
+		t.Errorf("limit=1: %v", first)
+	}
+	do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events?after=abc", bankKey, "", 400, "invalid_cursor"})
+	do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events?wait=soon", bankKey, "", 400, "invalid_wait"})
+	do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events", agencyKey, "", 404, "subscription_not_found"})
+
+	// Replay, with each request example.
+	const replay = "/v1/subscriptions/{id}/replay"
+	examples, _ = b.lookup("#/paths/~1v1~1subscriptions~1{id}~1replay/post/requestBody/content/application~1json/examples").(map[string]any)
+	if len(examples) == 0 {
+		t.Fatal("POST /v1/subscriptions/{id}/replay has no request example")
+	}
+	for _, e := range examples {
+		body, _ := json.Marshal(b.resolve(t, e.(map[string]any))["value"])
+		do(replay, call{"POST", "/v1/subscriptions/" + pullSubscription + "/replay", bankKey, string(body), 200, ""})
+	}
+	do(replay, call{"POST", "/v1/subscriptions/" + pullSubscription + "/replay", bankKey, `{}`, 400, "invalid_body"})
+	do(replay, call{"POST", "/v1/subscriptions/" + pullSubscription + "/replay", bankKey, `{"after":"2","from":"2026-01-02T15:04:05Z"}`, 400, "invalid_body"})
+	do(replay, call{"POST", "/v1/subscriptions/" + pullSubscription + "/replay", bankKey, `{"after":"-1"}`, 400, "invalid_cursor"})
+
+	// Dead letters, then their redelivery.
+	const dead = "/v1/subscriptions/{id}/dead-letters"
+	letters := do(dead, call{"GET", "/v1/subscriptions/" + webhookSubscription + "/dead-letters", agencyKey, "", 200, ""})
+	if evs, _ := letters["events"].([]any); len(evs) != 1 {
+		t.Errorf("dead letters: %v, want one", letters)
+	}
+	v = do(dead+"/redeliver", call{"POST", "/v1/subscriptions/" + webhookSubscription + "/dead-letters/redeliver", agencyKey, "", 200, ""})
+	if v["redelivering"] != 1.0 {
+		t.Errorf("redeliver: %v, want 1", v)
+	}
+
+	// Approval, by operators only, of pending subscriptions only.
+	const approval = "/v1/subscriptions/{id}/approval"
+	do(approval, call{"POST", "/v1/subscriptions/" + pendingSubscription + "/approval", bankKey, "", 403, "not_an_operator"})
+	if v := do(approval, call{"POST", "/v1/subscriptions/" + pendingSubscription + "/approval", operatorKey, "", 200, ""}); v["status"] != "active" {
+		t.Errorf("approved: status %v", v["status"])
+	}
+	do(approval, call{"POST", "/v1/subscriptions/" + pendingSubscription + "/approval", operatorKey, "", 409, "not_pending"})
+	do(approval, call{"POST", "/v1/subscriptions/sbn_nosuchsubscription/approval", operatorKey, "", 404, "subscription_not_found"})
+
+	// Secret rotation, for webhooks only.
+	const secrets = "/v1/subscriptions/{id}/secrets"
+	do(secrets, call{"POST", "/v1/subscriptions/" + webhookSubscription + "/secrets", agencyKey, "", 200, ""})
+	do(secrets, call{"POST", "/v1/subscriptions/" + pullSubscription + "/secrets", bankKey, "", 409, "not_a_webhook"})
+
+	// Cancellation.
+	if v := do(one, call{"DELETE", "/v1/subscriptions/" + pullSubscription, bankKey, "", 200, ""}); v["status"] != "disabled" {
+		t.Errorf("cancelled: status %v", v["status"])
+	}
+}
+
+// TestOpenAPIDescribesWebhookRequests checks the webhook callback against
+// what the hub sends: the headers it documents are those webhook.Headers
+// sets, and the verification it describes (HMAC-SHA256 of id.timestamp.body
+// under the base64 after whsec_) accepts the hub's signatures.
+func TestOpenAPIDescribesWebhookRequests(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	op, _ := b.lookup("#/paths/~1v1~1subscriptions/post/callbacks/event/{$request.body#~1url}/post").(map[string]any)
+	if op == nil {
+		t.Fatal("POST /v1/subscriptions has no event callback")
+	}
+	secret, err := webhook.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := webhook.ParseSecret(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"id":"evt_ukvozzeto52oqenj2ovpkhve"}`)
+	ts := time.Unix(1795943308, 0)
+	sent := webhook.Headers([]webhook.Secret{parsed}, "evt_ukvozzeto52oqenj2ovpkhve", ts, body)
+	var documented []string
+	for _, p := range op["parameters"].([]any) {
+		param := b.resolve(t, p.(map[string]any))
+		if param["in"] != "header" {
+			continue
+		}
+		name := fmt.Sprint(param["name"])
+		documented = append(documented, name)
+		if sent.Get(name) == "" {
+			t.Errorf("the callback documents header %s, which the hub does not send", name)
+		}
+	}
+	for name := range sent {
+		if name != "Content-Type" && !slices.ContainsFunc(documented, func(d string) bool { return strings.EqualFold(d, name) }) {
+			t.Errorf("the hub sends header %s, which the callback does not document", name)
+		}
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(sent.Get("webhook-id") + "." + sent.Get("webhook-timestamp") + "."))
+	mac.Write(body)
+	if want := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil)); sent.Get("webhook-signature") != want {
+		t.Errorf("webhook-signature = %q, the documented computation gives %q", sent.Get("webhook-signature"), want)
 	}
 }
 
