@@ -50,6 +50,9 @@ type Deps struct {
 	Guard webhook.Guard
 	// DeliveryTopic names the Kafka topic of a kafka-mode subscription.
 	DeliveryTopic func(subscription string) string
+	// CreateTopic creates a kafka-mode subscription's topic, so that the
+	// agency can start reading before the first event.
+	CreateTopic func(ctx context.Context, topic string) error
 	// Ingest serves POST /v1/submissions for authenticated principals.
 	Ingest http.Handler
 	// Ready reports whether every dependency answers; nil means ready.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/webhook"
+	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
@@ -74,8 +75,8 @@ type subscriptionView struct {
 }
 
 func (a *server) view(s *store.Subscription) subscriptionView {
-	v := subscriptionView{ID: s.ID, Agency: s.Agency, Types: s.Types, Departments: s.Departments, Mode: s.Mode,
-		URL: s.URL, Status: s.Status, Reason: s.Reason, FullIDTypes: s.FullIDTypes, CreatedAt: s.CreatedAt}
+	v := subscriptionView{ID: s.ID, Agency: s.Agency, Types: s.Types, Departments: list(s.Departments), Mode: s.Mode,
+		URL: s.URL, Status: s.Status, Reason: s.Reason, FullIDTypes: list(s.FullIDTypes), CreatedAt: s.CreatedAt}
 	if s.Mode == "kafka" {
 		v.Topic = a.DeliveryTopic(s.ID)
 	}
@@ -104,6 +105,13 @@ func (a *server) createSubscription(w http.ResponseWriter, r *http.Request) {
 	view := a.view(sub)
 	if sub.Mode == "webhook" {
 		view.Secret = sub.Secrets[0]
+	}
+	if sub.Mode == "kafka" {
+		if err := a.CreateTopic(r.Context(), view.Topic); err != nil {
+			a.Logger.Error("create delivery topic", "err", err)
+			apierr.Write(w, errDown)
+			return
+		}
 	}
 	if err := a.Subscriptions.CreateSubscription(r.Context(), sub); err != nil {
 		a.Logger.Error("create subscription", "err", err)
@@ -135,6 +143,18 @@ func (a *server) newSubscription(ctx context.Context, p *principal.Principal, re
 		sub.Secrets = []string{secret}
 	default:
 		return nil, apierr.New(http.StatusBadRequest, "invalid_mode", `mode must be "webhook", "pull" or "kafka"`).At("/mode")
+	}
+	for i, code := range req.Departments {
+		if err := ident.CheckCreditCode(code); err != nil {
+			return nil, apierr.New(http.StatusBadRequest, "invalid_credit_code",
+				"departments are named by their unified social credit code: "+err.Error()).At(fmt.Sprintf("/departments/%d", i))
+		}
+	}
+	for i, class := range req.Classes {
+		if !slices.Contains(catalog.Classes, catalog.Class(class)) {
+			return nil, apierr.New(http.StatusBadRequest, "unknown_class",
+				fmt.Sprintf("%q is not a class of the catalogue", class)).At(fmt.Sprintf("/classes/%d", i))
+		}
 	}
 	types, e := a.selectTypes(req)
 	if e != nil {
@@ -441,6 +461,14 @@ func parseCursor(s string) (int64, error) {
 		return 0, errors.New("bad cursor")
 	}
 	return n, nil
+}
+
+// list makes an absent list encode as [] rather than null.
+func list(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func newID(prefix string) string {

@@ -339,8 +339,8 @@ func (b *builder) metadata(at string, t *RecordType, departments map[string]bool
 		add("/code", "%q is not a code: lowercase letters, digits and underscores, starting with a letter", t.Code)
 	}
 	b.names(ManifestFile, at, t.NameZH, t.NameEN)
-	if !slices.Contains(classes, t.Class) {
-		add("/class", "%q is not a class: one of %s", t.Class, list(classes))
+	if !slices.Contains(Classes, t.Class) {
+		add("/class", "%q is not a class: one of %s", t.Class, list(Classes))
 	}
 	if !slices.Contains(disclosures, t.Disclosure) {
 		add("/disclosure", "%q is not a disclosure attribute: one of %s", t.Disclosure, list(disclosures))
@@ -411,7 +411,7 @@ func (b *builder) sharing(at string, t *RecordType) {
 			add(field, "%q is listed twice", u)
 		case u == UsagePublicDisplay && t.Disclosure != Public && slices.Contains(disclosures, t.Disclosure):
 			add(field, "public_display needs disclosure public, not %s", t.Disclosure)
-		case !slices.Contains(classes, t.Class):
+		case !slices.Contains(Classes, t.Class):
 			// reported as the class
 		case u == UsageJointReward && t.Class != Positive:
 			add(field, "joint_reward is for positive types, not %s", t.Class)

@@ -73,7 +73,7 @@ func (c *Catalog) WriteMarkdown(w io.Writer) error {
 	}
 
 	p("\n## Vocabularies\n\n")
-	vocabulary(p, "Class", classes, classMeanings)
+	vocabulary(p, "Class", Classes, classMeanings)
 	vocabulary(p, "Disclosure", disclosures, disclosureMeanings)
 	vocabulary(p, "Sharing scope", scopes, scopeMeanings)
 	vocabulary(p, "Usage", usages, usageMeanings)

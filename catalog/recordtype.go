@@ -80,9 +80,11 @@ type Sharing struct {
 	Usage []Usage `yaml:"usage" json:"usage"`
 }
 
-// The closed vocabularies of the catalogue, in the order documents list them.
+// Classes are the classes of the catalogue, in the order documents list them.
+var Classes = []Class{Basic, Positive, Negative, SeriousDishonesty}
+
+// The other closed vocabularies of the catalogue, in the order documents list them.
 var (
-	classes         = []Class{Basic, Positive, Negative, SeriousDishonesty}
 	disclosures     = []Disclosure{Public, GovernmentShared, AuthorisedInquiry}
 	compatibilities = []Compatibility{Backward, BackwardTransitive, Forward, ForwardTransitive, Full, FullTransitive, None}
 	scopes          = []Scope{ScopePublic, ScopeGovernment, ScopeJudiciary, ScopeFinancialInstitution, ScopeCreditServiceAgency}

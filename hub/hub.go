@@ -111,7 +111,8 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	h.handler = api.New(api.Deps{
 		Store: h.store, Catalog: catalogue{h.catalog, cfg.Kafka}, Ingest: ingest, Ready: h.ready,
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
-		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
+		CreateTopic: func(ctx context.Context, topic string) error { return pipeline.EnsureTopics(ctx, cfg.Kafka, topic) },
+		Gatherer:    h.registry, Registry: h.registry, Logger: h.log,
 	})
 	return h, nil
 }

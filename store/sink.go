@@ -206,6 +206,12 @@ func recordEvents(ctx context.Context, tx pgx.Tx, stored []*pipeline.Record) err
 			next[r.SubjectKey], r.CatalogVersion, data(r))
 		next[r.SubjectKey]++
 	}
+	// Subscription event numbers are the pull API's cursors: they must
+	// commit in the order they are drawn, or a reader could pass a number
+	// that commits later. One transaction at a time draws them.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':subscription_events'))`); err != nil {
+		return fmt.Errorf("order events: %w", err)
+	}
 	if _, err := tx.Exec(ctx, qEventsInsert, ev.args()...); err != nil {
 		return fmt.Errorf("store events: %w", err)
 	}

@@ -22,8 +22,9 @@ type Event struct {
 	Department     string          `json:"department"`
 	CreatedAt      time.Time       `json:"created_at"`
 	Data           json.RawMessage `json:"data"`
-	// SubjectKey partitions events by person where a transport needs it;
-	// it is not sent.
+	// SubjectKey partitions events by person where a transport needs it
+	// (the Kafka message key). It is a keyed hash from which no one can
+	// learn who the person is; it is not in the JSON.
 	SubjectKey string `json:"-"`
 }
 
