@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"testing"
 	"time"
@@ -17,6 +19,8 @@ import (
 
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/connectors/webhook"
+	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/hub"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/kafkatest"
@@ -30,7 +34,9 @@ import (
 const (
 	marketKey = "test-market-regulation-key"
 	taxKey    = "test-tax-bureau-key"
-	agencyKey = "test-bank-regulator-key"
+	agencyKey = "test-bank-regulator-key"  // a government agency
+	bankKey   = "test-commercial-bank-key" // an agency of scope financial_institution
+	opKey     = "test-operator-key"
 )
 
 // bundle is a hub running on the real broker and database, isolated by its
@@ -48,6 +54,14 @@ type bundle struct {
 
 type options struct {
 	noSink bool
+	// delivery runs the delivery workers, with a fast retry schedule, and
+	// lets webhooks reach loopback receivers.
+	delivery bool
+	// schedule replaces the retry schedule of delivery (default
+	// "50ms,100ms,200ms").
+	schedule string
+	// loopback lets webhooks reach loopback receivers without delivery.
+	loopback bool
 }
 
 func setup(t testing.TB, opts options) *bundle {
@@ -71,11 +85,24 @@ func setup(t testing.TB, opts options) *bundle {
 		Principals: []principal.SeedEntry{
 			market,
 			{Kind: principal.Department, Name: "tax", Key: taxKey, Code: ident.NewCreditCode(r),
-				Types: []string{"administrative_penalty", "serious_dishonesty"}},
+				Types: []string{"administrative_penalty", "serious_dishonesty", "tax_credit"}},
 			{Kind: principal.Agency, Name: "bank-regulator", Key: agencyKey},
+			{Kind: principal.Agency, Name: "commercial-bank", Key: bankKey, Scope: "financial_institution"},
 			{Kind: principal.Maintainer, Name: "maintainer", Key: maintainerKey},
+			{Kind: principal.Operator, Name: "operator", Key: opKey},
 		},
 		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	if opts.delivery {
+		sched, err := webhook.ParseSchedule(cmp.Or(opts.schedule, "50ms,100ms,200ms"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Delivery = delivery.Config{Schedule: sched, Idle: 20 * time.Millisecond}
+		cfg.WebhookTimeout = 5 * time.Second
+	}
+	if opts.delivery || opts.loopback {
+		cfg.WebhookAllow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	}
 	h, err := hub.Start(ctx, cfg)
 	if err != nil {
@@ -84,6 +111,17 @@ func setup(t testing.TB, opts options) *bundle {
 	t.Cleanup(h.Close)
 	srv := httptest.NewServer(h.Handler())
 	t.Cleanup(srv.Close)
+	if opts.delivery {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			h.RunDelivery(ctx)
+		}()
+		t.Cleanup(func() {
+			cancel()
+			<-done
+		})
+	}
 	if !opts.noSink {
 		done := make(chan error, 1)
 		go func() { done <- h.RunSink(ctx) }()
@@ -261,6 +299,9 @@ func sourceID(prefix string, i int) string { return fmt.Sprintf("%s-%06d", prefi
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(runChildSink())
+	}
+	if os.Getenv(deliveryChildEnv) != "" {
+		os.Exit(runChildDelivery())
 	}
 	os.Exit(m.Run())
 }

@@ -1,0 +1,137 @@
+package hub_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/pipeline"
+)
+
+// BenchmarkWebhookDelivery measures delivery to an agency's webhook on the
+// real broker and database: records are submitted over HTTP, go through
+// Kafka and the sink, become events, and one webhook subscription receives
+// them at a local endpoint, signed. An op is one event delivered.
+//
+//	deploy/local/test.sh -run '^$' -bench WebhookDelivery/burst -benchtime 2000x ./hub/
+//	deploy/local/test.sh -run '^$' -bench WebhookDelivery/single -benchtime 200x ./hub/
+//
+// "burst" submits b.N records at once from benchClients departments, so its
+// deliveries/s is the rate at which one subscription drains a backlog, and
+// its latencies include the wait in that backlog; "single" submits one
+// record at a time and waits for its delivery, the latency of an idle hub.
+// The latencies run from the moment the record's submission was sent to the
+// moment the endpoint received its event.
+func BenchmarkWebhookDelivery(b *testing.B) {
+	hb := setup(b, options{delivery: true})
+	b.Run("burst", func(b *testing.B) {
+		hb.t = b
+		r, sub := hb.benchSubscription(b)
+		defer hb.call(http.MethodDelete, "/v1/subscriptions/"+sub, agencyKey, nil, nil)
+		ids := sourceIDs(b.N)
+		bodies := make([][]byte, 0, b.N/submitBatch+1)
+		for chunk := range slices.Chunk(ids, submitBatch) {
+			envs := make([]map[string]any, len(chunk))
+			for i, id := range chunk {
+				envs[i] = envelope("administrative_penalty", "upsert", id, hb.realisticPenalty())
+			}
+			bodies = append(bodies, batch(envs...))
+		}
+		sent := make([]time.Time, len(bodies))
+		b.ResetTimer()
+		start := time.Now()
+		runClients(b, len(bodies), benchClients, func(i int) error {
+			sent[i] = time.Now()
+			return hb.postBatch(bodies[i])
+		})
+		r.waitDistinct(b.N, time.Duration(b.N)*20*time.Millisecond+60*time.Second)
+		elapsed := time.Since(start)
+		b.StopTimer()
+		submitted := map[string]time.Time{}
+		for i, id := range ids {
+			submitted[pipeline.RecordID(hb.market.Code, "administrative_penalty", id)] = sent[i/submitBatch]
+		}
+		reportDelivery(b, r, submitted, elapsed)
+	})
+	b.Run("single", func(b *testing.B) {
+		hb.t = b
+		r, sub := hb.benchSubscription(b)
+		defer hb.call(http.MethodDelete, "/v1/subscriptions/"+sub, agencyKey, nil, nil)
+		submitted := map[string]time.Time{}
+		b.ResetTimer()
+		start := time.Now()
+		for i, id := range sourceIDs(b.N) {
+			body := batch(envelope("administrative_penalty", "upsert", id, hb.realisticPenalty()))
+			submitted[pipeline.RecordID(hb.market.Code, "administrative_penalty", id)] = time.Now()
+			if err := hb.postBatch(body); err != nil {
+				b.Fatal(err)
+			}
+			r.waitDistinct(i+1, 30*time.Second)
+		}
+		elapsed := time.Since(start)
+		b.StopTimer()
+		reportDelivery(b, r, submitted, elapsed)
+	})
+}
+
+// benchSubscription subscribes the government agency to penalties by
+// webhook to a new local endpoint; it returns the endpoint and the
+// subscription's id.
+func (b *bundle) benchSubscription(tb testing.TB) (*receiver, string) {
+	r := newReceiver(tb, nil)
+	return r, b.webhookTo(agencyKey, r, "administrative_penalty").ID
+}
+
+// postBatch submits one JSON submission as the market regulator; every
+// record must be accepted. It is safe for concurrent use.
+func (b *bundle) postBatch(body []byte) error {
+	req, err := http.NewRequest(http.MethodPost, b.url+"/v1/submissions", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+marketKey)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	var resp httpin.Response
+	if err := json.NewDecoder(res.Body).Decode(&resp); err != nil {
+		return fmt.Errorf("decode answer (%s): %w", res.Status, err)
+	}
+	if res.StatusCode != http.StatusOK || resp.Rejected != 0 {
+		return fmt.Errorf("submission answered %s with %d accepted, %d rejected (%s)", res.Status, resp.Accepted, resp.Rejected, resp.Code)
+	}
+	return nil
+}
+
+// reportDelivery reports deliveries per second and the percentiles of the
+// latency from submission to receipt.
+func reportDelivery(b *testing.B, r *receiver, submitted map[string]time.Time, elapsed time.Duration) {
+	var lat []time.Duration
+	seen := map[string]bool{}
+	for _, a := range r.arrivals() {
+		if seen[a.event.ID] {
+			continue
+		}
+		seen[a.event.ID] = true
+		at, ok := submitted[a.event.RecordID]
+		if !ok {
+			b.Fatalf("event %s of a record not submitted here", a.event.ID)
+		}
+		lat = append(lat, a.at.Sub(at))
+	}
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "deliveries/s")
+	b.ReportMetric(pct(0.50), "p50_ms")
+	b.ReportMetric(pct(0.99), "p99_ms")
+}
