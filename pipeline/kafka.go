@@ -72,7 +72,43 @@ func EnsureTopics(ctx context.Context, cfg KafkaConfig, topics ...string) error 
 			return fmt.Errorf("create topic %q: %w", topic, err)
 		}
 	}
-	return nil
+	return waitForLeaders(ctx, cfg, topics)
+}
+
+// waitForLeaders returns once every partition of topics has a leader, so
+// that the first writes do not fail; it also refreshes the metadata the
+// shared transport caches for writers.
+func waitForLeaders(ctx context.Context, cfg KafkaConfig, topics []string) error {
+	ctx, cancel := context.WithTimeout(ctx, cfg.timeout())
+	defer cancel()
+	for {
+		meta, err := cfg.client().Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+		if err == nil && led(meta, len(topics)) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for partition leaders of %d topics: %w", len(topics), cmp.Or(err, ctx.Err()))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func led(meta *kafka.MetadataResponse, want int) bool {
+	if len(meta.Topics) != want {
+		return false
+	}
+	for _, t := range meta.Topics {
+		if t.Error != nil || len(t.Partitions) == 0 {
+			return false
+		}
+		for _, p := range t.Partitions {
+			if p.Error != nil || p.Leader.Host == "" {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Ping checks that a broker answers a metadata request on a connection of
