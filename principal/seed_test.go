@@ -274,7 +274,7 @@ func TestDevSeedParses(t *testing.T) {
 			t.Errorf("%s: a dev principal gives its key, so the walkthrough can use it", e.Name)
 		}
 	}
-	want := map[principal.Kind]int{principal.Department: 3, principal.Agency: 1, principal.Maintainer: 1, principal.Operator: 1}
+	want := map[principal.Kind]int{principal.Department: 3, principal.Agency: 2, principal.Maintainer: 1, principal.Operator: 1}
 	for k, n := range want {
 		if kinds[k] != n {
 			t.Errorf("%d principals of kind %s, want %d", kinds[k], k, n)
