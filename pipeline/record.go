@@ -18,9 +18,32 @@ type Op string
 const (
 	// OpUpsert creates a record or replaces its content with a new version.
 	OpUpsert Op = "upsert"
+	// OpCorrect replaces a record's content with a correction, with a
+	// reason; it settles a dispute.
+	OpCorrect Op = "correct"
 	// OpRevoke withdraws a record; it stays in history, marked revoked.
 	OpRevoke Op = "revoke"
+	// OpDispute marks a record disputed while an objection to it is open.
+	OpDispute Op = "dispute"
+	// OpResolve ends a dispute without changing the record.
+	OpResolve Op = "resolve"
+	// OpRepair ends a record's public display and sharing after credit repair.
+	OpRepair Op = "repair"
+	// OpExpire ends a record's public display at the end of its period.
+	OpExpire Op = "expire"
 )
+
+// Valid reports whether op is one of the ops above.
+func (op Op) Valid() bool {
+	switch op {
+	case OpUpsert, OpCorrect, OpRevoke, OpDispute, OpResolve, OpRepair, OpExpire:
+		return true
+	}
+	return false
+}
+
+// Content reports whether op carries new content for the record.
+func (op Op) Content() bool { return op == OpUpsert || op == OpCorrect }
 
 // Record is an accepted credit record as it travels through Kafka. Its JSON
 // form is the value of the Kafka message; the message key is SubjectKey.
@@ -39,6 +62,19 @@ type Record struct {
 	Data           json.RawMessage `json:"data"`
 	SubmissionID   string          `json:"submission_id"`
 	AcceptedAt     time.Time       `json:"accepted_at"`
+	// Reason says why a correction, revocation or lifecycle change was made.
+	Reason string `json:"reason,omitempty"`
+	// Display is the record's public display window, for content ops of
+	// types that set one: from the deciding document's date, repairable
+	// after RepairFrom, shown until DisplayUntil.
+	Display *Window `json:"display,omitempty"`
+}
+
+// Window is a record's public display window.
+type Window struct {
+	From       time.Time `json:"from"`
+	RepairFrom time.Time `json:"repair_from"`
+	Until      time.Time `json:"until"`
 }
 
 // RecordID derives the stable id of a record from the department that owns
@@ -105,18 +141,34 @@ func EventID(recordID string, version int) string {
 
 // Event types of record changes.
 const (
-	EventCreated = "record.created"
-	EventUpdated = "record.updated"
-	EventRevoked = "record.revoked"
+	EventCreated         = "record.created"
+	EventUpdated         = "record.updated"
+	EventCorrected       = "record.corrected"
+	EventRevoked         = "record.revoked"
+	EventDisputed        = "record.disputed"
+	EventDisputeResolved = "record.dispute_resolved"
+	EventRepaired        = "record.repaired"
+	EventExpired         = "record.expired"
 )
 
 // EventType names the change a record version makes.
 func EventType(r *Record) string {
-	switch {
-	case r.Op == OpRevoke:
+	switch r.Op {
+	case OpUpsert:
+		if r.Version == 1 {
+			return EventCreated
+		}
+		return EventUpdated
+	case OpCorrect:
+		return EventCorrected
+	case OpRevoke:
 		return EventRevoked
-	case r.Version == 1:
-		return EventCreated
+	case OpDispute:
+		return EventDisputed
+	case OpResolve:
+		return EventDisputeResolved
+	case OpRepair:
+		return EventRepaired
 	}
-	return EventUpdated
+	return EventExpired
 }

@@ -19,14 +19,19 @@ const (
 	// Unchanged: the record already has this content (or is already
 	// revoked); its current version is kept and nothing is published.
 	Unchanged
-	// UnknownRecord: a revocation names a record the hub never accepted.
+	// UnknownRecord: a change other than an upsert names a record the hub
+	// never accepted.
 	UnknownRecord
+	// Refused: the change does not apply to the record as it is, such as a
+	// dispute of a revoked record, or a repair of one no longer displayed.
+	Refused
 )
 
 type head struct {
 	version    int
 	hash       string
 	state      string
+	display    string
 	subjectKey string
 	dirty      bool
 }
@@ -77,22 +82,30 @@ func (s *Store) Admit(ctx context.Context, recs []*pipeline.Record, publish func
 // advance applies r to its ledger row h (nil when the record is unknown).
 func advance(h *head, r *pipeline.Record) Outcome {
 	switch {
-	case h == nil || (r.Op == pipeline.OpRevoke && h.version == 0):
+	case h == nil || (r.Op != pipeline.OpUpsert && h.version == 0):
 		return UnknownRecord
 	case r.Op == pipeline.OpRevoke && h.state == "revoked",
-		r.Op == pipeline.OpUpsert && h.state == "active" && h.hash == r.ContentHash:
+		r.Op == pipeline.OpUpsert && h.state == "active" && h.hash == r.ContentHash,
+		(r.Op == pipeline.OpRepair || r.Op == pipeline.OpExpire) && h.display != "displayed":
 		r.Version = h.version
 		return Unchanged
+	case !r.Op.Content() && r.Op != pipeline.OpRevoke && h.state == "revoked":
+		return Refused
 	}
 	h.version++
-	h.hash = r.ContentHash
 	h.dirty = true
-	if r.Op == pipeline.OpRevoke {
+	switch r.Op {
+	case pipeline.OpUpsert, pipeline.OpCorrect:
+		h.hash, h.state, h.subjectKey = r.ContentHash, "active", r.SubjectKey
+	case pipeline.OpRevoke:
 		h.state = "revoked"
+	case pipeline.OpRepair:
+		h.display = "repaired"
+	case pipeline.OpExpire:
+		h.display = "expired"
+	}
+	if !r.Op.Content() {
 		r.SubjectKey = h.subjectKey
-	} else {
-		h.state = "active"
-		h.subjectKey = r.SubjectKey
 	}
 	r.Version = h.version
 	return Changed
@@ -108,7 +121,7 @@ func lockHeads(ctx context.Context, tx pgx.Tx, ids []string) (map[string]*head, 
 	for rows.Next() {
 		var id string
 		h := &head{}
-		if err := rows.Scan(&id, &h.version, &h.hash, &h.state, &h.subjectKey); err != nil {
+		if err := rows.Scan(&id, &h.version, &h.hash, &h.state, &h.display, &h.subjectKey); err != nil {
 			return nil, fmt.Errorf("ledger: lock: %w", err)
 		}
 		heads[id] = h
@@ -120,19 +133,19 @@ func lockHeads(ctx context.Context, tx pgx.Tx, ids []string) (map[string]*head, 
 }
 
 func updateHeads(ctx context.Context, tx pgx.Tx, heads map[string]*head) error {
-	var ids, hashes, states, subjects []string
+	var ids, hashes, states, displays, subjects []string
 	var versions []int
 	for id, h := range heads {
 		if !h.dirty {
 			continue
 		}
 		ids, versions, hashes = append(ids, id), append(versions, h.version), append(hashes, h.hash)
-		states, subjects = append(states, h.state), append(subjects, h.subjectKey)
+		states, displays, subjects = append(states, h.state), append(displays, h.display), append(subjects, h.subjectKey)
 	}
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, qHeadUpdate, ids, versions, hashes, states, subjects); err != nil {
+	if _, err := tx.Exec(ctx, qHeadUpdate, ids, versions, hashes, states, displays, subjects); err != nil {
 		return fmt.Errorf("ledger: update: %w", err)
 	}
 	return nil

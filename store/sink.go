@@ -1,9 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -85,30 +88,40 @@ func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applie
 	// The last delivery of a version wins; the highest version of a record
 	// sets its current state.
 	last := map[versionKey]int{}
-	latestUpsert, latest := map[string]int{}, map[string]int{}
+	latestContent, latest := map[string]int{}, map[string]int{}
+	var lifecycle []int
 	for i, d := range deliveries {
 		r := d.Record
 		last[versionKey{r.ID, r.Version}] = i
 		if j, ok := latest[r.ID]; !ok || deliveries[j].Record.Version <= r.Version {
 			latest[r.ID] = i
 		}
-		if j, ok := latestUpsert[r.ID]; r.Op == pipeline.OpUpsert && (!ok || deliveries[j].Record.Version <= r.Version) {
-			latestUpsert[r.ID] = i
+		switch {
+		case r.Op.Content():
+			if j, ok := latestContent[r.ID]; !ok || deliveries[j].Record.Version <= r.Version {
+				latestContent[r.ID] = i
+			}
+		case r.Op != pipeline.OpRevoke:
+			lifecycle = append(lifecycle, i)
 		}
 	}
 
 	var cur columns
-	for _, i := range latestUpsert {
+	for _, i := range latestContent {
 		r := deliveries[i].Record
+		var from, repair, until *time.Time
+		if w := r.Display; w != nil {
+			from, repair, until = &w.From, &w.RepairFrom, &w.Until
+		}
 		cur.add(r.ID, r.Type, r.Department, r.SourceID, r.SubjectKey, r.SubjectName, r.SubjectMasked,
-			r.Version, r.CatalogVersion, data(r), r.AcceptedAt)
+			r.Version, r.CatalogVersion, data(r), r.AcceptedAt, string(r.Op), from, repair, until)
 	}
 	var ver columns
 	for _, i := range last {
 		d := deliveries[i]
 		r := d.Record
 		ver.add(r.ID, r.Version, string(r.Op), r.ContentHash, r.CatalogVersion, data(r),
-			r.SubmissionID, r.AcceptedAt, d.Topic, d.Partition, d.Offset)
+			r.SubmissionID, r.AcceptedAt, d.Topic, d.Partition, d.Offset, r.Reason)
 	}
 	var rev columns
 	for _, i := range latest {
@@ -116,6 +129,9 @@ func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applie
 			rev.add(r.ID, r.Version, r.AcceptedAt)
 		}
 	}
+	slices.SortFunc(lifecycle, func(a, b int) int {
+		return cmp.Compare(deliveries[a].Record.Version, deliveries[b].Record.Version)
+	})
 
 	b := &pgx.Batch{}
 	if cur.n > 0 {
@@ -124,6 +140,10 @@ func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applie
 	b.Queue(qApplyVersions, ver.args()...)
 	if rev.n > 0 {
 		b.Queue(qApplyRevocations, rev.args()...)
+	}
+	for _, i := range lifecycle {
+		r := deliveries[i].Record
+		b.Queue(qApplyLifecycle, r.ID, r.Version, r.AcceptedAt, string(r.Op))
 	}
 	res := tx.SendBatch(ctx, b)
 	defer res.Close()
@@ -148,6 +168,11 @@ func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applie
 		return nil, err
 	}
 	if rev.n > 0 {
+		if _, err := res.Exec(); err != nil {
+			return nil, err
+		}
+	}
+	for range lifecycle {
 		if _, err := res.Exec(); err != nil {
 			return nil, err
 		}

@@ -35,6 +35,7 @@ var (
 	qApplyRecords         = query("apply_records")
 	qApplyVersions        = query("apply_versions")
 	qApplyRevocations     = query("apply_revocations")
+	qApplyLifecycle       = query("apply_lifecycle")
 	qRecord               = query("record")
 	qRecordHistory        = query("record_history")
 	qPrincipalByKey       = query("principal_by_key")

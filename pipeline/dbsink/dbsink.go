@@ -93,7 +93,7 @@ func check(r *pipeline.Record) error {
 		return fmt.Errorf("record %q lacks its identity (id, type, department, source id, subject)", r.ID)
 	case r.Version < 1:
 		return fmt.Errorf("record %s: version %d is not positive", r.ID, r.Version)
-	case r.Op != pipeline.OpUpsert && r.Op != pipeline.OpRevoke:
+	case !r.Op.Valid():
 		return fmt.Errorf("record %s: unknown op %q", r.ID, r.Op)
 	}
 	return nil
