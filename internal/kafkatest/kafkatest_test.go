@@ -122,9 +122,17 @@ func TestPrefixDeletesTopicsAtCleanup(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	partitions, err := conn.ReadPartitions(topic)
-	if !errors.Is(err, kafka.UnknownTopicOrPartition) {
-		t.Errorf("topic %q after its test ended: %d partitions, error %v; want it deleted", topic, len(partitions), err)
+	// The broker deletes topics in the background: give it a few seconds.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		partitions, err := conn.ReadPartitions(topic)
+		if errors.Is(err, kafka.UnknownTopicOrPartition) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("topic %q 10s after its test ended: %d partitions, error %v; want it deleted", topic, len(partitions), err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
