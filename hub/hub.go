@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/segmentio/kafka-go"
 
 	"github.com/credex/credex/api"
 	"github.com/credex/credex/catalog"
@@ -207,6 +208,26 @@ func (h *Hub) awaitNewTopics(ctx context.Context, topics []string) {
 			}
 		}
 	}
+}
+
+// Change admits changes the hub makes itself (objection decisions, credit
+// repair, expiry) as the next versions of their records, and returns once
+// Kafka acknowledged them, like a submission. Content changes must be
+// built with httpin.Build. It returns one outcome per record.
+func (h *Hub) Change(ctx context.Context, recs []*pipeline.Record) ([]store.Outcome, error) {
+	return h.store.Admit(ctx, recs, func(outcomes []store.Outcome) error {
+		var msgs []kafka.Message
+		for i, o := range outcomes {
+			if o == store.Changed {
+				m, err := recs[i].Message(h.cfg.Kafka.Topics)
+				if err != nil {
+					return err
+				}
+				msgs = append(msgs, m)
+			}
+		}
+		return h.producer.Publish(ctx, msgs...)
+	})
 }
 
 // RunDelivery pushes events to agencies, by webhook and to Kafka, until ctx

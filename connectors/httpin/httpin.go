@@ -207,22 +207,34 @@ func (h *Handler) check(p *principal.Principal, raw json.RawMessage) *item {
 func (h *Handler) prepare(it *item, sub *submission) {
 	r := it.record
 	r.ID = pipeline.RecordID(sub.department.Code, it.rtype.Code, it.env.SourceID)
-	r.Type, r.Op, r.SourceID = it.rtype.Code, pipeline.Op(it.env.Op), it.env.SourceID
-	r.Department, r.CatalogVersion = sub.department.Code, it.rtype.Version
+	r.Op, r.SourceID, r.Department = pipeline.Op(it.env.Op), it.env.SourceID, sub.department.Code
 	r.SubmissionID, r.AcceptedAt = sub.id, sub.received
 	r.Data = it.env.Data
-	if r.Op == pipeline.OpUpsert {
-		name, id, _ := it.rtype.Subject(it.env.Data) // valid data has both
-		r.SubjectName, r.SubjectMasked, r.SubjectKey = name, ident.MaskCitizenID(id), pipeline.SubjectKey(h.subjectKey, id)
-	}
-	var err error
-	if r.Data, err = pipeline.Canonical(r.Data); err == nil {
-		r.ContentHash = pipeline.CanonicalHash(r.Op, r.Data)
-	}
-	if err != nil { // the envelope parsed, so its data re-encodes
+	if err := Build(r, it.rtype, h.subjectKey); err != nil { // the envelope parsed, so its data re-encodes
 		it.errs = append(it.errs, catalog.FieldError{Code: "malformed_json", Pointer: "/data", Message: "data could not be read"})
 		it.record = nil
 	}
+}
+
+// Build fills in what follows from a record's op and data under its record
+// type: the type and catalogue version, for content the subject (keyed
+// hash, name, masked ID number), and the canonical data with its hash.
+// Content must be valid under rt.
+func Build(r *pipeline.Record, rt *catalog.RecordType, subjectKey []byte) error {
+	r.Type, r.CatalogVersion = rt.Code, rt.Version
+	if r.Op.Content() {
+		name, id, err := rt.Subject(r.Data)
+		if err != nil {
+			return err
+		}
+		r.SubjectName, r.SubjectMasked, r.SubjectKey = name, ident.MaskCitizenID(id), pipeline.SubjectKey(subjectKey, id)
+	}
+	data, err := pipeline.Canonical(r.Data)
+	if err != nil {
+		return err
+	}
+	r.Data, r.ContentHash = data, pipeline.CanonicalHash(r.Op, data)
+	return nil
 }
 
 // admit reserves versions for the valid records and publishes them, with
