@@ -18,8 +18,10 @@ import (
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/internal/apierr"
+	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
+	"github.com/credex/credex/workday"
 )
 
 //go:embed openapi.yaml
@@ -53,6 +55,15 @@ type Deps struct {
 	// CreateTopic creates a kafka-mode subscription's topic, so that the
 	// agency can start reading before the first event.
 	CreateTopic func(ctx context.Context, topic string) error
+	Objections  Objections
+	Public      PublicRecords
+	Repairs     Repairs
+	// Change admits changes the hub makes itself as the next versions of
+	// their records (see hub.Hub.Change).
+	Change func(ctx context.Context, recs []*pipeline.Record) ([]store.Outcome, error)
+	// Calendar counts working days for deadlines; Now is the clock.
+	Calendar *workday.Calendar
+	Now      func() time.Time
 	// Ingest serves POST /v1/submissions for authenticated principals.
 	Ingest http.Handler
 	// Ready reports whether every dependency answers; nil means ready.
@@ -84,6 +95,9 @@ func New(d Deps) http.Handler {
 	mux.Handle("POST /v1/subscriptions/{id}/secrets", a.authenticate(http.HandlerFunc(a.rotateSecret)))
 	mux.Handle("GET /v1/subscriptions/{id}/dead-letters", a.authenticate(http.HandlerFunc(a.deadLetters)))
 	mux.Handle("POST /v1/subscriptions/{id}/dead-letters/redeliver", a.authenticate(http.HandlerFunc(a.redeliverDead)))
+	a.routeObjections(mux)
+	a.routePublic(mux)
+	a.routeRepairs(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		apierr.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -30,6 +30,7 @@ import (
 	"github.com/credex/credex/pipeline/dbsink"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
+	"github.com/credex/credex/workday"
 )
 
 // Config is everything a hub needs.
@@ -113,7 +114,9 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Store: h.store, Catalog: catalogue{h.catalog, cfg.Kafka}, Ingest: ingest, Ready: h.ready,
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
 		CreateTopic: func(ctx context.Context, topic string) error { return pipeline.EnsureTopics(ctx, cfg.Kafka, topic) },
-		Gatherer:    h.registry, Registry: h.registry, Logger: h.log,
+		Objections:  h.store, Public: h.store, Repairs: h.store, Change: h.Change,
+		Calendar: workday.Default(), Now: time.Now,
+		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
 	return h, nil
 }
