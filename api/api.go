@@ -61,6 +61,9 @@ type Deps struct {
 	// Change admits changes the hub makes itself as the next versions of
 	// their records (see hub.Hub.Change).
 	Change func(ctx context.Context, recs []*pipeline.Record) ([]store.Outcome, error)
+	// SubjectKey keys the hash of ID numbers (pipeline.SubjectKey), so
+	// that a person can prove to be a record's subject.
+	SubjectKey []byte
 	// Calendar counts working days for deadlines; Now is the clock.
 	Calendar *workday.Calendar
 	Now      func() time.Time
@@ -194,6 +197,7 @@ type versionView struct {
 	AcceptedAt     time.Time       `json:"accepted_at"`
 	StoredAt       time.Time       `json:"stored_at"`
 	Data           json.RawMessage `json:"data"`
+	Reason         string          `json:"reason,omitempty"`
 }
 
 // record serves GET /v1/records/{id} to the department that owns the record.
@@ -215,14 +219,14 @@ func (a *server) record(w http.ResponseWriter, r *http.Request) {
 	}
 	v := recordView{
 		RecordID: rec.ID, Type: rec.Type, Department: rec.Department, SourceID: rec.SourceID,
-		State: rec.State, Version: rec.Version, CatalogVersion: rec.CatalogVersion,
+		State: rec.State, Version: rec.Version, Disputed: rec.Disputed, CatalogVersion: rec.CatalogVersion,
 		Subject: subjectView{Name: rec.SubjectName, IDNumber: rec.SubjectMasked},
 		Data:    rec.Data, CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt,
 		History: make([]versionView, len(rec.History)),
 	}
 	for i, h := range rec.History {
 		v.History[i] = versionView{Version: h.Version, Op: h.Op, ContentHash: h.ContentHash, CatalogVersion: h.CatalogVersion,
-			SubmissionID: h.SubmissionID, AcceptedAt: h.AcceptedAt, StoredAt: h.StoredAt, Data: h.Data}
+			SubmissionID: h.SubmissionID, AcceptedAt: h.AcceptedAt, StoredAt: h.StoredAt, Data: h.Data, Reason: h.Reason}
 	}
 	apierr.JSON(w, http.StatusOK, v)
 }

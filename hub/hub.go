@@ -115,7 +115,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
 		CreateTopic: func(ctx context.Context, topic string) error { return pipeline.EnsureTopics(ctx, cfg.Kafka, topic) },
 		Objections:  h.store, Public: h.store, Repairs: h.store, Change: h.Change,
-		Calendar: workday.Default(), Now: time.Now,
+		SubjectKey: cfg.SubjectKey, Calendar: workday.Default(), Now: time.Now,
 		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
 	return h, nil

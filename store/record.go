@@ -24,6 +24,11 @@ type Record struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	History        []RecordVersion
+
+	// SubjectKey is the keyed hash of the subject's ID number (pipeline.SubjectKey).
+	SubjectKey string
+	// Disputed: an objection to the record is open.
+	Disputed bool
 }
 
 // Record returns the record with its whole history, or ErrNotFound.
@@ -31,7 +36,8 @@ func (s *Store) Record(ctx context.Context, id string) (*Record, error) {
 	var r Record
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, qRecord, id).Scan(&r.ID, &r.Type, &r.Department, &r.SourceID, &r.SubjectName,
-			&r.SubjectMasked, &r.Version, &r.State, &r.CatalogVersion, &r.Data, &r.CreatedAt, &r.UpdatedAt)
+			&r.SubjectMasked, &r.Version, &r.State, &r.CatalogVersion, &r.Data, &r.CreatedAt, &r.UpdatedAt,
+			&r.SubjectKey, &r.Disputed)
 		if err != nil {
 			return err
 		}
@@ -41,7 +47,7 @@ func (s *Store) Record(ctx context.Context, id string) (*Record, error) {
 		}
 		r.History, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (RecordVersion, error) {
 			var v RecordVersion
-			err := row.Scan(&v.Version, &v.Op, &v.ContentHash, &v.CatalogVersion, &v.Data, &v.SubmissionID, &v.AcceptedAt, &v.StoredAt)
+			err := row.Scan(&v.Version, &v.Op, &v.ContentHash, &v.CatalogVersion, &v.Data, &v.SubmissionID, &v.AcceptedAt, &v.StoredAt, &v.Reason)
 			return v, err
 		})
 		return err
@@ -65,4 +71,6 @@ type RecordVersion struct {
 	SubmissionID   string
 	AcceptedAt     time.Time
 	StoredAt       time.Time
+	// Reason says why a correction, revocation or lifecycle change was made.
+	Reason string
 }

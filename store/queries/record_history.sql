@@ -1,4 +1,4 @@
-SELECT version, op, content_hash, catalog_version, data, submission_id, accepted_at, stored_at
+SELECT version, op, content_hash, catalog_version, data, submission_id, accepted_at, stored_at, reason
 FROM record_versions
 WHERE record_id = $1
 ORDER BY version
