@@ -1,81 +1,10 @@
 package hub_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"io"
-	"log/slog"
-	"os"
-	"os/exec"
-	"os/signal"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/credex/credex/catalog"
-	"github.com/credex/credex/hub"
-	"github.com/credex/credex/schemas"
 )
-
-// childEnv carries the hub configuration to a child process that runs only
-// the database sink, so that a test can kill it.
-const childEnv = "CREDEX_TEST_SINK_CHILD"
-
-type childConfig struct {
-	DatabaseURL string
-	Brokers     []string
-	Prefix      string
-	Partitions  int
-	SubjectKey  []byte
-}
-
-func runChildSink() int {
-	var cc childConfig
-	if err := json.Unmarshal([]byte(os.Getenv(childEnv)), &cc); err != nil {
-		panic(err)
-	}
-	cat, err := catalog.Load(schemas.FS)
-	if err != nil {
-		panic(err)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	cfg := hub.Config{DatabaseURL: cc.DatabaseURL, Catalog: cat, SubjectKey: cc.SubjectKey,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	cfg.Kafka.Brokers, cfg.Kafka.Topics.Prefix, cfg.Kafka.Partitions = cc.Brokers, cc.Prefix, cc.Partitions
-	h, err := hub.Start(ctx, cfg)
-	if err != nil {
-		panic(err)
-	}
-	if err := h.RunSink(ctx); err != nil {
-		panic(err)
-	}
-	return 0
-}
-
-// startSink runs the database sink in a child process.
-func (b *bundle) startSink() *exec.Cmd {
-	b.t.Helper()
-	cc, _ := json.Marshal(childConfig{DatabaseURL: b.cfg.DatabaseURL, Brokers: b.cfg.Kafka.Brokers,
-		Prefix: b.cfg.Kafka.Topics.Prefix, Partitions: b.cfg.Kafka.Partitions, SubjectKey: b.cfg.SubjectKey})
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(cc))
-	var logs bytes.Buffer
-	cmd.Stderr, cmd.Stdout = &logs, io.Discard
-	if err := cmd.Start(); err != nil {
-		b.t.Fatal(err)
-	}
-	b.t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if b.t.Failed() {
-			b.t.Logf("sink child output:\n%s", logs.String())
-		}
-	})
-	return cmd
-}
 
 // TestSinkKilledMidStreamStoresEveryRecordOnce kills the sink process with
 // SIGKILL while it is writing, starts another, and checks that every
@@ -84,7 +13,7 @@ func TestSinkKilledMidStreamStoresEveryRecordOnce(t *testing.T) {
 	t.Parallel()
 	b := setup(t, options{noSink: true})
 	const total, perBatch = 4000, 400
-	first := b.startSink()
+	first := b.startChild("sink")
 
 	var accepted sync.WaitGroup
 	accepted.Go(func() {
@@ -114,7 +43,7 @@ func TestSinkKilledMidStreamStoresEveryRecordOnce(t *testing.T) {
 	}
 	t.Logf("killed the sink after %d of %d records", killedAt, total)
 
-	b.startSink()
+	b.startChild("sink")
 	deadline = time.Now().Add(90 * time.Second)
 	for b.count(`SELECT count(*) FROM record_versions`) < total {
 		if time.Now().After(deadline) {

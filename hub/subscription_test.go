@@ -6,33 +6,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
-	"os"
-	"os/exec"
-	"os/signal"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/connectors/webhook"
-	"github.com/credex/credex/delivery"
-	"github.com/credex/credex/hub"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/pipeline"
-	"github.com/credex/credex/schemas"
 	"github.com/credex/credex/subscription"
 )
 
@@ -990,57 +980,6 @@ func TestKafkaSubscriptionGetsKeyedEvents(t *testing.T) {
 	}
 }
 
-// deliveryChildEnv carries the hub configuration to a child process that
-// runs only the delivery workers, so that a test can kill it.
-const deliveryChildEnv = "CREDEX_TEST_DELIVERY_CHILD"
-
-func runChildDelivery() int {
-	var cc childConfig
-	if err := json.Unmarshal([]byte(os.Getenv(deliveryChildEnv)), &cc); err != nil {
-		panic(err)
-	}
-	cat, err := catalog.Load(schemas.FS)
-	if err != nil {
-		panic(err)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	sched, _ := webhook.ParseSchedule("50ms,100ms,200ms,400ms,800ms")
-	cfg := hub.Config{DatabaseURL: cc.DatabaseURL, Catalog: cat, SubjectKey: cc.SubjectKey,
-		Delivery:     delivery.Config{Schedule: sched, Lease: 2 * time.Second, Idle: 20 * time.Millisecond},
-		WebhookAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		Logger:       slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	cfg.Kafka.Brokers, cfg.Kafka.Topics.Prefix, cfg.Kafka.Partitions = cc.Brokers, cc.Prefix, cc.Partitions
-	h, err := hub.Start(ctx, cfg)
-	if err != nil {
-		panic(err)
-	}
-	h.RunDelivery(ctx)
-	return 0
-}
-
-// startDelivery runs the delivery workers in a child process.
-func (b *bundle) startDelivery() *exec.Cmd {
-	b.t.Helper()
-	cc, _ := json.Marshal(childConfig{DatabaseURL: b.cfg.DatabaseURL, Brokers: b.cfg.Kafka.Brokers,
-		Prefix: b.cfg.Kafka.Topics.Prefix, Partitions: b.cfg.Kafka.Partitions, SubjectKey: b.cfg.SubjectKey})
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), deliveryChildEnv+"="+string(cc))
-	var logs bytes.Buffer
-	cmd.Stderr, cmd.Stdout = &logs, io.Discard
-	if err := cmd.Start(); err != nil {
-		b.t.Fatal(err)
-	}
-	b.t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if b.t.Failed() {
-			b.t.Logf("delivery child output:\n%s", logs.String())
-		}
-	})
-	return cmd
-}
-
 // TestDeliveryKilledMidStreamDeliversEveryEvent kills the delivery process
 // with SIGKILL while it is sending, starts another, and checks that every
 // event arrives, duplicates only with the same id and body, in order about
@@ -1068,7 +1007,7 @@ func TestDeliveryKilledMidStreamDeliversEveryEvent(t *testing.T) {
 	}
 	total := len(x.events)
 
-	first := b.startDelivery()
+	first := b.startChild("delivery")
 	waitFor(t, 30*time.Second, "the first delivery process delivered fewer than 60 events", func() bool { return r.distinct() >= 60 })
 	first.Process.Kill() // SIGKILL: no release of the lease, no record of the request under way
 	first.Wait()
@@ -1076,7 +1015,7 @@ func TestDeliveryKilledMidStreamDeliversEveryEvent(t *testing.T) {
 	if killedAt >= total {
 		t.Fatalf("all %d events were delivered before the kill; the test proves nothing", total)
 	}
-	b.startDelivery()
+	b.startChild("delivery")
 	r.waitDistinct(total, 45*time.Second)
 	dup := x.check(t, r.arrivals())
 	t.Logf("killed after %d of %d events; %d delivered twice", killedAt, total, dup)
