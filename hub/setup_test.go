@@ -298,10 +298,7 @@ func sourceID(prefix string, i int) string { return fmt.Sprintf("%s-%06d", prefi
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
-		os.Exit(runChildSink())
-	}
-	if os.Getenv(deliveryChildEnv) != "" {
-		os.Exit(runChildDelivery())
+		os.Exit(runChild())
 	}
 	os.Exit(m.Run())
 }
