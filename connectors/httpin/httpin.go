@@ -18,9 +18,11 @@ import (
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
+	"github.com/credex/credex/lifecycle"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
+	"github.com/credex/credex/workday"
 )
 
 // Ledger assigns versions to records and publishes them while it holds them
@@ -218,16 +220,26 @@ func (h *Handler) prepare(it *item, sub *submission) {
 
 // Build fills in what follows from a record's op and data under its record
 // type: the type and catalogue version, for content the subject (keyed
-// hash, name, masked ID number), and the canonical data with its hash.
-// Content must be valid under rt.
+// hash, name, masked ID number) and the display window, and the canonical
+// data with its hash. Content must be valid under rt.
+//
+// Content of a type whose display rules give its payload a period gets a
+// window dated from its deciding document (see window); other records get
+// none and are displayed for as long as they are active.
 func Build(r *pipeline.Record, rt *catalog.RecordType, subjectKey []byte) error {
 	r.Type, r.CatalogVersion = rt.Code, rt.Version
+	r.Display = nil
 	if r.Op.Content() {
 		name, id, err := rt.Subject(r.Data)
 		if err != nil {
 			return err
 		}
 		r.SubjectName, r.SubjectMasked, r.SubjectKey = name, ident.MaskCitizenID(id), pipeline.SubjectKey(subjectKey, id)
+		if p, ok := rt.DisplayPeriod(r.Data); ok {
+			if r.Display, err = window(r.Data, p); err != nil {
+				return fmt.Errorf("display window of %s record: %w", rt.Code, err)
+			}
+		}
 	}
 	data, err := pipeline.Canonical(r.Data)
 	if err != nil {
@@ -235,6 +247,35 @@ func Build(r *pipeline.Record, rt *catalog.RecordType, subjectKey []byte) error 
 	}
 	r.Data, r.ContentHash = data, pipeline.CanonicalHash(r.Op, data)
 	return nil
+}
+
+// window is the display window of a payload shown for period p: from the
+// start of its deciding document's date (/decision/date, a Beijing date),
+// repairable after the end of the minimum period, displayed while
+// From <= t < Until, where Until is the end of the maximum period
+// (lifecycle.Window: the last instant of its last day, Beijing time).
+//
+// A period with MaxMonths 0 means not displayed at all: its window is empty,
+// RepairFrom and Until equal From, so the record is never shown and its
+// display expires as soon as the expiry scheduler sees it.
+func window(data json.RawMessage, p catalog.Period) (*pipeline.Window, error) {
+	var payload struct {
+		Decision struct {
+			Date string `json:"date"`
+		} `json:"decision"`
+	}
+	if err := json.Unmarshal(data, &payload); err != nil {
+		return nil, fmt.Errorf("read decision date: %w", err)
+	}
+	from, err := time.ParseInLocation(time.DateOnly, payload.Decision.Date, workday.Location)
+	if err != nil {
+		return nil, fmt.Errorf("read decision date: %w", err)
+	}
+	if p.MaxMonths == 0 {
+		return &pipeline.Window{From: from, RepairFrom: from, Until: from}, nil
+	}
+	repairFrom, until := lifecycle.Window(from, lifecycle.Period(p))
+	return &pipeline.Window{From: from, RepairFrom: repairFrom, Until: until}, nil
 }
 
 // admit reserves versions for the valid records and publishes them, with
