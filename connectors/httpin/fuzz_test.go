@@ -1,0 +1,48 @@
+package httpin
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// FuzzReadBatch feeds arbitrary bodies to the submission reader: it never
+// panics, refuses with a stable code or returns envelopes, and every
+// envelope it returns parses into errors that point inside it.
+func FuzzReadBatch(f *testing.F) {
+	for _, seed := range []string{
+		`{"records": [{"type": "administrative_penalty", "op": "upsert", "source_id": "P-1", "data": {}}]}`,
+		`{"records": []}`, `{"records": {}}`, `[1]`, `{"records": [` + "\n", `null`, `{"a": 1}`,
+		`{"records": [{"type": 1, "op": null, "source_id": "", "data": [], "catalog_version": -1, "x": 2}]}`,
+		`{"records": [{"type": "t", "op": "revoke", "source_id": "s", "data": {"reason": 3, "a/b~c": 1}}]}`,
+	} {
+		f.Add(seed, "application/json")
+	}
+	f.Add("{\"type\":\"t\"}\n\n{not json\n", "application/x-ndjson")
+	f.Fuzz(func(t *testing.T, body, contentType string) {
+		r := httptest.NewRequest("POST", "/v1/submissions", strings.NewReader(body))
+		r.Header.Set("Content-Type", contentType)
+		raws, e := readBatch(r, Config{MaxBodyBytes: 1 << 16, MaxRecords: 50})
+		if e != nil {
+			if e.Code == "" || e.Message == "" || e.Status < 400 || e.Status > 499 {
+				t.Fatalf("refusal without a code, message or 4xx status: %+v", e)
+			}
+			return
+		}
+		if len(raws) == 0 || len(raws) > 50 {
+			t.Fatalf("%d envelopes returned, want 1 to 50", len(raws))
+		}
+		for _, raw := range raws {
+			env, errs := parseEnvelope(raw)
+			for _, fe := range errs {
+				if fe.Code == "" || fe.Message == "" || (fe.Pointer != "" && !strings.HasPrefix(fe.Pointer, "/")) {
+					t.Fatalf("envelope error without a code, message or JSON pointer: %+v", fe)
+				}
+			}
+			if len(errs) == 0 && (env.Type == "" || env.SourceID == "" || (env.Op != "upsert" && env.Op != "revoke")) {
+				t.Fatalf("envelope %s accepted without type, source id or op: %+v", bytes.TrimSpace(raw), env)
+			}
+		}
+	})
+}
