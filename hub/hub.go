@@ -26,6 +26,7 @@ import (
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/delivery"
+	"github.com/credex/credex/expiry"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/pipeline/dbsink"
 	"github.com/credex/credex/principal"
@@ -55,6 +56,10 @@ type Config struct {
 	WebhookAllow []netip.Prefix
 	// WebhookTimeout bounds one webhook request; default 10s.
 	WebhookTimeout time.Duration
+	// ExpiryInterval is the time between passes of the expiry scheduler,
+	// which ends the display of records whose display period is over;
+	// default one minute.
+	ExpiryInterval time.Duration
 	// Logger; default slog.Default().
 	Logger *slog.Logger
 }
@@ -86,6 +91,7 @@ type Hub struct {
 	registry *prometheus.Registry
 	handler  http.Handler
 	delivery *delivery.Metrics
+	expiry   *expiry.Metrics
 }
 
 // Start connects to the database and Kafka, migrates the database, creates
@@ -110,6 +116,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		SubjectKey: cfg.SubjectKey, Logger: h.log, Registry: h.registry,
 	})
 	h.delivery = delivery.NewMetrics(h.registry)
+	h.expiry = expiry.NewMetrics(h.registry)
 	h.handler = api.New(api.Deps{
 		Store: h.store, Catalog: catalogue{h.catalog, cfg.Kafka}, Ingest: ingest, Ready: h.ready,
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
@@ -250,6 +257,14 @@ func (h *Hub) RunDelivery(ctx context.Context) {
 	wg.Wait()
 }
 
+// RunExpiry ends the public display of records whose display period is
+// over, a pass at once and then every interval (0: one minute), until ctx
+// ends. Any number of hubs may run it on one database at the same time:
+// each record expires once (see package expiry).
+func (h *Hub) RunExpiry(ctx context.Context, interval time.Duration) {
+	expiry.New(expiry.Config{Interval: interval}, h.store, h.Change, time.Now, h.log, h.expiry).Run(ctx)
+}
+
 // catalogue is the hub's registry as the API serves it: publishing a new
 // record type creates its topic first.
 type catalogue struct {
@@ -293,6 +308,11 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	go func() { sinkErr <- h.RunSink(ctx) }()
 	go h.WatchCatalog(ctx, 5*time.Second)
+	expiryDone := make(chan struct{})
+	go func() {
+		defer close(expiryDone)
+		h.RunExpiry(ctx, h.cfg.ExpiryInterval)
+	}()
 	deliveryDone := make(chan struct{})
 	go func() {
 		defer close(deliveryDone)
@@ -315,6 +335,7 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 		<-sinkErr // the sink stops between batches; what it did not commit is redelivered
 	}
 	<-deliveryDone
+	<-expiryDone
 	return err
 }
 

@@ -80,7 +80,7 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 	}
 	cfg := hub.Config{
 		DatabaseURL: dbURL, Kafka: hf.kafka(kafkaAddrs), Catalog: cat, SubjectKey: subjectKey,
-		Principals: principals, Ingest: hf.ingest(), Logger: log,
+		Principals: principals, Ingest: hf.ingest(), ExpiryInterval: hf.expiry, Logger: log,
 	}
 	cfg.Kafka.Timeout = 5 * time.Second
 	if err := hf.delivery(&cfg); err != nil {

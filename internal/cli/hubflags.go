@@ -31,6 +31,7 @@ type hubFlags struct {
 	allow       string
 	schedule    string
 	retention   time.Duration
+	expiry      time.Duration
 }
 
 func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr, defaultAllow string) {
@@ -43,6 +44,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr, defaultAllow string) 
 	fs.IntVar(&h.maxRecords, "max-records", envInt("CREDEX_MAX_RECORDS", 500), "most records in one submission (CREDEX_MAX_RECORDS)")
 	fs.DurationVar(&h.retention, "rejected-retention", envDuration("CREDEX_REJECTED_RETENTION", 30*24*time.Hour), "how long the rejected topic keeps rejected submissions, which hold personal data (CREDEX_REJECTED_RETENTION)")
 	fs.StringVar(&h.allow, "webhook-allow", env("CREDEX_WEBHOOK_ALLOW", defaultAllow), "comma-separated private address `ranges` (CIDR) webhook URLs may point to; all other private, loopback and link-local addresses are refused (CREDEX_WEBHOOK_ALLOW)")
+	fs.DurationVar(&h.expiry, "expiry-interval", envDuration("CREDEX_EXPIRY_INTERVAL", time.Minute), "time between passes that end the public display of records whose display period is over (CREDEX_EXPIRY_INTERVAL)")
 	fs.StringVar(&h.schedule, "retry-schedule", env("CREDEX_RETRY_SCHEDULE", webhook.DefaultSchedule.String()), "delays between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
 }
 

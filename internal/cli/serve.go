@@ -43,7 +43,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	}
 	cfg := hub.Config{
 		DatabaseURL: *dbURL, Kafka: hf.kafka(splitList(*brokers)), Catalog: cat,
-		SubjectKey: []byte(subjectKey), Principals: principals, Ingest: hf.ingest(),
+		SubjectKey: []byte(subjectKey), Principals: principals, Ingest: hf.ingest(), ExpiryInterval: hf.expiry,
 		Logger: slog.New(slog.NewJSONHandler(out, nil)),
 	}
 	if err := hf.delivery(&cfg); err != nil {

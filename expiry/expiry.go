@@ -1,0 +1,163 @@
+package expiry
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/store"
+	"github.com/credex/credex/workday"
+)
+
+// Store finds the records whose display ended (see
+// store.Store.ClaimEndedDisplays).
+type Store interface {
+	ClaimEndedDisplays(ctx context.Context, now time.Time, batch int, expire func(context.Context, []store.EndedDisplay) error) (int, error)
+}
+
+// ChangeFunc admits changes the hub makes itself and returns once Kafka
+// acknowledged them, one outcome per record (see hub.Hub.Change).
+type ChangeFunc func(ctx context.Context, recs []*pipeline.Record) ([]store.Outcome, error)
+
+// DefaultBatch is how many records one transaction expires unless Config
+// says otherwise.
+const DefaultBatch = 200
+
+// Config tunes a Scheduler.
+type Config struct {
+	// Interval is the time between passes; zero or less means one minute.
+	Interval time.Duration
+	// Batch is how many records one transaction claims; zero or less means
+	// DefaultBatch.
+	Batch int
+}
+
+// Scheduler expires records at the end of their display window. It is safe
+// for concurrent use, and any number of Schedulers may run on one database.
+type Scheduler struct {
+	cfg    Config
+	store  Store
+	change ChangeFunc
+	now    func() time.Time
+	log    *slog.Logger
+	m      *Metrics
+}
+
+// New returns a Scheduler that finds due records in st, expires them with
+// change and tells the time with now (nil: time.Now).
+func New(cfg Config, st Store, change ChangeFunc, now func() time.Time, log *slog.Logger, m *Metrics) *Scheduler {
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Minute
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = DefaultBatch
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Scheduler{cfg: cfg, store: st, change: change, now: now, log: cmp.Or(log, slog.Default()), m: m}
+}
+
+// Run makes a pass at once and then every interval, until ctx ends. A pass
+// that fails is logged and retried at the next interval: nothing is lost,
+// since a record that did not expire is still due.
+func (s *Scheduler) Run(ctx context.Context) {
+	tick := time.NewTicker(s.cfg.Interval)
+	defer tick.Stop()
+	for {
+		if n, err := s.Pass(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("expiry pass failed", "expired", n, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Pass expires every record whose display window ended by now and that no
+// other Scheduler holds, and returns how many it expired: those whose
+// expiry Changed them, not those another Scheduler expired first.
+func (s *Scheduler) Pass(ctx context.Context) (int, error) {
+	now := s.now()
+	expired := 0
+	_, err := s.store.ClaimEndedDisplays(ctx, now, s.cfg.Batch, func(ctx context.Context, ended []store.EndedDisplay) error {
+		recs, err := expiries(ended, now)
+		if err != nil {
+			return err
+		}
+		outcomes, err := s.change(ctx, recs)
+		if err != nil {
+			return err
+		}
+		for i, o := range outcomes {
+			if o == store.Changed {
+				expired++
+				s.m.expired.WithLabelValues(recs[i].Type).Inc()
+			}
+		}
+		return nil
+	})
+	if expired > 0 {
+		s.log.Info("records expired", "count", expired)
+	}
+	return expired, err
+}
+
+// expiries are the expiry changes of records whose display ended, admitted
+// at now. Their data names the end of the window.
+func expiries(ended []store.EndedDisplay, now time.Time) ([]*pipeline.Record, error) {
+	id := changeID()
+	recs := make([]*pipeline.Record, len(ended))
+	for i, e := range ended {
+		until := e.DisplayUntil.In(workday.Location)
+		data, err := json.Marshal(map[string]string{"display_until": until.Format(time.RFC3339Nano)})
+		if err != nil {
+			return nil, fmt.Errorf("expiry of %s: %w", e.ID, err)
+		}
+		hash, err := pipeline.ContentHash(pipeline.OpExpire, data)
+		if err != nil {
+			return nil, fmt.Errorf("expiry of %s: %w", e.ID, err)
+		}
+		recs[i] = &pipeline.Record{
+			ID: e.ID, Type: e.Type, Op: pipeline.OpExpire, Department: e.Department, SourceID: e.SourceID,
+			CatalogVersion: e.CatalogVersion, Data: data, ContentHash: hash, SubmissionID: id, AcceptedAt: now.UTC(),
+			Reason: "display period ended on " + until.Format(time.DateOnly),
+		}
+	}
+	return recs, nil
+}
+
+// changeID names one batch of expiries, as a submission id names a batch of
+// submitted records.
+func changeID() string {
+	b := make([]byte, 15)
+	rand.Read(b)
+	return "exp_" + strings.ToLower(base32.StdEncoding.EncodeToString(b))
+}
+
+// Metrics count what Schedulers do. Make them once per registry and share
+// them between Schedulers.
+type Metrics struct {
+	expired *prometheus.CounterVec
+}
+
+// NewMetrics registers the metrics with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{expired: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "credex_records_expired_total",
+		Help: "Records whose public display ended with their display period, by record type.",
+	}, []string{"type"})}
+	reg.MustRegister(m.expired)
+	return m
+}
