@@ -153,6 +153,8 @@ func setup(t *testing.T) *bundle {
 	h := api.New(api.Deps{
 		Store: st, Catalog: fileCatalog{cat}, Ingest: ingest,
 		Subscriptions: newFakeSubscriptions(recordID, rt.Example, accepted),
+		Public:        newFakePublic(recordID, rt.Example, accepted),
+		SubjectKey:    []byte(testSubjectKey),
 		// Loopback stands in for the agencies' public endpoints, which a test
 		// cannot resolve.
 		Guard:         webhook.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},

@@ -1,8 +1,203 @@
 package api
 
-import "net/http"
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
 
-// PublicRecords keeps what the public may see of the public credit database.
-type PublicRecords interface{}
+	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/ident"
+	"github.com/credex/credex/internal/apierr"
+	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/store"
+)
 
-func (a *server) routePublic(mux *http.ServeMux) {}
+// PublicRecords keeps what the public may see of the public credit database:
+// records of the given types (those whose disclosure is public) that are
+// active, displayed and inside their display window at now (see
+// store.Store.PublicRecords).
+type PublicRecords interface {
+	PublicRecords(ctx context.Context, subjectKey, name string, types []string, now time.Time) ([]store.PublicRecord, error)
+	PublicRecord(ctx context.Context, id string, types []string, now time.Time) (*store.PublicRecord, error)
+}
+
+// routePublic registers the public query, which needs no key: anyone may
+// read what is publicly displayed, and a person may look up their own
+// records by name and ID number. ID numbers travel in bodies, never in URLs.
+func (a *server) routePublic(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/public/query", a.publicQuery)
+	mux.HandleFunc("GET /v1/public/records/{id}", a.publicRecord)
+}
+
+// publicQueryRequest is the body of POST /v1/public/query.
+type publicQueryRequest struct {
+	Name     string `json:"name"`
+	IDNumber string `json:"id_number"`
+}
+
+// publicRecordView is a record as the public sees it: no history, no source
+// id, every ID number masked.
+type publicRecordView struct {
+	RecordID       string          `json:"record_id"`
+	Type           string          `json:"type"`
+	TypeName       string          `json:"type_name_zh,omitempty"`
+	Class          string          `json:"class,omitempty"`
+	Department     string          `json:"department"`
+	Version        int             `json:"version"`
+	Disputed       bool            `json:"disputed"`
+	CatalogVersion int             `json:"catalog_version"`
+	Subject        subjectView     `json:"subject"`
+	Data           json.RawMessage `json:"data"`
+	Display        *displayView    `json:"display,omitempty"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+}
+
+// displayView is a record's display window: shown from From until Until,
+// open to credit repair after RepairFrom.
+type displayView struct {
+	From       time.Time `json:"from"`
+	RepairFrom time.Time `json:"repair_from"`
+	Until      time.Time `json:"until"`
+}
+
+var errNoPublicRecord = apierr.New(http.StatusNotFound, "record_not_found", "no publicly displayed record has this id")
+
+// publicQuery serves POST /v1/public/query: the publicly displayed records
+// about the person with this name and ID number. A person with no such
+// record, or a name that does not go with the number, gets an empty list.
+func (a *server) publicQuery(w http.ResponseWriter, r *http.Request) {
+	var req publicQueryRequest
+	dec := json.NewDecoder(io.LimitReader(r.Body, 4<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body",
+			`the body must be {"name": ..., "id_number": ...}`))
+		return
+	}
+	req.Name, req.IDNumber = strings.TrimSpace(req.Name), strings.ToUpper(strings.TrimSpace(req.IDNumber))
+	switch {
+	case req.Name == "":
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "missing_name", "name is required: the name on the ID card").At("/name"))
+		return
+	case ident.CheckCitizenID(req.IDNumber) != nil:
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_id_number",
+			"id_number must be an 18-character citizen ID number with a valid check character").At("/id_number"))
+		return
+	}
+	recs, err := a.Public.PublicRecords(r.Context(), pipeline.SubjectKey(a.SubjectKey, req.IDNumber), req.Name, a.publicTypes(), a.publicNow())
+	if err != nil {
+		a.Logger.Error("public query", "err", err)
+		apierr.Write(w, errDown)
+		return
+	}
+	views := make([]publicRecordView, len(recs))
+	for i := range recs {
+		views[i] = a.publicView(&recs[i])
+	}
+	apierr.JSON(w, http.StatusOK, map[string]any{"records": views})
+}
+
+// publicRecord serves GET /v1/public/records/{id}. A record that does not
+// exist and one the public may not see answer alike.
+func (a *server) publicRecord(w http.ResponseWriter, r *http.Request) {
+	rec, err := a.Public.PublicRecord(r.Context(), r.PathValue("id"), a.publicTypes(), a.publicNow())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		apierr.Write(w, errNoPublicRecord)
+		return
+	case err != nil:
+		a.Logger.Error("public record", "err", err)
+		apierr.Write(w, errDown)
+		return
+	}
+	apierr.JSON(w, http.StatusOK, a.publicView(rec))
+}
+
+// publicTypes are the codes of the types whose current catalogue version
+// makes them public: a type's latest disclosure rules all its records.
+func (a *server) publicTypes() []string {
+	var codes []string
+	for _, t := range a.Catalog.Types() {
+		if t.Disclosure == catalog.Public {
+			codes = append(codes, t.Code)
+		}
+	}
+	return codes
+}
+
+// publicNow is the time the public query is answered at: Deps.Now, or the
+// real clock.
+func (a *server) publicNow() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+func (a *server) publicView(rec *store.PublicRecord) publicRecordView {
+	v := publicRecordView{
+		RecordID: rec.ID, Type: rec.Type, Department: rec.Department, Version: rec.Version, Disputed: rec.Disputed,
+		CatalogVersion: rec.CatalogVersion, Subject: subjectView{Name: rec.SubjectName, IDNumber: rec.SubjectMasked},
+		Data: maskIDNumbers(rec.Data), UpdatedAt: rec.UpdatedAt,
+	}
+	if t, ok := a.Catalog.Type(rec.Type); ok {
+		v.TypeName, v.Class = t.NameZH, string(t.Class)
+	}
+	if rec.DisplayFrom != nil && rec.RepairFrom != nil && rec.DisplayUntil != nil {
+		v.Display = &displayView{From: *rec.DisplayFrom, RepairFrom: *rec.RepairFrom, Until: *rec.DisplayUntil}
+	}
+	return v
+}
+
+// citizenIDLike matches what may be a citizen ID number inside a string.
+var citizenIDLike = regexp.MustCompile(`[0-9]{17}[0-9Xx]`)
+
+// maskIDNumbers returns data with every citizen ID number masked: the value
+// of every "id_number" property, and any valid ID number written inside any
+// other string (free text such as facts). Data that is not JSON comes back
+// as null, never as it was.
+func maskIDNumbers(data []byte) json.RawMessage {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return json.RawMessage("null")
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(maskValue(v, false)); err != nil {
+		return json.RawMessage("null")
+	}
+	return bytes.TrimRight(out.Bytes(), "\n")
+}
+
+func maskValue(v any, isIDNumber bool) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			v[k] = maskValue(x, k == "id_number")
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = maskValue(x, false)
+		}
+	case string:
+		if isIDNumber {
+			return ident.MaskCitizenID(v)
+		}
+		return citizenIDLike.ReplaceAllStringFunc(v, func(s string) string {
+			if ident.CheckCitizenID(strings.ToUpper(s)) != nil {
+				return s
+			}
+			return ident.MaskCitizenID(s)
+		})
+	}
+	return v
+}
