@@ -92,6 +92,7 @@ type Hub struct {
 	handler  http.Handler
 	delivery *delivery.Metrics
 	expiry   *expiry.Metrics
+	overdue  prometheus.Gauge // credex_objections_overdue
 }
 
 // Start connects to the database and Kafka, migrates the database, creates
@@ -117,6 +118,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	})
 	h.delivery = delivery.NewMetrics(h.registry)
 	h.expiry = expiry.NewMetrics(h.registry)
+	h.overdue = objectionsOverdue(h.registry)
 	h.handler = api.New(api.Deps{
 		Store: h.store, Catalog: catalogue{h.catalog, cfg.Kafka}, Ingest: ingest, Ready: h.ready,
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
@@ -308,6 +310,7 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	go func() { sinkErr <- h.RunSink(ctx) }()
 	go h.WatchCatalog(ctx, 5*time.Second)
+	go h.WatchObjections(ctx, time.Minute)
 	expiryDone := make(chan struct{})
 	go func() {
 		defer close(expiryDone)

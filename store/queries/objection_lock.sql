@@ -1,0 +1,6 @@
+-- An objection, locked until the end of the transaction that moves it.
+SELECT objection_id, record_id, department, grounds, statement, evidence, status, token_hash,
+       filed_at, accept_by, accepted_at, decide_by, closed_at, coalesce(outcome, ''), reason
+FROM objections
+WHERE objection_id = $1
+FOR UPDATE
