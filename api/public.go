@@ -16,6 +16,7 @@ import (
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/store"
+	"github.com/credex/credex/workday"
 )
 
 // PublicRecords keeps what the public may see of the public credit database:
@@ -58,8 +59,8 @@ type publicRecordView struct {
 	UpdatedAt      time.Time       `json:"updated_at"`
 }
 
-// displayView is a record's display window: shown from From until Until,
-// open to credit repair after RepairFrom.
+// displayView is a record's display window, in Beijing time: shown from
+// From until Until, open to credit repair after RepairFrom.
 type displayView struct {
 	From       time.Time `json:"from"`
 	RepairFrom time.Time `json:"repair_from"`
@@ -150,7 +151,8 @@ func (a *server) publicView(rec *store.PublicRecord) publicRecordView {
 		v.TypeName, v.Class = t.NameZH, string(t.Class)
 	}
 	if rec.DisplayFrom != nil && rec.RepairFrom != nil && rec.DisplayUntil != nil {
-		v.Display = &displayView{From: *rec.DisplayFrom, RepairFrom: *rec.RepairFrom, Until: *rec.DisplayUntil}
+		v.Display = &displayView{From: rec.DisplayFrom.In(workday.Location),
+			RepairFrom: rec.RepairFrom.In(workday.Location), Until: rec.DisplayUntil.In(workday.Location)}
 	}
 	return v
 }
