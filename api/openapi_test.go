@@ -154,6 +154,8 @@ func setup(t *testing.T) *bundle {
 		Store: st, Catalog: fileCatalog{cat}, Ingest: ingest,
 		Subscriptions: newFakeSubscriptions(recordID, rt.Example, accepted),
 		Public:        newFakePublic(recordID, rt.Example, accepted),
+		Repairs:       newFakeRepairs(recordID, taxDepartment.Code, accepted),
+		Now:           func() time.Time { return accepted.Add(24 * time.Hour) },
 		SubjectKey:    []byte(testSubjectKey),
 		// Loopback stands in for the agencies' public endpoints, which a test
 		// cannot resolve.

@@ -56,6 +56,9 @@ type Config struct {
 	WebhookAllow []netip.Prefix
 	// WebhookTimeout bounds one webhook request; default 10s.
 	WebhookTimeout time.Duration
+	// Now is the API's clock, for the deadlines of objections and repair
+	// applications and for display windows; default time.Now.
+	Now func() time.Time
 	// ExpiryInterval is the time between passes of the expiry scheduler,
 	// which ends the display of records whose display period is over;
 	// default one minute.
@@ -124,7 +127,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
 		CreateTopic: func(ctx context.Context, topic string) error { return pipeline.EnsureTopics(ctx, cfg.Kafka, topic) },
 		Objections:  h.store, Public: h.store, Repairs: h.store, Change: h.Change,
-		SubjectKey: cfg.SubjectKey, Calendar: workday.Default(), Now: time.Now,
+		SubjectKey: cfg.SubjectKey, Calendar: workday.Default(), Now: orNow(cfg.Now),
 		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
 	return h, nil
@@ -340,6 +343,14 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	<-deliveryDone
 	<-expiryDone
 	return err
+}
+
+// orNow returns now, or time.Now when now is nil.
+func orNow(now func() time.Time) func() time.Time {
+	if now == nil {
+		return time.Now
+	}
+	return now
 }
 
 // wrap prefixes err with what failed; nil stays nil.

@@ -37,6 +37,7 @@ const (
 	agencyKey = "test-bank-regulator-key"  // a government agency
 	bankKey   = "test-commercial-bank-key" // an agency of scope financial_institution
 	opKey     = "test-operator-key"
+	civilKey  = "test-civilisation-office-key" // publishes red list records
 )
 
 // bundle is a hub running on the real broker and database, isolated by its
@@ -62,6 +63,8 @@ type options struct {
 	schedule string
 	// loopback lets webhooks reach loopback receivers without delivery.
 	loopback bool
+	// now replaces the API's clock.
+	now func() time.Time
 }
 
 func setup(t testing.TB, opts options) *bundle {
@@ -90,6 +93,8 @@ func setup(t testing.TB, opts options) *bundle {
 			{Kind: principal.Agency, Name: "commercial-bank", Key: bankKey, Scope: "financial_institution"},
 			{Kind: principal.Maintainer, Name: "maintainer", Key: maintainerKey},
 			{Kind: principal.Operator, Name: "operator", Key: opKey},
+			{Kind: principal.Department, Name: "civilisation", Key: civilKey, Code: ident.NewCreditCode(r),
+				Types: []string{"honour_commendation", "volunteer_service"}},
 		},
 		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
@@ -101,6 +106,7 @@ func setup(t testing.TB, opts options) *bundle {
 		cfg.Delivery = delivery.Config{Schedule: sched, Idle: 20 * time.Millisecond}
 		cfg.WebhookTimeout = 5 * time.Second
 	}
+	cfg.Now = opts.now
 	if opts.delivery || opts.loopback {
 		cfg.WebhookAllow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	}
