@@ -383,8 +383,8 @@ func (a *server) listObjections(w http.ResponseWriter, r *http.Request) {
 
 // decideObjection serves POST /v1/objections/{id}/decision to the record's
 // source department: upheld resolves the dispute, corrected replaces the
-// record's content with data, revoked resolves the dispute and revokes the
-// record. Anyone else is told the objection does not exist.
+// record's content with data, revoked revokes the record; each settles the
+// dispute. Anyone else is told the objection does not exist.
 func (a *server) decideObjection(w http.ResponseWriter, r *http.Request) {
 	p := principal.From(r.Context())
 	var req decisionRequest
@@ -485,11 +485,8 @@ func (a *server) decision(rec *store.Record, id string, at time.Time, req decisi
 		return nil, nil, errRecordRevoked
 	case req.Outcome == lifecycle.Upheld:
 		return []*pipeline.Record{objectionChangeOf(rec, pipeline.OpResolve, id, at, req.Reason, summary)}, nil, nil
-	case req.Outcome == lifecycle.Revoked:
-		return []*pipeline.Record{
-			objectionChangeOf(rec, pipeline.OpResolve, id, at, req.Reason, summary),
-			objectionChangeOf(rec, pipeline.OpRevoke, id, at, req.Reason, summary),
-		}, nil, nil
+	case req.Outcome == lifecycle.Revoked: // a revocation settles the dispute
+		return []*pipeline.Record{objectionChangeOf(rec, pipeline.OpRevoke, id, at, req.Reason, summary)}, nil, nil
 	}
 	return nil, nil, nil // the outcome is not one of the three; Decide said so
 }
@@ -509,16 +506,15 @@ func objectionChangeOf(rec *store.Record, op pipeline.Op, id string, at time.Tim
 
 // objectionChange admits recs as the hub's own changes and waits for Kafka. It
 // returns errRecordRevoked when the ledger refused one (the record was
-// revoked), unless the record is being revoked.
+// revoked).
 func (a *server) objectionChange(ctx context.Context, recs ...*pipeline.Record) ([]store.Outcome, error) {
 	outcomes, err := a.Change(ctx, recs)
 	if err != nil {
 		return nil, err
 	}
-	revoking := recs[len(recs)-1].Op == pipeline.OpRevoke
 	for i, o := range outcomes {
 		switch {
-		case o == store.Refused && !revoking:
+		case o == store.Refused:
 			return nil, errRecordRevoked
 		case o == store.UnknownRecord:
 			return nil, fmt.Errorf("change record %s: the ledger does not know it", recs[i].ID)

@@ -53,12 +53,13 @@ type ObjectionFilter struct {
 	OverdueAt time.Time
 }
 
-// FileObjection stores o with its evidence and calls publish (which makes
+// FileObjection stores o (its times truncated to microseconds) with its evidence and calls publish (which makes
 // the record disputed) before committing, so that an objection is kept
 // exactly when publish succeeded. It returns ErrObjectionOpen when the
 // record has an open objection already; a concurrent filing for the same
 // record waits for this one.
 func (s *Store) FileObjection(ctx context.Context, o *Objection, publish func() error) error {
+	o.truncate()
 	evidence, err := json.Marshal(evidenceList(o.Evidence))
 	if err != nil {
 		return fmt.Errorf("file objection %s: %w", o.ID, err)
@@ -140,6 +141,7 @@ func (s *Store) MoveObjection(ctx context.Context, id string, move func(*Objecti
 		if moveErr = move(o); moveErr != nil {
 			return moveErr
 		}
+		o.truncate()
 		_, err = tx.Exec(ctx, qObjectionUpdate, o.ID, o.Status, sqlTime(o.AcceptedAt), sqlTime(o.DecideBy),
 			sqlTime(o.ClosedAt), o.Outcome, o.Reason)
 		return err
@@ -153,6 +155,14 @@ func (s *Store) MoveObjection(ctx context.Context, id string, move func(*Objecti
 		return fmt.Errorf("move objection %s: %w", id, err)
 	}
 	return nil
+}
+
+// truncate rounds o's times down to the database's microseconds, so that
+// o is what is stored.
+func (o *Objection) truncate() {
+	for _, t := range []*time.Time{&o.FiledAt, &o.AcceptBy, &o.AcceptedAt, &o.DecideBy, &o.ClosedAt} {
+		*t = t.Truncate(time.Microsecond)
+	}
 }
 
 // OverdueObjection is an open objection past its deadline.
