@@ -267,7 +267,7 @@ func (h *Hub) RunDelivery(ctx context.Context) {
 // ends. Any number of hubs may run it on one database at the same time:
 // each record expires once (see package expiry).
 func (h *Hub) RunExpiry(ctx context.Context, interval time.Duration) {
-	expiry.New(expiry.Config{Interval: interval}, h.store, h.Change, time.Now, h.log, h.expiry).Run(ctx)
+	expiry.New(expiry.Config{Interval: interval}, h.store, h.Change, h.cfg.Now, h.log, h.expiry).Run(ctx)
 }
 
 // catalogue is the hub's registry as the API serves it: publishing a new
