@@ -28,6 +28,7 @@ var commands = map[string]command{
 	"migrate": {"apply database migrations", migrate},
 	"publish": {"send records to a hub from an NDJSON or JSON file", publish},
 	"catalog": {"work with the record type catalogue", catalogCmd},
+	"audit":   {"verify the audit log of accesses to personal data", auditCmd},
 }
 
 // errUsage means the flags were wrong; the flag set printed why.

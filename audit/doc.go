@@ -1,0 +1,26 @@
+// Package audit is the hub's record of every access to personal data: who
+// (principal and kind) did what (action) to which record (resource) about
+// which person (subject), why (purpose) and with what result.
+//
+// The log is append-only and tamper-evident. Every stored entry carries a
+// gapless sequence number from 1 and the hash of the entry before it, and its
+// own hash covers all its fields and that previous hash (see [Stored.Sum] for
+// the exact encoding). Changing, removing, inserting or reordering entries
+// therefore breaks the chain, and [Verify] names the first entry where it
+// breaks. The database also keeps the chain's head (last seq and hash), so a
+// tail cut off the log is noticed too.
+//
+// A chain of plain hashes proves integrity against anyone who changes rows
+// without recomputing every later hash and the head. Someone who can rewrite
+// the whole tail can forge a consistent chain; operators who keep the last
+// seq and hash that `credex audit verify` prints outside the database detect
+// that too, with `credex audit verify --anchor SEQ:HASH`.
+//
+// # Personal information
+//
+// The log never holds a plain ID number. [Entry.Subject] is the keyed hash
+// by which the hub looks people up (pipeline.SubjectKey, computed here by
+// [Subject]), so "who looked at my records" is answered by hashing the
+// person's number with the hub's subject key, and the log alone reveals
+// nobody's number.
+package audit

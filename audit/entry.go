@@ -1,0 +1,165 @@
+package audit
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/principal"
+)
+
+// Kinds of caller besides the principal kinds (department, agency,
+// maintainer, operator), which authenticate with a key.
+const (
+	// Public is anyone, unauthenticated.
+	Public = "public"
+	// Person is the person the records are about, who proved it with the
+	// record's subject name and ID number rather than a key.
+	Person = "person"
+)
+
+// Actions. An action is "<thing>.<verb>"; these are the ones the hub records.
+const (
+	RecordRead            = "record.read"
+	RecordSubmitted       = "record.submitted"
+	RecordCorrected       = "record.corrected"
+	SubscriptionDelivered = "subscription.delivered"
+	PublicQuery           = "public.query"
+	PublicRead            = "public.read"
+	ObjectionFiled        = "objection.filed"
+	ObjectionRead         = "objection.read"
+	ObjectionDecided      = "objection.decided"
+	RepairFiled           = "repair.filed"
+	RepairReviewed        = "repair.reviewed"
+)
+
+// Results.
+const (
+	OK       = "ok"
+	Refused  = "refused"
+	NotFound = "not_found"
+)
+
+// Entry is one access to personal data.
+type Entry struct {
+	// At is when it happened. Stored with microsecond precision, in UTC.
+	At time.Time
+	// Principal is the caller's name, or Public or Person for callers
+	// without a key.
+	Principal string
+	// Kind is the principal's kind (principal.Kind), or Public or Person.
+	Kind string
+	// Action is what was done, such as RecordRead.
+	Action string
+	// Resource is what it was done to, such as a record id; may be empty.
+	Resource string
+	// Subject is the keyed hash of the ID number of the person concerned
+	// (see Subject), empty when the access concerns no one person. It is
+	// NEVER the plain ID number.
+	Subject string
+	// Purpose is why: the legal basis or authorisation id the caller acts
+	// under. It may be empty when the person acts about themselves.
+	Purpose string
+	// Result is how it ended: OK, Refused, NotFound or another short code.
+	Result string
+}
+
+// ErrInvalidEntry is wrapped by Entry.Validate.
+var ErrInvalidEntry = errors.New("invalid audit entry")
+
+var kinds = []string{string(principal.Department), string(principal.Agency), string(principal.Maintainer),
+	string(principal.Operator), Person, Public}
+
+// Validate reports an entry that lacks a time, principal, action or result,
+// or has an unknown kind.
+func (e Entry) Validate() error {
+	switch {
+	case e.At.IsZero():
+		return fmt.Errorf("%w: no time", ErrInvalidEntry)
+	case e.Principal == "":
+		return fmt.Errorf("%w: no principal", ErrInvalidEntry)
+	case !slices.Contains(kinds, e.Kind):
+		return fmt.Errorf("%w: kind %q is not one of %s", ErrInvalidEntry, e.Kind, strings.Join(kinds, ", "))
+	case e.Action == "":
+		return fmt.Errorf("%w: no action", ErrInvalidEntry)
+	case e.Result == "":
+		return fmt.Errorf("%w: no result", ErrInvalidEntry)
+	}
+	return nil
+}
+
+// Subject returns the Subject of an entry about the person with this citizen
+// ID number: the keyed hash by which the hub stores and looks up the
+// person's records (pipeline.SubjectKey with the hub's subject key), of the
+// number trimmed and upper-cased as the API reads it. Entries hold only this
+// value, never the number.
+func Subject(subjectKey []byte, idNumber string) string {
+	return pipeline.SubjectKey(subjectKey, strings.ToUpper(strings.TrimSpace(idNumber)))
+}
+
+// Head is the end of a chain: its last entry's Seq and Hash. The zero Head
+// is the empty chain.
+type Head struct {
+	Seq  int64
+	Hash string
+}
+
+// Stored is an entry as the log holds it: chained to the entry before.
+type Stored struct {
+	Entry
+	// Seq numbers entries 1, 2, 3... without gaps.
+	Seq int64
+	// PrevHash is the Hash of entry Seq-1; empty for entry 1.
+	PrevHash string
+	// Hash is Sum() at the time the entry was appended.
+	Hash string
+}
+
+// Next returns e appended to the chain ending at h: numbered h.Seq+1, linked
+// to h.Hash, its time in UTC truncated to microseconds (as PostgreSQL keeps
+// it), and hashed.
+func (h Head) Next(e Entry) Stored {
+	e.At = e.At.UTC().Truncate(time.Microsecond)
+	s := Stored{Entry: e, Seq: h.Seq + 1, PrevHash: h.Hash}
+	s.Hash = s.Sum()
+	return s
+}
+
+// Head returns the head of the chain that ends with s.
+func (s Stored) Head() Head { return Head{Seq: s.Seq, Hash: s.Hash} }
+
+// hashVersion starts every hashed encoding, so that a change of the encoding
+// would be a new version rather than a silent reinterpretation.
+const hashVersion = "credex-audit-v1"
+
+// Sum returns the lowercase hex SHA-256 of the canonical encoding of s:
+//
+//	"credex-audit-v1"
+//	Seq                         8 bytes, big-endian
+//	At in Unix microseconds     8 bytes, big-endian two's complement
+//	Principal, Kind, Action, Resource, Subject, Purpose, Result, PrevHash
+//	                            each as its length in bytes (4 bytes,
+//	                            big-endian) followed by its UTF-8 bytes
+//
+// Every field has a fixed size or a length prefix, so no two different
+// entries encode alike: any change of any field, or of the previous hash,
+// changes the hash. Sum ignores s.Hash.
+func (s Stored) Sum() string {
+	h := sha256.New()
+	buf := make([]byte, 0, 256)
+	buf = append(buf, hashVersion...)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(s.Seq))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(s.At.UnixMicro()))
+	for _, f := range []string{s.Principal, s.Kind, s.Action, s.Resource, s.Subject, s.Purpose, s.Result, s.PrevHash} {
+		buf = binary.BigEndian.AppendUint32(buf, uint32(len(f)))
+		buf = append(buf, f...)
+	}
+	h.Write(buf)
+	return hex.EncodeToString(h.Sum(nil))
+}
