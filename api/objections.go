@@ -356,7 +356,7 @@ func (a *server) listObjections(w http.ResponseWriter, r *http.Request) {
 	case lifecycle.Filed, lifecycle.Accepted, lifecycle.Decided, lifecycle.Refused:
 		f.Statuses = []lifecycle.Status{s}
 	default:
-		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_query",
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_parameter",
 			"status is one of open, closed, filed, accepted, decided and refused").At("/status"))
 		return
 	}
@@ -365,7 +365,7 @@ func (a *server) listObjections(w http.ResponseWriter, r *http.Request) {
 	case "true":
 		f.OverdueAt = a.objectionNow()
 	default:
-		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_query", "overdue takes only true").At("/overdue"))
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_parameter", "overdue takes only true").At("/overdue"))
 		return
 	}
 	list, err := a.Objections.Objections(r.Context(), f)

@@ -341,8 +341,8 @@ func TestObjectionsListedAndDecidedOnlyByTheSourceDepartment(t *testing.T) {
 	if got := b.call(http.MethodGet, "/v1/objections", agencyKey, nil, &e); got != http.StatusForbidden || e.Code != "not_a_department" {
 		t.Errorf("an agency listing answered %d %+v, want 403 not_a_department", got, e)
 	}
-	if got := b.call(http.MethodGet, "/v1/objections?status=pending", marketKey, nil, &e); got != http.StatusBadRequest || e.Code != "invalid_query" || e.Pointer != "/status" {
-		t.Errorf("status=pending answered %d %+v, want 400 invalid_query at /status", got, e)
+	if got := b.call(http.MethodGet, "/v1/objections?status=pending", marketKey, nil, &e); got != http.StatusBadRequest || e.Code != "invalid_parameter" || e.Pointer != "/status" {
+		t.Errorf("status=pending answered %d %+v, want 400 invalid_parameter at /status", got, e)
 	}
 	upheld := map[string]any{"outcome": "upheld", "reason": "处罚决定无误。"}
 	for _, key := range []string{taxKey, opKey, agencyKey} {
