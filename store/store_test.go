@@ -203,3 +203,53 @@ func TestApplyFailsWholeWhenTheDatabaseIsGone(t *testing.T) {
 		t.Fatal("Apply on an unreachable database succeeded")
 	}
 }
+
+func TestApplyKeepsEachFlagFromItsLatestChange(t *testing.T) {
+	t.Parallel()
+	st, ctx := setup(t)
+	op := func(op pipeline.Op, sourceID string, version int, content string) *pipeline.Record {
+		r := record(op, sourceID, content)
+		r.Version = version
+		return r
+	}
+	tests := []struct {
+		name     string
+		batches  [][]*pipeline.Record
+		disputed bool
+		display  string
+	}{
+		{"a dispute stays when new content follows in the same batch",
+			[][]*pipeline.Record{{op(pipeline.OpUpsert, "a", 1, "one"), op(pipeline.OpDispute, "a", 2, ""), op(pipeline.OpUpsert, "a", 3, "two")}}, true, "displayed"},
+		{"a correction after a dispute settles it",
+			[][]*pipeline.Record{{op(pipeline.OpUpsert, "b", 1, "one"), op(pipeline.OpDispute, "b", 2, ""), op(pipeline.OpCorrect, "b", 3, "two")}}, false, "displayed"},
+		{"a dispute delivered late, after newer content, still counts",
+			[][]*pipeline.Record{{op(pipeline.OpUpsert, "c", 1, "one")}, {op(pipeline.OpUpsert, "c", 3, "two")}, {op(pipeline.OpDispute, "c", 2, "")}}, true, "displayed"},
+		{"a resolve after a dispute in one batch",
+			[][]*pipeline.Record{{op(pipeline.OpUpsert, "d", 1, "one"), op(pipeline.OpDispute, "d", 2, ""), op(pipeline.OpResolve, "d", 3, "")}}, false, "displayed"},
+		{"expiry then new content keeps the record expired",
+			[][]*pipeline.Record{{op(pipeline.OpUpsert, "e", 1, "one"), op(pipeline.OpExpire, "e", 2, ""), op(pipeline.OpUpsert, "e", 3, "two")}}, false, "expired"},
+	}
+	for _, tt := range tests {
+		for i, batch := range tt.batches {
+			var ds []store.Delivery
+			for j, r := range batch {
+				ds = append(ds, store.Delivery{Record: r, Topic: "records", Offset: int64(10*i + j)})
+			}
+			if _, err := st.Apply(ctx, ds); err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+		}
+		id := tt.batches[0][0].ID
+		rec, err := st.Record(ctx, id)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		shown, err := st.RecordDisplay(ctx, id)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if rec.Disputed != tt.disputed || shown.Display != tt.display || rec.Version != 3 {
+			t.Errorf("%s: disputed %v, display %q, version %d; want %v, %q, 3", tt.name, rec.Disputed, shown.Display, rec.Version, tt.disputed, tt.display)
+		}
+	}
+}

@@ -1,7 +1,23 @@
--- Apply a change of a record's lifecycle (dispute, resolve, repair, expire)
--- unless a later version is current already.
+-- Apply a change of a record's lifecycle (dispute, resolve, repair, expire).
+-- Each flag takes the value of the latest version that sets it: a later
+-- version already stored (earlier in this batch, or before) that sets the
+-- same flag wins, while later changes of other kinds (new content, say) do
+-- not undo it. Versions run in order here; the batch stores every version
+-- before this statement runs.
 UPDATE records
-SET version = $2, updated_at = $3,
-    disputed = CASE $4 WHEN 'dispute' THEN true WHEN 'resolve' THEN false ELSE disputed END,
-    display = CASE $4 WHEN 'repair' THEN 'repaired' WHEN 'expire' THEN 'expired' ELSE display END
-WHERE record_id = $1 AND version < $2
+SET version = GREATEST(version, $2),
+    updated_at = CASE WHEN version < $2 THEN $3 ELSE updated_at END,
+    disputed = CASE
+        WHEN $4 NOT IN ('dispute', 'resolve') OR EXISTS (
+            SELECT 1 FROM record_versions v
+            WHERE v.record_id = $1 AND v.version > $2 AND v.op IN ('dispute', 'resolve', 'correct', 'revoke'))
+        THEN disputed
+        ELSE $4 = 'dispute' END,
+    display = CASE
+        WHEN $4 NOT IN ('repair', 'expire') OR EXISTS (
+            SELECT 1 FROM record_versions v
+            WHERE v.record_id = $1 AND v.version > $2 AND v.op IN ('repair', 'expire'))
+        THEN display
+        WHEN $4 = 'repair' THEN 'repaired'
+        ELSE 'expired' END
+WHERE record_id = $1
