@@ -218,3 +218,42 @@ func mustJSON(v any) []byte {
 func pipelineID(b *bundle, sourceID string) string {
 	return pipeline.RecordID(b.market.Code, "administrative_penalty", sourceID)
 }
+
+func TestDepartmentCorrectsWithAReason(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	first := b.penalty()
+	id := b.submit(http.StatusOK, envelope("administrative_penalty", "upsert", "C-1", first)).Receipts[0].RecordID
+	b.waitVersion(id, 1)
+
+	corrected := b.penalty()
+	corrected["subject"] = first["subject"]
+	corrected["amount_yuan"] = 3000
+	noReason := envelope("administrative_penalty", "correct", "C-1", corrected)
+	resp := b.submit(http.StatusUnprocessableEntity, noReason)
+	assertError(t, resp.Receipts[0], "missing_field", "/records/0/reason")
+	unknown := envelope("administrative_penalty", "correct", "never-sent", corrected)
+	unknown["reason"] = "wrong amount"
+	assertError(t, b.submit(http.StatusUnprocessableEntity, unknown).Receipts[0], "unknown_record", "/records/0/source_id")
+
+	correction := envelope("administrative_penalty", "correct", "C-1", corrected)
+	correction["reason"] = "the fine was miscalculated"
+	if rc := b.submit(http.StatusOK, correction).Receipts[0]; rc.Version != 2 || rc.RecordID != id {
+		t.Fatalf("correction receipt = %+v, want %s version 2", rc, id)
+	}
+	rec := b.waitVersion(id, 2)
+	var history []struct {
+		Op     string `json:"op"`
+		Reason string `json:"reason"`
+	}
+	raw, _ := json.Marshal(rec.History)
+	json.Unmarshal(raw, &history)
+	if len(history) != 2 || history[1].Op != "correct" || !strings.Contains(string(rec.Data), "3000") {
+		t.Fatalf("history = %+v, data %s; want a correction with the new amount", history, rec.Data)
+	}
+	var reason string
+	b.db.QueryRow(t.Context(), `SELECT reason FROM record_versions WHERE record_id = $1 AND version = 2`, id).Scan(&reason)
+	if reason != "the fine was miscalculated" {
+		t.Errorf("stored reason %q, want the department's", reason)
+	}
+}

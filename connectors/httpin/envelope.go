@@ -13,6 +13,7 @@ import (
 
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/internal/apierr"
+	"github.com/credex/credex/pipeline"
 )
 
 // Whole-request errors of a submission.
@@ -31,13 +32,14 @@ const maxSourceID = 128
 // envelopeTypes says what each envelope field must be, for error messages.
 var envelopeTypes = map[string]string{
 	"type": "a string", "op": "a string", "source_id": "a string",
-	"catalog_version": "a positive integer", "data": "an object",
+	"catalog_version": "a positive integer", "data": "an object", "reason": "a string",
 }
 
 // envelope is one record of a submission as the department sent it.
 type envelope struct {
 	Type           string
 	Op             string
+	Reason         string
 	SourceID       string
 	Data           json.RawMessage
 	CatalogVersion int
@@ -156,9 +158,11 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 			if t := bytes.TrimSpace(v); len(t) == 0 || t[0] != '{' {
 				err = errors.New("not an object")
 			}
+		case "reason":
+			err = json.Unmarshal(v, &env.Reason)
 		default:
 			errs = append(errs, catalog.FieldError{Code: "unknown_field", Pointer: "/" + pointerEscape(k),
-				Message: fmt.Sprintf("%q is not a field of an envelope (type, op, source_id, data, catalog_version)", k)})
+				Message: fmt.Sprintf("%q is not a field of an envelope (type, op, source_id, data, reason, catalog_version)", k)})
 			continue
 		}
 		if err != nil {
@@ -168,8 +172,8 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 	if env.Op == "" && fields["op"] == nil {
 		env.Op = "upsert"
 	}
-	if env.Op != "upsert" && env.Op != "revoke" && fields["op"] != nil && !hasPointer(errs, "/op") {
-		errs = append(errs, catalog.FieldError{Code: "invalid_op", Pointer: "/op", Message: `op must be "upsert" or "revoke"`})
+	if !slices.Contains(submittedOps, env.Op) && fields["op"] != nil && !hasPointer(errs, "/op") {
+		errs = append(errs, catalog.FieldError{Code: "invalid_op", Pointer: "/op", Message: `op must be "upsert", "correct" or "revoke"`})
 	}
 	switch {
 	case hasPointer(errs, "/source_id"):
@@ -182,16 +186,26 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/type", Message: "type, the record type code, is required"})
 	}
 	switch {
-	case env.Op == "upsert" && env.Data == nil:
+	case (env.Op == "upsert" || env.Op == "correct") && env.Data == nil:
 		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/data", Message: "data, the record's payload, is required"})
 	case env.Op == "revoke" && env.Data != nil && !hasPointer(errs, "/data"):
 		errs = append(errs, checkRevocation(env.Data)...)
+	}
+	switch {
+	case hasPointer(errs, "/reason"):
+	case env.Op == "correct" && strings.TrimSpace(env.Reason) == "":
+		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/reason", Message: "a correction says why it was made: reason is required"})
+	case len(env.Reason) > maxReason:
+		errs = append(errs, catalog.FieldError{Code: "invalid_string", Pointer: "/reason", Message: fmt.Sprintf("reason is longer than %d bytes", maxReason)})
 	}
 	slices.SortStableFunc(errs, func(a, b catalog.FieldError) int { return strings.Compare(a.Pointer, b.Pointer) })
 	return env, errs
 }
 
-// maxReason bounds the reason of a revocation, in bytes.
+// submittedOps are the ops a department may send.
+var submittedOps = []string{"upsert", "correct", "revoke"}
+
+// maxReason bounds the reason of a correction or revocation, in bytes.
 const maxReason = 2000
 
 // checkRevocation checks the data of a revocation: at most {"reason": "..."}.
@@ -230,3 +244,15 @@ func hasPointer(errs []catalog.FieldError, pointer string) bool {
 func pointerEscape(key string) string {
 	return strings.NewReplacer("~", "~0", "/", "~1").Replace(key)
 }
+
+// revocationReason is the reason a revocation gives in its data, if any.
+func revocationReason(data json.RawMessage) string {
+	var d struct {
+		Reason string `json:"reason"`
+	}
+	json.Unmarshal(data, &d) // checked by checkRevocation
+	return d.Reason
+}
+
+// pastTense names what a change does to a record, for messages.
+var pastTense = map[pipeline.Op]string{pipeline.OpCorrect: "corrected", pipeline.OpRevoke: "revoked"}

@@ -193,7 +193,7 @@ func (h *Handler) check(p *principal.Principal, raw json.RawMessage) *item {
 		rt = named
 	}
 	it.rtype = rt
-	if it.env.Op == string(pipeline.OpUpsert) && it.env.Data != nil && !hasPointer(it.errs, "/data") {
+	if pipeline.Op(it.env.Op).Content() && it.env.Data != nil && !hasPointer(it.errs, "/data") {
 		for _, fe := range rt.Validate(it.env.Data) {
 			fe.Pointer = "/data" + fe.Pointer
 			it.errs = append(it.errs, fe)
@@ -211,7 +211,10 @@ func (h *Handler) prepare(it *item, sub *submission) {
 	r.ID = pipeline.RecordID(sub.department.Code, it.rtype.Code, it.env.SourceID)
 	r.Op, r.SourceID, r.Department = pipeline.Op(it.env.Op), it.env.SourceID, sub.department.Code
 	r.SubmissionID, r.AcceptedAt = sub.id, sub.received
-	r.Data = it.env.Data
+	r.Data, r.Reason = it.env.Data, it.env.Reason
+	if r.Op == pipeline.OpRevoke && r.Reason == "" {
+		r.Reason = revocationReason(it.env.Data)
+	}
 	if err := Build(r, it.rtype, h.subjectKey); err != nil { // the envelope parsed, so its data re-encodes
 		it.errs = append(it.errs, catalog.FieldError{Code: "malformed_json", Pointer: "/data", Message: "data could not be read"})
 		it.record = nil
@@ -300,7 +303,7 @@ func (h *Handler) admit(ctx context.Context, sub *submission, items []*item) err
 				msgs = append(msgs, m)
 			case store.UnknownRecord:
 				owners[i].errs = append(owners[i].errs, catalog.FieldError{Code: "unknown_record", Pointer: "/source_id",
-					Message: "no record with this source_id was ever accepted from this department, so it cannot be revoked"})
+					Message: fmt.Sprintf("no record with this source_id was ever accepted from this department, so it cannot be %s", pastTense[recs[i].Op])})
 				owners[i].record = nil
 			}
 		}
