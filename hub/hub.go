@@ -63,6 +63,9 @@ type Config struct {
 	// which ends the display of records whose display period is over;
 	// default one minute.
 	ExpiryInterval time.Duration
+	// Calendar counts the working days of deadlines; default the built-in
+	// calendar of public holidays and make-up working days.
+	Calendar *workday.Calendar
 	// Logger; default slog.Default().
 	Logger *slog.Logger
 }
@@ -127,7 +130,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
 		CreateTopic: func(ctx context.Context, topic string) error { return pipeline.EnsureTopics(ctx, cfg.Kafka, topic) },
 		Objections:  h.store, Public: h.store, Repairs: h.store, Change: h.Change,
-		SubjectKey: cfg.SubjectKey, Calendar: workday.Default(), Now: orNow(cfg.Now),
+		SubjectKey: cfg.SubjectKey, Calendar: cmp.Or(cfg.Calendar, workday.Default()), Now: orNow(cfg.Now),
 		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
 	return h, nil

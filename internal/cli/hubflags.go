@@ -17,6 +17,7 @@ import (
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/schemas"
+	"github.com/credex/credex/workday"
 )
 
 // hubFlags are the settings serve and dev share.
@@ -31,6 +32,7 @@ type hubFlags struct {
 	allow       string
 	schedule    string
 	retention   time.Duration
+	calendar    string
 	expiry      time.Duration
 }
 
@@ -43,6 +45,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr, defaultAllow string) 
 	fs.Int64Var(&h.maxBody, "max-body-bytes", int64(envInt("CREDEX_MAX_BODY_BYTES", 4<<20)), "largest submission body accepted (CREDEX_MAX_BODY_BYTES)")
 	fs.IntVar(&h.maxRecords, "max-records", envInt("CREDEX_MAX_RECORDS", 500), "most records in one submission (CREDEX_MAX_RECORDS)")
 	fs.DurationVar(&h.retention, "rejected-retention", envDuration("CREDEX_REJECTED_RETENTION", 30*24*time.Hour), "how long the rejected topic keeps rejected submissions, which hold personal data (CREDEX_REJECTED_RETENTION)")
+	fs.StringVar(&h.calendar, "calendar", env("CREDEX_CALENDAR", ""), "working-day calendar `file` (YAML: year, holidays, make-up workdays) for deadlines of objections and repairs; default the built-in one (CREDEX_CALENDAR)")
 	fs.StringVar(&h.allow, "webhook-allow", env("CREDEX_WEBHOOK_ALLOW", defaultAllow), "comma-separated private address `ranges` (CIDR) webhook URLs may point to; all other private, loopback and link-local addresses are refused (CREDEX_WEBHOOK_ALLOW)")
 	fs.DurationVar(&h.expiry, "expiry-interval", envDuration("CREDEX_EXPIRY_INTERVAL", time.Minute), "time between passes that end the public display of records whose display period is over (CREDEX_EXPIRY_INTERVAL)")
 	fs.StringVar(&h.schedule, "retry-schedule", env("CREDEX_RETRY_SCHEDULE", webhook.DefaultSchedule.String()), "delays between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
@@ -62,6 +65,16 @@ func (h *hubFlags) delivery(cfg *hub.Config) error {
 		return err
 	}
 	cfg.Delivery.Schedule = schedule
+	if h.calendar != "" {
+		f, err := os.Open(h.calendar)
+		if err != nil {
+			return fmt.Errorf("calendar: %w", err)
+		}
+		defer f.Close()
+		if cfg.Calendar, err = workday.Load(f); err != nil {
+			return fmt.Errorf("calendar %s: %w", h.calendar, err)
+		}
+	}
 	return nil
 }
 

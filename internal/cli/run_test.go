@@ -130,3 +130,15 @@ func TestDevRunsTheHubWithEmbeddedKafka(t *testing.T) {
 		t.Errorf("database.url = %q (%v), want the URL in use", url, err)
 	}
 }
+
+func TestServeRefusesABadCalendar(t *testing.T) {
+	t.Setenv("CREDEX_SUBJECT_KEY", "serve-test-subject-key-0123")
+	bad := filepath.Join(t.TempDir(), "calendar.yaml")
+	os.WriteFile(bad, []byte("year: 2026\nworkdays: [2026-03-04]\n"), 0o600) // a Wednesday is no make-up day
+	for _, file := range []string{bad, filepath.Join(t.TempDir(), "missing.yaml")} {
+		err := serve(context.Background(), []string{"--calendar", file, "--database-url", "postgres://x@127.0.0.1:1/x", "--kafka-brokers", "127.0.0.1:1"}, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "calendar") {
+			t.Errorf("serve --calendar %s = %v, want an error naming the calendar", filepath.Base(file), err)
+		}
+	}
+}
