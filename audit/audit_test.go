@@ -261,6 +261,20 @@ func TestRecorderFillsWhoAndWhen(t *testing.T) {
 	}
 }
 
+func TestRecorderFillsPurposeFromContext(t *testing.T) {
+	t.Parallel()
+	log := &memLog{}
+	r := &audit.Recorder{Log: log}
+	ctx := audit.WithPurpose(context.Background(), "LB-2025-7")
+	if err := r.Record(ctx, audit.Entry{Action: audit.RecordRead, Result: audit.OK},
+		audit.Entry{Action: audit.SubscriptionDelivered, Purpose: "sub_1", Result: audit.OK}); err != nil {
+		t.Fatal(err)
+	}
+	if log.got[0].Purpose != "LB-2025-7" || log.got[1].Purpose != "sub_1" {
+		t.Errorf("purposes %q, %q; want the context's, then the entry's own", log.got[0].Purpose, log.got[1].Purpose)
+	}
+}
+
 func TestRecorderRefusesIncompleteEntries(t *testing.T) {
 	t.Parallel()
 	log := &memLog{}

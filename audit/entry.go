@@ -34,9 +34,14 @@ const (
 	PublicRead            = "public.read"
 	ObjectionFiled        = "objection.filed"
 	ObjectionRead         = "objection.read"
+	ObjectionListed       = "objection.listed"
 	ObjectionDecided      = "objection.decided"
 	RepairFiled           = "repair.filed"
+	RepairRead            = "repair.read"
+	RepairListed          = "repair.listed"
 	RepairReviewed        = "repair.reviewed"
+	ListQuery             = "list.query"
+	AccessLogRead         = "access_log.read"
 )
 
 // Results.

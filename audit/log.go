@@ -38,7 +38,8 @@ type Recorder struct {
 // gets the name and kind of the principal that ctx carries
 // (principal.From), or Public when there is none; an entry with no
 // Principal is attributed to its Kind (so Public or Person callers are
-// logged as "public" or "person"); an entry without a time gets the current
+// logged as "public" or "person"); an entry without a Purpose gets the one
+// ctx carries (WithPurpose); an entry without a time gets the current
 // time.
 //
 // Record returns once the entries are stored. A handler about to disclose
@@ -66,6 +67,9 @@ func (r *Recorder) Record(ctx context.Context, entries ...Entry) error {
 		if e.Principal == "" {
 			e.Principal = e.Kind
 		}
+		if e.Purpose == "" {
+			e.Purpose = PurposeFrom(ctx)
+		}
 		if e.At.IsZero() {
 			e.At = at
 		}
@@ -77,4 +81,19 @@ func (r *Recorder) Record(ctx context.Context, entries ...Entry) error {
 		return fmt.Errorf("record %s: %w", entries[0].Action, err)
 	}
 	return nil
+}
+
+type purposeKey struct{}
+
+// WithPurpose returns ctx carrying the purpose a caller states for its
+// request (the X-Credex-Purpose header): the legal basis or authorisation
+// it acts under. Record gives it to the entries that state none.
+func WithPurpose(ctx context.Context, purpose string) context.Context {
+	return context.WithValue(ctx, purposeKey{}, purpose)
+}
+
+// PurposeFrom returns the purpose ctx carries, or "".
+func PurposeFrom(ctx context.Context) string {
+	p, _ := ctx.Value(purposeKey{}).(string)
+	return p
 }

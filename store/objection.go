@@ -37,6 +37,8 @@ type Objection struct {
 	Department string
 	// TokenHash is the SHA-256 of the tracking token, hex.
 	TokenHash string
+	// SubjectKey is the keyed hash of the record's subject (read only).
+	SubjectKey string
 	// Files are the contents of Evidence, in its order; only FileObjection
 	// reads them.
 	Files [][]byte
@@ -199,7 +201,7 @@ func scanObjection(row pgx.Row) (*Objection, error) {
 	var evidence []byte
 	var acceptedAt, decideBy, closedAt *time.Time
 	err := row.Scan(&o.ID, &o.RecordID, &o.Department, &o.Grounds, &o.Statement, &evidence, &o.Status, &o.TokenHash,
-		&o.FiledAt, &o.AcceptBy, &acceptedAt, &decideBy, &closedAt, &o.Outcome, &o.Reason)
+		&o.FiledAt, &o.AcceptBy, &acceptedAt, &decideBy, &closedAt, &o.Outcome, &o.Reason, &o.SubjectKey)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,8 @@ type PublicRecord struct {
 	// for a record displayed for as long as it is active.
 	DisplayFrom, RepairFrom, DisplayUntil *time.Time
 	UpdatedAt                             time.Time
+	// SubjectKey is the keyed hash of the subject's ID number.
+	SubjectKey string
 }
 
 // PublicRecords returns the records about the person with the keyed hash
@@ -72,7 +74,7 @@ func (s *Store) PublicRecord(ctx context.Context, id string, types []string, now
 func scanPublic(row pgx.CollectableRow) (PublicRecord, error) {
 	var r PublicRecord
 	err := row.Scan(&r.ID, &r.Type, &r.Department, &r.SubjectName, &r.SubjectMasked, &r.Version, &r.Disputed,
-		&r.CatalogVersion, &r.Data, &r.DisplayFrom, &r.RepairFrom, &r.DisplayUntil, &r.UpdatedAt)
+		&r.CatalogVersion, &r.Data, &r.DisplayFrom, &r.RepairFrom, &r.DisplayUntil, &r.UpdatedAt, &r.SubjectKey)
 	return r, err
 }
 

@@ -74,6 +74,8 @@ type Repair struct {
 	TokenHash string
 	// ReviewedBy names the principal who decided.
 	ReviewedBy string
+	// SubjectKey is the keyed hash of the record's subject (read only).
+	SubjectKey string
 }
 
 // RepairFile is one file attached to an application: position Position of
@@ -236,7 +238,7 @@ func collectRepairs(rows pgx.Rows, err error) ([]Repair, error) {
 		var proof, commitment []byte
 		var reviewed *time.Time
 		err := row.Scan(&r.ID, &r.RecordID, &r.RecordType, &r.Department, &r.TokenHash, &r.Statement, &proof, &commitment,
-			&status, &r.SubmittedAt, &r.ReviewBy, &reviewed, &r.ReviewedBy, &r.Reasons)
+			&status, &r.SubmittedAt, &r.ReviewBy, &reviewed, &r.ReviewedBy, &r.Reasons, &r.SubjectKey)
 		if err != nil {
 			return r, err
 		}

@@ -2,7 +2,7 @@
 -- type ($3), active, displayed, and inside their display window (or
 -- without one). The name must match too.
 SELECT record_id, type, department, subject_name, subject_masked, version, disputed,
-       catalog_version, data, display_from, repair_from, display_until, updated_at
+       catalog_version, data, display_from, repair_from, display_until, updated_at, coalesce(subject_key, '')
 FROM records
 WHERE subject_key = $1 AND subject_name = $2
   AND type = ANY($3) AND state = 'active' AND display = 'displayed'
