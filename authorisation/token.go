@@ -135,12 +135,13 @@ func (g Grant) Validate() error {
 type Inquiry struct {
 	Agency  string
 	Subject string // keyed hash of the ID number
+	Purpose string
 	Types   []string
 	At      time.Time
 }
 
 // Check reports whether g covers q: valid at q.At (ErrExpired), for the
-// same agency and person and for every type q names (ErrMismatch).
+// same agency, person and purpose and for every type q names (ErrMismatch).
 func (g Grant) Check(q Inquiry) error {
 	at := q.At.Unix()
 	switch {
@@ -150,6 +151,8 @@ func (g Grant) Check(q Inquiry) error {
 		return fmt.Errorf("%w: another person", ErrMismatch)
 	case g.Agency != q.Agency:
 		return fmt.Errorf("%w: another agency", ErrMismatch)
+	case g.Purpose != q.Purpose:
+		return fmt.Errorf("%w: another purpose", ErrMismatch)
 	}
 	for _, t := range q.Types {
 		if !slices.Contains(g.Types, t) {

@@ -79,18 +79,19 @@ func TestParseRefuses(t *testing.T) {
 func TestCheck(t *testing.T) {
 	t.Parallel()
 	g := grant()
-	ok := authorisation.Inquiry{Agency: "bank", Subject: "abc", Types: []string{"tax_credit"},
+	ok := authorisation.Inquiry{Agency: "bank", Subject: "abc", Purpose: "loan application", Types: []string{"tax_credit"},
 		At: time.Unix(g.Issued, 0).Add(time.Hour)}
 	for name, c := range map[string]struct {
 		edit func(*authorisation.Inquiry)
 		want error
 	}{
-		"covered":      {func(*authorisation.Inquiry) {}, nil},
-		"expired":      {func(q *authorisation.Inquiry) { q.At = time.Unix(g.Expires, 0) }, authorisation.ErrExpired},
-		"not yet":      {func(q *authorisation.Inquiry) { q.At = time.Unix(g.Issued-1, 0) }, authorisation.ErrExpired},
-		"other agency": {func(q *authorisation.Inquiry) { q.Agency = "other" }, authorisation.ErrMismatch},
-		"other person": {func(q *authorisation.Inquiry) { q.Subject = "abd" }, authorisation.ErrMismatch},
-		"other type":   {func(q *authorisation.Inquiry) { q.Types = []string{"student_credit"} }, authorisation.ErrMismatch},
+		"covered":       {func(*authorisation.Inquiry) {}, nil},
+		"expired":       {func(q *authorisation.Inquiry) { q.At = time.Unix(g.Expires, 0) }, authorisation.ErrExpired},
+		"not yet":       {func(q *authorisation.Inquiry) { q.At = time.Unix(g.Issued-1, 0) }, authorisation.ErrExpired},
+		"other agency":  {func(q *authorisation.Inquiry) { q.Agency = "other" }, authorisation.ErrMismatch},
+		"other purpose": {func(q *authorisation.Inquiry) { q.Purpose = "marketing" }, authorisation.ErrMismatch},
+		"other person":  {func(q *authorisation.Inquiry) { q.Subject = "abd" }, authorisation.ErrMismatch},
+		"other type":    {func(q *authorisation.Inquiry) { q.Types = []string{"student_credit"} }, authorisation.ErrMismatch},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
