@@ -35,6 +35,8 @@ type Principal struct {
 	// government or financial_institution); it decides what the agency may
 	// receive. Empty for others.
 	Scope string
+	// KeyID names the API key the principal authenticated with.
+	KeyID string
 }
 
 // MayPublish reports whether p is a department assigned recordType.

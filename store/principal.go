@@ -21,21 +21,33 @@ func (s *Store) SavePrincipals(ctx context.Context, entries []principal.SeedEntr
 			if _, err := tx.Exec(ctx, qPrincipalUpsert, e.Name, string(e.Kind), e.Code, e.KeyHash(), types, e.AgencyScope()); err != nil {
 				return fmt.Errorf("save principal %q: %w", e.Name, err)
 			}
+			if _, err := tx.Exec(ctx, qKeysSeedRetire, e.Name, e.KeyHash()); err != nil {
+				return fmt.Errorf("save key of principal %q: %w", e.Name, err)
+			}
+			if _, err := tx.Exec(ctx, qKeysSeedInsert, e.Name, e.KeyHash()); err != nil {
+				return fmt.Errorf("save key of principal %q: %w", e.Name, err)
+			}
 		}
 		return nil
 	})
 }
 
-// PrincipalByKey returns the principal whose API key is key, or ErrNotFound.
+// PrincipalByKey returns the principal whose API key is key. It returns
+// ErrKeyExpired for an expired key, and ErrNotFound for a revoked or unknown
+// one.
 func (s *Store) PrincipalByKey(ctx context.Context, key string) (*principal.Principal, error) {
 	var p principal.Principal
 	var kind string
-	err := s.pool.QueryRow(ctx, qPrincipalByKey, principal.HashKey(key)).Scan(&p.Name, &kind, &p.Code, &p.Types, &p.Scope)
-	if errors.Is(err, pgx.ErrNoRows) {
+	var expired, revoked bool
+	err := s.pool.QueryRow(ctx, qPrincipalByKey, principal.HashKey(key)).
+		Scan(&p.Name, &kind, &p.Code, &p.Types, &p.Scope, &p.KeyID, &expired, &revoked)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows) || err == nil && revoked:
 		return nil, ErrNotFound
-	}
-	if err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("look up principal: %w", err)
+	case expired:
+		return nil, ErrKeyExpired
 	}
 	p.Kind = principal.Kind(kind)
 	return &p, nil

@@ -1,0 +1,6 @@
+-- A key replaced by a new one expires after the overlap ($3 seconds), or
+-- earlier if it was to expire earlier anyway.
+UPDATE principal_keys
+SET expires_at = least(coalesce(expires_at, 'infinity'), now() + make_interval(secs => $3))
+WHERE id = $1 AND principal = $2 AND revoked_at IS NULL
+RETURNING id, principal, label, created_at, expires_at, revoked_at
