@@ -58,6 +58,14 @@ type Deps struct {
 	Objections  Objections
 	Public      PublicRecords
 	Repairs     Repairs
+	// Inquiries reads what authorised inquiries disclose (inquiries.go).
+	Inquiries Inquiries
+	// AuthorisationKey signs the tokens by which persons authorise
+	// inquiries (package authorisation).
+	AuthorisationKey []byte
+	// LegalBases are the codes of the legal bases under which an agency
+	// may inquire without the person's authorisation.
+	LegalBases []string
 	// Change admits changes the hub makes itself as the next versions of
 	// their records (see hub.Hub.Change).
 	Change func(ctx context.Context, recs []*pipeline.Record) ([]store.Outcome, error)
@@ -101,6 +109,7 @@ func New(d Deps) http.Handler {
 	a.routeObjections(mux)
 	a.routePublic(mux)
 	a.routeRepairs(mux)
+	a.routeInquiries(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		apierr.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

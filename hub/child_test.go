@@ -46,7 +46,7 @@ func runChild() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	sched, _ := webhook.ParseSchedule("50ms,100ms,200ms,400ms,800ms")
-	cfg := hub.Config{DatabaseURL: cc.DatabaseURL, Catalog: cat, SubjectKey: cc.SubjectKey,
+	cfg := hub.Config{DatabaseURL: cc.DatabaseURL, Catalog: cat, SubjectKey: cc.SubjectKey, AuthorisationKey: []byte(testAuthorisationKey),
 		Delivery:     delivery.Config{Schedule: sched, Lease: 2 * time.Second, Idle: 20 * time.Millisecond},
 		WebhookAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		Logger:       slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}

@@ -45,6 +45,13 @@ type Config struct {
 	Catalog *catalog.Catalog
 	// SubjectKey keys the hash of ID numbers; at least 16 bytes.
 	SubjectKey []byte
+	// AuthorisationKey signs the tokens by which persons authorise
+	// agencies' inquiries; at least 16 bytes.
+	AuthorisationKey []byte
+	// LegalBases are the codes of the legal bases under which an agency
+	// may inquire into authorised-inquiry records without the person's
+	// authorisation.
+	LegalBases []string
 	// Principals, when set, are created or updated at start.
 	Principals []principal.SeedEntry
 	// Ingest bounds submissions.
@@ -79,6 +86,8 @@ func (c Config) Validate() error {
 		return errors.New("catalog: not loaded")
 	case len(c.SubjectKey) < 16:
 		return errors.New("subject key: shorter than 16 bytes (set CREDEX_SUBJECT_KEY)")
+	case len(c.AuthorisationKey) < 16:
+		return errors.New("authorisation key: shorter than 16 bytes (set CREDEX_AUTHORISATION_KEY)")
 	}
 	if err := c.Kafka.Validate(); err != nil {
 		return err
@@ -130,6 +139,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
 		CreateTopic: func(ctx context.Context, topic string) error { return pipeline.EnsureTopics(ctx, cfg.Kafka, topic) },
 		Objections:  h.store, Public: h.store, Repairs: h.store, Change: h.Change,
+		Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey, LegalBases: cfg.LegalBases,
 		SubjectKey: cfg.SubjectKey, Calendar: cmp.Or(cfg.Calendar, workday.Default()), Now: orNow(cfg.Now),
 		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})

@@ -83,8 +83,10 @@ func setup(t testing.TB, opts options) *bundle {
 		Kafka: pipeline.KafkaConfig{
 			Brokers: kafkatest.Brokers(t), Topics: pipeline.Topics{Prefix: kafkatest.Prefix(t)}, Partitions: 3,
 		},
-		Catalog:    cat,
-		SubjectKey: []byte("test-subject-key-0123456789"),
+		Catalog:          cat,
+		SubjectKey:       []byte("test-subject-key-0123456789"),
+		AuthorisationKey: []byte(testAuthorisationKey),
+		LegalBases:       []string{testLegalBasis},
 		Principals: []principal.SeedEntry{
 			market,
 			{Kind: principal.Department, Name: "tax", Key: taxKey, Code: ident.NewCreditCode(r),

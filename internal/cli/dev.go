@@ -22,6 +22,9 @@ import (
 
 const devSeedFile = "deploy/dev/seed.yaml"
 
+// devLegalBases are example legal basis codes of a dev hub.
+const devLegalBases = "DEV-LB-COURT-ENFORCEMENT,DEV-LB-TAX-AUDIT"
+
 func dev(ctx context.Context, args []string, out io.Writer) error {
 	fs := flagSet("dev", "dev [flags]")
 	var hf hubFlags
@@ -29,6 +32,7 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 	dataDir := fs.String("data-dir", env("CREDEX_DATA_DIR", ".credex-dev"), "`dir` for the hub's state: PostgreSQL cluster, Kafka log, subject key (CREDEX_DATA_DIR)")
 	seedFile := fs.String("seed", env("CREDEX_SEED", ""), "seed `file` of demo principals; default "+devSeedFile+" when present, else the built-in copy (CREDEX_SEED)")
 	brokers := fs.String("kafka-brokers", env("CREDEX_KAFKA_BROKERS", ""), "Kafka bootstrap `addresses` to use instead of the embedded broker (CREDEX_KAFKA_BROKERS)")
+	legalBases := fs.String("legal-basis-codes", env("CREDEX_LEGAL_BASIS_CODES", devLegalBases), "comma-separated `codes` of the legal bases under which agencies may inquire into authorised-inquiry records without the person's authorisation (CREDEX_LEGAL_BASIS_CODES)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -53,6 +57,12 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 	subjectKey, err := devSubjectKey(filepath.Join(*dataDir, "subject.key"))
 	if err != nil {
 		return err
+	}
+	authKey := []byte(os.Getenv("CREDEX_AUTHORISATION_KEY"))
+	if len(authKey) == 0 {
+		if authKey, err = devSubjectKey(filepath.Join(*dataDir, "authorisation.key")); err != nil {
+			return err
+		}
 	}
 	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
@@ -80,6 +90,7 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 	}
 	cfg := hub.Config{
 		DatabaseURL: dbURL, Kafka: hf.kafka(kafkaAddrs), Catalog: cat, SubjectKey: subjectKey,
+		AuthorisationKey: authKey, LegalBases: splitList(*legalBases),
 		Principals: principals, Ingest: hf.ingest(), ExpiryInterval: hf.expiry, Logger: log,
 	}
 	cfg.Kafka.Timeout = 5 * time.Second

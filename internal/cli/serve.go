@@ -19,6 +19,8 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	hf.register(fs, ":8080", "")
 	dbURL := fs.String("database-url", env("CREDEX_DATABASE_URL", ""), "PostgreSQL `url` of the public credit database (CREDEX_DATABASE_URL)")
 	brokers := fs.String("kafka-brokers", env("CREDEX_KAFKA_BROKERS", ""), "comma-separated Kafka bootstrap `addresses` (CREDEX_KAFKA_BROKERS)")
+	authKey := fs.String("authorisation-key", env("CREDEX_AUTHORISATION_KEY", ""), "`key` (16 bytes or more, secret) that signs the tokens by which persons authorise inquiries; prefer the variable, which ps does not show (CREDEX_AUTHORISATION_KEY)")
+	legalBases := fs.String("legal-basis-codes", env("CREDEX_LEGAL_BASIS_CODES", ""), "comma-separated `codes` of the legal bases under which agencies may inquire into authorised-inquiry records without the person's authorisation (CREDEX_LEGAL_BASIS_CODES)")
 	principalsFile := fs.String("principals", env("CREDEX_PRINCIPALS", ""), "seed `file` of principals to create or update at start; entries give key_sha256 rather than key in production (CREDEX_PRINCIPALS)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -43,7 +45,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	}
 	cfg := hub.Config{
 		DatabaseURL: *dbURL, Kafka: hf.kafka(splitList(*brokers)), Catalog: cat,
-		SubjectKey: []byte(subjectKey), Principals: principals, Ingest: hf.ingest(), ExpiryInterval: hf.expiry,
+		SubjectKey: []byte(subjectKey), AuthorisationKey: []byte(*authKey), LegalBases: splitList(*legalBases), Principals: principals, Ingest: hf.ingest(), ExpiryInterval: hf.expiry,
 		Logger: slog.New(slog.NewJSONHandler(out, nil)),
 	}
 	if err := hf.delivery(&cfg); err != nil {

@@ -1,0 +1,317 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/credex/credex/audit"
+	"github.com/credex/credex/authorisation"
+	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/ident"
+	"github.com/credex/credex/internal/apierr"
+	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/principal"
+	"github.com/credex/credex/store"
+	"github.com/credex/credex/subscription"
+)
+
+// Inquiries is what authorised inquiries read (see store.Store).
+type Inquiries interface {
+	// IsSubject reports whether a record is about the person with this
+	// keyed ID number hash and name.
+	IsSubject(ctx context.Context, subjectKey, name string) (bool, error)
+	// InquiryRecords returns the person's active, unrepaired records of types.
+	InquiryRecords(ctx context.Context, subjectKey string, types []string) ([]store.InquiryRecord, error)
+}
+
+// Audit actions of authorised inquiries.
+const (
+	actionAuthorisationGranted = "authorisation.granted"
+	actionInquiry              = "inquiry.read"
+)
+
+// routeInquiries registers authorised inquiries: a person grants an
+// agency an authorisation (no key: they prove who they are with their name
+// and ID number), and the agency inquires with it, or under a legal basis.
+func (a *server) routeInquiries(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/authorisations", a.grantAuthorisation)
+	mux.Handle("POST /v1/inquiries", a.authenticate(http.HandlerFunc(a.inquire)))
+}
+
+var (
+	errNotSubject = apierr.New(http.StatusNotFound, "not_the_subject",
+		"the hub holds no record about a person of this name and ID number; check both")
+	errInquiryNotAgency   = apierr.New(http.StatusForbidden, "not_an_agency", "only agencies make authorised inquiries")
+	errAuthRequired       = apierr.New(http.StatusForbidden, "authorisation_required", "send the person's authorisation token, or a legal_basis code the hub knows").At("/authorisation")
+	errAuthInvalid        = apierr.New(http.StatusForbidden, "authorisation_invalid", "the authorisation token is not one the hub issued; ask the person for a new one").At("/authorisation")
+	errAuthExpired        = apierr.New(http.StatusForbidden, "authorisation_expired", "the authorisation is not valid now; ask the person for a new one").At("/authorisation")
+	errAuthMismatch       = apierr.New(http.StatusForbidden, "authorisation_mismatch", "the authorisation is for another agency, person, purpose or types").At("/authorisation")
+	errLegalBasisUnknown  = apierr.New(http.StatusForbidden, "legal_basis_unknown", "the hub knows no legal basis of this code").At("/legal_basis")
+	errBothBases          = apierr.New(http.StatusBadRequest, "ambiguous_basis", "send either authorisation or legal_basis, not both").At("/legal_basis")
+	errMissingPurpose     = apierr.New(http.StatusBadRequest, "missing_purpose", "purpose is required: why you inquire, in at most 200 characters").At("/purpose")
+	errInvalidIDNumber    = apierr.New(http.StatusBadRequest, "invalid_id_number", "id_number must be an 18-character citizen ID number with a valid check character").At("/id_number")
+	errInvalidValidDays   = apierr.New(http.StatusBadRequest, "invalid_valid_days", "valid_days is from 1 to 90").At("/valid_days")
+	errMissingAgency      = apierr.New(http.StatusBadRequest, "missing_agency", "agency is required: the name of the agency you authorise").At("/agency")
+	errMissingGrantTypes  = apierr.New(http.StatusBadRequest, "missing_types", "types is required: the record types the agency may see").At("/types")
+	errMissingSubjectName = apierr.New(http.StatusBadRequest, "missing_name", "name is required: the name on the ID card").At("/name")
+)
+
+// grantRequest is the body of POST /v1/authorisations.
+type grantRequest struct {
+	Name      string   `json:"name"`
+	IDNumber  string   `json:"id_number"`
+	Agency    string   `json:"agency"`
+	Purpose   string   `json:"purpose"`
+	Types     []string `json:"types"`
+	ValidDays int      `json:"valid_days"`
+}
+
+// grantAuthorisation serves POST /v1/authorisations: the person a record
+// is about authorises an agency to inquire, for a purpose, into their
+// records of some authorised-inquiry types, for up to 90 days. A name and
+// number that go with no record are refused alike (not_the_subject).
+func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
+	var req grantRequest
+	if !decodeStrict(w, r, &req, `the body must be {"name", "id_number", "agency", "purpose", "types", "valid_days"}`) {
+		return
+	}
+	req.Name, req.IDNumber = strings.TrimSpace(req.Name), strings.ToUpper(strings.TrimSpace(req.IDNumber))
+	req.Agency, req.Purpose = strings.TrimSpace(req.Agency), strings.TrimSpace(req.Purpose)
+	switch {
+	case req.Name == "":
+		apierr.Write(w, errMissingSubjectName)
+		return
+	case ident.CheckCitizenID(req.IDNumber) != nil:
+		apierr.Write(w, errInvalidIDNumber)
+		return
+	case req.Agency == "":
+		apierr.Write(w, errMissingAgency)
+		return
+	case !validPurpose(req.Purpose):
+		apierr.Write(w, errMissingPurpose)
+		return
+	case len(req.Types) == 0:
+		apierr.Write(w, errMissingGrantTypes)
+		return
+	case req.ValidDays < 1 || req.ValidDays > int(authorisation.MaxValidity/(24*time.Hour)):
+		apierr.Write(w, errInvalidValidDays)
+		return
+	}
+	if e := a.inquiryTypes(req.Types); e != nil {
+		apierr.Write(w, e)
+		return
+	}
+	subject := pipeline.SubjectKey(a.SubjectKey, req.IDNumber)
+	ok, err := a.Inquiries.IsSubject(r.Context(), subject, req.Name)
+	switch {
+	case err != nil:
+		a.Logger.Error("grant authorisation", "err", err)
+		apierr.Write(w, errDown)
+		return
+	case !ok:
+		apierr.Write(w, errNotSubject)
+		return
+	}
+	now := a.publicNow()
+	g := authorisation.Grant{ID: authorisation.NewID(), Subject: subject, Agency: req.Agency, Purpose: req.Purpose,
+		Types: slices.Compact(slices.Sorted(slices.Values(req.Types))), Issued: now.Unix(),
+		Expires: now.Add(time.Duration(req.ValidDays) * 24 * time.Hour).Unix()}
+	token, err := authorisation.Sign(a.AuthorisationKey, g)
+	if err != nil {
+		a.Logger.Error("grant authorisation", "err", err)
+		apierr.Write(w, errDown)
+		return
+	}
+	if !a.logAccess(w, r, audit.Entry{Kind: audit.Person, Action: actionAuthorisationGranted, Resource: g.ID,
+		Subject: subject, Purpose: g.Agency + ": " + g.Purpose, Result: audit.OK}) {
+		return
+	}
+	apierr.JSON(w, http.StatusCreated, map[string]any{"id": g.ID, "token": token,
+		"expires_at": time.Unix(g.Expires, 0).UTC(), "types": g.Types})
+}
+
+// inquiryTypes checks that every code names a type disclosed only on an
+// authorised inquiry.
+func (a *server) inquiryTypes(codes []string) *apierr.Error {
+	for i, code := range codes {
+		if t, ok := a.Catalog.Type(code); !ok || t.Disclosure != catalog.AuthorisedInquiry {
+			return apierr.New(http.StatusBadRequest, "invalid_type",
+				"each type must be a record type disclosed on authorised inquiry (see GET /v1/catalog)").At(fmt.Sprintf("/types/%d", i))
+		}
+	}
+	return nil
+}
+
+// inquiryRequest is the body of POST /v1/inquiries.
+type inquiryRequest struct {
+	IDNumber      string   `json:"id_number"`
+	Name          string   `json:"name"`
+	Types         []string `json:"types"`
+	Purpose       string   `json:"purpose"`
+	Authorisation string   `json:"authorisation"`
+	LegalBasis    string   `json:"legal_basis"`
+}
+
+// inquiryRecordView is a record as an authorised inquiry discloses it.
+type inquiryRecordView struct {
+	RecordID       string          `json:"record_id"`
+	Type           string          `json:"type"`
+	Department     string          `json:"department"`
+	Version        int             `json:"version"`
+	Disputed       bool            `json:"disputed"`
+	CatalogVersion int             `json:"catalog_version"`
+	Subject        subjectView     `json:"subject"`
+	Data           json.RawMessage `json:"data"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+}
+
+// inquire serves POST /v1/inquiries: an agency reads a person's records of
+// authorised-inquiry types, under the person's authorisation (which must
+// cover this agency, person, purpose and every type asked for, and be valid
+// now) or under a configured legal basis. Only types the agency is entitled
+// to count; ID numbers are masked unless the type is shared with the
+// agency's kind of body by name. Every inquiry, allowed or refused, is in
+// the audit log with its purpose.
+func (a *server) inquire(w http.ResponseWriter, r *http.Request) {
+	p := principal.From(r.Context())
+	if p.Kind != principal.Agency {
+		apierr.Write(w, errInquiryNotAgency)
+		return
+	}
+	var req inquiryRequest
+	if !decodeStrict(w, r, &req, `the body must be {"id_number", "purpose", "authorisation"} or {"id_number", "purpose", "legal_basis"}`) {
+		return
+	}
+	req.Name, req.IDNumber, req.Purpose = strings.TrimSpace(req.Name), strings.ToUpper(strings.TrimSpace(req.IDNumber)), strings.TrimSpace(req.Purpose)
+	switch {
+	case ident.CheckCitizenID(req.IDNumber) != nil:
+		apierr.Write(w, errInvalidIDNumber)
+		return
+	case !validPurpose(req.Purpose):
+		apierr.Write(w, errMissingPurpose)
+		return
+	case req.Authorisation != "" && req.LegalBasis != "":
+		apierr.Write(w, errBothBases)
+		return
+	}
+	if e := a.inquiryTypes(req.Types); e != nil {
+		apierr.Write(w, e)
+		return
+	}
+	subject := pipeline.SubjectKey(a.SubjectKey, req.IDNumber)
+	types, basis, e := a.inquiryBasis(p, subject, &req)
+	entry := audit.Entry{Action: actionInquiry, Subject: subject, Purpose: req.Purpose + " (" + basis + ")", Result: audit.OK}
+	if e != nil {
+		entry.Result = audit.Refused
+		if a.logAccess(w, r, entry) {
+			apierr.Write(w, e)
+		}
+		return
+	}
+	answer := map[string]any{"records": []inquiryRecordView{}, "not_entitled": []string{}, "basis": basis, "as_of": a.publicNow()}
+	var codes, notEntitled []string
+	fullID := map[string]bool{}
+	for _, code := range types {
+		t, _ := a.Catalog.Type(code)
+		ent := subscription.Entitle(catalog.Scope(p.Scope), t)
+		if !ent.Allowed {
+			notEntitled = append(notEntitled, code)
+			continue
+		}
+		codes, fullID[code] = append(codes, code), ent.FullID
+	}
+	if notEntitled != nil {
+		answer["not_entitled"] = notEntitled
+	}
+	recs, err := a.Inquiries.InquiryRecords(r.Context(), subject, codes)
+	if err != nil {
+		a.Logger.Error("inquiry", "err", err)
+		apierr.Write(w, errDown)
+		return
+	}
+	views := []inquiryRecordView{}
+	for _, rec := range recs {
+		if req.Name != "" && rec.SubjectName != req.Name {
+			continue
+		}
+		v := inquiryRecordView{RecordID: rec.ID, Type: rec.Type, Department: rec.Department, Version: rec.Version,
+			Disputed: rec.Disputed, CatalogVersion: rec.CatalogVersion,
+			Subject: subjectView{Name: rec.SubjectName, IDNumber: rec.SubjectMasked}, Data: rec.Data, UpdatedAt: rec.UpdatedAt}
+		if !fullID[rec.Type] {
+			v.Data = subscription.Mask(rec.Data)
+		}
+		views = append(views, v)
+	}
+	entry.Result = found(len(views))
+	if !a.logAccess(w, r, entry) {
+		return
+	}
+	answer["records"] = views
+	apierr.JSON(w, http.StatusOK, answer)
+}
+
+// inquiryBasis checks what an inquiry rests on and returns the types it may
+// read and the basis as the audit log names it: "authorisation <id>" or
+// "legal basis <code>".
+func (a *server) inquiryBasis(p *principal.Principal, subject string, req *inquiryRequest) ([]string, string, *apierr.Error) {
+	if req.LegalBasis != "" {
+		basis := "legal basis " + req.LegalBasis
+		if !slices.Contains(a.LegalBases, req.LegalBasis) {
+			return nil, basis, errLegalBasisUnknown
+		}
+		if len(req.Types) > 0 {
+			return req.Types, basis, nil
+		}
+		var all []string
+		for _, t := range a.Catalog.Types() {
+			if t.Disclosure == catalog.AuthorisedInquiry {
+				all = append(all, t.Code)
+			}
+		}
+		return all, basis, nil
+	}
+	if req.Authorisation == "" {
+		return nil, "no basis", errAuthRequired
+	}
+	g, err := authorisation.Parse(a.AuthorisationKey, req.Authorisation)
+	if err != nil {
+		return nil, "invalid authorisation", errAuthInvalid
+	}
+	basis := "authorisation " + g.ID
+	types := req.Types
+	if len(types) == 0 {
+		types = g.Types
+	}
+	err = g.Check(authorisation.Inquiry{Agency: p.Name, Subject: subject, Purpose: req.Purpose, Types: types, At: a.publicNow()})
+	switch {
+	case errors.Is(err, authorisation.ErrExpired):
+		return nil, basis, errAuthExpired
+	case err != nil:
+		return nil, basis, errAuthMismatch
+	}
+	return types, basis, nil
+}
+
+// validPurpose: a purpose is required, at most 200 characters of text.
+func validPurpose(s string) bool {
+	return s != "" && utf8.ValidString(s) && utf8.RuneCountInString(s) <= 200
+}
+
+// decodeStrict decodes a small JSON body into v, refusing unknown fields;
+// on failure it answers 400 invalid_body with shape and returns false.
+func decodeStrict(w http.ResponseWriter, r *http.Request, v any, shape string) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", shape))
+		return false
+	}
+	return true
+}

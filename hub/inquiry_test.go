@@ -1,0 +1,145 @@
+package hub_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/credex/credex/ident"
+)
+
+const (
+	testAuthorisationKey = "test-authorisation-key-0123456789"
+	testLegalBasis       = "LB-TEST-ENFORCEMENT"
+)
+
+// inquiryAnswer is POST /v1/inquiries' answer, or its error.
+type inquiryAnswer struct {
+	Records []struct {
+		RecordID string         `json:"record_id"`
+		Type     string         `json:"type"`
+		Data     map[string]any `json:"data"`
+	} `json:"records"`
+	NotEntitled []string `json:"not_entitled"`
+	Basis       string   `json:"basis"`
+	Code        string   `json:"code"`
+	Message     string   `json:"message"`
+	Pointer     string   `json:"pointer"`
+}
+
+func (a inquiryAnswer) ids() []string {
+	var ids []string
+	for _, r := range a.Records {
+		ids = append(ids, r.RecordID)
+	}
+	return ids
+}
+
+func TestAuthorisedInquiry(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{}
+	b := setup(t, options{now: clock.now})
+	person := b.publishAbout(taxKey, "tax_credit", "TAX-INQ-1", b.about("tax_credit", ident.NewCitizenID(b.rand), ""))
+	other := b.publishAbout(taxKey, "tax_credit", "TAX-INQ-2", b.about("tax_credit", ident.NewCitizenID(b.rand), ""))
+	const purpose = "住房按揭贷款审批"
+
+	grant := func(body map[string]any) (int, map[string]any) {
+		var out map[string]any
+		return b.call(http.MethodPost, "/v1/authorisations", "", body, &out), out
+	}
+	grantBody := func(edit func(map[string]any)) map[string]any {
+		g := map[string]any{"name": person.name, "id_number": person.idNumber, "agency": "commercial-bank",
+			"purpose": purpose, "types": []string{"tax_credit"}, "valid_days": 30}
+		if edit != nil {
+			edit(g)
+		}
+		return g
+	}
+	status, granted := grant(grantBody(nil))
+	if status != http.StatusCreated || granted["token"] == "" || granted["expires_at"] == nil {
+		t.Fatalf("grant answered %d %v, want 201 with a token and its expiry", status, granted)
+	}
+	token := granted["token"].(string)
+
+	t.Run("grant refused alike for any mismatch", func(t *testing.T) {
+		_, wrongName := grant(grantBody(func(g map[string]any) { g["name"] = "张冒名" }))
+		_, wrongID := grant(grantBody(func(g map[string]any) { g["id_number"] = ident.NewCitizenID(b.rand) }))
+		if wrongName["code"] != "not_the_subject" || wrongName["message"] != wrongID["message"] {
+			t.Fatalf("mismatches answered %v and %v, want the same not_the_subject", wrongName, wrongID)
+		}
+		for name, edit := range map[string]func(map[string]any){
+			"too long":     func(g map[string]any) { g["valid_days"] = 91 },
+			"public type":  func(g map[string]any) { g["types"] = []string{"administrative_penalty"} },
+			"no purpose":   func(g map[string]any) { delete(g, "purpose") },
+			"unknown type": func(g map[string]any) { g["types"] = []string{"nonsense"} },
+		} {
+			if status, out := grant(grantBody(edit)); status != http.StatusBadRequest {
+				t.Errorf("%s: answered %d %v, want 400", name, status, out)
+			}
+		}
+	})
+
+	inquire := func(key string, body map[string]any) (int, inquiryAnswer) {
+		var out inquiryAnswer
+		return b.call(http.MethodPost, "/v1/inquiries", key, body, &out), out
+	}
+	ask := func(edit func(map[string]any)) map[string]any {
+		q := map[string]any{"id_number": person.idNumber, "purpose": purpose, "authorisation": token}
+		if edit != nil {
+			edit(q)
+		}
+		return q
+	}
+
+	t.Run("the authorised agency sees the record, ID numbers masked", func(t *testing.T) {
+		status, out := inquire(bankKey, ask(nil))
+		if status != http.StatusOK || len(out.Records) != 1 || out.Records[0].RecordID != person.recordID {
+			t.Fatalf("answered %d %+v, want the tax credit record %s", status, out, person.recordID)
+		}
+		if got := out.Records[0].Data["subject"].(map[string]any)["id_number"]; got == person.idNumber {
+			t.Fatalf("a financial institution saw the ID number in full")
+		}
+		if n := b.count(`SELECT count(*) FROM audit_log WHERE action = 'inquiry.read' AND result = 'ok' AND purpose LIKE $1`, purpose+"%"); n != 1 {
+			t.Fatalf("%d audit entries of the inquiry with its purpose, want 1", n)
+		}
+	})
+
+	for name, c := range map[string]struct {
+		key    string
+		edit   func(map[string]any)
+		status int
+		code   string
+	}{
+		"no authorisation":   {bankKey, func(q map[string]any) { delete(q, "authorisation") }, 403, "authorisation_required"},
+		"forged token":       {bankKey, func(q map[string]any) { q["authorisation"] = token[:len(token)-2] + "AA" }, 403, "authorisation_invalid"},
+		"another agency":     {agencyKey, nil, 403, "authorisation_mismatch"},
+		"other types":        {bankKey, func(q map[string]any) { q["types"] = []string{"student_credit"} }, 403, "authorisation_mismatch"},
+		"another subject":    {bankKey, func(q map[string]any) { q["id_number"] = other.idNumber }, 403, "authorisation_mismatch"},
+		"another purpose":    {bankKey, func(q map[string]any) { q["purpose"] = "营销" }, 403, "authorisation_mismatch"},
+		"purpose required":   {bankKey, func(q map[string]any) { delete(q, "purpose") }, 400, "missing_purpose"},
+		"unknown legal code": {agencyKey, func(q map[string]any) { delete(q, "authorisation"); q["legal_basis"] = "LB-NONE" }, 403, "legal_basis_unknown"},
+		"not an agency":      {taxKey, nil, 403, "not_an_agency"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			status, out := inquire(c.key, ask(c.edit))
+			if status != c.status || out.Code != c.code || len(out.Records) != 0 {
+				t.Fatalf("answered %d %+v, want %d %s", status, out, c.status, c.code)
+			}
+		})
+	}
+
+	t.Run("a legal basis needs no authorisation", func(t *testing.T) {
+		status, out := inquire(agencyKey, map[string]any{"id_number": other.idNumber, "purpose": "强制执行财产调查",
+			"legal_basis": testLegalBasis})
+		if status != http.StatusOK || len(out.Records) != 1 || out.Records[0].RecordID != other.recordID {
+			t.Fatalf("answered %d %+v, want the other person's record %s", status, out, other.recordID)
+		}
+	})
+
+	t.Run("an expired authorisation is refused", func(t *testing.T) {
+		clock.advance(31 * 24 * time.Hour)
+		if status, out := inquire(bankKey, ask(nil)); status != 403 || out.Code != "authorisation_expired" {
+			t.Fatalf("answered %d %+v, want 403 authorisation_expired", status, out)
+		}
+	})
+}
