@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/credex/credex/audit"
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
@@ -203,6 +204,9 @@ func (a *server) fileObjection(w http.ResponseWriter, r *http.Request) {
 	}
 	a.Logger.Info("objection filed", "objection", o.ID, "record", rec.ID, "department", rec.Department,
 		"grounds", o.Grounds, "decide_by", o.DecideBy)
+	if !a.logAccess(w, r, audit.Entry{Kind: audit.Person, Action: audit.ObjectionFiled, Resource: o.ID, Subject: rec.SubjectKey, Result: audit.OK}) {
+		return
+	}
 	v := a.objectionView(stored)
 	v.TrackingToken = token
 	apierr.JSON(w, http.StatusCreated, v)
@@ -306,8 +310,11 @@ func (a *server) objection(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, errDown)
 		return
 	}
+	read := audit.Entry{Kind: audit.Person, Action: audit.ObjectionRead, Resource: o.ID, Subject: o.SubjectKey, Result: audit.OK}
 	if subtle.ConstantTimeCompare([]byte(trackingTokenHash(cred)), []byte(o.TokenHash)) == 1 {
-		apierr.JSON(w, http.StatusOK, a.objectionView(o))
+		if a.logAccess(w, r, read) {
+			apierr.JSON(w, http.StatusOK, a.objectionView(o))
+		}
 		return
 	}
 	p, err := a.Store.PrincipalByKey(r.Context(), cred)
@@ -318,7 +325,10 @@ func (a *server) objection(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, errDown)
 		return
 	case p.Kind == principal.Operator || (p.Kind == principal.Department && p.Code == o.Department):
-		apierr.JSON(w, http.StatusOK, a.objectionView(o))
+		read.Principal, read.Kind = p.Name, string(p.Kind)
+		if a.logAccess(w, r, read) {
+			apierr.JSON(w, http.StatusOK, a.objectionView(o))
+		}
 		return
 	}
 	apierr.Write(w, errNoObjection)
@@ -375,8 +385,13 @@ func (a *server) listObjections(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	views := make([]objectionView, len(list))
+	entries := make([]audit.Entry, len(list))
 	for i := range list {
 		views[i] = a.objectionView(&list[i])
+		entries[i] = audit.Entry{Action: audit.ObjectionListed, Resource: list[i].ID, Subject: list[i].SubjectKey, Result: audit.OK}
+	}
+	if !a.logAccess(w, r, entries...) {
+		return
 	}
 	apierr.JSON(w, http.StatusOK, map[string]any{"objections": views})
 }
@@ -439,7 +454,10 @@ func (a *server) decideObjection(w http.ResponseWriter, r *http.Request) {
 	default:
 		a.Logger.Info("objection decided", "objection", decided.ID, "record", decided.RecordID,
 			"outcome", decided.Outcome, "overdue", decided.ClosedAt.After(decided.DecideBy))
-		apierr.JSON(w, http.StatusOK, a.objectionView(decided))
+		if a.logAccess(w, r, audit.Entry{Action: audit.ObjectionDecided, Resource: decided.ID, Subject: decided.SubjectKey,
+			Result: string(decided.Outcome)}) {
+			apierr.JSON(w, http.StatusOK, a.objectionView(decided))
+		}
 	}
 }
 

@@ -34,6 +34,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"gopkg.in/yaml.v3"
 
+	"github.com/credex/credex/audit"
 	"github.com/credex/credex/api"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
@@ -104,6 +105,7 @@ type bundle struct {
 	doc      map[string]any // the parsed document
 	raw      string         // the document as written
 	handler  http.Handler   // api.New with fakes behind it
+	audit    *memAudit      // the audit log behind it
 	recordID string         // the id of the record the fake store holds
 }
 
@@ -146,12 +148,14 @@ func setup(t *testing.T) *bundle {
 	}
 	reg := prometheus.NewRegistry()
 	log := slog.New(slog.DiscardHandler)
+	audited := &memAudit{names: map[string]string{pipeline.SubjectKey([]byte(testSubjectKey), exampleIDNumber): exampleName}}
+	recorder := &audit.Recorder{Log: audited}
 	ingest := httpin.New(httpin.Config{}, httpin.Deps{
 		Catalog: cat, Ledger: fakeLedger{}, Publisher: fakePublisher{},
-		SubjectKey: []byte("test-subject-key"), Logger: log, Registry: reg,
+		SubjectKey: []byte("test-subject-key"), Audit: recorder, Logger: log, Registry: reg,
 	})
 	h := api.New(api.Deps{
-		Store: st, Catalog: fileCatalog{cat}, Ingest: ingest,
+		Store: st, Catalog: fileCatalog{cat}, Ingest: ingest, Audit: recorder, AccessLog: audited,
 		Subscriptions: newFakeSubscriptions(recordID, rt.Example, accepted),
 		Public:        newFakePublic(recordID, rt.Example, accepted),
 		Repairs:       newFakeRepairs(recordID, taxDepartment.Code, accepted),
@@ -165,7 +169,7 @@ func setup(t *testing.T) *bundle {
 		Ready:         func(context.Context) error { return nil },
 		Gatherer:      reg, Registry: reg, Logger: log,
 	})
-	return &bundle{doc: doc, raw: string(raw), handler: h, recordID: recordID}
+	return &bundle{doc: doc, raw: string(raw), handler: h, audit: audited, recordID: recordID}
 }
 
 // The subscriptions the fake holds: bank-regulator's webhook subscription

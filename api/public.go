@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/credex/credex/audit"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
@@ -34,6 +35,7 @@ type PublicRecords interface {
 func (a *server) routePublic(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/public/query", a.publicQuery)
 	mux.HandleFunc("GET /v1/public/records/{id}", a.publicRecord)
+	mux.HandleFunc("POST /v1/public/access-log", a.accessLog)
 }
 
 // publicQueryRequest is the body of POST /v1/public/query.
@@ -91,10 +93,14 @@ func (a *server) publicQuery(w http.ResponseWriter, r *http.Request) {
 			"id_number must be an 18-character citizen ID number with a valid check character").At("/id_number"))
 		return
 	}
-	recs, err := a.Public.PublicRecords(r.Context(), pipeline.SubjectKey(a.SubjectKey, req.IDNumber), req.Name, a.publicTypes(), a.publicNow())
+	subject := pipeline.SubjectKey(a.SubjectKey, req.IDNumber)
+	recs, err := a.Public.PublicRecords(r.Context(), subject, req.Name, a.publicTypes(), a.publicNow())
 	if err != nil {
 		a.Logger.Error("public query", "err", err)
 		apierr.Write(w, errDown)
+		return
+	}
+	if !a.logAccess(w, r, audit.Entry{Action: audit.PublicQuery, Subject: subject, Result: found(len(recs))}) {
 		return
 	}
 	views := make([]publicRecordView, len(recs))
@@ -107,14 +113,20 @@ func (a *server) publicQuery(w http.ResponseWriter, r *http.Request) {
 // publicRecord serves GET /v1/public/records/{id}. A record that does not
 // exist and one the public may not see answer alike.
 func (a *server) publicRecord(w http.ResponseWriter, r *http.Request) {
-	rec, err := a.Public.PublicRecord(r.Context(), r.PathValue("id"), a.publicTypes(), a.publicNow())
+	id := r.PathValue("id")
+	rec, err := a.Public.PublicRecord(r.Context(), id, a.publicTypes(), a.publicNow())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		apierr.Write(w, errNoPublicRecord)
+		if a.logAccess(w, r, audit.Entry{Action: audit.PublicRead, Resource: id, Result: audit.NotFound}) {
+			apierr.Write(w, errNoPublicRecord)
+		}
 		return
 	case err != nil:
 		a.Logger.Error("public record", "err", err)
 		apierr.Write(w, errDown)
+		return
+	}
+	if !a.logAccess(w, r, audit.Entry{Action: audit.PublicRead, Resource: id, Subject: rec.SubjectKey, Result: audit.OK}) {
 		return
 	}
 	apierr.JSON(w, http.StatusOK, a.publicView(rec))

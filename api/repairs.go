@@ -21,6 +21,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/credex/credex/audit"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
@@ -276,6 +277,9 @@ func (a *server) submitRepair(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.Logger.Info("repair submitted", "repair", app.ID, "record", rec.ID, "review_by", app.ReviewBy)
+	if !a.logAccess(w, r, audit.Entry{Kind: audit.Person, Action: audit.RepairFiled, Resource: app.ID, Subject: rec.SubjectKey, Result: audit.OK}) {
+		return
+	}
 	apierr.JSON(w, http.StatusCreated, repairReceipt{ID: app.ID, TrackingToken: token, RecordID: app.RecordID,
 		Status: app.Status, SubmittedAt: app.SubmittedAt, ReviewBy: app.ReviewBy})
 }
@@ -345,8 +349,8 @@ func (a *server) repairWindow(rec *store.RecordDisplay) (time.Time, lifecycle.Pe
 
 // repairFor returns the application named in the path if the bearer may see
 // it: its tracking token, or the key of its deciding department or of an
-// operator. Anything else is told it does not exist, so that ids and tokens
-// cannot be probed.
+// operator; the read is in the audit log. Anything else is told it does
+// not exist, so that ids and tokens cannot be probed.
 func (a *server) repairFor(w http.ResponseWriter, r *http.Request) *store.Repair {
 	scheme, bearer, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	bearer = strings.TrimSpace(bearer)
@@ -364,7 +368,12 @@ func (a *server) repairFor(w http.ResponseWriter, r *http.Request) *store.Repair
 		a.Logger.Error("read repair", "err", err)
 		apierr.Write(w, errDown)
 		return nil
-	case subtle.ConstantTimeCompare([]byte(repairTokenHash(bearer)), []byte(app.TokenHash)) == 1:
+	}
+	read := audit.Entry{Kind: audit.Person, Action: audit.RepairRead, Resource: app.ID, Subject: app.SubjectKey, Result: audit.OK}
+	if subtle.ConstantTimeCompare([]byte(repairTokenHash(bearer)), []byte(app.TokenHash)) == 1 {
+		if !a.logAccess(w, r, read) {
+			return nil
+		}
 		return app
 	}
 	p, err := a.Store.PrincipalByKey(r.Context(), bearer)
@@ -375,6 +384,10 @@ func (a *server) repairFor(w http.ResponseWriter, r *http.Request) *store.Repair
 		apierr.Write(w, errDown)
 		return nil
 	case p.Kind == principal.Operator || (p.Kind == principal.Department && p.Code == app.Department):
+		read.Principal, read.Kind = p.Name, string(p.Kind)
+		if !a.logAccess(w, r, read) {
+			return nil
+		}
 		return app
 	}
 	apierr.Write(w, errNoRepair)
@@ -452,8 +465,13 @@ func (a *server) listRepairs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	views := make([]repairView, len(apps))
+	entries := make([]audit.Entry, len(apps))
 	for i := range apps {
 		views[i] = a.repairView(&apps[i])
+		entries[i] = audit.Entry{Action: audit.RepairListed, Resource: apps[i].ID, Subject: apps[i].SubjectKey, Result: audit.OK}
+	}
+	if !a.logAccess(w, r, entries...) {
+		return
 	}
 	apierr.JSON(w, http.StatusOK, map[string]any{"repairs": views})
 }
@@ -518,6 +536,9 @@ func (a *server) decideRepair(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.Logger.Info("repair decided", "repair", app.ID, "record", app.RecordID, "status", app.Status, "by", p.Name)
+	if !a.logAccess(w, r, audit.Entry{Action: audit.RepairReviewed, Resource: app.ID, Subject: app.SubjectKey, Result: string(app.Status)}) {
+		return
+	}
 	apierr.JSON(w, http.StatusOK, a.repairView(app))
 }
 
@@ -639,7 +660,8 @@ func (a *server) queryLists(w http.ResponseWriter, r *http.Request) {
 		types[t.Code], fullID[t.Code] = t, ent.FullID
 	}
 	codes := slices.Sorted(maps.Keys(types))
-	entries, err := a.Repairs.ListEntries(r.Context(), pipeline.SubjectKey(a.SubjectKey, req.IDNumber), codes, answer.AsOf)
+	subject := pipeline.SubjectKey(a.SubjectKey, req.IDNumber)
+	entries, err := a.Repairs.ListEntries(r.Context(), subject, codes, answer.AsOf)
 	if err != nil {
 		a.Logger.Error("list query", "err", err)
 		apierr.Write(w, errDown)
@@ -656,6 +678,9 @@ func (a *server) queryLists(w http.ResponseWriter, r *http.Request) {
 		} else {
 			answer.Black = append(answer.Black, v)
 		}
+	}
+	if !a.logAccess(w, r, audit.Entry{Action: audit.ListQuery, Subject: subject, Result: found(len(answer.Red) + len(answer.Black))}) {
+		return
 	}
 	apierr.JSON(w, http.StatusOK, answer)
 }

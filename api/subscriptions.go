@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/credex/credex/audit"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/ident"
@@ -295,10 +297,16 @@ func (a *server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		if len(events) > 0 || !time.Now().Before(deadline) {
 			out := make([]subscription.Event, len(events))
+			entries := make([]audit.Entry, len(events))
 			next := after
 			for i, e := range events {
 				out[i] = subscription.Render(sub, e)
+				entries[i] = audit.Entry{Action: audit.SubscriptionDelivered, Resource: e.RecordID, Subject: e.SubjectKey,
+					Purpose: cmp.Or(audit.PurposeFrom(r.Context()), sub.ID), Result: audit.OK}
 				next = e.Seq
+			}
+			if !a.logAccess(w, r, entries...) {
+				return
 			}
 			apierr.JSON(w, http.StatusOK, map[string]any{"events": out, "next": formatCursor(next)})
 			return

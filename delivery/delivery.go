@@ -23,7 +23,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/credex/credex/audit"
 	"github.com/credex/credex/connectors/webhook"
+	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/subscription"
 )
@@ -79,13 +81,16 @@ type Worker struct {
 	cfg       Config
 	store     Store
 	transport Transport
+	audit     *audit.Recorder
 	log       *slog.Logger
 	m         *Metrics
 }
 
-// NewWorker returns a worker; m may be shared by workers of several modes.
-func NewWorker(cfg Config, st Store, t Transport, log *slog.Logger, m *Metrics) *Worker {
-	return &Worker{cfg: cfg, store: st, transport: t, log: cmp.Or(log, slog.Default()), m: m}
+// NewWorker returns a worker that records every delivery attempt in the
+// audit log with rec before it sends the event; m may be shared by workers
+// of several modes.
+func NewWorker(cfg Config, st Store, t Transport, rec *audit.Recorder, log *slog.Logger, m *Metrics) *Worker {
+	return &Worker{cfg: cfg, store: st, transport: t, audit: rec, log: cmp.Or(log, slog.Default()), m: m}
 }
 
 // Run delivers until ctx ends.
@@ -149,6 +154,12 @@ func (w *Worker) serveOne(ctx context.Context) (bool, error) {
 // deliver sends one event and records the outcome. It returns how long the
 // subscription must wait and whether to stop serving it for now.
 func (w *Worker) deliver(ctx context.Context, sub *store.Subscription, e store.Event) (time.Duration, bool, error) {
+	// The agency receives the record under its subscription: that is who
+	// and why. An attempt that cannot be logged is not made.
+	if err := w.audit.Record(ctx, audit.Entry{Principal: sub.Agency, Kind: string(principal.Agency),
+		Action: audit.SubscriptionDelivered, Resource: e.RecordID, Subject: e.SubjectKey, Purpose: sub.ID, Result: audit.OK}); err != nil {
+		return time.Second, true, err
+	}
 	start := time.Now()
 	out, status, failure := w.transport.Deliver(ctx, sub, subscription.Render(sub, e))
 	mode := w.transport.Mode()

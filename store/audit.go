@@ -19,6 +19,8 @@ var (
 	qAuditInsert     = query("audit_insert")
 	qAuditEntries    = query("audit_entries")
 	qAuditBySubject  = query("audit_by_subject")
+	qAuditAbout      = query("audit_about")
+	qSubjectNamed    = query("subject_named")
 )
 
 // auditPage is how many entries AuditLog reads at a time.
@@ -107,6 +109,27 @@ func (s *Store) AuditBySubject(ctx context.Context, subject string) ([]audit.Sto
 		return nil, fmt.Errorf("read audit log by subject: %w", err)
 	}
 	return entries, nil
+}
+
+// AuditAbout returns up to limit entries about subject (see AuditBySubject)
+// with a seq below before, or from the newest when before is 0, newest
+// first: a page of a person's access log.
+func (s *Store) AuditAbout(ctx context.Context, subject string, before int64, limit int) ([]audit.Stored, error) {
+	entries, err := collectAudit(s.pool.Query(ctx, qAuditAbout, subject, before, limit))
+	if err != nil {
+		return nil, fmt.Errorf("read audit log by subject: %w", err)
+	}
+	return entries, nil
+}
+
+// SubjectNamed reports whether a record is about the person with the keyed
+// ID number hash subjectKey and this name, as a person proves who they are.
+func (s *Store) SubjectNamed(ctx context.Context, subjectKey, name string) (bool, error) {
+	var ok bool
+	if err := s.pool.QueryRow(ctx, qSubjectNamed, subjectKey, name).Scan(&ok); err != nil {
+		return false, fmt.Errorf("look up subject: %w", err)
+	}
+	return ok, nil
 }
 
 // AuditLog yields the entries of the audit log from seq 1 through through,

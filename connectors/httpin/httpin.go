@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/credex/credex/audit"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
@@ -85,6 +86,7 @@ type Handler struct {
 	publisher  Publisher
 	topics     pipeline.Topics
 	subjectKey []byte
+	audit      *audit.Recorder
 	log        *slog.Logger
 	m          metrics
 	now        func() time.Time
@@ -98,15 +100,18 @@ type Deps struct {
 	Topics    pipeline.Topics
 	// SubjectKey keys the hash by which subjects are looked up and partitioned.
 	SubjectKey []byte
-	Logger     *slog.Logger
-	Registry   prometheus.Registerer
+	// Audit records every accepted record, once Kafka has it and before
+	// the receipt says so.
+	Audit    *audit.Recorder
+	Logger   *slog.Logger
+	Registry prometheus.Registerer
 }
 
 // New returns the ingest handler.
 func New(cfg Config, d Deps) *Handler {
 	return &Handler{
 		cfg: cfg, catalog: d.Catalog, ledger: d.Ledger, publisher: d.Publisher, topics: d.Topics,
-		subjectKey: d.SubjectKey, log: cmp.Or(d.Logger, slog.Default()), m: newMetrics(d.Registry), now: time.Now,
+		subjectKey: d.SubjectKey, audit: d.Audit, log: cmp.Or(d.Logger, slog.Default()), m: newMetrics(d.Registry), now: time.Now,
 	}
 }
 
@@ -149,6 +154,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp := h.respond(sub, items)
+	if err := h.audit.Record(r.Context(), submitted(items)...); err != nil {
+		h.log.Error("submission accepted but not in the audit log", "submission", sub.id, "department", p.Name, "err", err)
+		h.m.requests.WithLabelValues(p.Name, "unavailable").Inc()
+		apierr.Write(w, apierr.New(http.StatusServiceUnavailable, "unavailable",
+			"the hub cannot confirm this submission right now; send it again later: records it accepted already come back unchanged"))
+		return
+	}
 	status, result := http.StatusOK, "ok"
 	if resp.Accepted == 0 {
 		status, result = http.StatusUnprocessableEntity, "rejected"
@@ -157,6 +169,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.m.requests.WithLabelValues(p.Name, result).Inc()
 	h.log.Info("submission", "submission", sub.id, "department", p.Name, "accepted", resp.Accepted, "rejected", resp.Rejected)
 	apierr.JSON(w, status, resp)
+}
+
+// submitted are the audit entries of the accepted records of a submission,
+// one each. A revocation carries no subject: it has no content.
+func submitted(items []*item) []audit.Entry {
+	var entries []audit.Entry
+	for _, it := range items {
+		if it.record != nil {
+			entries = append(entries, audit.Entry{Action: audit.RecordSubmitted, Resource: it.record.ID,
+				Subject: it.record.SubjectKey, Result: audit.OK})
+		}
+	}
+	return entries
 }
 
 type submission struct {

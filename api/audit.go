@@ -1,0 +1,163 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/credex/credex/audit"
+	"github.com/credex/credex/ident"
+	"github.com/credex/credex/internal/apierr"
+)
+
+// PurposeHeader carries why an authenticated caller makes a request: the
+// legal basis or authorisation it acts under. The audit log records it with
+// every access to personal data the request makes.
+const PurposeHeader = "X-Credex-Purpose"
+
+// maxPurpose is the longest purpose, in characters.
+const maxPurpose = 200
+
+var errBadPurpose = apierr.New(http.StatusBadRequest, "invalid_purpose",
+	PurposeHeader+" is at most 200 characters of UTF-8 text: the legal basis or authorisation you act under")
+
+// purpose returns r's context with the purpose r states, or an error when
+// the header is too long or not text.
+func purpose(r *http.Request) (context.Context, *apierr.Error) {
+	p := strings.TrimSpace(r.Header.Get(PurposeHeader))
+	if !utf8.ValidString(p) || utf8.RuneCountInString(p) > maxPurpose {
+		return nil, errBadPurpose
+	}
+	if p == "" {
+		return r.Context(), nil
+	}
+	return audit.WithPurpose(r.Context(), p), nil
+}
+
+// logAccess records what a request does with personal data, before the
+// answer discloses anything. When the entries cannot be stored it answers
+// 503 unavailable and returns false: an access that cannot be logged does
+// not happen.
+func (a *server) logAccess(w http.ResponseWriter, r *http.Request, entries ...audit.Entry) bool {
+	if err := a.Audit.Record(r.Context(), entries...); err != nil {
+		a.Logger.Error("audit log", "err", err)
+		apierr.Write(w, errDown)
+		return false
+	}
+	return true
+}
+
+// AccessLog answers a person's question of who accessed their records.
+type AccessLog interface {
+	// SubjectNamed reports whether a record is about the person with the
+	// keyed hash subjectKey and this name.
+	SubjectNamed(ctx context.Context, subjectKey, name string) (bool, error)
+	// AuditAbout returns up to limit entries about subject with a seq
+	// below before (0: from the newest), newest first.
+	AuditAbout(ctx context.Context, subject string, before int64, limit int) ([]audit.Stored, error)
+}
+
+// accessLogRequest is the body of POST /v1/public/access-log.
+type accessLogRequest struct {
+	Name     string `json:"name"`
+	IDNumber string `json:"id_number"`
+	// Before is the cursor of the page: the next of the page before.
+	Before string `json:"before"`
+	Limit  int    `json:"limit"`
+}
+
+// accessView is one access as the person it concerns sees it.
+type accessView struct {
+	At        time.Time `json:"at"`
+	Principal string    `json:"principal"`
+	Kind      string    `json:"kind"`
+	Action    string    `json:"action"`
+	Resource  string    `json:"resource,omitempty"`
+	Purpose   string    `json:"purpose,omitempty"`
+	Result    string    `json:"result"`
+}
+
+const (
+	defaultAccessPage = 50
+	maxAccessPage     = 200
+)
+
+// accessLog serves POST /v1/public/access-log: the person a record is about
+// reads, newest first, who accessed their records, when, why and with what
+// result. They prove who they are as for an objection; a name that goes with
+// no record of the number gets an empty list, as does a person of whom the
+// hub holds nothing.
+func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
+	var req accessLogRequest
+	dec := json.NewDecoder(io.LimitReader(r.Body, 4<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body",
+			`the body must be {"name": ..., "id_number": ...}, with "before" and "limit" to page`))
+		return
+	}
+	req.Name, req.IDNumber = strings.TrimSpace(req.Name), strings.ToUpper(strings.TrimSpace(req.IDNumber))
+	before, err := parseCursor(req.Before)
+	switch {
+	case req.Name == "":
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "missing_name", "name is required: the name on the ID card").At("/name"))
+		return
+	case ident.CheckCitizenID(req.IDNumber) != nil:
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_id_number",
+			"id_number must be an 18-character citizen ID number with a valid check character").At("/id_number"))
+		return
+	case err != nil:
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_cursor", "before must be the next of an earlier answer").At("/before"))
+		return
+	case req.Limit < 0 || req.Limit > maxAccessPage:
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_limit", "limit is from 1 to 200 (default 50)").At("/limit"))
+		return
+	}
+	limit := req.Limit
+	if limit == 0 {
+		limit = defaultAccessPage
+	}
+	subject := audit.Subject(a.SubjectKey, req.IDNumber)
+	answer := map[string]any{"entries": []accessView{}, "next": ""}
+	named, err := a.AccessLog.SubjectNamed(r.Context(), subject, req.Name)
+	if err != nil {
+		a.Logger.Error("access log", "err", err)
+		apierr.Write(w, errDown)
+		return
+	}
+	if !named {
+		apierr.JSON(w, http.StatusOK, answer)
+		return
+	}
+	entries, err := a.AccessLog.AuditAbout(r.Context(), subject, before, limit)
+	if err != nil {
+		a.Logger.Error("access log", "err", err)
+		apierr.Write(w, errDown)
+		return
+	}
+	if !a.logAccess(w, r, audit.Entry{Kind: audit.Person, Action: audit.AccessLogRead, Subject: subject, Result: audit.OK}) {
+		return
+	}
+	views := make([]accessView, len(entries))
+	for i, e := range entries {
+		views[i] = accessView{At: e.At, Principal: e.Principal, Kind: e.Kind, Action: e.Action,
+			Resource: e.Resource, Purpose: e.Purpose, Result: e.Result}
+	}
+	answer["entries"] = views
+	if len(entries) == limit {
+		answer["next"] = formatCursor(entries[len(entries)-1].Seq)
+	}
+	apierr.JSON(w, http.StatusOK, answer)
+}
+
+// found is the result of a query that found n things: OK, or NotFound.
+func found(n int) string {
+	if n == 0 {
+		return audit.NotFound
+	}
+	return audit.OK
+}
