@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/credex/credex/audit"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/webhook"
@@ -58,6 +59,11 @@ type Deps struct {
 	Objections  Objections
 	Public      PublicRecords
 	Repairs     Repairs
+	// Audit records every read and change of personal data, before the
+	// answer discloses it.
+	Audit *audit.Recorder
+	// AccessLog answers a person who asks who accessed their records.
+	AccessLog AccessLog
 	// Inquiries reads what authorised inquiries disclose (inquiries.go).
 	Inquiries Inquiries
 	// AuthorisationKey signs the tokens by which persons authorise
@@ -151,9 +157,15 @@ var (
 	errDown     = apierr.New(http.StatusServiceUnavailable, "unavailable", "the hub cannot reach its database or Kafka; try again later")
 )
 
-// authenticate puts the principal named by the bearer key into the context.
+// authenticate puts the principal named by the bearer key, and the purpose
+// the request states (PurposeHeader), into the context.
 func (a *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, e := purpose(r)
+		if e != nil {
+			apierr.Write(w, e)
+			return
+		}
 		scheme, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="credex"`)
@@ -171,7 +183,7 @@ func (a *server) authenticate(next http.Handler) http.Handler {
 			apierr.Write(w, errDown)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(principal.With(r.Context(), p)))
+		next.ServeHTTP(w, r.WithContext(principal.With(ctx, p)))
 	})
 }
 
@@ -213,17 +225,25 @@ type versionView struct {
 // Anyone else is told it does not exist, so ids cannot be probed.
 func (a *server) record(w http.ResponseWriter, r *http.Request) {
 	p := principal.From(r.Context())
-	rec, err := a.Store.Record(r.Context(), r.PathValue("id"))
+	id := r.PathValue("id")
+	rec, err := a.Store.Record(r.Context(), id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		apierr.Write(w, errNoRecord)
+		if a.logAccess(w, r, audit.Entry{Action: audit.RecordRead, Resource: id, Result: audit.NotFound}) {
+			apierr.Write(w, errNoRecord)
+		}
 		return
 	case err != nil:
 		a.Logger.Error("read record", "err", err)
 		apierr.Write(w, errDown)
 		return
 	case p.Kind != principal.Department || p.Code != rec.Department:
-		apierr.Write(w, errNoRecord)
+		if a.logAccess(w, r, audit.Entry{Action: audit.RecordRead, Resource: id, Subject: rec.SubjectKey, Result: audit.NotFound}) {
+			apierr.Write(w, errNoRecord)
+		}
+		return
+	}
+	if !a.logAccess(w, r, audit.Entry{Action: audit.RecordRead, Resource: id, Subject: rec.SubjectKey, Result: audit.OK}) {
 		return
 	}
 	v := recordView{

@@ -21,6 +21,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/credex/credex/api"
+	"github.com/credex/credex/audit"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/httpin"
@@ -108,6 +109,7 @@ type Hub struct {
 	delivery *delivery.Metrics
 	expiry   *expiry.Metrics
 	overdue  prometheus.Gauge // credex_objections_overdue
+	audit    *audit.Recorder
 }
 
 // Start connects to the database and Kafka, migrates the database, creates
@@ -127,9 +129,10 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		return nil, err
 	}
 	h.producer = pipeline.NewProducer(cfg.Kafka, h.registry)
+	h.audit = &audit.Recorder{Log: audit.LogFunc(h.store.AppendAudit)}
 	ingest := httpin.New(cfg.Ingest, httpin.Deps{
 		Catalog: h.catalog, Ledger: h.store, Publisher: h.producer, Topics: cfg.Kafka.Topics,
-		SubjectKey: cfg.SubjectKey, Logger: h.log, Registry: h.registry,
+		SubjectKey: cfg.SubjectKey, Audit: h.audit, Logger: h.log, Registry: h.registry,
 	})
 	h.delivery = delivery.NewMetrics(h.registry)
 	h.expiry = expiry.NewMetrics(h.registry)
@@ -139,6 +142,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
 		CreateTopic: func(ctx context.Context, topic string) error { return pipeline.EnsureTopics(ctx, cfg.Kafka, topic) },
 		Objections:  h.store, Public: h.store, Repairs: h.store, Change: h.Change,
+		Audit: h.audit, AccessLog: h.store,
 		Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey, LegalBases: cfg.LegalBases,
 		SubjectKey: cfg.SubjectKey, Calendar: cmp.Or(cfg.Calendar, workday.Default()), Now: orNow(cfg.Now),
 		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
@@ -268,7 +272,7 @@ func (h *Hub) RunDelivery(ctx context.Context) {
 	}
 	var wg sync.WaitGroup
 	for _, t := range transports {
-		w := delivery.NewWorker(h.cfg.Delivery, h.store, t, h.log, h.delivery)
+		w := delivery.NewWorker(h.cfg.Delivery, h.store, t, h.audit, h.log, h.delivery)
 		wg.Go(func() { w.Run(ctx) })
 	}
 	wg.Go(func() { h.delivery.WatchBacklogs(ctx, h.store.Backlogs, 5*time.Second) })
