@@ -29,6 +29,7 @@ var commands = map[string]command{
 	"publish": {"send records to a hub from an NDJSON or JSON file", publish},
 	"catalog": {"work with the record type catalogue", catalogCmd},
 	"audit":   {"verify the audit log of accesses to personal data", auditCmd},
+	"rekey":   {"replace the subject key that hashes ID numbers in the database", rekey},
 }
 
 // errUsage means the flags were wrong; the flag set printed why.

@@ -1,0 +1,65 @@
+package hub_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/credex/credex/ident"
+	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/store"
+)
+
+func TestRekeyReplacesEverySubjectHash(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	ctx := context.Background()
+	keyA, keyB := b.cfg.SubjectKey, []byte("rotated-subject-key-9876543210")
+	person := b.penaltyAbout(ident.NewCitizenID(b.rand), "REKEY-1", 1)
+	other := b.penaltyAbout(ident.NewCitizenID(b.rand), "REKEY-2", 1)
+	if status, body := b.publicQuery(person.name, person.idNumber); status != http.StatusOK || !strings.Contains(body, person.recordID) {
+		t.Fatalf("before rekey the public query answered %d %s, want the record", status, body)
+	}
+	st, err := store.Open(ctx, b.cfg.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+
+	if _, err := st.Rekey(ctx, []byte("not-the-key-in-force-000"), keyB); !errors.Is(err, store.ErrWrongOldKey) {
+		t.Fatalf("rekey with a wrong old key = %v, want ErrWrongOldKey", err)
+	}
+	n, err := st.Rekey(ctx, keyA, keyB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Subjects != 2 || n.Records != 2 || n.Heads != 2 {
+		t.Fatalf("rekeyed %+v, want 2 subjects, records and heads", n)
+	}
+
+	for _, p := range []applicant{person, other} {
+		oldHash, newHash := pipeline.SubjectKey(keyA, p.idNumber), pipeline.SubjectKey(keyB, p.idNumber)
+		for _, table := range []string{"records", "record_heads", "events", "subject_sequences"} {
+			if got := b.count(`SELECT count(*) FROM `+table+` WHERE subject_key = $1`, oldHash); got != 0 {
+				t.Errorf("%s still has %d rows under the old hash", table, got)
+			}
+		}
+		if got := b.count(`SELECT count(*) FROM records WHERE subject_key = $1`, newHash); got != 1 {
+			t.Errorf("records has %d rows under the new hash, want 1", got)
+		}
+		if got := b.count(`SELECT count(*) FROM subject_rekeys WHERE old_subject = $1 AND new_subject = $2`, oldHash, newHash); got != 1 {
+			t.Errorf("subject_rekeys does not map the old hash to the new one")
+		}
+	}
+
+	b.cfg.SubjectKey = keyB
+	rotated := b.sibling(t)
+	if status, body := rotated.publicQuery(person.name, person.idNumber); status != http.StatusOK || !strings.Contains(body, person.recordID) {
+		t.Fatalf("a hub under the new key answered %d %s, want the record", status, body)
+	}
+	if _, err := st.Rekey(ctx, keyA, keyB); !errors.Is(err, store.ErrWrongOldKey) {
+		t.Fatalf("a second rekey from the retired key = %v, want ErrWrongOldKey", err)
+	}
+}
