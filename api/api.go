@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/credex/credex/audit"
+	"github.com/credex/credex/authz"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/webhook"
@@ -81,6 +83,15 @@ type Deps struct {
 	// Calendar counts working days for deadlines; Now is the clock.
 	Calendar *workday.Calendar
 	Now      func() time.Time
+	// Keys are the principals' API keys; KeyOverlap is how long a key
+	// replaced through POST /v1/keys keeps working (DefaultKeyOverlap).
+	Keys       Keys
+	KeyOverlap time.Duration
+	// KeyLimit limits the requests of each principal; PublicLimit those of
+	// each client address to the routes that need no key. Zero values are
+	// DefaultKeyLimit and DefaultPublicLimit; a negative Rate does not limit.
+	KeyLimit    Limit
+	PublicLimit Limit
 	// Ingest serves POST /v1/submissions for authenticated principals.
 	Ingest http.Handler
 	// Ready reports whether every dependency answers; nil means ready.
@@ -92,7 +103,11 @@ type Deps struct {
 
 // New returns the hub's HTTP handler.
 func New(d Deps) http.Handler {
-	a := &server{Deps: d}
+	a := &server{Deps: d,
+		keyLimiter:    newLimiter(cmp.Or(d.KeyLimit, DefaultKeyLimit), time.Now),
+		publicLimiter: newLimiter(cmp.Or(d.PublicLimit, DefaultPublicLimit), time.Now),
+	}
+	a.KeyOverlap = cmp.Or(a.KeyOverlap, DefaultKeyOverlap)
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/submissions", a.authenticate(d.Ingest))
 	mux.Handle("GET /v1/records/{id}", a.authenticate(http.HandlerFunc(a.record)))
@@ -115,6 +130,7 @@ func New(d Deps) http.Handler {
 	a.routeObjections(mux)
 	a.routePublic(mux)
 	a.routeRepairs(mux)
+	a.routeKeys(mux)
 	a.routeInquiries(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		apierr.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -129,7 +145,10 @@ func New(d Deps) http.Handler {
 	return instrument(mux, d.Registry)
 }
 
-type server struct{ Deps }
+type server struct {
+	Deps
+	keyLimiter, publicLimiter *limiter
+}
 
 // unrouted answers a request no route took: 405 with Allow when the path
 // exists for other methods, else 404.
@@ -174,6 +193,10 @@ func (a *server) authenticate(next http.Handler) http.Handler {
 		}
 		p, err := a.Store.PrincipalByKey(r.Context(), strings.TrimSpace(key))
 		switch {
+		case errors.Is(err, store.ErrKeyExpired):
+			w.Header().Set("WWW-Authenticate", `Bearer realm="credex", error="invalid_token"`)
+			apierr.Write(w, errExpiredKey)
+			return
 		case errors.Is(err, store.ErrNotFound):
 			w.Header().Set("WWW-Authenticate", `Bearer realm="credex", error="invalid_token"`)
 			apierr.Write(w, errBadKey)
@@ -181,6 +204,10 @@ func (a *server) authenticate(next http.Handler) http.Handler {
 		case err != nil:
 			a.Logger.Error("authenticate", "err", err)
 			apierr.Write(w, errDown)
+			return
+		}
+		if ok, wait := a.keyLimiter.take(p.Name); !ok {
+			refuse(w, wait)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(principal.With(ctx, p)))
@@ -237,7 +264,7 @@ func (a *server) record(w http.ResponseWriter, r *http.Request) {
 		a.Logger.Error("read record", "err", err)
 		apierr.Write(w, errDown)
 		return
-	case p.Kind != principal.Department || p.Code != rec.Department:
+	case !authz.Allowed(p.Kind, authz.ReadRecord, nil) || p.Code != rec.Department:
 		if a.logAccess(w, r, audit.Entry{Action: audit.RecordRead, Resource: id, Subject: rec.SubjectKey, Result: audit.NotFound}) {
 			apierr.Write(w, errNoRecord)
 		}

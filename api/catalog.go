@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/credex/credex/authz"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/compat"
 	"github.com/credex/credex/catalog/registry"
@@ -129,7 +130,7 @@ const maxTypeBytes = 1 << 20
 // maintainer publishes a record type document as its next version.
 func (a *server) catalogPublish(w http.ResponseWriter, r *http.Request) {
 	p := principal.From(r.Context())
-	if p.Kind != principal.Maintainer {
+	if !authz.Allowed(p.Kind, authz.PublishCatalog, nil) {
 		apierr.Write(w, errNotMaintainer)
 		return
 	}

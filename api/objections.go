@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/audit"
+	"github.com/credex/credex/authz"
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
@@ -40,9 +41,9 @@ type Objections interface {
 }
 
 func (a *server) routeObjections(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/objections", a.fileObjection)
+	mux.Handle("POST /v1/objections", a.limitByIP(a.fileObjection))
 	mux.Handle("GET /v1/objections", a.authenticate(http.HandlerFunc(a.listObjections)))
-	mux.HandleFunc("GET /v1/objections/{id}", a.objection)
+	mux.Handle("GET /v1/objections/{id}", a.limitByIP(a.objection))
 	mux.Handle("POST /v1/objections/{id}/decision", a.authenticate(http.HandlerFunc(a.decideObjection)))
 }
 
@@ -324,7 +325,7 @@ func (a *server) objection(w http.ResponseWriter, r *http.Request) {
 		a.Logger.Error("authenticate", "err", err)
 		apierr.Write(w, errDown)
 		return
-	case p.Kind == principal.Operator || (p.Kind == principal.Department && p.Code == o.Department):
+	case authz.Allowed(p.Kind, authz.ReadObjection, nil) && (p.Kind == principal.Operator || p.Code == o.Department):
 		read.Principal, read.Kind = p.Name, string(p.Kind)
 		if a.logAccess(w, r, read) {
 			apierr.JSON(w, http.StatusOK, a.objectionView(o))
@@ -348,13 +349,12 @@ func objectionCredential(r *http.Request) string {
 func (a *server) listObjections(w http.ResponseWriter, r *http.Request) {
 	p := principal.From(r.Context())
 	var f store.ObjectionFilter
-	switch p.Kind {
-	case principal.Department:
-		f.Department = p.Code
-	case principal.Operator:
-	default:
+	if !authz.Allowed(p.Kind, authz.ListObjections, nil) {
 		apierr.Write(w, errNotDeciding)
 		return
+	}
+	if p.Kind != principal.Operator {
+		f.Department = p.Code
 	}
 	q := r.URL.Query()
 	switch s := lifecycle.Status(q.Get("status")); s {
@@ -409,7 +409,7 @@ func (a *server) decideObjection(w http.ResponseWriter, r *http.Request) {
 	}
 	var decided *store.Objection
 	err := a.Objections.MoveObjection(r.Context(), r.PathValue("id"), func(o *store.Objection) error {
-		if p.Kind != principal.Department || p.Code != o.Department {
+		if !authz.Allowed(p.Kind, authz.DecideObjection, nil) || p.Code != o.Department {
 			return errNoObjection
 		}
 		if o.Status != lifecycle.Accepted {

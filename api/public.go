@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/audit"
-	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/authz"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/pipeline"
@@ -33,8 +33,8 @@ type PublicRecords interface {
 // read what is publicly displayed, and a person may look up their own
 // records by name and ID number. ID numbers travel in bodies, never in URLs.
 func (a *server) routePublic(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/public/query", a.publicQuery)
-	mux.HandleFunc("GET /v1/public/records/{id}", a.publicRecord)
+	mux.Handle("POST /v1/public/query", a.limitByIP(a.publicQuery))
+	mux.Handle("GET /v1/public/records/{id}", a.limitByIP(a.publicRecord))
 	mux.HandleFunc("POST /v1/public/access-log", a.accessLog)
 }
 
@@ -137,7 +137,7 @@ func (a *server) publicRecord(w http.ResponseWriter, r *http.Request) {
 func (a *server) publicTypes() []string {
 	var codes []string
 	for _, t := range a.Catalog.Types() {
-		if t.Disclosure == catalog.Public {
+		if authz.Allowed(authz.Person, authz.PublicQuery, t) {
 			codes = append(codes, t.Code)
 		}
 	}

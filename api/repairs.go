@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/credex/credex/audit"
+	"github.com/credex/credex/authz"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
@@ -54,10 +55,10 @@ type Repairs interface {
 // A person applies without a key and follows the application with its
 // tracking token; the record's source department reviews it.
 func (a *server) routeRepairs(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/repairs", a.submitRepair)
+	mux.Handle("POST /v1/repairs", a.limitByIP(a.submitRepair))
 	mux.Handle("GET /v1/repairs", a.authenticate(http.HandlerFunc(a.listRepairs)))
-	mux.HandleFunc("GET /v1/repairs/{id}", a.getRepair)
-	mux.HandleFunc("GET /v1/repairs/{id}/files/{list}/{position}", a.repairFile)
+	mux.Handle("GET /v1/repairs/{id}", a.limitByIP(a.getRepair))
+	mux.Handle("GET /v1/repairs/{id}/files/{list}/{position}", a.limitByIP(a.repairFile))
 	mux.Handle("POST /v1/repairs/{id}/decision", a.authenticate(http.HandlerFunc(a.decideRepair)))
 	mux.Handle("POST /v1/lists/query", a.authenticate(http.HandlerFunc(a.queryLists)))
 	a.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -383,7 +384,7 @@ func (a *server) repairFor(w http.ResponseWriter, r *http.Request) *store.Repair
 		a.Logger.Error("authenticate", "err", err)
 		apierr.Write(w, errDown)
 		return nil
-	case p.Kind == principal.Operator || (p.Kind == principal.Department && p.Code == app.Department):
+	case authz.Allowed(p.Kind, authz.ReadRepair, nil) && (p.Kind == principal.Operator || p.Code == app.Department):
 		read.Principal, read.Kind = p.Name, string(p.Kind)
 		if !a.logAccess(w, r, read) {
 			return nil
@@ -435,13 +436,12 @@ func (a *server) repairFile(w http.ResponseWriter, r *http.Request) {
 func (a *server) listRepairs(w http.ResponseWriter, r *http.Request) {
 	p := principal.From(r.Context())
 	var q store.RepairQuery
-	switch p.Kind {
-	case principal.Department:
-		q.Department = p.Code
-	case principal.Operator:
-	default:
+	if !authz.Allowed(p.Kind, authz.ListRepairs, nil) {
 		apierr.Write(w, errNotReviewer)
 		return
+	}
+	if p.Kind != principal.Operator {
+		q.Department = p.Code
 	}
 	switch s := lifecycle.Status(r.URL.Query().Get("status")); s {
 	case "", lifecycle.Submitted, lifecycle.Approved, lifecycle.Refused:
@@ -488,7 +488,7 @@ type repairDecision struct {
 // refuses it with reasons. Other departments are told it does not exist.
 func (a *server) decideRepair(w http.ResponseWriter, r *http.Request) {
 	p := principal.From(r.Context())
-	if p.Kind != principal.Department {
+	if !authz.Allowed(p.Kind, authz.DecideRepair, nil) {
 		apierr.Write(w, errNotDecider)
 		return
 	}
@@ -628,7 +628,7 @@ type listsAnswer struct {
 // shared with the agency's kind of body by name.
 func (a *server) queryLists(w http.ResponseWriter, r *http.Request) {
 	p := principal.From(r.Context())
-	if p.Kind != principal.Agency {
+	if !authz.Allowed(p.Kind, authz.QueryLists, nil) {
 		apierr.Write(w, errListsNotAgency)
 		return
 	}
@@ -650,6 +650,10 @@ func (a *server) queryLists(w http.ResponseWriter, r *http.Request) {
 	answer := listsAnswer{Red: []listEntryView{}, Black: []listEntryView{}, NotEntitled: []string{}, AsOf: a.Now()}
 	for _, t := range a.Catalog.Types() {
 		if t.Class != catalog.Positive && t.Class != catalog.SeriousDishonesty {
+			continue
+		}
+		if !authz.Allowed(p.Kind, authz.QueryLists, t) {
+			answer.NotEntitled = append(answer.NotEntitled, t.Code)
 			continue
 		}
 		ent := subscription.Entitle(catalog.Scope(p.Scope), t)

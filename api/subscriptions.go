@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/audit"
+	"github.com/credex/credex/authz"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/ident"
@@ -88,7 +89,7 @@ func (a *server) view(s *store.Subscription) subscriptionView {
 // createSubscription serves POST /v1/subscriptions.
 func (a *server) createSubscription(w http.ResponseWriter, r *http.Request) {
 	p := principal.From(r.Context())
-	if p.Kind != principal.Agency {
+	if !authz.Allowed(p.Kind, authz.Subscribe, nil) {
 		apierr.Write(w, errNotAgency)
 		return
 	}
@@ -168,7 +169,7 @@ func (a *server) newSubscription(ctx context.Context, p *principal.Principal, re
 			return nil, apierr.New(http.StatusForbidden, "type_not_entitled",
 				fmt.Sprintf("the catalogue does not share %s with %s bodies", t.Code, p.Scope)).At(fmt.Sprintf("/types/%d", i))
 		}
-		if ent.NeedsApproval {
+		if ent.NeedsApproval || authz.Decide(p.Kind, authz.Subscribe, t) == authz.WithApproval {
 			sub.Status = "pending_approval"
 		}
 		if ent.FullID {
@@ -221,7 +222,7 @@ func (a *server) subscriptionFor(w http.ResponseWriter, r *http.Request) *store.
 		a.Logger.Error("read subscription", "err", err)
 		apierr.Write(w, errDown)
 		return nil
-	case p.Kind == principal.Operator || (p.Kind == principal.Agency && p.Name == sub.Agency):
+	case authz.Allowed(p.Kind, authz.ReadEvents, nil) && (p.Kind == principal.Operator || p.Name == sub.Agency):
 		return sub
 	}
 	apierr.Write(w, errNoSubscription)
@@ -231,13 +232,12 @@ func (a *server) subscriptionFor(w http.ResponseWriter, r *http.Request) *store.
 func (a *server) listSubscriptions(w http.ResponseWriter, r *http.Request) {
 	p := principal.From(r.Context())
 	agency := p.Name
-	switch p.Kind {
-	case principal.Operator:
-		agency = ""
-	case principal.Agency:
-	default:
+	if !authz.Allowed(p.Kind, authz.ListSubscriptions, nil) {
 		apierr.Write(w, errNotAgency)
 		return
+	}
+	if p.Kind == principal.Operator {
+		agency = ""
 	}
 	subs, err := a.Subscriptions.Subscriptions(r.Context(), agency)
 	if err != nil {
@@ -402,7 +402,7 @@ func (a *server) redeliverDead(w http.ResponseWriter, r *http.Request) {
 // approve serves POST /v1/subscriptions/{id}/approval: an operator lets a
 // subscription to authorised-inquiry types start.
 func (a *server) approve(w http.ResponseWriter, r *http.Request) {
-	if principal.From(r.Context()).Kind != principal.Operator {
+	if !authz.Allowed(principal.From(r.Context()).Kind, authz.ApproveSubscription, nil) {
 		apierr.Write(w, errNotOperator)
 		return
 	}

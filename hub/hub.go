@@ -74,6 +74,13 @@ type Config struct {
 	// Calendar counts the working days of deadlines; default the built-in
 	// calendar of public holidays and make-up working days.
 	Calendar *workday.Calendar
+	// KeyOverlap is how long an API key replaced through POST /v1/keys
+	// keeps working; default api.DefaultKeyOverlap.
+	KeyOverlap time.Duration
+	// KeyLimit and PublicLimit limit the requests of each principal and of
+	// each client address to the routes that need no key, in this process;
+	// defaults api.DefaultKeyLimit and api.DefaultPublicLimit.
+	KeyLimit, PublicLimit api.Limit
 	// Logger; default slog.Default().
 	Logger *slog.Logger
 }
@@ -145,6 +152,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Audit: h.audit, AccessLog: h.store,
 		Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey, LegalBases: cfg.LegalBases,
 		SubjectKey: cfg.SubjectKey, Calendar: cmp.Or(cfg.Calendar, workday.Default()), Now: orNow(cfg.Now),
+		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
 		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
 	return h, nil

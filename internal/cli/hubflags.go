@@ -4,11 +4,14 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/credex/credex/api"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/connectors/webhook"
@@ -34,6 +37,9 @@ type hubFlags struct {
 	retention   time.Duration
 	calendar    string
 	expiry      time.Duration
+	keyOverlap  time.Duration
+	keyLimit    string
+	publicLimit string
 }
 
 func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr, defaultAllow string) {
@@ -48,11 +54,22 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr, defaultAllow string) 
 	fs.StringVar(&h.calendar, "calendar", env("CREDEX_CALENDAR", ""), "working-day calendar `file` (YAML: year, holidays, make-up workdays) for deadlines of objections and repairs; default the built-in one (CREDEX_CALENDAR)")
 	fs.StringVar(&h.allow, "webhook-allow", env("CREDEX_WEBHOOK_ALLOW", defaultAllow), "comma-separated private address `ranges` (CIDR) webhook URLs may point to; all other private, loopback and link-local addresses are refused (CREDEX_WEBHOOK_ALLOW)")
 	fs.DurationVar(&h.expiry, "expiry-interval", envDuration("CREDEX_EXPIRY_INTERVAL", time.Minute), "time between passes that end the public display of records whose display period is over (CREDEX_EXPIRY_INTERVAL)")
+	fs.DurationVar(&h.keyOverlap, "key-overlap", envDuration("CREDEX_KEY_OVERLAP", api.DefaultKeyOverlap), "how long an API key replaced through POST /v1/keys keeps working (CREDEX_KEY_OVERLAP)")
+	fs.StringVar(&h.keyLimit, "rate-limit", env("CREDEX_RATE_LIMIT", formatLimit(api.DefaultKeyLimit)), "`rate/burst` of requests per second each principal may make, in this process; 0 does not limit (CREDEX_RATE_LIMIT)")
+	fs.StringVar(&h.publicLimit, "public-rate-limit", env("CREDEX_PUBLIC_RATE_LIMIT", formatLimit(api.DefaultPublicLimit)), "`rate/burst` of requests per second each client address may make to the routes without a key (objections, repairs, public query), in this process; 0 does not limit (CREDEX_PUBLIC_RATE_LIMIT)")
 	fs.StringVar(&h.schedule, "retry-schedule", env("CREDEX_RETRY_SCHEDULE", webhook.DefaultSchedule.String()), "delays between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
 }
 
-// delivery reads the delivery settings into cfg.
+// delivery reads the delivery, API key and rate limit settings into cfg.
 func (h *hubFlags) delivery(cfg *hub.Config) error {
+	var err error
+	if cfg.KeyLimit, err = parseLimit(h.keyLimit); err != nil {
+		return fmt.Errorf("rate limit: %w", err)
+	}
+	if cfg.PublicLimit, err = parseLimit(h.publicLimit); err != nil {
+		return fmt.Errorf("public rate limit: %w", err)
+	}
+	cfg.KeyOverlap = h.keyOverlap
 	for _, s := range splitList(h.allow) {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
@@ -112,6 +129,30 @@ func loadPrincipals(raw []byte, c *catalog.Catalog) ([]principal.SeedEntry, erro
 		return nil, err
 	}
 	return seed.Principals, nil
+}
+
+// parseLimit reads RATE/BURST (or RATE, with a burst of twice the rate);
+// a rate of 0 does not limit.
+func parseLimit(s string) (api.Limit, error) {
+	rate, burst, hasBurst := strings.Cut(s, "/")
+	r, err := strconv.ParseFloat(rate, 64)
+	if err != nil || r < 0 {
+		return api.Limit{}, fmt.Errorf("%q: want requests per second and burst, as 50/100", s)
+	}
+	if r == 0 {
+		return api.Limit{Rate: -1}, nil
+	}
+	l := api.Limit{Rate: r, Burst: int(math.Ceil(2 * r))}
+	if hasBurst {
+		if l.Burst, err = strconv.Atoi(burst); err != nil || l.Burst < 1 {
+			return api.Limit{}, fmt.Errorf("%q: the burst is a whole number of requests, 1 or more", s)
+		}
+	}
+	return l, nil
+}
+
+func formatLimit(l api.Limit) string {
+	return strconv.FormatFloat(l.Rate, 'f', -1, 64) + "/" + strconv.Itoa(l.Burst)
 }
 
 func envDuration(name string, def time.Duration) time.Duration {

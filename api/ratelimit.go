@@ -1,0 +1,106 @@
+package api
+
+import (
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/credex/credex/internal/apierr"
+)
+
+// Limit is a token bucket's rate and burst: Rate requests a second on
+// average, Burst at once. A zero Rate does not limit.
+type Limit struct {
+	Rate  float64
+	Burst int
+}
+
+// Default limits: generous for principals, tighter for the routes anyone may
+// call without a key (objections, repairs, the public query).
+var (
+	DefaultKeyLimit    = Limit{Rate: 50, Burst: 100}
+	DefaultPublicLimit = Limit{Rate: 5, Burst: 20}
+)
+
+// limiter holds one token bucket per caller: a principal's name, or a
+// client's IP address. Buckets live in the process, so several hubs behind
+// one load balancer each limit on their own. It is safe for concurrent use.
+type limiter struct {
+	limit Limit
+	now   func() time.Time
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// sweepAt is the number of buckets above which full ones are dropped: a
+// full bucket is the same as none.
+const sweepAt = 10000
+
+func newLimiter(l Limit, now func() time.Time) *limiter {
+	return &limiter{limit: l, now: now, buckets: map[string]*bucket{}}
+}
+
+// take takes a token from who's bucket. When it is empty it answers false
+// and how long until a token is there.
+func (l *limiter) take(who string) (bool, time.Duration) {
+	if l == nil || l.limit.Rate <= 0 {
+		return true, 0
+	}
+	now := l.now()
+	burst := float64(max(l.limit.Burst, 1))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.buckets) > sweepAt {
+		for k, b := range l.buckets {
+			if b.tokens+now.Sub(b.at).Seconds()*l.limit.Rate >= burst {
+				delete(l.buckets, k)
+			}
+		}
+	}
+	b, ok := l.buckets[who]
+	if !ok {
+		b = &bucket{tokens: burst, at: now}
+		l.buckets[who] = b
+	}
+	b.tokens = min(burst, b.tokens+now.Sub(b.at).Seconds()*l.limit.Rate)
+	b.at = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - b.tokens) / l.limit.Rate * float64(time.Second))
+}
+
+var errRateLimited = apierr.New(http.StatusTooManyRequests, "rate_limited", "too many requests; wait as long as Retry-After says")
+
+// refuse answers 429 with Retry-After in whole seconds, at least 1.
+func refuse(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	apierr.Write(w, errRateLimited)
+}
+
+// limitByIP limits the requests of each client address to next. The address
+// is the connection's peer: behind a proxy, every client shares the proxy's
+// bucket, so the proxy should limit by client itself.
+func (a *server) limitByIP(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		if ok, wait := a.publicLimiter.take(host); !ok {
+			refuse(w, wait)
+			return
+		}
+		next(w, r)
+	})
+}
