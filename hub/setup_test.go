@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/kafkatest"
 	"github.com/credex/credex/internal/pgtest"
+	"github.com/credex/credex/internal/testlog"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/schemas"
@@ -98,7 +100,7 @@ func setup(t testing.TB, opts options) *bundle {
 			{Kind: principal.Department, Name: "civilisation", Key: civilKey, Code: ident.NewCreditCode(r),
 				Types: []string{"honour_commendation", "volunteer_service"}},
 		},
-		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger: testlog.Logger(t, slog.LevelWarn),
 	}
 	if opts.delivery {
 		sched, err := webhook.ParseSchedule(cmp.Or(opts.schedule, "50ms,100ms,200ms"))
@@ -117,6 +119,7 @@ func setup(t testing.TB, opts options) *bundle {
 		t.Fatalf("start hub: %v", err)
 	}
 	t.Cleanup(h.Close)
+	t.Cleanup(func() { dumpMetrics(t, h) })
 	srv := httptest.NewServer(h.Handler())
 	t.Cleanup(srv.Close)
 	if opts.delivery {
@@ -146,6 +149,14 @@ func setup(t testing.TB, opts options) *bundle {
 	}
 	t.Cleanup(db.Close)
 	return &bundle{t: t, cfg: cfg, hub: h, url: srv.URL, db: db, market: market, catalog: cat, rand: r}
+}
+
+// dumpMetrics keeps the hub's /metrics in the test log directory, where the
+// test run scans them for personal data.
+func dumpMetrics(t testing.TB, h *hub.Hub) {
+	w := httptest.NewRecorder()
+	h.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	testlog.WriteFile(t, "metrics."+strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+".txt", w.Body.Bytes())
 }
 
 // sibling starts a second hub on the same database and topics, refreshing

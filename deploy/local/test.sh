@@ -8,7 +8,10 @@ usage: $0 [go test args...]
 
 Starts (or reuses) the local Kafka broker and PostgreSQL cluster, exports
 CREDEX_KAFKA_BROKERS and CREDEX_DATABASE_URL, and runs go test -count=1 with the
-given arguments (default ./...). Exits with go test's status. The services keep
+given arguments (default ./...). The tests keep their logs and the hubs' metrics
+under .credex-local/test-logs/ (CREDEX_TEST_LOG_DIR, emptied first); when go test
+passes, go run ./internal/idscan scans them and fails the run if they hold a full
+citizen ID number. Exits with go test's status, or idscan's. The services keep
 running afterwards; stop them with deploy/local/kafka.sh stop and postgres.sh stop.
 USAGE
 	exit 0
@@ -19,7 +22,10 @@ cd "$here/../.."
 
 CREDEX_KAFKA_BROKERS=$("$here/kafka.sh" start)
 CREDEX_DATABASE_URL=$("$here/postgres.sh" start)
-export CREDEX_KAFKA_BROKERS CREDEX_DATABASE_URL
+CREDEX_TEST_LOG_DIR=$PWD/.credex-local/test-logs
+rm -rf "$CREDEX_TEST_LOG_DIR"
+mkdir -p "$CREDEX_TEST_LOG_DIR"
+export CREDEX_KAFKA_BROKERS CREDEX_DATABASE_URL CREDEX_TEST_LOG_DIR
 echo "test: CREDEX_KAFKA_BROKERS=$CREDEX_KAFKA_BROKERS" >&2
 echo "test: CREDEX_DATABASE_URL=$CREDEX_DATABASE_URL" >&2
 
@@ -27,6 +33,10 @@ echo "test: CREDEX_DATABASE_URL=$CREDEX_DATABASE_URL" >&2
 start=$SECONDS
 status=0
 go test -count=1 "$@" || status=$?
+if ((status == 0)) && ! go run ./internal/idscan "$CREDEX_TEST_LOG_DIR"; then
+	echo "test: FAIL: the tests' logs or metrics hold a full citizen ID number (see above)"
+	exit 1
+fi
 if ((status == 0)); then
 	echo "test: PASS: go test $* ($((SECONDS - start))s)"
 else

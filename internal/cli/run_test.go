@@ -15,6 +15,7 @@ import (
 
 	"github.com/credex/credex/internal/kafkatest"
 	"github.com/credex/credex/internal/pgtest"
+	"github.com/credex/credex/internal/testlog"
 )
 
 // start runs a long-running command in the background and returns the hub's
@@ -26,7 +27,7 @@ func start(t *testing.T, cmd func(context.Context, []string, io.Writer) error, a
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- cmd(ctx, args, pw)
+		done <- cmd(ctx, args, io.MultiWriter(pw, testlog.Writer(t)))
 		pw.Close()
 	}()
 	t.Cleanup(func() {
