@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -56,6 +57,13 @@ var (
 // defaultMaxConns bounds the pool unless the URL sets pool_max_conns.
 const defaultMaxConns = 20
 
+// Timeouts unless the URL sets connect_timeout (seconds) or
+// statement_timeout (a PostgreSQL duration).
+const (
+	defaultConnectTimeout   = 10 * time.Second
+	defaultStatementTimeout = "60s"
+)
+
 // ErrNotFound is returned when the thing asked for does not exist.
 var ErrNotFound = errors.New("not found")
 
@@ -74,6 +82,14 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		// Ingest holds a connection while Kafka acknowledges a batch; the
 		// pgx default (the number of CPUs, at least 4) would queue requests.
 		cfg.MaxConns = defaultMaxConns
+	}
+	// Unless the URL says otherwise, a database that does not answer fails
+	// a connection attempt, and a runaway query is cancelled by the server.
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
+	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !ok {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = defaultStatementTimeout
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -106,6 +122,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer conn.Release()
+	// Waiting for another migrator, and a migration itself, may take longer
+	// than a statement of the hub may.
+	if _, err := conn.Exec(ctx, `SET statement_timeout = 0`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `RESET statement_timeout`)
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtext(current_schema()))`); err != nil {
 		return fmt.Errorf("migrate: lock: %w", err)
 	}
