@@ -34,8 +34,8 @@ import (
 	"github.com/segmentio/kafka-go"
 	"gopkg.in/yaml.v3"
 
-	"github.com/credex/credex/audit"
 	"github.com/credex/credex/api"
+	"github.com/credex/credex/audit"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/httpin"
@@ -82,6 +82,45 @@ func (s *fakeStore) Record(_ context.Context, id string) (*store.Record, error) 
 		return r, nil
 	}
 	return nil, store.ErrNotFound
+}
+
+// fakeKeys is an api.Keys that keeps the keys it issues.
+type fakeKeys struct {
+	mu   sync.Mutex
+	keys []store.Key
+}
+
+func (f *fakeKeys) IssueKey(_ context.Context, k store.NewKey) (store.Key, *store.Key, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	issued := store.Key{ID: k.ID, Principal: k.Principal, Label: k.Label, CreatedAt: time.Now()}
+	f.keys = append(f.keys, issued)
+	return issued, nil, nil
+}
+
+func (f *fakeKeys) Keys(_ context.Context, principal string) ([]store.Key, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var keys []store.Key
+	for _, k := range f.keys {
+		if k.Principal == principal {
+			keys = append(keys, k)
+		}
+	}
+	return keys, nil
+}
+
+func (f *fakeKeys) RevokeKey(_ context.Context, principal, id string) (store.Key, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, k := range f.keys {
+		if k.Principal == principal && k.ID == id {
+			now := time.Now()
+			f.keys[i].RevokedAt = &now
+			return f.keys[i], nil
+		}
+	}
+	return store.Key{}, store.ErrNotFound
 }
 
 // fakeLedger gives every record its first version and publishes it.
@@ -159,6 +198,7 @@ func setup(t *testing.T) *bundle {
 		Subscriptions: newFakeSubscriptions(recordID, rt.Example, accepted),
 		Public:        newFakePublic(recordID, rt.Example, accepted),
 		Repairs:       newFakeRepairs(recordID, taxDepartment.Code, accepted),
+		Keys:          &fakeKeys{},
 		Now:           func() time.Time { return accepted.Add(24 * time.Hour) },
 		SubjectKey:    []byte(testSubjectKey),
 		// Loopback stands in for the agencies' public endpoints, which a test
@@ -836,6 +876,15 @@ func TestOpenAPIDescribesServedJSON(t *testing.T) {
 	if v := check("GET /v1/records/{id} with a bad key", w, 401, schemaOf("/v1/records/{id}", "get", "401")); v["code"] != "invalid_credentials" {
 		t.Errorf("bad key: code %v, want invalid_credentials", v["code"])
 	}
+
+	// API keys: issued, listed, revoked.
+	w = b.do("POST", "/v1/keys", "application/json", departmentKey, []byte(`{"label": "rotation"}`))
+	issued := check("POST /v1/keys", w, 201, schemaOf("/v1/keys", "post", "201"))
+	check("GET /v1/keys", b.do("GET", "/v1/keys", "", departmentKey, nil), 200, schemaOf("/v1/keys", "get", "200"))
+	check("DELETE /v1/keys/{id} of another", b.do("DELETE", "/v1/keys/"+issued["id"].(string), "", agencyKey, nil), 404,
+		schemaOf("/v1/keys/{id}", "delete", "404"))
+	check("DELETE /v1/keys/{id}", b.do("DELETE", "/v1/keys/"+issued["id"].(string), "", departmentKey, nil), 200,
+		schemaOf("/v1/keys/{id}", "delete", "200"))
 
 	check("GET /v1/catalog", b.do("GET", "/v1/catalog", "", "", nil), 200, schemaOf("/v1/catalog", "get", "200"))
 	for _, code := range []string{"administrative_licence", "administrative_penalty", "serious_dishonesty"} {
