@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"maps"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"gopkg.in/yaml.v3"
@@ -122,6 +124,9 @@ var (
 	metricName = regexp.MustCompile(`\bcredex_[a-zA-Z0-9_]+`)
 	routeValue = regexp.MustCompile(`\broute\s*!?=\s*"([^"]+)"`)
 	descName   = regexp.MustCompile(`fqName: "([^"]+)"`)
+	// counterFunc matches a function over a range of a counter and the
+	// metric it is given.
+	counterFunc = regexp.MustCompile(`\b(rate|irate|increase)\(\s*(credex_[a-zA-Z0-9_]+)`)
 )
 
 // TestAlertsAndDashboardUseRegisteredMetrics checks that every credex_*
@@ -144,6 +149,26 @@ func TestAlertsAndDashboardUseRegisteredMetrics(t *testing.T) {
 	b := setup(t, options{})
 	resp := b.submit(200, envelope("administrative_penalty", "upsert", "M-1", b.penalty()))
 	b.waitVersion(resp.Receipts[0].RecordID, 1)
+	// Labelled counters are gathered only once incremented: expire a penalty
+	// whose display period is over, so that the type of
+	// credex_records_expired_total is checked like the others'.
+	ended := b.submit(200, envelope("administrative_penalty", "upsert", "M-2", b.example("administrative_penalty", func(d map[string]any) {
+		d["decision"].(map[string]any)["date"] = time.Now().AddDate(-2, 0, 0).Format(time.DateOnly)
+		d["severity"] = "general"
+	})))
+	b.waitVersion(ended.Receipts[0].RecordID, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	expiryDone := make(chan struct{})
+	go func() {
+		defer close(expiryDone)
+		b.hub.RunExpiry(ctx, 20*time.Millisecond)
+	}()
+	waitFor(t, 30*time.Second, "the ended penalty to expire", func() bool { return expiredMetric(t, b) > 0 })
+	cancel()
+	<-expiryDone
+	if err := b.hub.EscalateObjections(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	routes := map[string]bool{}
 	for _, e := range exprs {
 		for _, m := range routeValue.FindAllStringSubmatch(e, -1) {
@@ -223,6 +248,21 @@ func TestAlertsAndDashboardUseRegisteredMetrics(t *testing.T) {
 		}
 		if !known {
 			t.Errorf("%s is queried by %s or %s, but the hub registers no such metric", name, alertsFile, dashboardFile)
+		}
+	}
+	// What rate() and its kin take must be a counter: a gauge there (an
+	// overdue count, a lag) gives nonsense without an error. Families
+	// without samples (vectors never incremented here) are not checked.
+	for _, e := range exprs {
+		for _, m := range counterFunc.FindAllStringSubmatch(e, -1) {
+			name := m[2]
+			family := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_count"), "_sum")
+			kind, gathered := kinds[name]
+			switch {
+			case family != name && kinds[family] == "HISTOGRAM":
+			case gathered && kind != "COUNTER":
+				t.Errorf("%s(%s) is queried, but %s is a %s, not a counter", m[1], name, name, kind)
+			}
 		}
 	}
 	for route := range routes {
