@@ -52,6 +52,7 @@ func start(t *testing.T, cmd func(context.Context, []string, io.Writer) error, a
 	case addr := <-found:
 		return addr
 	case err := <-done:
+		done <- nil // for the cleanup, which waits for the command
 		t.Fatalf("command stopped before listening: %v", err)
 	case <-time.After(60 * time.Second):
 		t.Fatal("command did not listen within 60s")
@@ -96,6 +97,7 @@ func TestServeRunsTheHub(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("CREDEX_SUBJECT_KEY", "serve-test-subject-key-0123")
+	t.Setenv("CREDEX_AUTHORISATION_KEY", "serve-test-authorisation-key-0123")
 	addr := start(t, serve, []string{
 		"--addr", "127.0.0.1:0", "--database-url", pgtest.URL(t),
 		"--kafka-brokers", strings.Join(kafkatest.Brokers(t), ","), "--topic-prefix", kafkatest.Prefix(t),
