@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/credex/credex/api"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/connectors/webhook"
@@ -101,6 +102,8 @@ func setup(t testing.TB, opts options) *bundle {
 				Types: []string{"honour_commendation", "volunteer_service"}},
 		},
 		Logger: testlog.Logger(t, slog.LevelWarn),
+		// Every test calls from one address, faster than a client should.
+		PublicLimit: api.Limit{Rate: -1},
 	}
 	if opts.delivery {
 		sched, err := webhook.ParseSchedule(cmp.Or(opts.schedule, "50ms,100ms,200ms"))
