@@ -65,6 +65,7 @@ PYTHONPATH=$here SCHEMATHESIS_HOOKS=schemathesis_hooks "$venv/bin/schemathesis" 
 	-H "Authorization: Bearer ${CREDEX_SCHEMATHESIS_KEY:-dev-tax-bureau-key-0002}" \
 	--checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
 	--max-examples "${MAX_EXAMPLES:-20}" --request-timeout 10 --workers 1 --seed 1 \
+	--generation-database ":memory:" \
 	"$@" || status=$?
 if [[ $status != 0 ]]; then
 	echo "schemathesis: hub log: $data/hub.log (kept until exit)" >&2
