@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +135,26 @@ func TestKeyRevocation(t *testing.T) {
 	}
 	if got, _ := restarted.authStatus(taxKey); got != http.StatusOK {
 		t.Errorf("after a restart, another principal's seed key answered %d", got)
+	}
+}
+
+func TestSeedNamingANewKeyRevokesTheOld(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	rotated := b.rotate(marketKey, "own")
+
+	reseeded := *b
+	reseeded.cfg.Principals = slices.Clone(b.cfg.Principals)
+	reseeded.cfg.Principals[0].Key = "test-market-regulation-key-2"
+	restarted := reseeded.sibling(t)
+
+	if got, code := restarted.authStatus(marketKey); got != http.StatusUnauthorized || code != "invalid_credentials" {
+		t.Errorf("the key the seed no longer names answered %d %s, want 401 invalid_credentials", got, code)
+	}
+	if got, code := restarted.authStatus("test-market-regulation-key-2"); got != http.StatusOK {
+		t.Errorf("the key the seed names now answered %d %s", got, code)
+	}
+	if got, code := restarted.authStatus(rotated.Key); got != http.StatusOK {
+		t.Errorf("a key issued through the API answered %d %s after the seed changed; want it kept", got, code)
 	}
 }
