@@ -34,12 +34,17 @@ type Rekeyed struct {
 // hash under oldKey (ErrWrongOldKey otherwise), and records old -> new in
 // subject_rekeys for the audit log, which it leaves as it is.
 //
-// It runs in one transaction: all or nothing, so it can simply be run
-// again after a failure. It locks records; stop the hubs and let the sink
+// It runs in one transaction, without a statement timeout: all or nothing,
+// so it can simply be run again after a failure. It locks records; stop the hubs and let the sink
 // drain first, or heads of records not yet stored make it refuse.
 func (s *Store) Rekey(ctx context.Context, oldKey, newKey []byte) (Rekeyed, error) {
 	var n Rekeyed
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// One pass over every record may take longer than the pool's
+		// statement timeout; ctx bounds it instead.
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, qRekeySubjects)
 		if err != nil {
 			return err
