@@ -77,7 +77,7 @@ func NewConsumer(cfg ConsumerConfig, handler Handler, dlq *Producer, reg prometh
 		}),
 		retries: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "credex_sink_retries_total", ConstLabels: labels,
-			Help: "Batches a sink retried after a transient failure.",
+			Help: "Batches a sink retried after a transient failure, and rejoins of its group after the group failed.",
 		}),
 		deadLetters: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "credex_sink_dead_letters_total", ConstLabels: labels,
@@ -92,11 +92,38 @@ func NewConsumer(cfg ConsumerConfig, handler Handler, dlq *Producer, reg prometh
 	return &Consumer{cfg: cfg, handler: handler, dlq: dlq, m: m}
 }
 
-// Run consumes topics until ctx is cancelled or the group cannot be read. It
-// returns nil after a cancellation, and may then be called again (with other
-// topics, say). Messages handled but not yet committed when ctx is cancelled
-// are delivered again to the next member of the group.
+// Run consumes topics until ctx is cancelled, and then returns nil; it may
+// then be called again (with other topics, say). When the group cannot be
+// read for a while (a broker restarting, the group coordinator not ready
+// yet) it logs, waits and joins again: a sink outlives Kafka's hiccups.
+// Messages handled but not yet committed when ctx is cancelled or the group
+// is rejoined are delivered again to the next member of the group.
 func (c *Consumer) Run(ctx context.Context, topics []string) error {
+	lagCtx, stopLag := context.WithCancel(ctx)
+	defer stopLag()
+	go c.watchLag(lagCtx, topics)
+
+	backoff := 500 * time.Millisecond
+	for {
+		err := c.consume(ctx, topics)
+		if ctx.Err() != nil {
+			return nil
+		}
+		c.m.retries.Inc()
+		cmp.Or(c.cfg.Logger, slog.Default()).Warn("consumer group failed, joining again",
+			"group", c.cfg.Group, "retry_in", backoff, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+// consume reads the group with a reader of its own until ctx ends or the
+// group fails.
+func (c *Consumer) consume(ctx context.Context, topics []string) error {
 	c.reader = kafka.NewReader(kafka.ReaderConfig{
 		Brokers:        c.cfg.Kafka.Brokers,
 		GroupID:        c.cfg.Group,
@@ -114,23 +141,12 @@ func (c *Consumer) Run(ctx context.Context, topics []string) error {
 		JoinGroupBackoff:  500 * time.Millisecond,
 	})
 	defer c.reader.Close()
-
-	lagCtx, stopLag := context.WithCancel(ctx)
-	defer stopLag()
-	go c.watchLag(lagCtx, topics)
-
 	for {
 		batch, err := c.fetch(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
 			return fmt.Errorf("fetch from group %s: %w", c.cfg.Group, err)
 		}
 		if err := c.process(ctx, batch); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
 			return err
 		}
 	}
