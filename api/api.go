@@ -33,6 +33,9 @@ var openapi []byte
 // Store is what the API reads from the public credit database.
 type Store interface {
 	PrincipalByKey(ctx context.Context, key string) (*principal.Principal, error)
+	// PrincipalByCert returns the principal whose client certificate has
+	// the hash (principal.CertHash), or store.ErrNotFound.
+	PrincipalByCert(ctx context.Context, hash string) (*principal.Principal, error)
 	Record(ctx context.Context, id string) (*store.Record, error)
 }
 
@@ -172,11 +175,13 @@ func unrouted(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
 var (
 	errNoKey    = apierr.New(http.StatusUnauthorized, "missing_credentials", "send your API key as Authorization: Bearer <key>")
 	errBadKey   = apierr.New(http.StatusUnauthorized, "invalid_credentials", "the API key is not valid")
+	errBadCert  = apierr.New(http.StatusUnauthorized, "invalid_credentials", "the client certificate is not registered for any principal; send its cert_sha256 to the hub's operator, or use an API key")
 	errNoRecord = apierr.New(http.StatusNotFound, "record_not_found", "no record with this id is visible to you")
 	errDown     = apierr.New(http.StatusServiceUnavailable, "unavailable", "the hub cannot reach its database or Kafka; try again later")
 )
 
-// authenticate puts the principal named by the bearer key, and the purpose
+// authenticate puts the principal named by the bearer key, or else by the
+// verified client certificate of a mutual TLS connection, and the purpose
 // the request states (PurposeHeader), into the context.
 func (a *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -186,7 +191,12 @@ func (a *server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		scheme, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
+		hasKey := strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(key) != ""
+		if !hasKey && r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
+			a.authenticateCert(w, r.WithContext(ctx), next)
+			return
+		}
+		if !hasKey {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="credex"`)
 			apierr.Write(w, errNoKey)
 			return
@@ -212,6 +222,27 @@ func (a *server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(principal.With(ctx, p)))
 	})
+}
+
+// authenticateCert serves r as the principal its verified client certificate
+// names (the leaf's DER hash); a certificate the CA signed for no principal
+// is refused.
+func (a *server) authenticateCert(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	p, err := a.Store.PrincipalByCert(r.Context(), principal.CertHash(r.TLS.VerifiedChains[0][0].Raw))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		apierr.Write(w, errBadCert)
+		return
+	case err != nil:
+		a.Logger.Error("authenticate", "err", err)
+		apierr.Write(w, errDown)
+		return
+	}
+	if ok, wait := a.keyLimiter.take(p.Name); !ok {
+		refuse(w, wait)
+		return
+	}
+	next.ServeHTTP(w, r.WithContext(principal.With(r.Context(), p)))
 }
 
 // recordView is a record as GET /v1/records/{id} shows it.

@@ -41,7 +41,7 @@ const (
 // agency an authorisation (no key: they prove who they are with their name
 // and ID number), and the agency inquires with it, or under a legal basis.
 func (a *server) routeInquiries(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/authorisations", a.grantAuthorisation)
+	mux.Handle("POST /v1/authorisations", a.limitByIP(a.grantAuthorisation))
 	mux.Handle("POST /v1/inquiries", a.authenticate(http.HandlerFunc(a.inquire)))
 }
 

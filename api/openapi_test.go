@@ -77,6 +77,10 @@ func (s *fakeStore) PrincipalByKey(_ context.Context, key string) (*principal.Pr
 	return nil, store.ErrNotFound
 }
 
+func (s *fakeStore) PrincipalByCert(context.Context, string) (*principal.Principal, error) {
+	return nil, store.ErrNotFound
+}
+
 func (s *fakeStore) Record(_ context.Context, id string) (*store.Record, error) {
 	if r, ok := s.records[id]; ok {
 		return r, nil

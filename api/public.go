@@ -35,7 +35,7 @@ type PublicRecords interface {
 func (a *server) routePublic(mux *http.ServeMux) {
 	mux.Handle("POST /v1/public/query", a.limitByIP(a.publicQuery))
 	mux.Handle("GET /v1/public/records/{id}", a.limitByIP(a.publicRecord))
-	mux.HandleFunc("POST /v1/public/access-log", a.accessLog)
+	mux.Handle("POST /v1/public/access-log", a.limitByIP(a.accessLog))
 }
 
 // publicQueryRequest is the body of POST /v1/public/query.

@@ -85,8 +85,19 @@ func TestLimiterDropsFullBuckets(t *testing.T) {
 	}
 }
 
-// keyStore knows one key, of the department tax.
+// keyStore knows one key and one client certificate (taxCert), both of the
+// department tax.
 type keyStore struct{}
+
+// taxCert is the DER of the department tax's client certificate.
+var taxCert = []byte("tax certificate DER")
+
+func (keyStore) PrincipalByCert(_ context.Context, hash string) (*principal.Principal, error) {
+	if hash != principal.CertHash(taxCert) {
+		return nil, store.ErrNotFound
+	}
+	return &principal.Principal{Kind: principal.Department, Name: "tax"}, nil
+}
 
 func (keyStore) PrincipalByKey(_ context.Context, key string) (*principal.Principal, error) {
 	if key != "tax-key" {

@@ -35,7 +35,8 @@ type Principal struct {
 	// government or financial_institution); it decides what the agency may
 	// receive. Empty for others.
 	Scope string
-	// KeyID names the API key the principal authenticated with.
+	// KeyID names the API key the principal authenticated with; empty
+	// when it authenticated with a client certificate.
 	KeyID string
 }
 
@@ -48,6 +49,13 @@ func (p *Principal) MayPublish(recordType string) bool {
 // are long random strings, so a fast hash is as safe as a slow one.
 func HashKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// CertHash is how client certificates are stored and looked up: hex SHA-256
+// of the certificate's DER, as `openssl x509 -outform der | sha256sum` prints.
+func CertHash(der []byte) string {
+	sum := sha256.Sum256(der)
 	return hex.EncodeToString(sum[:])
 }
 

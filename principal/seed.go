@@ -16,14 +16,19 @@ type Seed struct {
 }
 
 // SeedEntry is one principal of a seed file. It names either the key itself
-// (for development) or only its SHA-256 (for production).
+// (for development) or only its SHA-256 (for production), a client
+// certificate, or both a key and a certificate.
 type SeedEntry struct {
-	Kind      Kind     `yaml:"kind"`
-	Name      string   `yaml:"name"`
-	Key       string   `yaml:"key,omitempty"`
-	KeySHA256 string   `yaml:"key_sha256,omitempty"`
-	Code      string   `yaml:"code,omitempty"`
-	Types     []string `yaml:"types,omitempty"`
+	Kind      Kind   `yaml:"kind"`
+	Name      string `yaml:"name"`
+	Key       string `yaml:"key,omitempty"`
+	KeySHA256 string `yaml:"key_sha256,omitempty"`
+	// CertSHA256 is the SHA-256 of the DER of the client certificate the
+	// principal may authenticate with over mutual TLS (CertHash), as
+	// lowercase hex.
+	CertSHA256 string   `yaml:"cert_sha256,omitempty"`
+	Code       string   `yaml:"code,omitempty"`
+	Types      []string `yaml:"types,omitempty"`
 	// Scope is an agency's kind of body; default government.
 	Scope string `yaml:"scope,omitempty"`
 }
@@ -51,12 +56,16 @@ func (e SeedEntry) Principal() Principal {
 	return Principal{Kind: e.Kind, Name: e.Name, Code: e.Code, Types: e.Types, Scope: e.AgencyScope()}
 }
 
-// KeyHash returns the stored form of the entry's key.
+// KeyHash returns the stored form of the entry's key, or empty when the
+// entry names only a certificate.
 func (e SeedEntry) KeyHash() string {
-	if e.KeySHA256 != "" {
+	switch {
+	case e.KeySHA256 != "":
 		return e.KeySHA256
+	case e.Key != "":
+		return HashKey(e.Key)
 	}
-	return HashKey(e.Key)
+	return ""
 }
 
 // ParseSeed reads and checks a seed file's content. Unknown keys are errors.
@@ -79,7 +88,7 @@ func (s *Seed) validate(checkCode func(string) error, knownType func(string) boo
 	if len(s.Principals) == 0 {
 		return errors.New("principals: none listed")
 	}
-	names := map[string]bool{}
+	names, certs := map[string]bool{}, map[string]bool{}
 	for i, e := range s.Principals {
 		at := fmt.Sprintf("principals[%d]", i)
 		switch {
@@ -89,14 +98,23 @@ func (s *Seed) validate(checkCode func(string) error, knownType func(string) boo
 			return fmt.Errorf("%s.name: %q listed twice", at, e.Name)
 		case !e.Kind.Valid():
 			return fmt.Errorf("%s.kind: %q is not one of department, agency, maintainer, operator", at, e.Kind)
-		case (e.Key == "") == (e.KeySHA256 == ""):
-			return fmt.Errorf("%s: give exactly one of key and key_sha256", at)
+		case e.Key != "" && e.KeySHA256 != "":
+			return fmt.Errorf("%s: give one of key and key_sha256, not both", at)
+		case e.Key == "" && e.KeySHA256 == "" && e.CertSHA256 == "":
+			return fmt.Errorf("%s: give key, key_sha256 or cert_sha256", at)
 		case e.Key != "" && len(e.Key) < 16:
 			return fmt.Errorf("%s.key: shorter than 16 characters", at)
 		case e.KeySHA256 != "" && !isHexSHA256(e.KeySHA256):
 			return fmt.Errorf("%s.key_sha256: not 64 lowercase hexadecimal digits, as sha256sum prints", at)
+		case e.CertSHA256 != "" && !isHexSHA256(e.CertSHA256):
+			return fmt.Errorf("%s.cert_sha256: not 64 lowercase hexadecimal digits, as sha256sum of the certificate's DER prints", at)
+		case certs[e.CertSHA256]:
+			return fmt.Errorf("%s.cert_sha256: the certificate is listed twice", at)
 		}
 		names[e.Name] = true
+		if e.CertSHA256 != "" {
+			certs[e.CertSHA256] = true
+		}
 		switch {
 		case e.Scope != "" && e.Kind != Agency:
 			return fmt.Errorf("%s.scope: scope is for agencies only", at)

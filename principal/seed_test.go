@@ -110,6 +110,22 @@ principals:
 			t.Errorf("KeyHash of a key_sha256 = %s, want it unchanged: %s", got, hash)
 		}
 	})
+	t.Run("certificate", func(t *testing.T) {
+		t.Parallel()
+		cert := principal.CertHash([]byte("a certificate's DER"))
+		seed, err := b.parse("principals:\n" +
+			"  - {kind: agency, name: bank, cert_sha256: " + cert + "}\n" +
+			"  - {kind: operator, name: op, key: dev-operator-key-0006, cert_sha256: " + principal.CertHash([]byte("another")) + "}\n")
+		if err != nil {
+			t.Fatalf("ParseSeed with certificates: %v", err)
+		}
+		if e := seed.Principals[0]; e.CertSHA256 != cert || e.KeyHash() != "" {
+			t.Errorf("certificate only: CertSHA256 = %q, KeyHash() = %q; want %q and no key", e.CertSHA256, e.KeyHash(), cert)
+		}
+		if e := seed.Principals[1]; e.CertSHA256 == "" || e.KeyHash() != principal.HashKey("dev-operator-key-0006") {
+			t.Errorf("key besides a certificate: %+v", e)
+		}
+	})
 	t.Run("principal", func(t *testing.T) {
 		t.Parallel()
 		p := seed.Principals[0].Principal()
@@ -195,6 +211,24 @@ func TestParseSeedRefuses(t *testing.T) {
 			seed: "principals:\n  - {kind: operator, name: op, key_sha256: " +
 				strings.ToUpper(principal.HashKey("dev-operator-key-0006")) + "}\n",
 			want: []string{"principals[0].key_sha256"},
+		},
+		{
+			name: "cert_sha256 not a hex SHA-256",
+			seed: "principals:\n  - {kind: operator, name: op, cert_sha256: " + principal.HashKey("x")[:63] + "}\n",
+			want: []string{"principals[0].cert_sha256", "64 lowercase"},
+		},
+		{
+			name: "cert_sha256 in uppercase, which no lookup matches",
+			seed: "principals:\n  - {kind: operator, name: op, cert_sha256: " +
+				strings.ToUpper(principal.CertHash([]byte("der"))) + "}\n",
+			want: []string{"principals[0].cert_sha256"},
+		},
+		{
+			name: "one certificate for two principals",
+			seed: "principals:\n" +
+				"  - {kind: operator, name: op, cert_sha256: " + principal.CertHash([]byte("der")) + "}\n" +
+				"  - {kind: maintainer, name: mt, cert_sha256: " + principal.CertHash([]byte("der")) + "}\n",
+			want: []string{"principals[1].cert_sha256", "twice"},
 		},
 		{
 			name: "department without a code",
@@ -295,6 +329,14 @@ func TestHashKey(t *testing.T) {
 		if got := principal.HashKey(tt.key); got != tt.want {
 			t.Errorf("HashKey(%q) = %s, want %s", tt.key, got, tt.want)
 		}
+	}
+}
+
+func TestCertHash(t *testing.T) {
+	t.Parallel()
+	// sha256sum of "abc" (FIPS 180-2 example): the hash of the DER bytes.
+	if got, want := principal.CertHash([]byte("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"; got != want {
+		t.Errorf("CertHash = %s, want %s", got, want)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"github.com/credex/credex/principal"
 )
 
+var qPrincipalByCert = query("principal_by_cert")
+
 // SavePrincipals creates or updates the principals of a seed, in one transaction.
 func (s *Store) SavePrincipals(ctx context.Context, entries []principal.SeedEntry) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -18,11 +20,14 @@ func (s *Store) SavePrincipals(ctx context.Context, entries []principal.SeedEntr
 			if types == nil {
 				types = []string{}
 			}
-			if _, err := tx.Exec(ctx, qPrincipalUpsert, e.Name, string(e.Kind), e.Code, e.KeyHash(), types, e.AgencyScope()); err != nil {
+			if _, err := tx.Exec(ctx, qPrincipalUpsert, e.Name, string(e.Kind), e.Code, e.KeyHash(), types, e.AgencyScope(), e.CertSHA256); err != nil {
 				return fmt.Errorf("save principal %q: %w", e.Name, err)
 			}
 			if _, err := tx.Exec(ctx, qKeysSeedRetire, e.Name, e.KeyHash()); err != nil {
 				return fmt.Errorf("save key of principal %q: %w", e.Name, err)
+			}
+			if e.KeyHash() == "" {
+				continue
 			}
 			if _, err := tx.Exec(ctx, qKeysSeedInsert, e.Name, e.KeyHash()); err != nil {
 				return fmt.Errorf("save key of principal %q: %w", e.Name, err)
@@ -48,6 +53,22 @@ func (s *Store) PrincipalByKey(ctx context.Context, key string) (*principal.Prin
 		return nil, fmt.Errorf("look up principal: %w", err)
 	case expired:
 		return nil, ErrKeyExpired
+	}
+	p.Kind = principal.Kind(kind)
+	return &p, nil
+}
+
+// PrincipalByCert returns the principal whose client certificate has the
+// SHA-256 hash (principal.CertHash), or ErrNotFound.
+func (s *Store) PrincipalByCert(ctx context.Context, hash string) (*principal.Principal, error) {
+	var p principal.Principal
+	var kind string
+	err := s.pool.QueryRow(ctx, qPrincipalByCert, hash).Scan(&p.Name, &kind, &p.Code, &p.Types, &p.Scope)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, ErrNotFound
+	case err != nil:
+		return nil, fmt.Errorf("look up principal by certificate: %w", err)
 	}
 	p.Kind = principal.Kind(kind)
 	return &p, nil

@@ -97,7 +97,7 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 	if err := hf.delivery(&cfg); err != nil {
 		return err
 	}
-	return run(ctx, cfg, hf.addr, func(addr string) {
+	return run(ctx, cfg, hf.addr, nil, func(addr string) {
 		fmt.Fprintf(out, "\ncredex dev is running at http://%s\n  database: %s\n  kafka:    %s\n\nDemo principals (Authorization: Bearer <key>):\n",
 			addr, dbURL, strings.Join(kafkaAddrs, ","))
 		for _, p := range principals {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -21,13 +23,20 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	brokers := fs.String("kafka-brokers", env("CREDEX_KAFKA_BROKERS", ""), "comma-separated Kafka bootstrap `addresses` (CREDEX_KAFKA_BROKERS)")
 	authKey := fs.String("authorisation-key", env("CREDEX_AUTHORISATION_KEY", ""), "`key` (16 bytes or more, secret) that signs the tokens by which persons authorise inquiries; prefer the variable, which ps does not show (CREDEX_AUTHORISATION_KEY)")
 	legalBases := fs.String("legal-basis-codes", env("CREDEX_LEGAL_BASIS_CODES", ""), "comma-separated `codes` of the legal bases under which agencies may inquire into authorised-inquiry records without the person's authorisation (CREDEX_LEGAL_BASIS_CODES)")
-	principalsFile := fs.String("principals", env("CREDEX_PRINCIPALS", ""), "seed `file` of principals to create or update at start; entries give key_sha256 rather than key in production (CREDEX_PRINCIPALS)")
+	principalsFile := fs.String("principals", env("CREDEX_PRINCIPALS", ""), "seed `file` of principals to create or update at start; entries give key_sha256 rather than key in production, and cert_sha256 for a client certificate (CREDEX_PRINCIPALS)")
+	tlsCert := fs.String("tls-cert", env("CREDEX_TLS_CERT", ""), "PEM `file` of the server certificate (and its chain): serve HTTPS; needs --tls-key (CREDEX_TLS_CERT)")
+	tlsKey := fs.String("tls-key", env("CREDEX_TLS_KEY", ""), "PEM `file` of the server certificate's private key (CREDEX_TLS_KEY)")
+	clientCA := fs.String("client-ca", env("CREDEX_CLIENT_CA", ""), "PEM `file` of the CA certificates that sign client certificates: ask clients for one and verify it; a verified certificate whose cert_sha256 a principal has authenticates as that principal (CREDEX_CLIENT_CA)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	subjectKey := os.Getenv("CREDEX_SUBJECT_KEY")
 	if subjectKey == "" {
 		return errors.New("CREDEX_SUBJECT_KEY is not set: it keys the hash of ID numbers (16 bytes or more, kept secret, never changed casually)")
+	}
+	tlsCfg, err := serverTLS(*tlsCert, *tlsKey, *clientCA)
+	if err != nil {
+		return err
 	}
 	cat, err := loadCatalog(hf.catalogDir)
 	if err != nil {
@@ -51,12 +60,44 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if err := hf.delivery(&cfg); err != nil {
 		return err
 	}
-	return run(ctx, cfg, hf.addr, nil)
+	return run(ctx, cfg, hf.addr, tlsCfg, nil)
 }
 
-// run starts a hub and serves it on addr until ctx ends. started, when set,
-// is called once the hub listens.
-func run(ctx context.Context, cfg hub.Config, addr string, started func(addr string)) error {
+// serverTLS is the TLS configuration of the certificate and key files, or nil
+// when neither is given. With a client CA file, clients are asked for a
+// certificate, and one they present must verify against the CA; clients
+// without one still connect, for the routes that need no key and for API
+// keys.
+func serverTLS(certFile, keyFile, caFile string) (*tls.Config, error) {
+	switch {
+	case certFile == "" && keyFile == "" && caFile == "":
+		return nil, nil
+	case certFile == "" || keyFile == "":
+		return nil, errors.New("tls: give both --tls-cert and --tls-key (--client-ca needs them too)")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("tls: load --tls-cert %s and --tls-key %s: %w", certFile, keyFile, err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if caFile == "" {
+		return cfg, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("tls: read --client-ca: %w", err)
+	}
+	cfg.ClientCAs = x509.NewCertPool()
+	if !cfg.ClientCAs.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("tls: --client-ca %s holds no PEM certificate", caFile)
+	}
+	cfg.ClientAuth = tls.VerifyClientCertIfGiven
+	return cfg, nil
+}
+
+// run starts a hub and serves it on addr until ctx ends, over TLS when
+// tlsCfg is set. started, when set, is called once the hub listens.
+func run(ctx context.Context, cfg hub.Config, addr string, tlsCfg *tls.Config, started func(addr string)) error {
 	h, err := hub.Start(ctx, cfg)
 	if err != nil {
 		return err
@@ -66,7 +107,11 @@ func run(ctx context.Context, cfg hub.Config, addr string, started func(addr str
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	cfg.Logger.Info("credex hub listening", "addr", ln.Addr().String(), "types", len(cfg.Catalog.Types()))
+	if tlsCfg != nil {
+		ln = tls.NewListener(ln, tlsCfg)
+	}
+	cfg.Logger.Info("credex hub listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil,
+		"client_certificates", tlsCfg != nil && tlsCfg.ClientCAs != nil, "types", len(cfg.Catalog.Types()))
 	if started != nil {
 		started(ln.Addr().String())
 	}

@@ -1,0 +1,4 @@
+-- The principal a client certificate names, by the SHA-256 of its DER.
+SELECT name, kind, coalesce(code, ''), types, coalesce(scope, '')
+FROM principals
+WHERE cert_sha256 = $1
