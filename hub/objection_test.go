@@ -547,6 +547,10 @@ func TestObjectionCorrectedEndToEnd(t *testing.T) {
 	if got["amount_yuan"] != 2000.0 || events[2].Version != 3 {
 		t.Errorf("the corrected event: version %d, data %s; want version 3 with the corrected data", events[2].Version, events[2].Data)
 	}
+	if events[0].Disputed || !events[1].Disputed || events[2].Disputed || events[2].Reason == "" {
+		t.Errorf("disputed flags %v, %v, %v and the correction's reason %q; want false, true, false and the department's reason",
+			events[0].Disputed, events[1].Disputed, events[2].Disputed, events[2].Reason)
+	}
 
 	// The public sees the correction.
 	var public struct {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -133,6 +134,10 @@ func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applie
 		return cmp.Compare(deliveries[a].Record.Version, deliveries[b].Record.Version)
 	})
 
+	disputed, err := disputedAmong(ctx, tx, slices.Collect(maps.Keys(latest)))
+	if err != nil {
+		return nil, err
+	}
 	b := &pgx.Batch{}
 	if cur.n > 0 {
 		b.Queue(qApplyRecords, cur.args()...)
@@ -188,12 +193,31 @@ func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applie
 			stored = append(stored, d.Record)
 		}
 	}
-	return out, recordEvents(ctx, tx, stored)
+	return out, recordEvents(ctx, tx, stored, disputed)
+}
+
+// disputedAmong returns which of the records are disputed now.
+func disputedAmong(ctx context.Context, tx pgx.Tx, ids []string) (map[string]bool, error) {
+	rows, err := tx.Query(ctx, qRecordsDisputed, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read disputes: %w", err)
+	}
+	disputed := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		disputed[id] = true
+	}
+	return disputed, rows.Err()
 }
 
 // recordEvents turns stored versions into events, numbered per subject in
-// order, and owes each to the subscriptions it matches.
-func recordEvents(ctx context.Context, tx pgx.Tx, stored []*pipeline.Record) error {
+// order, and owes each to the subscriptions it matches. disputed holds the
+// records disputed before these versions; each event says whether its
+// record is disputed as of its version.
+func recordEvents(ctx context.Context, tx pgx.Tx, stored []*pipeline.Record, disputed map[string]bool) error {
 	if len(stored) == 0 {
 		return nil
 	}
@@ -227,8 +251,14 @@ func recordEvents(ctx context.Context, tx pgx.Tx, stored []*pipeline.Record) err
 	for _, r := range stored {
 		id := pipeline.EventID(r.ID, r.Version)
 		ids = append(ids, id)
+		switch r.Op {
+		case pipeline.OpDispute:
+			disputed[r.ID] = true
+		case pipeline.OpResolve, pipeline.OpCorrect, pipeline.OpRevoke:
+			disputed[r.ID] = false
+		}
 		ev.add(id, pipeline.EventType(r), r.ID, r.Version, r.Type, r.Department, r.SubjectKey,
-			next[r.SubjectKey], r.CatalogVersion, data(r))
+			next[r.SubjectKey], r.CatalogVersion, data(r), r.Reason, disputed[r.ID])
 		next[r.SubjectKey]++
 	}
 	// Subscription event numbers are the pull API's cursors: they must

@@ -47,6 +47,7 @@ var (
 	qSubjectSequences     = query("subject_sequences")
 	qEventsInsert         = query("events_insert")
 	qEventsFanOut         = query("events_fan_out")
+	qRecordsDisputed      = query("records_disputed")
 	qSubscriptionInsert   = query("subscription_insert")
 	qSubscriptionSelect   = query("subscription_select")
 	qSubscriptionClaim    = query("subscription_claim")

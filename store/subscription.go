@@ -41,6 +41,8 @@ type Event struct {
 	CatalogVersion int
 	Data           []byte
 	CreatedAt      time.Time
+	Reason         string // why the change was made, for corrections and the like
+	Disputed       bool   // the record is disputed as of this version
 }
 
 // Statuses of an event owed to a subscription.
@@ -105,7 +107,8 @@ func (s *Store) Events(ctx context.Context, id string, after int64, limit int, s
 	events, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Event, error) {
 		var e Event
 		err := row.Scan(&e.Seq, &e.Status, &e.Attempts, &e.LastError, &e.ID, &e.Type, &e.RecordID, &e.Version,
-			&e.RecordType, &e.Department, &e.SubjectKey, &e.Sequence, &e.CatalogVersion, &e.Data, &e.CreatedAt)
+			&e.RecordType, &e.Department, &e.SubjectKey, &e.Sequence, &e.CatalogVersion, &e.Data, &e.CreatedAt,
+			&e.Reason, &e.Disputed)
 		return e, err
 	})
 	if err != nil {

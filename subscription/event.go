@@ -22,6 +22,10 @@ type Event struct {
 	Department     string          `json:"department"`
 	CreatedAt      time.Time       `json:"created_at"`
 	Data           json.RawMessage `json:"data"`
+	// Reason says why a correction, revocation or lifecycle change was made.
+	Reason string `json:"reason,omitempty"`
+	// Disputed: an objection to the record is open as of this version.
+	Disputed bool `json:"disputed"`
 	// SubjectKey partitions events by person where a transport needs it
 	// (the Kafka message key). It is a keyed hash from which no one can
 	// learn who the person is; it is not in the JSON.
@@ -38,6 +42,6 @@ func Render(sub *store.Subscription, e store.Event) Event {
 	return Event{
 		ID: e.ID, Type: e.Type, RecordID: e.RecordID, RecordType: e.RecordType, Version: e.Version,
 		Sequence: e.Sequence, CatalogVersion: e.CatalogVersion, Department: e.Department,
-		CreatedAt: e.CreatedAt.UTC(), Data: data, SubjectKey: e.SubjectKey,
+		CreatedAt: e.CreatedAt.UTC(), Data: data, Reason: e.Reason, Disputed: e.Disputed, SubjectKey: e.SubjectKey,
 	}
 }

@@ -1,5 +1,6 @@
 SELECT se.seq, se.status, se.attempts, se.last_error, e.event_id, e.type, e.record_id, e.version,
-       e.record_type, e.department, e.subject_key, e.sequence, e.catalog_version, e.data, e.created_at
+       e.record_type, e.department, e.subject_key, e.sequence, e.catalog_version, e.data, e.created_at,
+       e.reason, e.disputed
 FROM subscription_events se
 JOIN events e USING (event_id)
 WHERE se.subscription_id = $1 AND se.seq > $2 AND (cardinality($3::text[]) = 0 OR se.status = ANY ($3))
