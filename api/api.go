@@ -254,6 +254,7 @@ type recordView struct {
 	State          string          `json:"state"`
 	Version        int             `json:"version"`
 	Disputed       bool            `json:"disputed"`
+	Display        string          `json:"display"`
 	CatalogVersion int             `json:"catalog_version"`
 	Subject        subjectView     `json:"subject"`
 	Data           json.RawMessage `json:"data"`
@@ -306,7 +307,7 @@ func (a *server) record(w http.ResponseWriter, r *http.Request) {
 	}
 	v := recordView{
 		RecordID: rec.ID, Type: rec.Type, Department: rec.Department, SourceID: rec.SourceID,
-		State: rec.State, Version: rec.Version, Disputed: rec.Disputed, CatalogVersion: rec.CatalogVersion,
+		State: rec.State, Version: rec.Version, Disputed: rec.Disputed, Display: rec.Display, CatalogVersion: rec.CatalogVersion,
 		Subject: subjectView{Name: rec.SubjectName, IDNumber: rec.SubjectMasked},
 		Data:    rec.Data, CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt,
 		History: make([]versionView, len(rec.History)),

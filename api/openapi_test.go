@@ -179,7 +179,7 @@ func setup(t *testing.T) *bundle {
 		},
 		records: map[string]*store.Record{recordID: {
 			ID: recordID, Type: rt.Code, Department: taxDepartment.Code, SourceID: "PEN-2025-0042",
-			SubjectName: "王小明", SubjectMasked: "5001**********1934", Version: 2, State: "revoked",
+			SubjectName: "王小明", SubjectMasked: "5001**********1934", Version: 2, State: "revoked", Display: "displayed",
 			CatalogVersion: 1, Data: rt.Example, CreatedAt: accepted, UpdatedAt: accepted.Add(time.Hour),
 			History: []store.RecordVersion{
 				{Version: 1, Op: "upsert", ContentHash: strings.Repeat("a", 64), CatalogVersion: 1, Data: rt.Example,

@@ -29,6 +29,8 @@ type Record struct {
 	SubjectKey string
 	// Disputed: an objection to the record is open.
 	Disputed bool
+	// Display is displayed, expired (its display period ended) or repaired.
+	Display string
 }
 
 // Record returns the record with its whole history, or ErrNotFound.
@@ -37,7 +39,7 @@ func (s *Store) Record(ctx context.Context, id string) (*Record, error) {
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, qRecord, id).Scan(&r.ID, &r.Type, &r.Department, &r.SourceID, &r.SubjectName,
 			&r.SubjectMasked, &r.Version, &r.State, &r.CatalogVersion, &r.Data, &r.CreatedAt, &r.UpdatedAt,
-			&r.SubjectKey, &r.Disputed)
+			&r.SubjectKey, &r.Disputed, &r.Display)
 		if err != nil {
 			return err
 		}
