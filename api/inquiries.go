@@ -13,6 +13,7 @@ import (
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/authorisation"
+	"github.com/credex/credex/authz"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
@@ -104,7 +105,7 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, errInvalidValidDays)
 		return
 	}
-	if e := a.inquiryTypes(req.Types); e != nil {
+	if e := a.inquiryTypes(authz.Person, authz.GrantAuthorisation, req.Types); e != nil {
 		apierr.Write(w, e)
 		return
 	}
@@ -137,11 +138,11 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 		"expires_at": time.Unix(g.Expires, 0).UTC(), "types": g.Types})
 }
 
-// inquiryTypes checks that every code names a type disclosed only on an
-// authorised inquiry.
-func (a *server) inquiryTypes(codes []string) *apierr.Error {
+// inquiryTypes checks that every code names a type on which the matrix
+// allows the action: types disclosed only on an authorised inquiry.
+func (a *server) inquiryTypes(kind principal.Kind, action authz.Action, codes []string) *apierr.Error {
 	for i, code := range codes {
-		if t, ok := a.Catalog.Type(code); !ok || t.Disclosure != catalog.AuthorisedInquiry {
+		if t, ok := a.Catalog.Type(code); !ok || !authz.Allowed(kind, action, t) {
 			return apierr.New(http.StatusBadRequest, "invalid_type",
 				"each type must be a record type disclosed on authorised inquiry (see GET /v1/catalog)").At(fmt.Sprintf("/types/%d", i))
 		}
@@ -181,7 +182,7 @@ type inquiryRecordView struct {
 // the audit log with its purpose.
 func (a *server) inquire(w http.ResponseWriter, r *http.Request) {
 	p := principal.From(r.Context())
-	if p.Kind != principal.Agency {
+	if !authz.Allowed(p.Kind, authz.Inquire, nil) {
 		apierr.Write(w, errInquiryNotAgency)
 		return
 	}
@@ -201,7 +202,7 @@ func (a *server) inquire(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, errBothBases)
 		return
 	}
-	if e := a.inquiryTypes(req.Types); e != nil {
+	if e := a.inquiryTypes(p.Kind, authz.Inquire, req.Types); e != nil {
 		apierr.Write(w, e)
 		return
 	}

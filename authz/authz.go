@@ -40,12 +40,15 @@ const (
 	ManageOwnKeys       Action = "manage_own_keys"      // issue, list and revoke the caller's own API keys
 	RevokeAnyKey        Action = "revoke_any_key"       // revoke another principal's key
 	ReadAudit           Action = "read_audit"           // the audit log
+	GrantAuthorisation  Action = "grant_authorisation"  // per type: a person authorises an agency's inquiry
+	Inquire             Action = "inquire"              // per type: an agency inquires, authorised or on a legal basis
 )
 
 // Actions are every action, in the order of the constants.
 var Actions = []Action{Submit, ReadRecord, FileObjection, ReadObjection, ListObjections, DecideObjection,
 	ApplyRepair, ReadRepair, ListRepairs, DecideRepair, Subscribe, ReadEvents, QueryLists, PublicQuery,
-	PublishCatalog, ApproveSubscription, ListSubscriptions, ManageOwnKeys, RevokeAnyKey, ReadAudit}
+	PublishCatalog, ApproveSubscription, ListSubscriptions, ManageOwnKeys, RevokeAnyKey, ReadAudit,
+	GrantAuthorisation, Inquire}
 
 // Decision is the matrix's answer.
 type Decision int
@@ -103,6 +106,10 @@ var rules = map[Action]rule{
 	ManageOwnKeys:       {kinds: keyed},
 	RevokeAnyKey:        {kinds: operator},
 	ReadAudit:           {kinds: operator},
+	GrantAuthorisation: {kinds: person,
+		disclosures: []catalog.Disclosure{catalog.AuthorisedInquiry}},
+	Inquire: {kinds: agency,
+		disclosures: []catalog.Disclosure{catalog.AuthorisedInquiry}},
 }
 
 // Decide answers whether a caller of kind may take action on records of

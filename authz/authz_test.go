@@ -72,6 +72,10 @@ var matrix = map[authz.Action]row{
 		department: none, agency: none, maintainer: none, operator: all, person: none},
 	authz.ReadAudit: {
 		department: none, agency: none, maintainer: none, operator: all, person: none},
+	authz.GrantAuthorisation: {
+		department: none, agency: none, maintainer: none, operator: none, person: "..Y ..Y ..Y ..Y | Y"},
+	authz.Inquire: {
+		department: none, agency: "..Y ..Y ..Y ..Y | Y", maintainer: none, operator: none, person: none},
 }
 
 func (r row) of(kind principal.Kind) string {

@@ -16,8 +16,10 @@ import (
 	"encoding/json"
 	"slices"
 
+	"github.com/credex/credex/authz"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/ident"
+	"github.com/credex/credex/principal"
 )
 
 // Entitlement is what an agency may do with one record type.
@@ -38,7 +40,7 @@ func Entitle(scope catalog.Scope, t *catalog.RecordType) Entitlement {
 	named := slices.Contains(t.Sharing.Scope, scope)
 	return Entitlement{
 		Allowed:       named || slices.Contains(t.Sharing.Scope, catalog.ScopePublic),
-		NeedsApproval: t.Disclosure == catalog.AuthorisedInquiry,
+		NeedsApproval: authz.Decide(principal.Agency, authz.Subscribe, t) == authz.WithApproval,
 		FullID:        named && slices.Contains(fullIDScopes, scope),
 	}
 }
