@@ -257,3 +257,24 @@ func TestDepartmentCorrectsWithAReason(t *testing.T) {
 		t.Errorf("stored reason %q, want the department's", reason)
 	}
 }
+
+func TestRevocationIsAuditedUnderItsSubject(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{noSink: true})
+	id := b.submit(http.StatusOK, envelope("administrative_penalty", "upsert", "R-1", b.penalty())).Receipts[0].RecordID
+	b.submit(http.StatusOK, envelope("administrative_penalty", "revoke", "R-1", nil))
+	b.submit(http.StatusOK, envelope("administrative_penalty", "revoke", "R-1", nil)) // already revoked: unchanged
+	var subjects []string
+	rows, err := b.db.Query(t.Context(), `SELECT subject FROM audit_log WHERE resource = $1 AND action = 'record.submitted' ORDER BY seq`, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		subjects = append(subjects, s)
+	}
+	if len(subjects) != 3 || subjects[0] == "" || subjects[1] != subjects[0] || subjects[2] != subjects[0] {
+		t.Errorf("audit subjects of the upsert and two revocations = %q, want the same keyed hash three times", subjects)
+	}
+}

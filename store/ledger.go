@@ -81,9 +81,13 @@ func (s *Store) Admit(ctx context.Context, recs []*pipeline.Record, publish func
 
 // advance applies r to its ledger row h (nil when the record is unknown).
 func advance(h *head, r *pipeline.Record) Outcome {
-	switch {
-	case h == nil || (r.Op != pipeline.OpUpsert && h.version == 0):
+	if h == nil || (r.Op != pipeline.OpUpsert && h.version == 0) {
 		return UnknownRecord
+	}
+	if !r.Op.Content() {
+		r.SubjectKey = h.subjectKey // a change without content is about the record's subject
+	}
+	switch {
 	case r.Op == pipeline.OpRevoke && h.state == "revoked",
 		r.Op == pipeline.OpUpsert && h.state == "active" && h.hash == r.ContentHash,
 		(r.Op == pipeline.OpRepair || r.Op == pipeline.OpExpire) && h.display != "displayed":
@@ -103,9 +107,6 @@ func advance(h *head, r *pipeline.Record) Outcome {
 		h.display = "repaired"
 	case pipeline.OpExpire:
 		h.display = "expired"
-	}
-	if !r.Op.Content() {
-		r.SubjectKey = h.subjectKey
 	}
 	r.Version = h.version
 	return Changed

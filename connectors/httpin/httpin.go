@@ -172,7 +172,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // submitted are the audit entries of the accepted records of a submission,
-// one each. A revocation carries no subject: it has no content.
+// one each; a revocation's subject comes from the ledger.
 func submitted(items []*item) []audit.Entry {
 	var entries []audit.Entry
 	for _, it := range items {
