@@ -216,11 +216,7 @@ func (a *server) authenticate(next http.Handler) http.Handler {
 			apierr.Write(w, errDown)
 			return
 		}
-		if ok, wait := a.keyLimiter.take(p.Name); !ok {
-			refuse(w, wait)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(principal.With(ctx, p)))
+		a.serveAs(w, r.WithContext(ctx), p, next)
 	})
 }
 
@@ -238,6 +234,11 @@ func (a *server) authenticateCert(w http.ResponseWriter, r *http.Request, next h
 		apierr.Write(w, errDown)
 		return
 	}
+	a.serveAs(w, r, p, next)
+}
+
+// serveAs serves r as p, within p's rate limit.
+func (a *server) serveAs(w http.ResponseWriter, r *http.Request, p *principal.Principal, next http.Handler) {
 	if ok, wait := a.keyLimiter.take(p.Name); !ok {
 		refuse(w, wait)
 		return

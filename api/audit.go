@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/credex/credex/audit"
-	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
 )
 
@@ -100,16 +99,12 @@ func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
 			`the body must be {"name": ..., "id_number": ...}, with "before" and "limit" to page`))
 		return
 	}
-	req.Name, req.IDNumber = strings.TrimSpace(req.Name), strings.ToUpper(strings.TrimSpace(req.IDNumber))
 	before, err := parseCursor(req.Before)
+	if e := checkPerson(&req.Name, &req.IDNumber); e != nil {
+		apierr.Write(w, e)
+		return
+	}
 	switch {
-	case req.Name == "":
-		apierr.Write(w, apierr.New(http.StatusBadRequest, "missing_name", "name is required: the name on the ID card").At("/name"))
-		return
-	case ident.CheckCitizenID(req.IDNumber) != nil:
-		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_id_number",
-			"id_number must be an 18-character citizen ID number with a valid check character").At("/id_number"))
-		return
 	case err != nil:
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_cursor", "before must be the next of an earlier answer").At("/before"))
 		return

@@ -120,7 +120,7 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, errNotSubject)
 		return
 	}
-	now := a.publicNow()
+	now := a.now()
 	g := authorisation.Grant{ID: authorisation.NewID(), Subject: subject, Agency: req.Agency, Purpose: req.Purpose,
 		Types: slices.Compact(slices.Sorted(slices.Values(req.Types))), Issued: now.Unix(),
 		Expires: now.Add(time.Duration(req.ValidDays) * 24 * time.Hour).Unix()}
@@ -216,7 +216,7 @@ func (a *server) inquire(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	answer := map[string]any{"records": []inquiryRecordView{}, "not_entitled": []string{}, "basis": basis, "as_of": a.publicNow()}
+	answer := map[string]any{"records": []inquiryRecordView{}, "not_entitled": []string{}, "basis": basis, "as_of": a.now()}
 	var codes, notEntitled []string
 	fullID := map[string]bool{}
 	for _, code := range types {
@@ -290,7 +290,7 @@ func (a *server) inquiryBasis(p *principal.Principal, subject string, req *inqui
 	if len(types) == 0 {
 		types = g.Types
 	}
-	err = g.Check(authorisation.Inquiry{Agency: p.Name, Subject: subject, Purpose: req.Purpose, Types: types, At: a.publicNow()})
+	err = g.Check(authorisation.Inquiry{Agency: p.Name, Subject: subject, Purpose: req.Purpose, Types: types, At: a.now()})
 	switch {
 	case errors.Is(err, authorisation.ErrExpired):
 		return nil, basis, errAuthExpired

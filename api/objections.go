@@ -2,10 +2,7 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -122,38 +119,10 @@ func (a *server) objectionView(o *store.Objection) objectionView {
 	}
 	return objectionView{
 		ID: o.ID, RecordID: o.RecordID, Department: o.Department, Grounds: o.Grounds, Statement: o.Statement,
-		Evidence: evidence, Status: o.Status, Deadline: o.Deadline(), Overdue: o.Overdue(a.objectionNow()),
+		Evidence: evidence, Status: o.Status, Deadline: o.Deadline(), Overdue: o.Overdue(a.now()),
 		FiledAt: o.FiledAt, AcceptBy: o.AcceptBy, AcceptedAt: o.AcceptedAt, DecideBy: o.DecideBy,
 		ClosedAt: o.ClosedAt, Outcome: o.Outcome, Reason: o.Reason,
 	}
-}
-
-// invalidFields is a 400 answer listing every problem of a request, each
-// with its pointer; Pointer is that of the first.
-type invalidFields struct {
-	Code    string                `json:"code"`
-	Message string                `json:"message"`
-	Pointer string                `json:"pointer"`
-	Errors  lifecycle.FieldErrors `json:"errors"`
-}
-
-func (e *invalidFields) Error() string { return e.Code + ": " + e.Errors.Error() }
-
-func invalidObjectionFields(e *apierr.Error, errs lifecycle.FieldErrors) *invalidFields {
-	return &invalidFields{Code: e.Code, Message: e.Message, Pointer: errs[0].Pointer, Errors: errs}
-}
-
-// objectionDesk moves objections on the API's clock and calendar.
-func (a *server) objectionDesk() *lifecycle.Desk {
-	return lifecycle.New(lifecycle.ClockFunc(a.objectionNow), a.Calendar, lifecycle.EvidenceLimits{})
-}
-
-// objectionNow is the time on the API's clock (Deps.Now, or the real one).
-func (a *server) objectionNow() time.Time {
-	if a.Now == nil {
-		return time.Now()
-	}
-	return a.Now()
 }
 
 // fileObjection serves POST /v1/objections. The person proves to be the
@@ -168,7 +137,7 @@ func (a *server) fileObjection(w http.ResponseWriter, r *http.Request) {
 	}
 	attachments, files, errs := req.check()
 	if len(errs) > 0 {
-		apierr.JSON(w, http.StatusBadRequest, invalidObjectionFields(errBadObjection, errs))
+		apierr.JSON(w, http.StatusBadRequest, problems(errBadObjection, errs))
 		return
 	}
 	rec, e := a.subjectRecord(r.Context(), req)
@@ -176,7 +145,7 @@ func (a *server) fileObjection(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, e)
 		return
 	}
-	o, _, err := a.objectionDesk().File(lifecycle.ObjectionRequest{ID: newID("obj_"), RecordID: rec.ID,
+	o, _, err := a.desk().File(lifecycle.ObjectionRequest{ID: newID("obj_"), RecordID: rec.ID,
 		Grounds: req.Grounds, Statement: req.Statement, Evidence: attachments})
 	if err != nil { // req.check checks what File does
 		a.Logger.Error("file objection", "record", rec.ID, "err", err)
@@ -275,7 +244,6 @@ func objectionHasError(errs lifecycle.FieldErrors, pointer string) bool {
 // not_the_subject when there is no such record or it is about someone else,
 // without telling which; record_revoked for a revoked record.
 func (a *server) subjectRecord(ctx context.Context, req objectionRequest) (*store.Record, *apierr.Error) {
-	key := pipeline.SubjectKey(a.SubjectKey, req.IDNumber)
 	rec, err := a.Store.Record(ctx, req.RecordID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -283,7 +251,7 @@ func (a *server) subjectRecord(ctx context.Context, req objectionRequest) (*stor
 	case err != nil:
 		a.Logger.Error("read record", "err", err)
 		return nil, errDown
-	case subtle.ConstantTimeCompare([]byte(key), []byte(rec.SubjectKey)) != 1 || req.Name != rec.SubjectName:
+	case !a.isSubject(rec.SubjectKey, rec.SubjectName, req.Name, req.IDNumber):
 		return nil, errNotObjectionSubject
 	case rec.State == "revoked":
 		return nil, errRecordRevoked
@@ -311,28 +279,10 @@ func (a *server) objection(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, errDown)
 		return
 	}
-	read := audit.Entry{Kind: audit.Person, Action: audit.ObjectionRead, Resource: o.ID, Subject: o.SubjectKey, Result: audit.OK}
-	if subtle.ConstantTimeCompare([]byte(trackingTokenHash(cred)), []byte(o.TokenHash)) == 1 {
-		if a.logAccess(w, r, read) {
-			apierr.JSON(w, http.StatusOK, a.objectionView(o))
-		}
-		return
+	read := audit.Entry{Action: audit.ObjectionRead, Resource: o.ID, Subject: o.SubjectKey, Result: audit.OK}
+	if a.readCase(w, r, cred, o.TokenHash, o.Department, authz.ReadObjection, read, errNoObjection) {
+		apierr.JSON(w, http.StatusOK, a.objectionView(o))
 	}
-	p, err := a.Store.PrincipalByKey(r.Context(), cred)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		a.Logger.Error("authenticate", "err", err)
-		apierr.Write(w, errDown)
-		return
-	case authz.Allowed(p.Kind, authz.ReadObjection, nil) && (p.Kind == principal.Operator || p.Code == o.Department):
-		read.Principal, read.Kind = p.Name, string(p.Kind)
-		if a.logAccess(w, r, read) {
-			apierr.JSON(w, http.StatusOK, a.objectionView(o))
-		}
-		return
-	}
-	apierr.Write(w, errNoObjection)
 }
 
 // objectionCredential is the bearer token of r, or its token parameter.
@@ -373,7 +323,7 @@ func (a *server) listObjections(w http.ResponseWriter, r *http.Request) {
 	switch q.Get("overdue") {
 	case "":
 	case "true":
-		f.OverdueAt = a.objectionNow()
+		f.OverdueAt = a.now()
 	default:
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_parameter", "overdue takes only true").At("/overdue"))
 		return
@@ -420,7 +370,7 @@ func (a *server) decideObjection(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		next := o.Objection
-		_, err = a.objectionDesk().Decide(&next, req.Outcome, req.Reason)
+		_, err = a.desk().Decide(&next, req.Outcome, req.Reason)
 		var errs lifecycle.FieldErrors
 		if err != nil && !errors.As(err, &errs) {
 			return err
@@ -430,7 +380,7 @@ func (a *server) decideObjection(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if errs = append(errs, dataErrs...); len(errs) > 0 {
-			return invalidObjectionFields(errBadDecision, errs)
+			return problems(errBadDecision, errs)
 		}
 		if _, err := a.objectionChange(r.Context(), changes...); err != nil {
 			return err
@@ -539,12 +489,6 @@ func (a *server) objectionChange(ctx context.Context, recs ...*pipeline.Record) 
 		}
 	}
 	return outcomes, nil
-}
-
-// trackingTokenHash is the SHA-256 of a tracking token, hex, as stored.
-func trackingTokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }
 
 // readObjectionBody decodes a JSON body of at most limit bytes into v,

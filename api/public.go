@@ -83,18 +83,12 @@ func (a *server) publicQuery(w http.ResponseWriter, r *http.Request) {
 			`the body must be {"name": ..., "id_number": ...}`))
 		return
 	}
-	req.Name, req.IDNumber = strings.TrimSpace(req.Name), strings.ToUpper(strings.TrimSpace(req.IDNumber))
-	switch {
-	case req.Name == "":
-		apierr.Write(w, apierr.New(http.StatusBadRequest, "missing_name", "name is required: the name on the ID card").At("/name"))
-		return
-	case ident.CheckCitizenID(req.IDNumber) != nil:
-		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_id_number",
-			"id_number must be an 18-character citizen ID number with a valid check character").At("/id_number"))
+	if e := checkPerson(&req.Name, &req.IDNumber); e != nil {
+		apierr.Write(w, e)
 		return
 	}
 	subject := pipeline.SubjectKey(a.SubjectKey, req.IDNumber)
-	recs, err := a.Public.PublicRecords(r.Context(), subject, req.Name, a.publicTypes(), a.publicNow())
+	recs, err := a.Public.PublicRecords(r.Context(), subject, req.Name, a.publicTypes(), a.now())
 	if err != nil {
 		a.Logger.Error("public query", "err", err)
 		apierr.Write(w, errDown)
@@ -114,7 +108,7 @@ func (a *server) publicQuery(w http.ResponseWriter, r *http.Request) {
 // exist and one the public may not see answer alike.
 func (a *server) publicRecord(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	rec, err := a.Public.PublicRecord(r.Context(), id, a.publicTypes(), a.publicNow())
+	rec, err := a.Public.PublicRecord(r.Context(), id, a.publicTypes(), a.now())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		if a.logAccess(w, r, audit.Entry{Action: audit.PublicRead, Resource: id, Result: audit.NotFound}) {
@@ -142,15 +136,6 @@ func (a *server) publicTypes() []string {
 		}
 	}
 	return codes
-}
-
-// publicNow is the time the public query is answered at: Deps.Now, or the
-// real clock.
-func (a *server) publicNow() time.Time {
-	if a.Now != nil {
-		return a.Now()
-	}
-	return time.Now()
 }
 
 func (a *server) publicView(rec *store.PublicRecord) publicRecordView {

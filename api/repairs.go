@@ -3,10 +3,7 @@ package api
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -143,7 +140,7 @@ type repairView struct {
 func (a *server) repairView(r *store.Repair) repairView {
 	v := repairView{ID: r.ID, RecordID: r.RecordID, RecordType: r.RecordType, Department: r.Department,
 		Status: r.Status, Statement: r.Statement, Proof: r.Proof, Commitment: r.Commitment,
-		SubmittedAt: r.SubmittedAt, ReviewBy: r.ReviewBy, Overdue: r.Overdue(a.Now()), Reasons: list(r.Reasons)}
+		SubmittedAt: r.SubmittedAt, ReviewBy: r.ReviewBy, Overdue: r.Overdue(a.now()), Reasons: list(r.Reasons)}
 	if !r.ReviewedAt.IsZero() {
 		v.ReviewedAt = &r.ReviewedAt
 	}
@@ -156,28 +153,6 @@ func attachmentList(a []lifecycle.Attachment) []lifecycle.Attachment {
 		return []lifecycle.Attachment{}
 	}
 	return a
-}
-
-// repairDesk moves applications on the API's clock and calendar.
-func (a *server) repairDesk() *lifecycle.Desk {
-	return lifecycle.New(lifecycle.ClockFunc(a.Now), a.Calendar, lifecycle.EvidenceLimits{})
-}
-
-// repairFieldErrors is a 400 answer listing every problem of a request, each with
-// its pointer; Pointer is that of the first.
-type repairFieldErrors struct {
-	*apierr.Error
-	Errors lifecycle.FieldErrors `json:"errors"`
-}
-
-func repairProblems(e *apierr.Error, errs lifecycle.FieldErrors) repairFieldErrors {
-	return repairFieldErrors{e.At(errs[0].Pointer), errs}
-}
-
-// repairTokenHash is how tracking tokens are kept: hex SHA-256.
-func repairTokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }
 
 // submitRepair serves POST /v1/repairs: the person a record is about
@@ -211,7 +186,7 @@ func (a *server) submitRepair(w http.ResponseWriter, r *http.Request) {
 	proof, proofFiles, proofErrs := decodeAttachments("proof", req.Proof)
 	commitment, commitmentFiles, commitmentErrs := decodeAttachments("commitment", req.Commitment)
 	if errs = slices.Concat(errs, proofErrs, commitmentErrs); len(errs) > 0 {
-		apierr.JSON(w, http.StatusBadRequest, repairProblems(errBadRepair, errs))
+		apierr.JSON(w, http.StatusBadRequest, problems(errBadRepair, errs))
 		return
 	}
 
@@ -224,7 +199,7 @@ func (a *server) submitRepair(w http.ResponseWriter, r *http.Request) {
 		a.Logger.Error("read record for repair", "err", err)
 		apierr.Write(w, errDown)
 		return
-	case !a.isSubject(rec, req.Name, req.IDNumber):
+	case !a.isSubject(rec.SubjectKey, rec.SubjectName, req.Name, req.IDNumber):
 		a.Logger.Info("repair refused: not the subject", "record", rec.ID)
 		apierr.Write(w, errRepairNotSubject)
 		return
@@ -238,11 +213,11 @@ func (a *server) submitRepair(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, errDisplayEnded)
 		return
 	}
-	app, _, err := a.repairDesk().Submit(lifecycle.RepairRequest{
+	app, _, err := a.desk().Submit(lifecycle.RepairRequest{
 		ID: newID("rpr_"), RecordID: rec.ID, Decided: decided, Period: period, Proof: proof, Commitment: commitment,
 	})
 	if fe, ok := errors.AsType[lifecycle.FieldErrors](err); ok {
-		apierr.JSON(w, http.StatusBadRequest, repairProblems(errBadRepair, fe))
+		apierr.JSON(w, http.StatusBadRequest, problems(errBadRepair, fe))
 		return
 	}
 	switch {
@@ -266,7 +241,7 @@ func (a *server) submitRepair(w http.ResponseWriter, r *http.Request) {
 	}
 	token := newID("rpt_") + newID("")
 	stored := &store.Repair{Repair: *app, RecordType: rec.Type, Department: rec.Department,
-		Statement: req.Statement, TokenHash: repairTokenHash(token)}
+		Statement: req.Statement, TokenHash: trackingTokenHash(token)}
 	err = a.Repairs.CreateRepair(r.Context(), stored, slices.Concat(proofFiles, commitmentFiles))
 	switch {
 	case errors.Is(err, store.ErrRepairPending):
@@ -305,15 +280,6 @@ func decodeAttachments(at string, in []repairAttachment) ([]lifecycle.Attachment
 		files = append(files, store.RepairFile{List: at, Position: i, Name: f.Name, MediaType: f.MediaType, Content: content})
 	}
 	return meta, files, errs
-}
-
-// isSubject reports whether name and idNumber are those of rec's subject,
-// in time that does not depend on which of them differs.
-func (a *server) isSubject(rec *store.RecordDisplay, name, idNumber string) bool {
-	key := pipeline.SubjectKey(a.SubjectKey, idNumber)
-	sameKey := subtle.ConstantTimeCompare([]byte(key), []byte(rec.SubjectKey))
-	sameName := subtle.ConstantTimeCompare([]byte(name), []byte(rec.SubjectName))
-	return sameKey&sameName == 1
 }
 
 // repairWindow returns the date of a record's deciding document (the
@@ -370,29 +336,11 @@ func (a *server) repairFor(w http.ResponseWriter, r *http.Request) *store.Repair
 		apierr.Write(w, errDown)
 		return nil
 	}
-	read := audit.Entry{Kind: audit.Person, Action: audit.RepairRead, Resource: app.ID, Subject: app.SubjectKey, Result: audit.OK}
-	if subtle.ConstantTimeCompare([]byte(repairTokenHash(bearer)), []byte(app.TokenHash)) == 1 {
-		if !a.logAccess(w, r, read) {
-			return nil
-		}
-		return app
-	}
-	p, err := a.Store.PrincipalByKey(r.Context(), bearer)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		a.Logger.Error("authenticate", "err", err)
-		apierr.Write(w, errDown)
+	read := audit.Entry{Action: audit.RepairRead, Resource: app.ID, Subject: app.SubjectKey, Result: audit.OK}
+	if !a.readCase(w, r, bearer, app.TokenHash, app.Department, authz.ReadRepair, read, errNoRepair) {
 		return nil
-	case authz.Allowed(p.Kind, authz.ReadRepair, nil) && (p.Kind == principal.Operator || p.Code == app.Department):
-		read.Principal, read.Kind = p.Name, string(p.Kind)
-		if !a.logAccess(w, r, read) {
-			return nil
-		}
-		return app
 	}
-	apierr.Write(w, errNoRepair)
-	return nil
+	return app
 }
 
 // getRepair serves GET /v1/repairs/{id}.
@@ -453,7 +401,7 @@ func (a *server) listRepairs(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Query().Get("overdue") {
 	case "", "false":
 	case "true":
-		q.OverdueAt = a.Now()
+		q.OverdueAt = a.now()
 	default:
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_parameter", "overdue must be true or false").At("/overdue"))
 		return
@@ -503,7 +451,7 @@ func (a *server) decideRepair(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_outcome", `outcome must be "approved" or "refused"`).At("/outcome"))
 		return
 	}
-	desk := a.repairDesk()
+	desk := a.desk()
 	app, err := a.Repairs.DecideRepair(r.Context(), r.PathValue("id"), func(app *store.Repair) error {
 		if app.Department != p.Code {
 			return store.ErrNotFound
@@ -520,7 +468,7 @@ func (a *server) decideRepair(w http.ResponseWriter, r *http.Request) {
 		return a.repair(r.Context(), app)
 	})
 	if fe, ok := errors.AsType[lifecycle.FieldErrors](err); ok {
-		apierr.JSON(w, http.StatusBadRequest, repairProblems(errBadRepairDecision, fe))
+		apierr.JSON(w, http.StatusBadRequest, problems(errBadRepairDecision, fe))
 		return
 	}
 	switch {
@@ -575,7 +523,7 @@ func (a *server) repair(ctx context.Context, app *store.Repair) error {
 func (a *server) overdueRepairs() float64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	n, err := a.Repairs.OverdueRepairs(ctx, a.Now())
+	n, err := a.Repairs.OverdueRepairs(ctx, a.now())
 	if err != nil {
 		a.Logger.Warn("count overdue repairs", "err", err)
 		return math.NaN()
@@ -647,7 +595,7 @@ func (a *server) queryLists(w http.ResponseWriter, r *http.Request) {
 	}
 	types := map[string]*catalog.RecordType{}
 	fullID := map[string]bool{}
-	answer := listsAnswer{Red: []listEntryView{}, Black: []listEntryView{}, NotEntitled: []string{}, AsOf: a.Now()}
+	answer := listsAnswer{Red: []listEntryView{}, Black: []listEntryView{}, NotEntitled: []string{}, AsOf: a.now()}
 	for _, t := range a.Catalog.Types() {
 		if t.Class != catalog.Positive && t.Class != catalog.SeriousDishonesty {
 			continue

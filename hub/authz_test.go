@@ -21,7 +21,10 @@ func (b *bundle) raw(method, path, key string, body any) answer {
 	b.t.Helper()
 	var rd io.Reader
 	if body != nil {
-		raw, _ := json.Marshal(body)
+		raw, err := json.Marshal(body)
+		if err != nil {
+			b.t.Fatal(err)
+		}
 		rd = bytes.NewReader(raw)
 	}
 	req, _ := http.NewRequest(method, b.url+path, rd)

@@ -56,33 +56,13 @@ type eventPage struct {
 // into out (when not nil); it returns the status.
 func (b *bundle) call(method, path, key string, body, out any) int {
 	b.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			b.t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, _ := http.NewRequest(method, b.url+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	if out != nil && len(raw) > 0 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			b.t.Fatalf("%s %s: decode answer (%s): %v: %s", method, path, res.Status, err, raw)
+	a := b.raw(method, path, key, body)
+	if out != nil && len(a.body) > 0 {
+		if err := json.Unmarshal([]byte(a.body), out); err != nil {
+			b.t.Fatalf("%s %s: decode answer (%d): %v: %s", method, path, a.status, err, a.body)
 		}
 	}
-	return res.StatusCode
+	return a.status
 }
 
 // subscribe creates a subscription as key and expects 201.
