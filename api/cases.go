@@ -109,3 +109,15 @@ func checkPerson(name, idNumber *string) *apierr.Error {
 	}
 	return nil
 }
+
+// overdueAt reads a case list's ?overdue= parameter: with true, the time
+// by which listed cases must be overdue (now); otherwise the zero time.
+func (a *server) overdueAt(r *http.Request) (time.Time, *apierr.Error) {
+	switch r.URL.Query().Get("overdue") {
+	case "", "false":
+		return time.Time{}, nil
+	case "true":
+		return a.now(), nil
+	}
+	return time.Time{}, apierr.New(http.StatusBadRequest, "invalid_parameter", "overdue must be true or false").At("/overdue")
+}

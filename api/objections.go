@@ -320,12 +320,9 @@ func (a *server) listObjections(w http.ResponseWriter, r *http.Request) {
 			"status is one of open, closed, filed, accepted, decided and refused").At("/status"))
 		return
 	}
-	switch q.Get("overdue") {
-	case "":
-	case "true":
-		f.OverdueAt = a.now()
-	default:
-		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_parameter", "overdue takes only true").At("/overdue"))
+	var e *apierr.Error
+	if f.OverdueAt, e = a.overdueAt(r); e != nil {
+		apierr.Write(w, e)
 		return
 	}
 	list, err := a.Objections.Objections(r.Context(), f)

@@ -398,12 +398,9 @@ func (a *server) listRepairs(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_parameter", "status must be submitted, approved or refused").At("/status"))
 		return
 	}
-	switch r.URL.Query().Get("overdue") {
-	case "", "false":
-	case "true":
-		q.OverdueAt = a.now()
-	default:
-		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_parameter", "overdue must be true or false").At("/overdue"))
+	var e *apierr.Error
+	if q.OverdueAt, e = a.overdueAt(r); e != nil {
+		apierr.Write(w, e)
 		return
 	}
 	apps, err := a.Repairs.Repairs(r.Context(), q)
