@@ -21,8 +21,8 @@ import (
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/internal/apierr"
-	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/workday"
 )
@@ -79,8 +79,8 @@ type Deps struct {
 	LegalBases []string
 	// Change admits changes the hub makes itself as the next versions of
 	// their records (see hub.Hub.Change).
-	Change func(ctx context.Context, recs []*pipeline.Record) ([]store.Outcome, error)
-	// SubjectKey keys the hash of ID numbers (pipeline.SubjectKey), so
+	Change func(ctx context.Context, recs []*record.Record) ([]store.Outcome, error)
+	// SubjectKey keys the hash of ID numbers (record.SubjectKey), so
 	// that a person can prove to be a record's subject.
 	SubjectKey []byte
 	// Calendar counts working days for deadlines; Now is the clock.

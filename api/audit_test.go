@@ -12,7 +12,7 @@ import (
 
 	"github.com/credex/credex/api"
 	"github.com/credex/credex/audit"
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 )
 
 // memAudit is an audit log in memory, and the access log read from it. It
@@ -141,7 +141,7 @@ func TestAccessLogShowsThePersonTheirEntries(t *testing.T) {
 	if page, _ := read(`{"name":"李小红","id_number":"` + exampleIDNumber + `"}`); len(page) != 0 {
 		t.Errorf("a wrong name reads %d entries, want none", len(page))
 	}
-	subject := pipeline.SubjectKey([]byte(testSubjectKey), exampleIDNumber)
+	subject := record.SubjectKey([]byte(testSubjectKey), exampleIDNumber)
 	for _, e := range b.audit.entries {
 		if e.Subject != "" && e.Subject != subject {
 			t.Errorf("entry %d has subject %q, not the keyed hash", e.Seq, e.Subject)

@@ -14,8 +14,8 @@ import (
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/lifecycle"
-	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 )
 
@@ -62,7 +62,7 @@ func problems(e *apierr.Error, errs lifecycle.FieldErrors) *invalidFields {
 // record (its keyed hash and name), in time that does not depend on which of
 // them differs.
 func (a *server) isSubject(subjectKey, subjectName, name, idNumber string) bool {
-	key := pipeline.SubjectKey(a.SubjectKey, idNumber)
+	key := record.SubjectKey(a.SubjectKey, idNumber)
 	sameKey := subtle.ConstantTimeCompare([]byte(key), []byte(subjectKey))
 	sameName := subtle.ConstantTimeCompare([]byte(name), []byte(subjectName))
 	return sameKey&sameName == 1

@@ -17,8 +17,8 @@ import (
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
-	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/subscription"
 )
@@ -109,7 +109,7 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, e)
 		return
 	}
-	subject := pipeline.SubjectKey(a.SubjectKey, req.IDNumber)
+	subject := record.SubjectKey(a.SubjectKey, req.IDNumber)
 	ok, err := a.Inquiries.IsSubject(r.Context(), subject, req.Name)
 	switch {
 	case err != nil:
@@ -206,7 +206,7 @@ func (a *server) inquire(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, e)
 		return
 	}
-	subject := pipeline.SubjectKey(a.SubjectKey, req.IDNumber)
+	subject := record.SubjectKey(a.SubjectKey, req.IDNumber)
 	types, basis, e := a.inquiryBasis(p, subject, &req)
 	entry := audit.Entry{Action: actionInquiry, Subject: subject, Purpose: req.Purpose + " (" + basis + ")", Result: audit.OK}
 	if e != nil {

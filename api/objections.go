@@ -7,18 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/authz"
-	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/lifecycle"
-	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 )
 
@@ -154,7 +154,7 @@ func (a *server) fileObjection(w http.ResponseWriter, r *http.Request) {
 	}
 	token := newID("otk_")
 	stored := &store.Objection{Objection: *o, Department: rec.Department, TokenHash: trackingTokenHash(token), Files: files}
-	dispute := objectionChangeOf(rec, pipeline.OpDispute, o.ID, o.AcceptedAt,
+	dispute := objectionChangeOf(rec, record.OpDispute, o.ID, o.AcceptedAt,
 		"objection accepted on grounds "+string(o.Grounds), map[string]any{"grounds": o.Grounds})
 	err = a.Objections.FileObjection(r.Context(), stored, func() error {
 		_, err := a.objectionChange(r.Context(), dispute)
@@ -410,7 +410,7 @@ func (a *server) decideObjection(w http.ResponseWriter, r *http.Request) {
 
 // decision returns the changes of rec that decide objection id as req asks,
 // or the problems with req's data.
-func (a *server) decision(rec *store.Record, id string, at time.Time, req decisionRequest) ([]*pipeline.Record, lifecycle.FieldErrors, error) {
+func (a *server) decision(rec *store.Record, id string, at time.Time, req decisionRequest) ([]*record.Record, lifecycle.FieldErrors, error) {
 	hasData := len(req.Data) > 0 && string(req.Data) != "null"
 	summary := map[string]any{"outcome": req.Outcome, "reason": req.Reason}
 	switch req.Outcome {
@@ -433,12 +433,11 @@ func (a *server) decision(rec *store.Record, id string, at time.Time, req decisi
 		if len(errs) > 0 || strings.TrimSpace(req.Reason) == "" {
 			return nil, errs, nil
 		}
-		c := &pipeline.Record{ID: rec.ID, Op: pipeline.OpCorrect, Department: rec.Department, SourceID: rec.SourceID,
-			Data: req.Data, SubmissionID: id, AcceptedAt: at, Reason: req.Reason}
-		if err := httpin.Build(c, rt, a.SubjectKey); err != nil {
-			return nil, nil, fmt.Errorf("correct record %s: %w", rec.ID, err)
+		c, err := record.Correction(rec.Ref(), rt, a.SubjectKey, req.Data, id, at, req.Reason)
+		if err != nil {
+			return nil, nil, err
 		}
-		return []*pipeline.Record{c}, nil, nil
+		return []*record.Record{c}, nil, nil
 	case lifecycle.Upheld, lifecycle.Revoked:
 		if hasData {
 			return nil, lifecycle.FieldErrors{{Code: lifecycle.CodeNotAllowed, Pointer: "/data",
@@ -449,30 +448,25 @@ func (a *server) decision(rec *store.Record, id string, at time.Time, req decisi
 	case req.Outcome == lifecycle.Upheld && rec.State == "revoked":
 		return nil, nil, errRecordRevoked
 	case req.Outcome == lifecycle.Upheld:
-		return []*pipeline.Record{objectionChangeOf(rec, pipeline.OpResolve, id, at, req.Reason, summary)}, nil, nil
+		return []*record.Record{objectionChangeOf(rec, record.OpResolve, id, at, req.Reason, summary)}, nil, nil
 	case req.Outcome == lifecycle.Revoked: // a revocation settles the dispute
-		return []*pipeline.Record{objectionChangeOf(rec, pipeline.OpRevoke, id, at, req.Reason, summary)}, nil, nil
+		return []*record.Record{objectionChangeOf(rec, record.OpRevoke, id, at, req.Reason, summary)}, nil, nil
 	}
 	return nil, nil, nil // the outcome is not one of the three; Decide said so
 }
 
 // objectionChangeOf is a change of rec's lifecycle made by objection id at
 // at; its data is fields with the objection's id.
-func objectionChangeOf(rec *store.Record, op pipeline.Op, id string, at time.Time, reason string, fields map[string]any) *pipeline.Record {
+func objectionChangeOf(rec *store.Record, op record.Op, id string, at time.Time, reason string, fields map[string]any) *record.Record {
 	data := map[string]any{"objection_id": id}
-	for k, v := range fields {
-		data[k] = v
-	}
-	raw, _ := json.Marshal(data)             // strings only
-	hash, _ := pipeline.ContentHash(op, raw) // raw is JSON
-	return &pipeline.Record{ID: rec.ID, Type: rec.Type, Op: op, Department: rec.Department, SourceID: rec.SourceID,
-		CatalogVersion: rec.CatalogVersion, Data: raw, ContentHash: hash, SubmissionID: id, AcceptedAt: at, Reason: reason}
+	maps.Copy(data, fields)
+	return record.Change(rec.Ref(), op, id, at, reason, data)
 }
 
 // objectionChange admits recs as the hub's own changes and waits for Kafka. It
 // returns errRecordRevoked when the ledger refused one (the record was
 // revoked).
-func (a *server) objectionChange(ctx context.Context, recs ...*pipeline.Record) ([]store.Outcome, error) {
+func (a *server) objectionChange(ctx context.Context, recs ...*record.Record) ([]store.Outcome, error) {
 	outcomes, err := a.Change(ctx, recs)
 	if err != nil {
 		return nil, err

@@ -42,6 +42,7 @@ import (
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/schemas"
 	"github.com/credex/credex/store"
 )
@@ -130,7 +131,7 @@ func (f *fakeKeys) RevokeKey(_ context.Context, principal, id string) (store.Key
 // fakeLedger gives every record its first version and publishes it.
 type fakeLedger struct{}
 
-func (fakeLedger) Admit(_ context.Context, recs []*pipeline.Record, publish func([]store.Outcome) error) ([]store.Outcome, error) {
+func (fakeLedger) Admit(_ context.Context, recs []*record.Record, publish func([]store.Outcome) error) ([]store.Outcome, error) {
 	outcomes := make([]store.Outcome, len(recs))
 	for _, r := range recs {
 		r.Version = 1
@@ -168,7 +169,7 @@ func setup(t *testing.T) *bundle {
 	}
 	rt, _ := cat.Type("administrative_penalty")
 	accepted := time.Date(2025, 6, 5, 9, 12, 31, 0, time.UTC)
-	recordID := pipeline.RecordID(taxDepartment.Code, rt.Code, "PEN-2025-0042")
+	recordID := record.ID(taxDepartment.Code, rt.Code, "PEN-2025-0042")
 	st := &fakeStore{
 		principals: map[string]*principal.Principal{
 			departmentKey: taxDepartment,
@@ -191,7 +192,7 @@ func setup(t *testing.T) *bundle {
 	}
 	reg := prometheus.NewRegistry()
 	log := slog.New(slog.DiscardHandler)
-	audited := &memAudit{names: map[string]string{pipeline.SubjectKey([]byte(testSubjectKey), exampleIDNumber): exampleName}}
+	audited := &memAudit{names: map[string]string{record.SubjectKey([]byte(testSubjectKey), exampleIDNumber): exampleName}}
 	recorder := &audit.Recorder{Log: audited}
 	ingest := httpin.New(httpin.Config{}, httpin.Deps{
 		Catalog: cat, Ledger: fakeLedger{}, Publisher: fakePublisher{},
@@ -246,11 +247,11 @@ func newFakeSubscriptions(recordID string, data []byte, at time.Time) *fakeSubsc
 	if err != nil {
 		panic(err)
 	}
-	created := store.Event{ID: pipeline.EventID(recordID, 1), Type: pipeline.EventCreated, RecordID: recordID, Version: 1,
+	created := store.Event{ID: record.EventID(recordID, 1), Type: record.EventCreated, RecordID: recordID, Version: 1,
 		RecordType: "administrative_penalty", Department: taxDepartment.Code, Sequence: 1, CatalogVersion: 1,
 		Data: data, CreatedAt: at}
 	revoked := created
-	revoked.ID, revoked.Type, revoked.Version, revoked.Sequence = pipeline.EventID(recordID, 2), pipeline.EventRevoked, 2, 2
+	revoked.ID, revoked.Type, revoked.Version, revoked.Sequence = record.EventID(recordID, 2), record.EventRevoked, 2, 2
 	revoked.Data, revoked.CreatedAt = []byte(`{"reason":"decision withdrawn on review"}`), at.Add(time.Hour)
 	f := &fakeSubscriptions{subs: []*store.Subscription{
 		{ID: webhookSubscription, Agency: "bank-regulator", Types: []string{"administrative_penalty"}, Departments: []string{},

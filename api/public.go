@@ -15,7 +15,7 @@ import (
 	"github.com/credex/credex/authz"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/workday"
 )
@@ -87,7 +87,7 @@ func (a *server) publicQuery(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, e)
 		return
 	}
-	subject := pipeline.SubjectKey(a.SubjectKey, req.IDNumber)
+	subject := record.SubjectKey(a.SubjectKey, req.IDNumber)
 	recs, err := a.Public.PublicRecords(r.Context(), subject, req.Name, a.publicTypes(), a.now())
 	if err != nil {
 		a.Logger.Error("public query", "err", err)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 )
 
@@ -44,7 +44,7 @@ func newFakePublic(recordID string, example []byte, at time.Time) *fakePublic {
 	from := time.Date(2025, 6, 3, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	repair, until := from.AddDate(0, 3, 1).Add(-time.Microsecond), from.AddDate(1, 0, 1).Add(-time.Microsecond)
 	return &fakePublic{
-		subjectKey: pipeline.SubjectKey([]byte(testSubjectKey), exampleIDNumber),
+		subjectKey: record.SubjectKey([]byte(testSubjectKey), exampleIDNumber),
 		rec: store.PublicRecord{
 			ID: recordID, Type: "administrative_penalty", Department: taxDepartment.Code,
 			SubjectName: exampleName, SubjectMasked: "5001**********1934", Version: 1, CatalogVersion: 1,

@@ -24,8 +24,8 @@ import (
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/lifecycle"
-	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/subscription"
 	"github.com/credex/credex/workday"
@@ -496,16 +496,8 @@ func (a *server) repair(ctx context.Context, app *store.Repair) error {
 	if err != nil {
 		return fmt.Errorf("repair record %s: %w", app.RecordID, err)
 	}
-	data, _ := json.Marshal(map[string]string{"repair_id": app.ID}) // keys sorted: canonical
-	hash, err := pipeline.ContentHash(pipeline.OpRepair, data)
-	if err != nil {
-		return err
-	}
-	out, err := a.Change(ctx, []*pipeline.Record{{
-		ID: rec.ID, Type: rec.Type, Op: pipeline.OpRepair, Department: rec.Department, SourceID: rec.SourceID,
-		CatalogVersion: rec.CatalogVersion, Data: data, ContentHash: hash, SubmissionID: app.ID,
-		AcceptedAt: app.ReviewedAt, Reason: "credit repair approved (application " + app.ID + ")",
-	}})
+	out, err := a.Change(ctx, []*record.Record{record.Change(rec.Ref(), record.OpRepair, app.ID, app.ReviewedAt,
+		"credit repair approved (application "+app.ID+")", map[string]any{"repair_id": app.ID})})
 	if err != nil {
 		return fmt.Errorf("repair record %s: %w", app.RecordID, err)
 	}
@@ -609,7 +601,7 @@ func (a *server) queryLists(w http.ResponseWriter, r *http.Request) {
 		types[t.Code], fullID[t.Code] = t, ent.FullID
 	}
 	codes := slices.Sorted(maps.Keys(types))
-	subject := pipeline.SubjectKey(a.SubjectKey, req.IDNumber)
+	subject := record.SubjectKey(a.SubjectKey, req.IDNumber)
 	entries, err := a.Repairs.ListEntries(r.Context(), subject, codes, answer.AsOf)
 	if err != nil {
 		a.Logger.Error("list query", "err", err)

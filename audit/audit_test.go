@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/credex/credex/audit"
-	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
+	"github.com/credex/credex/record"
 )
 
 var t0 = time.Date(2025, 3, 1, 9, 30, 0, 123456789, time.UTC)
@@ -297,7 +297,7 @@ func TestSubjectIsTheHubsKeyedHash(t *testing.T) {
 	t.Parallel()
 	key := []byte("test-subject-key-0123456789")
 	const id = "11010519491231002X"
-	want := pipeline.SubjectKey(key, id)
+	want := record.SubjectKey(key, id)
 	for _, in := range []string{id, " 11010519491231002x "} {
 		got := audit.Subject(key, in)
 		if got != want {

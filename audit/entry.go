@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
+	"github.com/credex/credex/record"
 )
 
 // Kinds of caller besides the principal kinds (department, agency,
@@ -101,11 +101,11 @@ func (e Entry) Validate() error {
 
 // Subject returns the Subject of an entry about the person with this citizen
 // ID number: the keyed hash by which the hub stores and looks up the
-// person's records (pipeline.SubjectKey with the hub's subject key), of the
+// person's records (record.SubjectKey with the hub's subject key), of the
 // number trimmed and upper-cased as the API reads it. Entries hold only this
 // value, never the number.
 func Subject(subjectKey []byte, idNumber string) string {
-	return pipeline.SubjectKey(subjectKey, strings.ToUpper(strings.TrimSpace(idNumber)))
+	return record.SubjectKey(subjectKey, strings.ToUpper(strings.TrimSpace(idNumber)))
 }
 
 // Head is the end of a chain: its last entry's Seq and Hash. The zero Head

@@ -5,15 +5,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
-	"encoding/json"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/workday"
 )
@@ -26,7 +24,7 @@ type Store interface {
 
 // ChangeFunc admits changes the hub makes itself and returns once Kafka
 // acknowledged them, one outcome per record (see hub.Hub.Change).
-type ChangeFunc func(ctx context.Context, recs []*pipeline.Record) ([]store.Outcome, error)
+type ChangeFunc func(ctx context.Context, recs []*record.Record) ([]store.Outcome, error)
 
 // DefaultBatch is how many records one transaction expires unless Config
 // says otherwise.
@@ -92,10 +90,7 @@ func (s *Scheduler) Pass(ctx context.Context) (int, error) {
 	now := s.now()
 	expired := 0
 	_, err := s.store.ClaimEndedDisplays(ctx, now, s.cfg.Batch, func(ctx context.Context, ended []store.EndedDisplay) error {
-		recs, err := expiries(ended, now)
-		if err != nil {
-			return err
-		}
+		recs := expiries(ended, now)
 		outcomes, err := s.change(ctx, recs)
 		if err != nil {
 			return err
@@ -116,26 +111,15 @@ func (s *Scheduler) Pass(ctx context.Context) (int, error) {
 
 // expiries are the expiry changes of records whose display ended, admitted
 // at now. Their data names the end of the window.
-func expiries(ended []store.EndedDisplay, now time.Time) ([]*pipeline.Record, error) {
+func expiries(ended []store.EndedDisplay, now time.Time) []*record.Record {
 	id := changeID()
-	recs := make([]*pipeline.Record, len(ended))
+	recs := make([]*record.Record, len(ended))
 	for i, e := range ended {
 		until := e.DisplayUntil.In(workday.Location)
-		data, err := json.Marshal(map[string]string{"display_until": until.Format(time.RFC3339Nano)})
-		if err != nil {
-			return nil, fmt.Errorf("expiry of %s: %w", e.ID, err)
-		}
-		hash, err := pipeline.ContentHash(pipeline.OpExpire, data)
-		if err != nil {
-			return nil, fmt.Errorf("expiry of %s: %w", e.ID, err)
-		}
-		recs[i] = &pipeline.Record{
-			ID: e.ID, Type: e.Type, Op: pipeline.OpExpire, Department: e.Department, SourceID: e.SourceID,
-			CatalogVersion: e.CatalogVersion, Data: data, ContentHash: hash, SubmissionID: id, AcceptedAt: now.UTC(),
-			Reason: "display period ended on " + until.Format(time.DateOnly),
-		}
+		recs[i] = record.Change(e.Ref, record.OpExpire, id, now, "display period ended on "+until.Format(time.DateOnly),
+			map[string]any{"display_until": until.Format(time.RFC3339Nano)})
 	}
-	return recs, nil
+	return recs
 }
 
 // changeID names one batch of expiries, as a submission id names a batch of

@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/credex/credex/expiry"
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/workday"
 )
@@ -41,12 +41,12 @@ func TestPassExpiresEveryEndedDisplay(t *testing.T) {
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	until := time.Date(2026, 3, 1, 23, 59, 59, 999_999_000, workday.Location)
 	st := &fakeStore{ended: []store.EndedDisplay{
-		{ID: "rec_a", Type: "administrative_penalty", Department: "124403053099881096", SourceID: "A", CatalogVersion: 2, DisplayUntil: until},
-		{ID: "rec_b", Type: "administrative_penalty", Department: "124403053099881096", SourceID: "B", CatalogVersion: 1, DisplayUntil: until},
-		{ID: "rec_c", Type: "serious_dishonesty", Department: "124403053099881096", SourceID: "C", CatalogVersion: 1, DisplayUntil: until},
+		{Ref: record.Ref{ID: "rec_a", Type: "administrative_penalty", Department: "124403053099881096", SourceID: "A", CatalogVersion: 2}, DisplayUntil: until},
+		{Ref: record.Ref{ID: "rec_b", Type: "administrative_penalty", Department: "124403053099881096", SourceID: "B", CatalogVersion: 1}, DisplayUntil: until},
+		{Ref: record.Ref{ID: "rec_c", Type: "serious_dishonesty", Department: "124403053099881096", SourceID: "C", CatalogVersion: 1}, DisplayUntil: until},
 	}}
-	var admitted []*pipeline.Record
-	change := func(_ context.Context, recs []*pipeline.Record) ([]store.Outcome, error) {
+	var admitted []*record.Record
+	change := func(_ context.Context, recs []*record.Record) ([]store.Outcome, error) {
 		admitted = append(admitted, recs...)
 		out := make([]store.Outcome, len(recs))
 		for i, r := range recs {
@@ -71,8 +71,8 @@ func TestPassExpiresEveryEndedDisplay(t *testing.T) {
 	}
 	for i, r := range admitted {
 		e := st.ended[i]
-		hash, _ := pipeline.ContentHash(pipeline.OpExpire, r.Data)
-		if r.ID != e.ID || r.Op != pipeline.OpExpire || r.Type != e.Type || r.Department != e.Department ||
+		hash, _ := record.ContentHash(record.OpExpire, r.Data)
+		if r.ID != e.ID || r.Op != record.OpExpire || r.Type != e.Type || r.Department != e.Department ||
 			r.SourceID != e.SourceID || r.CatalogVersion != e.CatalogVersion || r.ContentHash != hash ||
 			r.SubmissionID == "" || !r.AcceptedAt.Equal(now) || r.Reason != "display period ended on 2026-03-01" {
 			t.Errorf("expiry %d = %+v, want the expiry of %+v at %v", i, r, e, now)
@@ -85,9 +85,9 @@ func TestPassExpiresEveryEndedDisplay(t *testing.T) {
 
 func TestPassStopsAtAFailedChange(t *testing.T) {
 	t.Parallel()
-	st := &fakeStore{ended: []store.EndedDisplay{{ID: "rec_a", Type: "administrative_penalty"}}}
+	st := &fakeStore{ended: []store.EndedDisplay{{Ref: record.Ref{ID: "rec_a", Type: "administrative_penalty"}}}}
 	down := errors.New("kafka down")
-	change := func(context.Context, []*pipeline.Record) ([]store.Outcome, error) { return nil, down }
+	change := func(context.Context, []*record.Record) ([]store.Outcome, error) { return nil, down }
 	s := expiry.New(expiry.Config{}, st, change, nil, slog.New(slog.DiscardHandler), expiry.NewMetrics(prometheus.NewRegistry()))
 	if n, err := s.Pass(context.Background()); n != 0 || !errors.Is(err, down) {
 		t.Errorf("pass = %d, %v; want 0 and the change's error", n, err)

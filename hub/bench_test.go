@@ -21,6 +21,7 @@ import (
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/schemas"
 	"github.com/credex/credex/store"
 )
@@ -87,14 +88,14 @@ func (b *bundle) submissions(n, size int) [][]byte {
 
 // records builds n new penalties as the ingest handler hands them to the
 // ledger and Kafka: canonical data, hashes, subject key, version 1.
-func (b *bundle) records(n int) []*pipeline.Record {
+func (b *bundle) records(n int) []*record.Record {
 	rt, _ := b.catalog.Type("administrative_penalty")
 	now := time.Now().UTC()
-	recs := make([]*pipeline.Record, n)
+	recs := make([]*record.Record, n)
 	for i, id := range sourceIDs(n) {
 		data, err := json.Marshal(b.realisticPenalty())
 		if err == nil {
-			data, err = pipeline.Canonical(data)
+			data, err = record.Canonical(data)
 		}
 		if err != nil {
 			b.t.Fatal(err)
@@ -103,13 +104,13 @@ func (b *bundle) records(n int) []*pipeline.Record {
 		if err != nil {
 			b.t.Fatal(err)
 		}
-		hash, err := pipeline.ContentHash(pipeline.OpUpsert, data)
+		hash, err := record.ContentHash(record.OpUpsert, data)
 		if err != nil {
 			b.t.Fatal(err)
 		}
-		recs[i] = &pipeline.Record{
-			ID: pipeline.RecordID(b.market.Code, rt.Code, id), Type: rt.Code, Op: pipeline.OpUpsert, Version: 1,
-			Department: b.market.Code, SourceID: id, SubjectKey: pipeline.SubjectKey(b.cfg.SubjectKey, idNumber),
+		recs[i] = &record.Record{
+			ID: record.ID(b.market.Code, rt.Code, id), Type: rt.Code, Op: record.OpUpsert, Version: 1,
+			Department: b.market.Code, SourceID: id, SubjectKey: record.SubjectKey(b.cfg.SubjectKey, idNumber),
 			SubjectName: name, SubjectMasked: ident.MaskCitizenID(idNumber), CatalogVersion: rt.Version,
 			ContentHash: hash, Data: data, SubmissionID: "sub_bench", AcceptedAt: now,
 		}
@@ -328,7 +329,7 @@ func BenchmarkKafkaProduce(b *testing.B) {
 	messages := func(tb testing.TB, n int) []kafka.Message {
 		msgs := make([]kafka.Message, n)
 		for i, r := range bb.records(n) {
-			m, err := r.Message(bb.cfg.Kafka.Topics)
+			m, err := bb.cfg.Kafka.Topics.Message(r)
 			if err != nil {
 				tb.Fatal(err)
 			}

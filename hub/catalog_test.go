@@ -11,6 +11,7 @@ import (
 
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 )
 
 const maintainerKey = "test-catalogue-maintainer-key"
@@ -177,10 +178,10 @@ func TestNewRecordTypeIsStoredOncePublished(t *testing.T) {
 		t.Fatalf("publish a new type: %d %v", status, answer)
 	}
 	// The sink rejoins its group with the new type's topic.
-	r := pipeline.Record{ID: "rec_parking", Type: "parking_penalty", Op: pipeline.OpUpsert, Version: 1,
+	r := record.Record{ID: "rec_parking", Type: "parking_penalty", Op: record.OpUpsert, Version: 1,
 		Department: b.market.Code, SourceID: "PP-1", SubjectKey: "k", SubjectName: "x", SubjectMasked: "x",
 		CatalogVersion: 1, ContentHash: "h", Data: json.RawMessage(`{"a":1}`), SubmissionID: "sub_test", AcceptedAt: time.Now()}
-	msg, _ := r.Message(b.cfg.Kafka.Topics)
+	msg, _ := b.cfg.Kafka.Topics.Message(&r)
 	producer := pipeline.NewProducer(b.cfg.Kafka, prometheus.NewRegistry())
 	defer producer.Close()
 	if err := producer.Publish(t.Context(), msg); err != nil {

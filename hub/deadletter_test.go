@@ -12,6 +12,7 @@ import (
 
 	"github.com/credex/credex/internal/kafkatest"
 	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 )
 
 // TestUnwritableRecordGoesToDeadLetterAndDoesNotBlock puts two records the
@@ -25,14 +26,14 @@ func TestUnwritableRecordGoesToDeadLetterAndDoesNotBlock(t *testing.T) {
 	b.waitVersion(resp.Receipts[0].RecordID, 1)
 
 	key := []byte("same-subject")
-	orphan := pipeline.Record{ID: "rec_neverstored", Type: "administrative_penalty", Op: pipeline.OpRevoke, Version: 2,
+	orphan := record.Record{ID: "rec_neverstored", Type: "administrative_penalty", Op: record.OpRevoke, Version: 2,
 		Department: b.market.Code, SourceID: "nowhere", SubjectKey: string(key), CatalogVersion: 1,
 		ContentHash: "x", Data: json.RawMessage(`{}`), SubmissionID: "sub_test", AcceptedAt: time.Now()}
-	orphanMsg, _ := orphan.Message(b.cfg.Kafka.Topics)
-	good := pipeline.Record{ID: "rec_good", Type: "administrative_penalty", Op: pipeline.OpUpsert, Version: 1,
+	orphanMsg, _ := b.cfg.Kafka.Topics.Message(&orphan)
+	good := record.Record{ID: "rec_good", Type: "administrative_penalty", Op: record.OpUpsert, Version: 1,
 		Department: b.market.Code, SourceID: "good", SubjectKey: string(key), SubjectName: "x", SubjectMasked: "x",
 		CatalogVersion: 1, ContentHash: "y", Data: json.RawMessage(`{"a":1}`), SubmissionID: "sub_test", AcceptedAt: time.Now()}
-	goodMsg, _ := good.Message(b.cfg.Kafka.Topics)
+	goodMsg, _ := b.cfg.Kafka.Topics.Message(&good)
 	garbage := kafka.Message{Topic: b.recordTopic("administrative_penalty"), Key: key, Value: []byte("not a record")}
 
 	producer := pipeline.NewProducer(b.cfg.Kafka, prometheus.NewRegistry())

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/ident"
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 )
 
 // TestExpiryRunByTwoHubsExpiresEachRecordOnce runs the expiry scheduler on
@@ -38,7 +38,7 @@ func TestExpiryRunByTwoHubsExpiresEachRecordOnce(t *testing.T) {
 			d["decision"].(map[string]any)["date"] = date
 			d["severity"] = severity
 		})))
-		*list = append(*list, pipeline.RecordID(a.market.Code, "administrative_penalty", id))
+		*list = append(*list, record.ID(a.market.Code, "administrative_penalty", id))
 	}
 	for range dueCount {
 		add(&due, "general", decided(2)) // ended a year ago

@@ -29,8 +29,9 @@ import (
 	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/expiry"
 	"github.com/credex/credex/pipeline"
-	"github.com/credex/credex/pipeline/dbsink"
+	"github.com/credex/credex/store/dbsink"
 	"github.com/credex/credex/principal"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/workday"
 )
@@ -254,12 +255,12 @@ func (h *Hub) awaitNewTopics(ctx context.Context, topics []string) {
 // repair, expiry) as the next versions of their records, and returns once
 // Kafka acknowledged them, like a submission. Content changes must be
 // built with httpin.Build. It returns one outcome per record.
-func (h *Hub) Change(ctx context.Context, recs []*pipeline.Record) ([]store.Outcome, error) {
+func (h *Hub) Change(ctx context.Context, recs []*record.Record) ([]store.Outcome, error) {
 	return h.store.Admit(ctx, recs, func(outcomes []store.Outcome) error {
 		var msgs []kafka.Message
 		for i, o := range outcomes {
 			if o == store.Changed {
-				m, err := recs[i].Message(h.cfg.Kafka.Topics)
+				m, err := h.cfg.Kafka.Topics.Message(recs[i])
 				if err != nil {
 					return err
 				}

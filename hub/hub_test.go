@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/credex/credex/connectors/httpin"
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 )
 
 func TestBatchGetsReceiptsAndIsStoredOnce(t *testing.T) {
@@ -216,7 +216,7 @@ func mustJSON(v any) []byte {
 
 // pipelineID is the record id the market regulator's record sourceID has.
 func pipelineID(b *bundle, sourceID string) string {
-	return pipeline.RecordID(b.market.Code, "administrative_penalty", sourceID)
+	return record.ID(b.market.Code, "administrative_penalty", sourceID)
 }
 
 func TestDepartmentCorrectsWithAReason(t *testing.T) {

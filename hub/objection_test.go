@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/ident"
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/subscription"
 	"github.com/credex/credex/workday"
 )
@@ -160,7 +160,7 @@ func TestObjectionFiledOnlyByTheSubject(t *testing.T) {
 		"a wrong name":      func(o map[string]any) { o["name"] = "李测试" },
 		"a wrong ID number": func(o map[string]any) { o["id_number"] = other },
 		"no such record": func(o map[string]any) {
-			o["record_id"] = pipeline.RecordID(b.market.Code, "administrative_penalty", "NONE")
+			o["record_id"] = record.ID(b.market.Code, "administrative_penalty", "NONE")
 		},
 	} {
 		body := objection(id, p)

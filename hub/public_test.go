@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/credex/credex/ident"
-	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/workday"
 )
@@ -124,19 +124,19 @@ func TestPublicQueryShowsOnlyWhatIsDisplayed(t *testing.T) {
 		b.submitAs(key, byKey[key]...)
 	}
 	for _, c := range cases {
-		c.recordID = pipeline.RecordID(b.departmentCode(c.key, transport), c.code, c.sourceID)
+		c.recordID = record.ID(b.departmentCode(c.key, transport), c.code, c.sourceID)
 	}
 
 	// Display ends first (a revoked record's display cannot end), then
 	// revocations, each through the hub as its scheduler, credit repair and
 	// departments would.
-	var changes []*pipeline.Record
+	var changes []*record.Record
 	revocations := map[string][]map[string]any{}
 	want := map[string]int{} // record id -> its final version
 	for _, c := range cases {
 		want[c.recordID] = 1
 		if c.display != "displayed" {
-			op := map[string]pipeline.Op{"expired": pipeline.OpExpire, "repaired": pipeline.OpRepair}[c.display]
+			op := map[string]record.Op{"expired": record.OpExpire, "repaired": record.OpRepair}[c.display]
 			changes = append(changes, b.lifecycleChange(c.recordID, c.code, b.departmentCode(c.key, transport), c.sourceID, op))
 			want[c.recordID]++
 		}
@@ -240,8 +240,8 @@ func TestPublicQueryShowsOnlyWhatIsDisplayed(t *testing.T) {
 			open = c
 		}
 	}
-	dispute := b.lifecycleChange(open.recordID, open.code, b.departmentCode(open.key, transport), open.sourceID, pipeline.OpDispute)
-	if _, err := b.hub.Change(ctx, []*pipeline.Record{dispute}); err != nil {
+	dispute := b.lifecycleChange(open.recordID, open.code, b.departmentCode(open.key, transport), open.sourceID, record.OpDispute)
+	if _, err := b.hub.Change(ctx, []*record.Record{dispute}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 30*time.Second, "the dispute to show", func() bool {
@@ -263,15 +263,15 @@ func (b *bundle) departmentCode(key string, extra ...principal.SeedEntry) string
 }
 
 // lifecycleChange is a change the hub makes to a record itself.
-func (b *bundle) lifecycleChange(id, code, department, sourceID string, op pipeline.Op) *pipeline.Record {
+func (b *bundle) lifecycleChange(id, code, department, sourceID string, op record.Op) *record.Record {
 	b.t.Helper()
 	rt, _ := b.catalog.Type(code)
 	data := json.RawMessage(fmt.Sprintf(`{"test_change":%q}`, op))
-	hash, err := pipeline.ContentHash(op, data)
+	hash, err := record.ContentHash(op, data)
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	return &pipeline.Record{ID: id, Type: code, Op: op, Department: department, SourceID: sourceID,
+	return &record.Record{ID: id, Type: code, Op: op, Department: department, SourceID: sourceID,
 		CatalogVersion: rt.Version, Data: data, ContentHash: hash, SubmissionID: "test_" + string(op) + "_" + id,
 		AcceptedAt: time.Now().UTC(), Reason: "test " + string(op)}
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/credex/credex/ident"
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 )
 
@@ -40,7 +40,7 @@ func TestRekeyReplacesEverySubjectHash(t *testing.T) {
 	}
 
 	for _, p := range []applicant{person, other} {
-		oldHash, newHash := pipeline.SubjectKey(keyA, p.idNumber), pipeline.SubjectKey(keyB, p.idNumber)
+		oldHash, newHash := record.SubjectKey(keyA, p.idNumber), record.SubjectKey(keyB, p.idNumber)
 		for _, table := range []string{"records", "record_heads", "events", "subject_sequences"} {
 			if got := b.count(`SELECT count(*) FROM `+table+` WHERE subject_key = $1`, oldHash); got != 0 {
 				t.Errorf("%s still has %d rows under the old hash", table, got)

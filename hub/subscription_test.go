@@ -22,7 +22,7 @@ import (
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/ident"
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/subscription"
 )
 
@@ -280,14 +280,14 @@ func (x *expected) add(t testing.TB, resp httpin.Response, envelopes []map[strin
 		if rc.Status != "accepted" || rc.Unchanged {
 			t.Fatalf("receipt %d = %+v, want a new version accepted", i, rc)
 		}
-		typ := pipeline.EventUpdated
+		typ := record.EventUpdated
 		switch {
 		case envelopes[i]["op"] == "revoke":
-			typ = pipeline.EventRevoked
+			typ = record.EventRevoked
 		case rc.Version == 1:
-			typ = pipeline.EventCreated
+			typ = record.EventCreated
 		}
-		id := pipeline.EventID(rc.RecordID, rc.Version)
+		id := record.EventID(rc.RecordID, rc.Version)
 		x.events[id] = expectedEvent{recordID: rc.RecordID, typ: typ, version: rc.Version}
 		x.subject[rc.RecordID] = persons[i]
 		x.order = append(x.order, id)
@@ -669,7 +669,7 @@ func TestDeadLettersAndRedelivery(t *testing.T) {
 	})
 	sub := b.webhookTo(agencyKey, r, "administrative_penalty")
 	resp := b.submitAs(marketKey, envelope("administrative_penalty", "upsert", "D-1", b.penalty()))
-	id := pipeline.EventID(resp.Receipts[0].RecordID, 1)
+	id := record.EventID(resp.Receipts[0].RecordID, 1)
 
 	type dead struct {
 		ID        string `json:"id"`

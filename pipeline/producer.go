@@ -8,6 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
+
+	"github.com/credex/credex/record"
 )
 
 // Producer writes messages to Kafka and returns only once every broker in
@@ -66,7 +68,7 @@ func (p *Producer) Publish(ctx context.Context, msgs ...kafka.Message) error {
 func (p *Producer) Close() error { return p.w.Close() }
 
 // Message encodes r as the Kafka message of its record topic, keyed by subject.
-func (r *Record) Message(topics Topics) (kafka.Message, error) {
+func (topics Topics) Message(r *record.Record) (kafka.Message, error) {
 	value, err := json.Marshal(r)
 	if err != nil {
 		return kafka.Message{}, fmt.Errorf("encode record %s: %w", r.ID, err)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 )
 
 // Outcome is what admission made of one record.
@@ -45,11 +45,11 @@ type head struct {
 // outcome per record.
 //
 // Concurrent admissions of the same record wait for each other.
-func (s *Store) Admit(ctx context.Context, recs []*pipeline.Record, publish func([]Outcome) error) ([]Outcome, error) {
+func (s *Store) Admit(ctx context.Context, recs []*record.Record, publish func([]Outcome) error) ([]Outcome, error) {
 	var ids, newIDs, newSubjects []string
 	for _, r := range recs {
 		ids = append(ids, r.ID)
-		if r.Op == pipeline.OpUpsert {
+		if r.Op == record.OpUpsert {
 			newIDs = append(newIDs, r.ID)
 			newSubjects = append(newSubjects, r.SubjectKey)
 		}
@@ -80,32 +80,32 @@ func (s *Store) Admit(ctx context.Context, recs []*pipeline.Record, publish func
 }
 
 // advance applies r to its ledger row h (nil when the record is unknown).
-func advance(h *head, r *pipeline.Record) Outcome {
-	if h == nil || (r.Op != pipeline.OpUpsert && h.version == 0) {
+func advance(h *head, r *record.Record) Outcome {
+	if h == nil || (r.Op != record.OpUpsert && h.version == 0) {
 		return UnknownRecord
 	}
 	if !r.Op.Content() {
 		r.SubjectKey = h.subjectKey // a change without content is about the record's subject
 	}
 	switch {
-	case r.Op == pipeline.OpRevoke && h.state == "revoked",
-		r.Op == pipeline.OpUpsert && h.state == "active" && h.hash == r.ContentHash,
-		(r.Op == pipeline.OpRepair || r.Op == pipeline.OpExpire) && h.display != "displayed":
+	case r.Op == record.OpRevoke && h.state == "revoked",
+		r.Op == record.OpUpsert && h.state == "active" && h.hash == r.ContentHash,
+		(r.Op == record.OpRepair || r.Op == record.OpExpire) && h.display != "displayed":
 		r.Version = h.version
 		return Unchanged
-	case !r.Op.Content() && r.Op != pipeline.OpRevoke && h.state == "revoked":
+	case !r.Op.Content() && r.Op != record.OpRevoke && h.state == "revoked":
 		return Refused
 	}
 	h.version++
 	h.dirty = true
 	switch r.Op {
-	case pipeline.OpUpsert, pipeline.OpCorrect:
+	case record.OpUpsert, record.OpCorrect:
 		h.hash, h.state, h.subjectKey = r.ContentHash, "active", r.SubjectKey
-	case pipeline.OpRevoke:
+	case record.OpRevoke:
 		h.state = "revoked"
-	case pipeline.OpRepair:
+	case record.OpRepair:
 		h.display = "repaired"
-	case pipeline.OpExpire:
+	case record.OpExpire:
 		h.display = "expired"
 	}
 	r.Version = h.version

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/credex/credex/record"
 )
 
 var (
@@ -81,12 +83,8 @@ func scanPublic(row pgx.CollectableRow) (PublicRecord, error) {
 // EndedDisplay is a record whose display window is over but which is still
 // displayed: what an expiry needs to name it.
 type EndedDisplay struct {
-	ID             string
-	Type           string
-	Department     string
-	SourceID       string
-	CatalogVersion int
-	DisplayUntil   time.Time
+	record.Ref
+	DisplayUntil time.Time
 }
 
 // ClaimEndedDisplays calls expire with the records, active and displayed,

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/credex/credex/record"
 )
 
 // Record is a stored credit record with its history.
@@ -75,4 +77,9 @@ type RecordVersion struct {
 	StoredAt       time.Time
 	// Reason says why a correction, revocation or lifecycle change was made.
 	Reason string
+}
+
+// Ref names r for a change of it.
+func (r *Record) Ref() record.Ref {
+	return record.Ref{ID: r.ID, Type: r.Type, Department: r.Department, SourceID: r.SourceID, CatalogVersion: r.CatalogVersion}
 }

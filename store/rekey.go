@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 )
 
 var (
@@ -56,10 +56,10 @@ func (s *Store) Rekey(ctx context.Context, oldKey, newKey []byte) (Rekeyed, erro
 			if number == "" {
 				return fmt.Errorf("record %s: no subject id_number in its payload", id)
 			}
-			if subtle.ConstantTimeCompare([]byte(pipeline.SubjectKey(oldKey, number)), []byte(old)) != 1 {
+			if subtle.ConstantTimeCompare([]byte(record.SubjectKey(oldKey, number)), []byte(old)) != 1 {
 				return fmt.Errorf("record %s: %w", id, ErrWrongOldKey)
 			}
-			oldToNew[old] = pipeline.SubjectKey(newKey, number)
+			oldToNew[old] = record.SubjectKey(newKey, number)
 			return nil
 		})
 		if err != nil {

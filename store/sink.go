@@ -12,12 +12,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 )
 
 // Delivery is a record as read from Kafka, with where it was read.
 type Delivery struct {
-	Record    *pipeline.Record
+	Record    *record.Record
 	Topic     string
 	Partition int
 	Offset    int64
@@ -102,7 +102,7 @@ func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applie
 			if j, ok := latestContent[r.ID]; !ok || deliveries[j].Record.Version <= r.Version {
 				latestContent[r.ID] = i
 			}
-		case r.Op != pipeline.OpRevoke:
+		case r.Op != record.OpRevoke:
 			lifecycle = append(lifecycle, i)
 		}
 	}
@@ -126,7 +126,7 @@ func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applie
 	}
 	var rev columns
 	for _, i := range latest {
-		if r := deliveries[i].Record; r.Op == pipeline.OpRevoke {
+		if r := deliveries[i].Record; r.Op == record.OpRevoke {
 			rev.add(r.ID, r.Version, r.AcceptedAt)
 		}
 	}
@@ -186,7 +186,7 @@ func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applie
 		return nil, err
 	}
 	out := make([]Applied, len(deliveries))
-	var stored []*pipeline.Record
+	var stored []*record.Record
 	for i, d := range deliveries {
 		k := versionKey{d.Record.ID, d.Record.Version}
 		if out[i].Stored = written[k] && last[k] == i; out[i].Stored {
@@ -217,7 +217,7 @@ func disputedAmong(ctx context.Context, tx pgx.Tx, ids []string) (map[string]boo
 // order, and owes each to the subscriptions it matches. disputed holds the
 // records disputed before these versions; each event says whether its
 // record is disputed as of its version.
-func recordEvents(ctx context.Context, tx pgx.Tx, stored []*pipeline.Record, disputed map[string]bool) error {
+func recordEvents(ctx context.Context, tx pgx.Tx, stored []*record.Record, disputed map[string]bool) error {
 	if len(stored) == 0 {
 		return nil
 	}
@@ -249,15 +249,15 @@ func recordEvents(ctx context.Context, tx pgx.Tx, stored []*pipeline.Record, dis
 	var ev columns
 	var ids []string
 	for _, r := range stored {
-		id := pipeline.EventID(r.ID, r.Version)
+		id := record.EventID(r.ID, r.Version)
 		ids = append(ids, id)
 		switch r.Op {
-		case pipeline.OpDispute:
+		case record.OpDispute:
 			disputed[r.ID] = true
-		case pipeline.OpResolve, pipeline.OpCorrect, pipeline.OpRevoke:
+		case record.OpResolve, record.OpCorrect, record.OpRevoke:
 			disputed[r.ID] = false
 		}
-		ev.add(id, pipeline.EventType(r), r.ID, r.Version, r.Type, r.Department, r.SubjectKey,
+		ev.add(id, record.EventType(r), r.ID, r.Version, r.Type, r.Department, r.SubjectKey,
 			next[r.SubjectKey], r.CatalogVersion, data(r), r.Reason, disputed[r.ID])
 		next[r.SubjectKey]++
 	}
@@ -301,7 +301,7 @@ func (c *columns) args() []any {
 }
 
 // data is a record's payload for the database; JSON null when it has none.
-func data(r *pipeline.Record) string {
+func data(r *record.Record) string {
 	if len(r.Data) == 0 {
 		return "null"
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/internal/pgtest"
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 )
 
@@ -29,11 +29,11 @@ func setup(t *testing.T) (*store.Store, context.Context) {
 	return st, ctx
 }
 
-func record(op pipeline.Op, sourceID, content string) *pipeline.Record {
+func rec(op record.Op, sourceID, content string) *record.Record {
 	data := json.RawMessage(`{"content":"` + content + `"}`)
-	hash, _ := pipeline.ContentHash(op, data)
-	return &pipeline.Record{
-		ID: pipeline.RecordID("dept", "administrative_penalty", sourceID), Type: "administrative_penalty", Op: op,
+	hash, _ := record.ContentHash(op, data)
+	return &record.Record{
+		ID: record.ID("dept", "administrative_penalty", sourceID), Type: "administrative_penalty", Op: op,
 		Department: "dept", SourceID: sourceID, SubjectKey: "subject-" + sourceID, SubjectName: "name",
 		SubjectMasked: "1101**********0000", CatalogVersion: 1, ContentHash: hash, Data: data,
 		SubmissionID: "sub_test", AcceptedAt: time.Now().UTC(),
@@ -41,7 +41,7 @@ func record(op pipeline.Op, sourceID, content string) *pipeline.Record {
 }
 
 // admit admits recs and returns the outcomes and the versions assigned.
-func admit(t *testing.T, st *store.Store, ctx context.Context, recs ...*pipeline.Record) ([]store.Outcome, []int) {
+func admit(t *testing.T, st *store.Store, ctx context.Context, recs ...*record.Record) ([]store.Outcome, []int) {
 	t.Helper()
 	outcomes, err := st.Admit(ctx, recs, func([]store.Outcome) error { return nil })
 	if err != nil {
@@ -59,18 +59,18 @@ func TestAdmitAssignsVersions(t *testing.T) {
 	st, ctx := setup(t)
 	tests := []struct {
 		name    string
-		rec     *pipeline.Record
+		rec     *record.Record
 		outcome store.Outcome
 		version int
 	}{
-		{"new record", record(pipeline.OpUpsert, "a", "one"), store.Changed, 1},
-		{"same content", record(pipeline.OpUpsert, "a", "one"), store.Unchanged, 1},
-		{"changed content", record(pipeline.OpUpsert, "a", "two"), store.Changed, 2},
-		{"back to earlier content", record(pipeline.OpUpsert, "a", "one"), store.Changed, 3},
-		{"revoke", record(pipeline.OpRevoke, "a", ""), store.Changed, 4},
-		{"revoke again", record(pipeline.OpRevoke, "a", ""), store.Unchanged, 4},
-		{"upsert after revoke", record(pipeline.OpUpsert, "a", "one"), store.Changed, 5},
-		{"revoke of an unknown record", record(pipeline.OpRevoke, "never", ""), store.UnknownRecord, 0},
+		{"new record", rec(record.OpUpsert, "a", "one"), store.Changed, 1},
+		{"same content", rec(record.OpUpsert, "a", "one"), store.Unchanged, 1},
+		{"changed content", rec(record.OpUpsert, "a", "two"), store.Changed, 2},
+		{"back to earlier content", rec(record.OpUpsert, "a", "one"), store.Changed, 3},
+		{"revoke", rec(record.OpRevoke, "a", ""), store.Changed, 4},
+		{"revoke again", rec(record.OpRevoke, "a", ""), store.Unchanged, 4},
+		{"upsert after revoke", rec(record.OpUpsert, "a", "one"), store.Changed, 5},
+		{"revoke of an unknown record", rec(record.OpRevoke, "never", ""), store.UnknownRecord, 0},
 	}
 	for _, tt := range tests { // in order: each step builds on the last
 		outcomes, versions := admit(t, st, ctx, tt.rec)
@@ -84,7 +84,7 @@ func TestAdmitHandlesOneRecordTwiceInABatch(t *testing.T) {
 	t.Parallel()
 	st, ctx := setup(t)
 	outcomes, versions := admit(t, st, ctx,
-		record(pipeline.OpUpsert, "b", "one"), record(pipeline.OpUpsert, "b", "two"), record(pipeline.OpRevoke, "b", ""))
+		rec(record.OpUpsert, "b", "one"), rec(record.OpUpsert, "b", "two"), rec(record.OpRevoke, "b", ""))
 	if want := []int{1, 2, 3}; versions[0] != 1 || versions[1] != 2 || versions[2] != 3 {
 		t.Errorf("versions = %v, want %v", versions, want)
 	}
@@ -98,14 +98,14 @@ func TestAdmitHandlesOneRecordTwiceInABatch(t *testing.T) {
 func TestAdmitKeepsNothingWhenPublishFails(t *testing.T) {
 	t.Parallel()
 	st, ctx := setup(t)
-	admit(t, st, ctx, record(pipeline.OpUpsert, "c", "one"))
+	admit(t, st, ctx, rec(record.OpUpsert, "c", "one"))
 	boom := errors.New("kafka unreachable")
-	_, err := st.Admit(ctx, []*pipeline.Record{record(pipeline.OpUpsert, "c", "two"), record(pipeline.OpUpsert, "d", "one")},
+	_, err := st.Admit(ctx, []*record.Record{rec(record.OpUpsert, "c", "two"), rec(record.OpUpsert, "d", "one")},
 		func([]store.Outcome) error { return boom })
 	if !errors.Is(err, boom) {
 		t.Fatalf("Admit = %v, want the publish error", err)
 	}
-	_, versions := admit(t, st, ctx, record(pipeline.OpUpsert, "c", "two"), record(pipeline.OpUpsert, "d", "one"))
+	_, versions := admit(t, st, ctx, rec(record.OpUpsert, "c", "two"), rec(record.OpUpsert, "d", "one"))
 	if versions[0] != 2 || versions[1] != 1 {
 		t.Errorf("after a failed publish, versions = %v, want [2 1]: the failed ones were never promised", versions)
 	}
@@ -114,10 +114,10 @@ func TestAdmitKeepsNothingWhenPublishFails(t *testing.T) {
 func TestApplyIsIdempotentAndOrdersByVersion(t *testing.T) {
 	t.Parallel()
 	st, ctx := setup(t)
-	v1 := record(pipeline.OpUpsert, "e", "one")
-	v2 := record(pipeline.OpUpsert, "e", "two")
+	v1 := rec(record.OpUpsert, "e", "one")
+	v2 := rec(record.OpUpsert, "e", "two")
 	admit(t, st, ctx, v1, v2)
-	deliver := func(recs ...*pipeline.Record) []store.Applied {
+	deliver := func(recs ...*record.Record) []store.Applied {
 		t.Helper()
 		var ds []store.Delivery
 		for i, r := range recs {
@@ -151,11 +151,11 @@ func TestApplyReplacesContentThatWasNeverReceipted(t *testing.T) {
 	st, ctx := setup(t)
 	// A submission reached Kafka but its ledger commit failed, so version 1
 	// was promised again to other content, which arrives later.
-	orphan := record(pipeline.OpUpsert, "f", "orphan")
+	orphan := rec(record.OpUpsert, "f", "orphan")
 	orphan.Version = 1
-	real := record(pipeline.OpUpsert, "f", "real")
+	real := rec(record.OpUpsert, "f", "real")
 	real.Version = 1
-	for i, r := range []*pipeline.Record{orphan, real} {
+	for i, r := range []*record.Record{orphan, real} {
 		if _, err := st.Apply(ctx, []store.Delivery{{Record: r, Topic: "records", Offset: int64(i)}}); err != nil {
 			t.Fatal(err)
 		}
@@ -172,11 +172,11 @@ func TestApplyReplacesContentThatWasNeverReceipted(t *testing.T) {
 func TestApplySetsAsideWhatCanNeverBeWritten(t *testing.T) {
 	t.Parallel()
 	st, ctx := setup(t)
-	good := record(pipeline.OpUpsert, "g", "one")
+	good := rec(record.OpUpsert, "g", "one")
 	good.Version = 1
-	orphanRevoke := record(pipeline.OpRevoke, "never-stored", "")
+	orphanRevoke := rec(record.OpRevoke, "never-stored", "")
 	orphanRevoke.Version = 2
-	other := record(pipeline.OpUpsert, "h", "one")
+	other := rec(record.OpUpsert, "h", "one")
 	other.Version = 1
 	applied, err := st.Apply(ctx, []store.Delivery{{Record: good}, {Record: orphanRevoke}, {Record: other}})
 	if err != nil {
@@ -197,7 +197,7 @@ func TestApplyFailsWholeWhenTheDatabaseIsGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	r := record(pipeline.OpUpsert, "i", "one")
+	r := rec(record.OpUpsert, "i", "one")
 	r.Version = 1
 	if _, err := st.Apply(context.Background(), []store.Delivery{{Record: r}}); err == nil {
 		t.Fatal("Apply on an unreachable database succeeded")
@@ -207,27 +207,27 @@ func TestApplyFailsWholeWhenTheDatabaseIsGone(t *testing.T) {
 func TestApplyKeepsEachFlagFromItsLatestChange(t *testing.T) {
 	t.Parallel()
 	st, ctx := setup(t)
-	op := func(op pipeline.Op, sourceID string, version int, content string) *pipeline.Record {
-		r := record(op, sourceID, content)
+	op := func(op record.Op, sourceID string, version int, content string) *record.Record {
+		r := rec(op, sourceID, content)
 		r.Version = version
 		return r
 	}
 	tests := []struct {
 		name     string
-		batches  [][]*pipeline.Record
+		batches  [][]*record.Record
 		disputed bool
 		display  string
 	}{
 		{"a dispute stays when new content follows in the same batch",
-			[][]*pipeline.Record{{op(pipeline.OpUpsert, "a", 1, "one"), op(pipeline.OpDispute, "a", 2, ""), op(pipeline.OpUpsert, "a", 3, "two")}}, true, "displayed"},
+			[][]*record.Record{{op(record.OpUpsert, "a", 1, "one"), op(record.OpDispute, "a", 2, ""), op(record.OpUpsert, "a", 3, "two")}}, true, "displayed"},
 		{"a correction after a dispute settles it",
-			[][]*pipeline.Record{{op(pipeline.OpUpsert, "b", 1, "one"), op(pipeline.OpDispute, "b", 2, ""), op(pipeline.OpCorrect, "b", 3, "two")}}, false, "displayed"},
+			[][]*record.Record{{op(record.OpUpsert, "b", 1, "one"), op(record.OpDispute, "b", 2, ""), op(record.OpCorrect, "b", 3, "two")}}, false, "displayed"},
 		{"a dispute delivered late, after newer content, still counts",
-			[][]*pipeline.Record{{op(pipeline.OpUpsert, "c", 1, "one")}, {op(pipeline.OpUpsert, "c", 3, "two")}, {op(pipeline.OpDispute, "c", 2, "")}}, true, "displayed"},
+			[][]*record.Record{{op(record.OpUpsert, "c", 1, "one")}, {op(record.OpUpsert, "c", 3, "two")}, {op(record.OpDispute, "c", 2, "")}}, true, "displayed"},
 		{"a resolve after a dispute in one batch",
-			[][]*pipeline.Record{{op(pipeline.OpUpsert, "d", 1, "one"), op(pipeline.OpDispute, "d", 2, ""), op(pipeline.OpResolve, "d", 3, "")}}, false, "displayed"},
+			[][]*record.Record{{op(record.OpUpsert, "d", 1, "one"), op(record.OpDispute, "d", 2, ""), op(record.OpResolve, "d", 3, "")}}, false, "displayed"},
 		{"expiry then new content keeps the record expired",
-			[][]*pipeline.Record{{op(pipeline.OpUpsert, "e", 1, "one"), op(pipeline.OpExpire, "e", 2, ""), op(pipeline.OpUpsert, "e", 3, "two")}}, false, "expired"},
+			[][]*record.Record{{op(record.OpUpsert, "e", 1, "one"), op(record.OpExpire, "e", 2, ""), op(record.OpUpsert, "e", 3, "two")}}, false, "expired"},
 	}
 	for _, tt := range tests {
 		for i, batch := range tt.batches {

@@ -24,7 +24,7 @@ import (
 
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/compat"
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 )
 
@@ -290,7 +290,7 @@ func same(a, b *catalog.RecordType) bool {
 // sameJSON reports whether two documents are the same JSON, whatever the
 // order of keys and the spacing.
 func sameJSON(a, b []byte) bool {
-	x, err1 := pipeline.Canonical(a)
-	y, err2 := pipeline.Canonical(b)
+	x, err1 := record.Canonical(a)
+	y, err2 := record.Canonical(b)
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/internal/apierr"
-	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 )
 
 // Whole-request errors of a submission.
@@ -255,4 +255,4 @@ func revocationReason(data json.RawMessage) string {
 }
 
 // pastTense names what a change does to a record, for messages.
-var pastTense = map[pipeline.Op]string{pipeline.OpCorrect: "corrected", pipeline.OpRevoke: "revoked"}
+var pastTense = map[record.Op]string{record.OpCorrect: "corrected", record.OpRevoke: "revoked"}

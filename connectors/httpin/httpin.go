@@ -17,19 +17,17 @@ import (
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/catalog"
-	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
-	"github.com/credex/credex/lifecycle"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
-	"github.com/credex/credex/workday"
 )
 
 // Ledger assigns versions to records and publishes them while it holds them
 // (see store.Store.Admit).
 type Ledger interface {
-	Admit(ctx context.Context, recs []*pipeline.Record, publish func([]store.Outcome) error) ([]store.Outcome, error)
+	Admit(ctx context.Context, recs []*record.Record, publish func([]store.Outcome) error) ([]store.Outcome, error)
 }
 
 // Catalog gives the record types submissions are checked against: the
@@ -120,7 +118,7 @@ type item struct {
 	raw    json.RawMessage
 	env    envelope
 	rtype  *catalog.RecordType
-	record *pipeline.Record
+	record *record.Record
 	errs   []catalog.FieldError
 	// outcome is what the ledger made of an accepted record.
 	outcome store.Outcome
@@ -218,14 +216,14 @@ func (h *Handler) check(p *principal.Principal, raw json.RawMessage) *item {
 		rt = named
 	}
 	it.rtype = rt
-	if pipeline.Op(it.env.Op).Content() && it.env.Data != nil && !hasPointer(it.errs, "/data") {
+	if record.Op(it.env.Op).Content() && it.env.Data != nil && !hasPointer(it.errs, "/data") {
 		for _, fe := range rt.Validate(it.env.Data) {
 			fe.Pointer = "/data" + fe.Pointer
 			it.errs = append(it.errs, fe)
 		}
 	}
 	if len(it.errs) == 0 {
-		it.record = &pipeline.Record{}
+		it.record = &record.Record{}
 	}
 	return it
 }
@@ -233,83 +231,23 @@ func (h *Handler) check(p *principal.Principal, raw json.RawMessage) *item {
 // prepare fills in the record of a valid envelope.
 func (h *Handler) prepare(it *item, sub *submission) {
 	r := it.record
-	r.ID = pipeline.RecordID(sub.department.Code, it.rtype.Code, it.env.SourceID)
-	r.Op, r.SourceID, r.Department = pipeline.Op(it.env.Op), it.env.SourceID, sub.department.Code
+	r.ID = record.ID(sub.department.Code, it.rtype.Code, it.env.SourceID)
+	r.Op, r.SourceID, r.Department = record.Op(it.env.Op), it.env.SourceID, sub.department.Code
 	r.SubmissionID, r.AcceptedAt = sub.id, sub.received
 	r.Data, r.Reason = it.env.Data, it.env.Reason
-	if r.Op == pipeline.OpRevoke && r.Reason == "" {
+	if r.Op == record.OpRevoke && r.Reason == "" {
 		r.Reason = revocationReason(it.env.Data)
 	}
-	if err := Build(r, it.rtype, h.subjectKey); err != nil { // the envelope parsed, so its data re-encodes
+	if err := record.Build(r, it.rtype, h.subjectKey); err != nil { // the envelope parsed, so its data re-encodes
 		it.errs = append(it.errs, catalog.FieldError{Code: "malformed_json", Pointer: "/data", Message: "data could not be read"})
 		it.record = nil
 	}
 }
 
-// Build fills in what follows from a record's op and data under its record
-// type: the type and catalogue version, for content the subject (keyed
-// hash, name, masked ID number) and the display window, and the canonical
-// data with its hash. Content must be valid under rt.
-//
-// Content of a type whose display rules give its payload a period gets a
-// window dated from its deciding document (see window); other records get
-// none and are displayed for as long as they are active.
-func Build(r *pipeline.Record, rt *catalog.RecordType, subjectKey []byte) error {
-	r.Type, r.CatalogVersion = rt.Code, rt.Version
-	r.Display = nil
-	if r.Op.Content() {
-		name, id, err := rt.Subject(r.Data)
-		if err != nil {
-			return err
-		}
-		r.SubjectName, r.SubjectMasked, r.SubjectKey = name, ident.MaskCitizenID(id), pipeline.SubjectKey(subjectKey, id)
-		if p, ok := rt.DisplayPeriod(r.Data); ok {
-			if r.Display, err = window(r.Data, p); err != nil {
-				return fmt.Errorf("display window of %s record: %w", rt.Code, err)
-			}
-		}
-	}
-	data, err := pipeline.Canonical(r.Data)
-	if err != nil {
-		return err
-	}
-	r.Data, r.ContentHash = data, pipeline.CanonicalHash(r.Op, data)
-	return nil
-}
-
-// window is the display window of a payload shown for period p: from the
-// start of its deciding document's date (/decision/date, a Beijing date),
-// repairable after the end of the minimum period, displayed while
-// From <= t < Until, where Until is the end of the maximum period
-// (lifecycle.Window: the last instant of its last day, Beijing time).
-//
-// A period with MaxMonths 0 means not displayed at all: its window is empty,
-// RepairFrom and Until equal From, so the record is never shown and its
-// display expires as soon as the expiry scheduler sees it.
-func window(data json.RawMessage, p catalog.Period) (*pipeline.Window, error) {
-	var payload struct {
-		Decision struct {
-			Date string `json:"date"`
-		} `json:"decision"`
-	}
-	if err := json.Unmarshal(data, &payload); err != nil {
-		return nil, fmt.Errorf("read decision date: %w", err)
-	}
-	from, err := time.ParseInLocation(time.DateOnly, payload.Decision.Date, workday.Location)
-	if err != nil {
-		return nil, fmt.Errorf("read decision date: %w", err)
-	}
-	if p.MaxMonths == 0 {
-		return &pipeline.Window{From: from, RepairFrom: from, Until: from}, nil
-	}
-	repairFrom, until := lifecycle.Window(from, lifecycle.Period(p))
-	return &pipeline.Window{From: from, RepairFrom: repairFrom, Until: until}, nil
-}
-
 // admit reserves versions for the valid records and publishes them, with
 // the rejections, in one acknowledged write.
 func (h *Handler) admit(ctx context.Context, sub *submission, items []*item) error {
-	var recs []*pipeline.Record
+	var recs []*record.Record
 	var owners []*item
 	for _, it := range items {
 		if it.record != nil {
@@ -321,7 +259,7 @@ func (h *Handler) admit(ctx context.Context, sub *submission, items []*item) err
 		for i, o := range outcomes {
 			switch o {
 			case store.Changed:
-				m, err := recs[i].Message(h.topics)
+				m, err := h.topics.Message(recs[i])
 				if err != nil {
 					return err
 				}

@@ -1,4 +1,4 @@
-package httpin
+package record
 
 import (
 	"encoding/json"
@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/credex/credex/catalog"
-	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/schemas"
 	"github.com/credex/credex/workday"
 )
@@ -64,14 +63,14 @@ func TestBuildDatesTheDisplayWindowFromTheDecision(t *testing.T) {
 	for _, tc := range []struct {
 		name          string
 		rt            *catalog.RecordType
-		op            pipeline.Op
+		op            Op
 		date, byValue string
-		want          *pipeline.Window // nil: no window
+		want          *Window // nil: no window
 	}{
 		{
 			name: "general penalty: repairable after 3 months, shown for 12",
-			rt:   typ("administrative_penalty"), op: pipeline.OpUpsert, date: "2025-01-15", byValue: "general",
-			want: &pipeline.Window{
+			rt:   typ("administrative_penalty"), op: OpUpsert, date: "2025-01-15", byValue: "general",
+			want: &Window{
 				From:       beijing(t, "2025-01-15 00:00:00"),
 				RepairFrom: beijing(t, "2025-04-15 23:59:59.999999999"),
 				Until:      beijing(t, "2026-01-15 23:59:59.999999999"),
@@ -79,8 +78,8 @@ func TestBuildDatesTheDisplayWindowFromTheDecision(t *testing.T) {
 		},
 		{
 			name: "serious penalty of a leap day: its anniversary is the end of February",
-			rt:   typ("administrative_penalty"), op: pipeline.OpUpsert, date: "2024-02-29", byValue: "serious",
-			want: &pipeline.Window{
+			rt:   typ("administrative_penalty"), op: OpUpsert, date: "2024-02-29", byValue: "serious",
+			want: &Window{
 				From:       beijing(t, "2024-02-29 00:00:00"),
 				RepairFrom: beijing(t, "2025-02-28 23:59:59.999999999"),
 				Until:      beijing(t, "2027-02-28 23:59:59.999999999"),
@@ -88,8 +87,8 @@ func TestBuildDatesTheDisplayWindowFromTheDecision(t *testing.T) {
 		},
 		{
 			name: "a correction gets the window of its own decision date",
-			rt:   typ("administrative_penalty"), op: pipeline.OpCorrect, date: "2025-08-31", byValue: "minor",
-			want: &pipeline.Window{
+			rt:   typ("administrative_penalty"), op: OpCorrect, date: "2025-08-31", byValue: "minor",
+			want: &Window{
 				From:       beijing(t, "2025-08-31 00:00:00"),
 				RepairFrom: beijing(t, "2025-08-31 23:59:59.999999999"),
 				Until:      beijing(t, "2025-11-30 23:59:59.999999999"),
@@ -97,8 +96,8 @@ func TestBuildDatesTheDisplayWindowFromTheDecision(t *testing.T) {
 		},
 		{
 			name: "a type with a single default period",
-			rt:   typ("serious_dishonesty"), op: pipeline.OpUpsert, date: "2025-06-03",
-			want: &pipeline.Window{
+			rt:   typ("serious_dishonesty"), op: OpUpsert, date: "2025-06-03",
+			want: &Window{
 				From:       beijing(t, "2025-06-03 00:00:00"),
 				RepairFrom: beijing(t, "2026-06-03 23:59:59.999999999"),
 				Until:      beijing(t, "2028-06-03 23:59:59.999999999"),
@@ -106,12 +105,12 @@ func TestBuildDatesTheDisplayWindowFromTheDecision(t *testing.T) {
 		},
 		{
 			name: "a type without display rules is shown while active",
-			rt:   typ("administrative_licence"), op: pipeline.OpUpsert, date: "2025-03-12",
+			rt:   typ("administrative_licence"), op: OpUpsert, date: "2025-03-12",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := &pipeline.Record{Op: tc.op, Data: payload(t, tc.rt, tc.date, tc.byValue)}
+			r := &Record{Op: tc.op, Data: payload(t, tc.rt, tc.date, tc.byValue)}
 			if err := Build(r, tc.rt, []byte("test-subject-key")); err != nil {
 				t.Fatal(err)
 			}
@@ -127,9 +126,9 @@ func TestBuildGivesLifecycleOpsNoWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	rt, _ := cat.Type("administrative_penalty")
-	for _, op := range []pipeline.Op{pipeline.OpRevoke, pipeline.OpExpire, pipeline.OpRepair, pipeline.OpDispute} {
-		r := &pipeline.Record{Op: op, Data: json.RawMessage(`{"objection_id":"obj_1"}`),
-			Display: &pipeline.Window{From: time.Now()}}
+	for _, op := range []Op{OpRevoke, OpExpire, OpRepair, OpDispute} {
+		r := &Record{Op: op, Data: json.RawMessage(`{"objection_id":"obj_1"}`),
+			Display: &Window{From: time.Now()}}
 		if err := Build(r, rt, []byte("test-subject-key")); err != nil {
 			t.Fatal(err)
 		}
@@ -145,13 +144,13 @@ func TestBuildGivesNotDisplayedRecordsAnEmptyWindow(t *testing.T) {
 	t.Parallel()
 	rt := &catalog.RecordType{Code: "hidden_minor_penalty", Version: 1,
 		Display: catalog.Display{Periods: map[string]catalog.Period{catalog.DefaultPeriod: {MinMonths: 0, MaxMonths: 0}}}}
-	r := &pipeline.Record{Op: pipeline.OpUpsert, Data: json.RawMessage(
+	r := &Record{Op: OpUpsert, Data: json.RawMessage(
 		`{"subject":{"name":"王小明","id_number":"500103196607041934"},"decision":{"date":"2025-06-03"}}`)}
 	if err := Build(r, rt, []byte("test-subject-key")); err != nil {
 		t.Fatal(err)
 	}
 	from := beijing(t, "2025-06-03 00:00:00")
-	wantWindow(t, r.Display, &pipeline.Window{From: from, RepairFrom: from, Until: from})
+	wantWindow(t, r.Display, &Window{From: from, RepairFrom: from, Until: from})
 }
 
 func TestBuildRefusesContentWithoutADecisionDate(t *testing.T) {
@@ -159,7 +158,7 @@ func TestBuildRefusesContentWithoutADecisionDate(t *testing.T) {
 	rt := &catalog.RecordType{Code: "dated", Version: 1,
 		Display: catalog.Display{Periods: map[string]catalog.Period{catalog.DefaultPeriod: {MinMonths: 3, MaxMonths: 12}}}}
 	for _, decision := range []string{`{}`, `{"date":"2025-02-30"}`, `{"date":"3 June 2025"}`} {
-		r := &pipeline.Record{Op: pipeline.OpUpsert, Data: json.RawMessage(
+		r := &Record{Op: OpUpsert, Data: json.RawMessage(
 			`{"subject":{"name":"王小明","id_number":"500103196607041934"},"decision":` + decision + `}`)}
 		if err := Build(r, rt, []byte("test-subject-key")); err == nil {
 			t.Errorf("decision %s: built with window %+v, want an error", decision, r.Display)
@@ -167,7 +166,7 @@ func TestBuildRefusesContentWithoutADecisionDate(t *testing.T) {
 	}
 }
 
-func wantWindow(t *testing.T, got, want *pipeline.Window) {
+func wantWindow(t *testing.T, got, want *Window) {
 	t.Helper()
 	switch {
 	case want == nil && got != nil:

@@ -14,6 +14,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/credex/credex/pipeline"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 )
 
@@ -54,7 +55,7 @@ func (s *Sink) Handle(ctx context.Context, batch []kafka.Message) ([]pipeline.De
 	var deliveries []store.Delivery
 	var sources []kafka.Message
 	for _, m := range batch {
-		var r pipeline.Record
+		var r record.Record
 		if err := json.Unmarshal(m.Value, &r); err != nil {
 			dead = append(dead, pipeline.DeadLetter{Message: m, Reason: fmt.Errorf("decode record: %w", err)})
 			continue
@@ -87,7 +88,7 @@ func (s *Sink) Handle(ctx context.Context, batch []kafka.Message) ([]pipeline.De
 }
 
 // check rejects records no hub could have produced.
-func check(r *pipeline.Record) error {
+func check(r *record.Record) error {
 	switch {
 	case r.ID == "" || r.Type == "" || r.Department == "" || r.SourceID == "" || r.SubjectKey == "":
 		return fmt.Errorf("record %q lacks its identity (id, type, department, source id, subject)", r.ID)

@@ -1,4 +1,4 @@
-package pipeline
+package record
 
 import (
 	"bytes"
@@ -80,7 +80,7 @@ type Window struct {
 // RecordID derives the stable id of a record from the department that owns
 // it, its type and the department's own source id. The same triple always
 // gives the same id, so resubmissions address the same record.
-func RecordID(department, recordType, sourceID string) string {
+func ID(department, recordType, sourceID string) string {
 	sum := sha256.Sum256([]byte(department + "\x00" + recordType + "\x00" + sourceID))
 	return "rec_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
 }

@@ -1,12 +1,10 @@
-package pipeline
+package record
 
 import (
 	"encoding/json"
-	"reflect"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // contentHash returns ContentHash or stops the test.
@@ -114,11 +112,11 @@ func TestCanonical(t *testing.T) {
 func TestRecordID(t *testing.T) {
 	t.Parallel()
 	const dept, typ, src = "11500103540776846N", "administrative_penalty", "MR-2026-0001"
-	id := RecordID(dept, typ, src)
+	id := ID(dept, typ, src)
 	if !regexp.MustCompile(`^rec_[a-z2-7]{24}$`).MatchString(id) {
 		t.Fatalf("RecordID = %q, want rec_ and 24 lowercase base32 characters", id)
 	}
-	if again := RecordID(dept, typ, src); again != id {
+	if again := ID(dept, typ, src); again != id {
 		t.Errorf("RecordID is not stable: %s then %s", id, again)
 	}
 	tests := []struct {
@@ -134,18 +132,18 @@ func TestRecordID(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := RecordID(tt.dept, tt.typ, tt.src); got == id {
-				t.Errorf("RecordID(%q, %q, %q) = %s, the same as RecordID(%q, %q, %q)", tt.dept, tt.typ, tt.src, got, dept, typ, src)
+			if got := ID(tt.dept, tt.typ, tt.src); got == id {
+				t.Errorf("ID(%q, %q, %q) = %s, the same as ID(%q, %q, %q)", tt.dept, tt.typ, tt.src, got, dept, typ, src)
 			}
 		})
 	}
 	t.Run("fields do not run together", func(t *testing.T) {
 		t.Parallel()
-		if a, b := RecordID("d", "a", "bc"), RecordID("d", "ab", "c"); a == b {
-			t.Errorf(`RecordID("d", "a", "bc") = RecordID("d", "ab", "c") = %s`, a)
+		if a, b := ID("d", "a", "bc"), ID("d", "ab", "c"); a == b {
+			t.Errorf(`ID("d", "a", "bc") = ID("d", "ab", "c") = %s`, a)
 		}
-		if a, b := RecordID("a", "bc", "s"), RecordID("ab", "c", "s"); a == b {
-			t.Errorf(`RecordID("a", "bc", "s") = RecordID("ab", "c", "s") = %s`, a)
+		if a, b := ID("a", "bc", "s"), ID("ab", "c", "s"); a == b {
+			t.Errorf(`ID("a", "bc", "s") = ID("ab", "c", "s") = %s`, a)
 		}
 	})
 }
@@ -169,97 +167,5 @@ func TestSubjectKey(t *testing.T) {
 	}
 	if other := SubjectKey(key, "500103196607041935"); other == got {
 		t.Errorf("SubjectKey does not depend on the ID number: %s for both", got)
-	}
-}
-
-func TestTopics(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		prefix                            string
-		record, rejected, deadLetter, grp string
-	}{
-		{"", "credex.records.administrative_penalty", "credex.rejected", "credex.deadletter", "credex.dbsink"},
-		{"test-42.", "test-42.credex.records.administrative_penalty", "test-42.credex.rejected", "test-42.credex.deadletter", "test-42.credex.dbsink"},
-	}
-	for _, tt := range tests {
-		t.Run("prefix "+tt.prefix, func(t *testing.T) {
-			t.Parallel()
-			topics := Topics{Prefix: tt.prefix}
-			if got := topics.Record("administrative_penalty"); got != tt.record {
-				t.Errorf("Record = %s, want %s", got, tt.record)
-			}
-			if got := topics.Rejected(); got != tt.rejected {
-				t.Errorf("Rejected = %s, want %s", got, tt.rejected)
-			}
-			if got := topics.DeadLetter(); got != tt.deadLetter {
-				t.Errorf("DeadLetter = %s, want %s", got, tt.deadLetter)
-			}
-			if got := topics.Group("dbsink"); got != tt.grp {
-				t.Errorf("Group = %s, want %s", got, tt.grp)
-			}
-			if typ, ok := topics.RecordType(topics.Record("serious_dishonesty")); !ok || typ != "serious_dishonesty" {
-				t.Errorf("RecordType(Record(serious_dishonesty)) = %q, %v", typ, ok)
-			}
-		})
-	}
-}
-
-func TestRecordTypeRefusesOtherTopics(t *testing.T) {
-	t.Parallel()
-	topics := Topics{Prefix: "a."}
-	for _, topic := range []string{
-		"a.credex.rejected",
-		"a.credex.deadletter",
-		"credex.records.administrative_penalty",   // another hub's (no prefix)
-		"b.credex.records.administrative_penalty", // another hub's
-	} {
-		if typ, ok := topics.RecordType(topic); ok {
-			t.Errorf("RecordType(%q) = %q, true; want false", topic, typ)
-		}
-	}
-}
-
-func TestRecordMessage(t *testing.T) {
-	t.Parallel()
-	topics := Topics{Prefix: "t."}
-	r := &Record{
-		ID:             RecordID("11500103540776846N", "administrative_penalty", "MR-2026-0001"),
-		Type:           "administrative_penalty",
-		Op:             OpUpsert,
-		Version:        3,
-		Department:     "11500103540776846N",
-		SourceID:       "MR-2026-0001",
-		SubjectKey:     SubjectKey([]byte("0123456789abcdef"), "500103196607041934"),
-		SubjectName:    "王小明",
-		SubjectMasked:  "500103********1934",
-		CatalogVersion: 1,
-		ContentHash:    contentHash(t, OpUpsert, `{"amount_yuan":5000}`),
-		Data:           json.RawMessage(`{"amount_yuan":5000}`),
-		SubmissionID:   "sub_x",
-		AcceptedAt:     time.Date(2026, 11, 2, 9, 30, 0, 123_000_000, time.UTC),
-	}
-	m, err := r.Message(topics)
-	if err != nil {
-		t.Fatalf("Message: %v", err)
-	}
-	if m.Topic != "t.credex.records.administrative_penalty" {
-		t.Errorf("Topic = %s, want t.credex.records.administrative_penalty", m.Topic)
-	}
-	if string(m.Key) != r.SubjectKey {
-		t.Errorf("Key = %s, want the subject key %s", m.Key, r.SubjectKey)
-	}
-	headers := map[string]string{}
-	for _, h := range m.Headers {
-		headers[h.Key] = string(h.Value)
-	}
-	if headers["credex-record-id"] != r.ID || headers["credex-version"] != "3" {
-		t.Errorf("Headers = %v, want credex-record-id %s and credex-version 3", headers, r.ID)
-	}
-	var back Record
-	if err := json.Unmarshal(m.Value, &back); err != nil {
-		t.Fatalf("decode value: %v", err)
-	}
-	if !reflect.DeepEqual(&back, r) {
-		t.Errorf("value decodes to\n%+v\nwant\n%+v", back, *r)
 	}
 }

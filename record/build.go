@@ -1,0 +1,72 @@
+package record
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/ident"
+	"github.com/credex/credex/lifecycle"
+	"github.com/credex/credex/workday"
+)
+
+// Build fills in what follows from a record's op and data under its record
+// type: the type and catalogue version, for content the subject (keyed
+// hash, name, masked ID number) and the display window, and the canonical
+// data with its hash. Content must be valid under rt.
+//
+// Content of a type whose display rules give its payload a period gets a
+// window dated from its deciding document (see window); other records get
+// none and are displayed for as long as they are active.
+func Build(r *Record, rt *catalog.RecordType, subjectKey []byte) error {
+	r.Type, r.CatalogVersion = rt.Code, rt.Version
+	r.Display = nil
+	if r.Op.Content() {
+		name, id, err := rt.Subject(r.Data)
+		if err != nil {
+			return err
+		}
+		r.SubjectName, r.SubjectMasked, r.SubjectKey = name, ident.MaskCitizenID(id), SubjectKey(subjectKey, id)
+		if p, ok := rt.DisplayPeriod(r.Data); ok {
+			if r.Display, err = window(r.Data, p); err != nil {
+				return fmt.Errorf("display window of %s record: %w", rt.Code, err)
+			}
+		}
+	}
+	data, err := Canonical(r.Data)
+	if err != nil {
+		return err
+	}
+	r.Data, r.ContentHash = data, CanonicalHash(r.Op, data)
+	return nil
+}
+
+// window is the display window of a payload shown for period p: from the
+// start of its deciding document's date (/decision/date, a Beijing date),
+// repairable after the end of the minimum period, displayed while
+// From <= t < Until, where Until is the end of the maximum period
+// (lifecycle.Window: the last instant of its last day, Beijing time).
+//
+// A period with MaxMonths 0 means not displayed at all: its window is empty,
+// RepairFrom and Until equal From, so the record is never shown and its
+// display expires as soon as the expiry scheduler sees it.
+func window(data json.RawMessage, p catalog.Period) (*Window, error) {
+	var payload struct {
+		Decision struct {
+			Date string `json:"date"`
+		} `json:"decision"`
+	}
+	if err := json.Unmarshal(data, &payload); err != nil {
+		return nil, fmt.Errorf("read decision date: %w", err)
+	}
+	from, err := time.ParseInLocation(time.DateOnly, payload.Decision.Date, workday.Location)
+	if err != nil {
+		return nil, fmt.Errorf("read decision date: %w", err)
+	}
+	if p.MaxMonths == 0 {
+		return &Window{From: from, RepairFrom: from, Until: from}, nil
+	}
+	repairFrom, until := lifecycle.Window(from, lifecycle.Period(p))
+	return &Window{From: from, RepairFrom: repairFrom, Until: until}, nil
+}
