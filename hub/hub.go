@@ -29,10 +29,10 @@ import (
 	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/expiry"
 	"github.com/credex/credex/pipeline"
-	"github.com/credex/credex/store/dbsink"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
+	"github.com/credex/credex/store/dbsink"
 	"github.com/credex/credex/workday"
 )
 
