@@ -22,7 +22,6 @@ import (
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/principal"
-	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/workday"
 )
@@ -77,9 +76,6 @@ type Deps struct {
 	// LegalBases are the codes of the legal bases under which an agency
 	// may inquire without the person's authorisation.
 	LegalBases []string
-	// Change admits changes the hub makes itself as the next versions of
-	// their records (see hub.Hub.Change).
-	Change func(ctx context.Context, recs []*record.Record) ([]store.Outcome, error)
 	// SubjectKey keys the hash of ID numbers (record.SubjectKey), so
 	// that a person can prove to be a record's subject.
 	SubjectKey []byte

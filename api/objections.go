@@ -27,14 +27,14 @@ import (
 type Objections interface {
 	// FileObjection stores o and calls publish before committing; it
 	// returns store.ErrObjectionOpen when the record has an open objection.
-	FileObjection(ctx context.Context, o *store.Objection, publish func() error) error
+	FileObjection(ctx context.Context, o *store.Objection, change func(*store.Ledger) error) error
 	// Objection returns one objection or store.ErrNotFound.
 	Objection(ctx context.Context, id string) (*store.Objection, error)
 	// Objections lists the objections f selects, oldest first.
 	Objections(ctx context.Context, f store.ObjectionFilter) ([]store.Objection, error)
 	// MoveObjection calls move with the objection locked and stores what
 	// it made of it when move returns nil; it returns move's error as it is.
-	MoveObjection(ctx context.Context, id string, move func(*store.Objection) error) error
+	MoveObjection(ctx context.Context, id string, move func(*store.Ledger, *store.Objection) error) error
 }
 
 func (a *server) routeObjections(mux *http.ServeMux) {
@@ -156,9 +156,8 @@ func (a *server) fileObjection(w http.ResponseWriter, r *http.Request) {
 	stored := &store.Objection{Objection: *o, Department: rec.Department, TokenHash: trackingTokenHash(token), Files: files}
 	dispute := objectionChangeOf(rec, record.OpDispute, o.ID, o.AcceptedAt,
 		"objection accepted on grounds "+string(o.Grounds), map[string]any{"grounds": o.Grounds})
-	err = a.Objections.FileObjection(r.Context(), stored, func() error {
-		_, err := a.objectionChange(r.Context(), dispute)
-		return err
+	err = a.Objections.FileObjection(r.Context(), stored, func(l *store.Ledger) error {
+		return objectionChange(r.Context(), l, dispute)
 	})
 	switch {
 	case errors.Is(err, store.ErrObjectionOpen):
@@ -355,14 +354,14 @@ func (a *server) decideObjection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var decided *store.Objection
-	err := a.Objections.MoveObjection(r.Context(), r.PathValue("id"), func(o *store.Objection) error {
+	err := a.Objections.MoveObjection(r.Context(), r.PathValue("id"), func(l *store.Ledger, o *store.Objection) error {
 		if !authz.Allowed(p.Kind, authz.DecideObjection, nil) || p.Code != o.Department {
 			return errNoObjection
 		}
 		if o.Status != lifecycle.Accepted {
 			return errObjectionClosed
 		}
-		rec, err := a.Store.Record(r.Context(), o.RecordID)
+		rec, err := l.Record(r.Context(), o.RecordID)
 		if err != nil {
 			return err
 		}
@@ -379,7 +378,7 @@ func (a *server) decideObjection(w http.ResponseWriter, r *http.Request) {
 		if errs = append(errs, dataErrs...); len(errs) > 0 {
 			return problems(errBadDecision, errs)
 		}
-		if _, err := a.objectionChange(r.Context(), changes...); err != nil {
+		if err := objectionChange(r.Context(), l, changes...); err != nil {
 			return err
 		}
 		o.Objection = next
@@ -463,23 +462,22 @@ func objectionChangeOf(rec *store.Record, op record.Op, id string, at time.Time,
 	return record.Change(rec.Ref(), op, id, at, reason, data)
 }
 
-// objectionChange admits recs as the hub's own changes and waits for Kafka. It
-// returns errRecordRevoked when the ledger refused one (the record was
-// revoked).
-func (a *server) objectionChange(ctx context.Context, recs ...*record.Record) ([]store.Outcome, error) {
-	outcomes, err := a.Change(ctx, recs)
+// objectionChange admits recs in l's transaction. It returns
+// errRecordRevoked when the ledger refused one (the record was revoked).
+func objectionChange(ctx context.Context, l *store.Ledger, recs ...*record.Record) error {
+	outcomes, err := l.Admit(ctx, recs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i, o := range outcomes {
 		switch {
 		case o == store.Refused:
-			return nil, errRecordRevoked
+			return errRecordRevoked
 		case o == store.UnknownRecord:
-			return nil, fmt.Errorf("change record %s: the ledger does not know it", recs[i].ID)
+			return fmt.Errorf("change record %s: the ledger does not know it", recs[i].ID)
 		}
 	}
-	return outcomes, nil
+	return nil
 }
 
 // readObjectionBody decodes a JSON body of at most limit bytes into v,

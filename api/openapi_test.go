@@ -128,16 +128,21 @@ func (f *fakeKeys) RevokeKey(_ context.Context, principal, id string) (store.Key
 	return store.Key{}, store.ErrNotFound
 }
 
-// fakeLedger gives every record its first version and publishes it.
+// fakeLedger gives every record its first version.
 type fakeLedger struct{}
 
-func (fakeLedger) Admit(_ context.Context, recs []*record.Record, publish func([]store.Outcome) error) ([]store.Outcome, error) {
-	outcomes := make([]store.Outcome, len(recs))
+func (fakeLedger) Admit(_ context.Context, recs []*record.Record) (*store.Admission, error) {
 	for _, r := range recs {
 		r.Version = 1
 	}
-	return outcomes, publish(outcomes)
+	return &store.Admission{Outcomes: make([]store.Outcome, len(recs))}, nil
 }
+
+// fakeRelay has Kafka acknowledge everything at once.
+type fakeRelay struct{}
+
+func (fakeRelay) Ready(context.Context) error          { return nil }
+func (fakeRelay) Await(context.Context, []int64) error { return nil }
 
 // fakePublisher acknowledges every message at once.
 type fakePublisher struct{}
@@ -195,7 +200,7 @@ func setup(t *testing.T) *bundle {
 	audited := &memAudit{names: map[string]string{record.SubjectKey([]byte(testSubjectKey), exampleIDNumber): exampleName}}
 	recorder := &audit.Recorder{Log: audited}
 	ingest := httpin.New(httpin.Config{}, httpin.Deps{
-		Catalog: cat, Ledger: fakeLedger{}, Publisher: fakePublisher{},
+		Catalog: cat, Ledger: fakeLedger{}, Relay: fakeRelay{}, Publisher: fakePublisher{},
 		SubjectKey: []byte("test-subject-key"), Audit: recorder, Logger: log, Registry: reg,
 	})
 	h := api.New(api.Deps{

@@ -42,7 +42,7 @@ type Repairs interface {
 	Repairs(ctx context.Context, q store.RepairQuery) ([]store.Repair, error)
 	// DecideRepair locks the application while decide moves it, and saves
 	// the move unless decide fails.
-	DecideRepair(ctx context.Context, id string, decide func(*store.Repair) error) (*store.Repair, error)
+	DecideRepair(ctx context.Context, id string, decide func(*store.Ledger, *store.Repair) error) (*store.Repair, error)
 	RepairFile(ctx context.Context, id, list string, position int) (*store.RepairFile, error)
 	OverdueRepairs(ctx context.Context, t time.Time) (int, error)
 	ListEntries(ctx context.Context, subjectKey string, types []string, t time.Time) ([]store.ListEntry, error)
@@ -449,7 +449,7 @@ func (a *server) decideRepair(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	desk := a.desk()
-	app, err := a.Repairs.DecideRepair(r.Context(), r.PathValue("id"), func(app *store.Repair) error {
+	app, err := a.Repairs.DecideRepair(r.Context(), r.PathValue("id"), func(l *store.Ledger, app *store.Repair) error {
 		if app.Department != p.Code {
 			return store.ErrNotFound
 		}
@@ -462,7 +462,7 @@ func (a *server) decideRepair(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		app.Reasons = req.Reasons
-		return a.repair(r.Context(), app)
+		return repair(r.Context(), l, app)
 	})
 	if fe, ok := errors.AsType[lifecycle.FieldErrors](err); ok {
 		apierr.JSON(w, http.StatusBadRequest, problems(errBadRepairDecision, fe))
@@ -488,15 +488,15 @@ func (a *server) decideRepair(w http.ResponseWriter, r *http.Request) {
 }
 
 // repair ends the display and sharing of the record of an approved
-// application, as the record's next version (op repair), and returns once
-// Kafka has it. A record no longer displayed (expired or repaired already)
+// application, as the record's next version (op repair), in l's
+// transaction. A record no longer displayed (expired or repaired already)
 // or revoked meanwhile is left as it is: the approval stands.
-func (a *server) repair(ctx context.Context, app *store.Repair) error {
-	rec, err := a.Store.Record(ctx, app.RecordID)
+func repair(ctx context.Context, l *store.Ledger, app *store.Repair) error {
+	rec, err := l.Record(ctx, app.RecordID)
 	if err != nil {
 		return fmt.Errorf("repair record %s: %w", app.RecordID, err)
 	}
-	out, err := a.Change(ctx, []*record.Record{record.Change(rec.Ref(), record.OpRepair, app.ID, app.ReviewedAt,
+	out, err := l.Admit(ctx, []*record.Record{record.Change(rec.Ref(), record.OpRepair, app.ID, app.ReviewedAt,
 		"credit repair approved (application "+app.ID+")", map[string]any{"repair_id": app.ID})})
 	if err != nil {
 		return fmt.Errorf("repair record %s: %w", app.RecordID, err)

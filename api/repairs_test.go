@@ -81,13 +81,13 @@ func (f *fakeRepairs) Repairs(_ context.Context, q store.RepairQuery) ([]store.R
 	return out, nil
 }
 
-func (f *fakeRepairs) DecideRepair(_ context.Context, id string, decide func(*store.Repair) error) (*store.Repair, error) {
+func (f *fakeRepairs) DecideRepair(_ context.Context, id string, decide func(*store.Ledger, *store.Repair) error) (*store.Repair, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, r := range f.repairs {
 		if r.ID == id {
 			c := *r
-			if err := decide(&c); err != nil {
+			if err := decide(nil, &c); err != nil {
 				return nil, err
 			}
 			*r = c

@@ -1,7 +1,8 @@
 // Package expiry ends the public display of records whose display period is
 // over. A Scheduler finds, every interval, the records that are still
 // displayed after the end of their display window and admits an expiry
-// (record.OpExpire) of each through the hub's ledger, which publishes it:
+// (record.OpExpire) of each into the ledger in the transaction that claimed
+// them; the relay publishes it once that commits:
 // the database sink then marks the record expired and every subscriber that
 // receives its type gets one record.expired event.
 //

@@ -16,15 +16,29 @@ import (
 	"github.com/credex/credex/workday"
 )
 
-// Store finds the records whose display ended (see
-// store.Store.ClaimEndedDisplays).
+// Store finds the records whose display ended and hands them out with a
+// Ledger of the transaction that claimed them (see
+// store.Store.ClaimEndedDisplays, and Claims).
 type Store interface {
-	ClaimEndedDisplays(ctx context.Context, now time.Time, batch int, expire func(context.Context, []store.EndedDisplay) error) (int, error)
+	ClaimEndedDisplays(ctx context.Context, now time.Time, batch int, expire func(context.Context, Ledger, []store.EndedDisplay) error) (int, error)
 }
 
-// ChangeFunc admits changes the hub makes itself and returns once Kafka
-// acknowledged them, one outcome per record (see hub.Hub.Change).
-type ChangeFunc func(ctx context.Context, recs []*record.Record) ([]store.Outcome, error)
+// Ledger admits changes in the transaction that claimed their records (see
+// store.Ledger).
+type Ledger interface {
+	Admit(ctx context.Context, recs []*record.Record) ([]store.Outcome, error)
+}
+
+// Claims is st as a Store.
+func Claims(st *store.Store) Store { return claims{st} }
+
+type claims struct{ st *store.Store }
+
+func (c claims) ClaimEndedDisplays(ctx context.Context, now time.Time, batch int, expire func(context.Context, Ledger, []store.EndedDisplay) error) (int, error) {
+	return c.st.ClaimEndedDisplays(ctx, now, batch, func(ctx context.Context, l *store.Ledger, ended []store.EndedDisplay) error {
+		return expire(ctx, l, ended)
+	})
+}
 
 // DefaultBatch is how many records one transaction expires unless Config
 // says otherwise.
@@ -42,17 +56,17 @@ type Config struct {
 // Scheduler expires records at the end of their display window. It is safe
 // for concurrent use, and any number of Schedulers may run on one database.
 type Scheduler struct {
-	cfg    Config
-	store  Store
-	change ChangeFunc
-	now    func() time.Time
-	log    *slog.Logger
-	m      *Metrics
+	cfg   Config
+	store Store
+	now   func() time.Time
+	log   *slog.Logger
+	m     *Metrics
 }
 
-// New returns a Scheduler that finds due records in st, expires them with
-// change and tells the time with now (nil: time.Now).
-func New(cfg Config, st Store, change ChangeFunc, now func() time.Time, log *slog.Logger, m *Metrics) *Scheduler {
+// New returns a Scheduler that finds due records in st and expires them in
+// the transaction that claimed them, and tells the time with now (nil:
+// time.Now).
+func New(cfg Config, st Store, now func() time.Time, log *slog.Logger, m *Metrics) *Scheduler {
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Minute
 	}
@@ -62,7 +76,7 @@ func New(cfg Config, st Store, change ChangeFunc, now func() time.Time, log *slo
 	if now == nil {
 		now = time.Now
 	}
-	return &Scheduler{cfg: cfg, store: st, change: change, now: now, log: cmp.Or(log, slog.Default()), m: m}
+	return &Scheduler{cfg: cfg, store: st, now: now, log: cmp.Or(log, slog.Default()), m: m}
 }
 
 // Run makes a pass at once and then every interval, until ctx ends. A pass
@@ -89,9 +103,9 @@ func (s *Scheduler) Run(ctx context.Context) {
 func (s *Scheduler) Pass(ctx context.Context) (int, error) {
 	now := s.now()
 	expired := 0
-	_, err := s.store.ClaimEndedDisplays(ctx, now, s.cfg.Batch, func(ctx context.Context, ended []store.EndedDisplay) error {
+	_, err := s.store.ClaimEndedDisplays(ctx, now, s.cfg.Batch, func(ctx context.Context, l Ledger, ended []store.EndedDisplay) error {
 		recs := expiries(ended, now)
-		outcomes, err := s.change(ctx, recs)
+		outcomes, err := l.Admit(ctx, recs)
 		if err != nil {
 			return err
 		}

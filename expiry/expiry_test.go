@@ -17,18 +17,26 @@ import (
 
 // fakeStore hands out its ended displays in batches, as the database would.
 type fakeStore struct {
+	admit   ledger
 	ended   []store.EndedDisplay
 	batches int
 	now     time.Time
 }
 
-func (s *fakeStore) ClaimEndedDisplays(ctx context.Context, now time.Time, batch int, expire func(context.Context, []store.EndedDisplay) error) (int, error) {
+// ledger admits with a function.
+type ledger func(context.Context, []*record.Record) ([]store.Outcome, error)
+
+func (l ledger) Admit(ctx context.Context, recs []*record.Record) ([]store.Outcome, error) {
+	return l(ctx, recs)
+}
+
+func (s *fakeStore) ClaimEndedDisplays(ctx context.Context, now time.Time, batch int, expire func(context.Context, expiry.Ledger, []store.EndedDisplay) error) (int, error) {
 	s.now = now
 	n := 0
 	for len(s.ended[n:]) > 0 {
 		end := min(n+batch, len(s.ended))
 		s.batches++
-		if err := expire(ctx, s.ended[n:end]); err != nil {
+		if err := expire(ctx, s.admit, s.ended[n:end]); err != nil {
 			return end, err
 		}
 		n = end
@@ -46,7 +54,7 @@ func TestPassExpiresEveryEndedDisplay(t *testing.T) {
 		{Ref: record.Ref{ID: "rec_c", Type: "serious_dishonesty", Department: "124403053099881096", SourceID: "C", CatalogVersion: 1}, DisplayUntil: until},
 	}}
 	var admitted []*record.Record
-	change := func(_ context.Context, recs []*record.Record) ([]store.Outcome, error) {
+	st.admit = func(_ context.Context, recs []*record.Record) ([]store.Outcome, error) {
 		admitted = append(admitted, recs...)
 		out := make([]store.Outcome, len(recs))
 		for i, r := range recs {
@@ -57,7 +65,7 @@ func TestPassExpiresEveryEndedDisplay(t *testing.T) {
 		return out, nil
 	}
 	reg := prometheus.NewRegistry()
-	s := expiry.New(expiry.Config{Batch: 2}, st, change, func() time.Time { return now }, slog.New(slog.DiscardHandler), expiry.NewMetrics(reg))
+	s := expiry.New(expiry.Config{Batch: 2}, st, func() time.Time { return now }, slog.New(slog.DiscardHandler), expiry.NewMetrics(reg))
 
 	n, err := s.Pass(context.Background())
 	if err != nil {
@@ -87,8 +95,8 @@ func TestPassStopsAtAFailedChange(t *testing.T) {
 	t.Parallel()
 	st := &fakeStore{ended: []store.EndedDisplay{{Ref: record.Ref{ID: "rec_a", Type: "administrative_penalty"}}}}
 	down := errors.New("kafka down")
-	change := func(context.Context, []*record.Record) ([]store.Outcome, error) { return nil, down }
-	s := expiry.New(expiry.Config{}, st, change, nil, slog.New(slog.DiscardHandler), expiry.NewMetrics(prometheus.NewRegistry()))
+	st.admit = func(context.Context, []*record.Record) ([]store.Outcome, error) { return nil, down }
+	s := expiry.New(expiry.Config{}, st, nil, slog.New(slog.DiscardHandler), expiry.NewMetrics(prometheus.NewRegistry()))
 	if n, err := s.Pass(context.Background()); n != 0 || !errors.Is(err, down) {
 		t.Errorf("pass = %d, %v; want 0 and the change's error", n, err)
 	}

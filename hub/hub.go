@@ -18,7 +18,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/segmentio/kafka-go"
 
 	"github.com/credex/credex/api"
 	"github.com/credex/credex/audit"
@@ -30,7 +29,7 @@ import (
 	"github.com/credex/credex/expiry"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
-	"github.com/credex/credex/record"
+	"github.com/credex/credex/relay"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/store/dbsink"
 	"github.com/credex/credex/workday"
@@ -58,6 +57,8 @@ type Config struct {
 	Principals []principal.SeedEntry
 	// Ingest bounds submissions.
 	Ingest httpin.Config
+	// Relay tunes the publication of the ledger's outbox to Kafka.
+	Relay relay.Config
 	// Delivery tunes the workers that push events to agencies.
 	Delivery delivery.Config
 	// WebhookAllow lists the private address ranges webhook URLs may point
@@ -101,6 +102,9 @@ func (c Config) Validate() error {
 	if err := c.Kafka.Validate(); err != nil {
 		return err
 	}
+	if err := c.Relay.Validate(); err != nil {
+		return err
+	}
 	return c.Ingest.Validate()
 }
 
@@ -112,6 +116,7 @@ type Hub struct {
 	store    *store.Store
 	catalog  *registry.Registry
 	producer *pipeline.Producer
+	relay    *relay.Relay
 	registry *prometheus.Registry
 	handler  http.Handler
 	delivery *delivery.Metrics
@@ -137,9 +142,11 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		return nil, err
 	}
 	h.producer = pipeline.NewProducer(cfg.Kafka, h.registry)
+	h.relay = relay.New(cfg.Relay, h.store, h.producer, cfg.Kafka.Topics,
+		func(ctx context.Context) error { return pipeline.Ping(ctx, cfg.Kafka) }, h.log, h.registry)
 	h.audit = &audit.Recorder{Log: audit.LogFunc(h.store.AppendAudit)}
 	ingest := httpin.New(cfg.Ingest, httpin.Deps{
-		Catalog: h.catalog, Ledger: h.store, Publisher: h.producer, Topics: cfg.Kafka.Topics,
+		Catalog: h.catalog, Ledger: h.store, Relay: h.relay, Publisher: h.producer, Topics: cfg.Kafka.Topics,
 		SubjectKey: cfg.SubjectKey, Audit: h.audit, Logger: h.log, Registry: h.registry,
 	})
 	h.delivery = delivery.NewMetrics(h.registry)
@@ -149,7 +156,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Store: h.store, Catalog: catalogue{h.catalog, cfg.Kafka}, Ingest: ingest, Ready: h.ready,
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
 		CreateTopic: func(ctx context.Context, topic string) error { return pipeline.EnsureTopics(ctx, cfg.Kafka, topic) },
-		Objections:  h.store, Public: h.store, Repairs: h.store, Change: h.Change,
+		Objections:  h.store, Public: h.store, Repairs: h.store,
 		Audit: h.audit, AccessLog: h.store,
 		Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey, LegalBases: cfg.LegalBases,
 		SubjectKey: cfg.SubjectKey, Calendar: cmp.Or(cfg.Calendar, workday.Default()), Now: orNow(cfg.Now),
@@ -251,25 +258,9 @@ func (h *Hub) awaitNewTopics(ctx context.Context, topics []string) {
 	}
 }
 
-// Change admits changes the hub makes itself (objection decisions, credit
-// repair, expiry) as the next versions of their records, and returns once
-// Kafka acknowledged them, like a submission. Content changes must be
-// built with httpin.Build. It returns one outcome per record.
-func (h *Hub) Change(ctx context.Context, recs []*record.Record) ([]store.Outcome, error) {
-	return h.store.Admit(ctx, recs, func(outcomes []store.Outcome) error {
-		var msgs []kafka.Message
-		for i, o := range outcomes {
-			if o == store.Changed {
-				m, err := h.cfg.Kafka.Topics.Message(recs[i])
-				if err != nil {
-					return err
-				}
-				msgs = append(msgs, m)
-			}
-		}
-		return h.producer.Publish(ctx, msgs...)
-	})
-}
+// RunRelay publishes the ledger's outbox to Kafka until ctx ends (see
+// package relay).
+func (h *Hub) RunRelay(ctx context.Context) { h.relay.Run(ctx) }
 
 // RunDelivery pushes events to agencies, by webhook and to Kafka, until ctx
 // ends.
@@ -293,7 +284,7 @@ func (h *Hub) RunDelivery(ctx context.Context) {
 // ends. Any number of hubs may run it on one database at the same time:
 // each record expires once (see package expiry).
 func (h *Hub) RunExpiry(ctx context.Context, interval time.Duration) {
-	expiry.New(expiry.Config{Interval: interval}, h.store, h.Change, h.cfg.Now, h.log, h.expiry).Run(ctx)
+	expiry.New(expiry.Config{Interval: interval}, expiry.Claims(h.store), h.cfg.Now, h.log, h.expiry).Run(ctx)
 }
 
 // catalogue is the hub's registry as the API serves it: publishing a new
@@ -317,8 +308,8 @@ func (h *Hub) WatchCatalog(ctx context.Context, interval time.Duration) {
 	h.catalog.Watch(ctx, interval)
 }
 
-// Serve serves the API on ln and runs the sink until ctx is cancelled, then
-// shuts down gracefully.
+// Serve serves the API on ln and runs the relay, the sink, delivery and
+// expiry until ctx is cancelled, then shuts down gracefully.
 func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           h.handler,
@@ -338,6 +329,11 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 		httpErr <- err
 	}()
 	go func() { sinkErr <- h.RunSink(ctx) }()
+	relayDone := make(chan struct{})
+	go func() {
+		defer close(relayDone)
+		h.RunRelay(ctx)
+	}()
 	go h.WatchCatalog(ctx, 5*time.Second)
 	go h.WatchObjections(ctx, time.Minute)
 	expiryDone := make(chan struct{})
@@ -368,6 +364,7 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	<-deliveryDone
 	<-expiryDone
+	<-relayDone
 	return err
 }
 

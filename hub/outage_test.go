@@ -15,6 +15,7 @@ import (
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
+	"github.com/credex/credex/relay"
 	"github.com/credex/credex/store"
 )
 
@@ -34,9 +35,16 @@ func TestUnreachableInfrastructureAcceptsNothing(t *testing.T) {
 	}
 	t.Cleanup(deadStore.Close)
 
+	relayOf := func(st relay.Store, kafka pipeline.KafkaConfig) (*relay.Relay, *pipeline.Producer) {
+		p := pipeline.NewProducer(kafka, prometheus.NewRegistry())
+		return relay.New(relay.Config{}, st, p, kafka.Topics, func(ctx context.Context) error { return pipeline.Ping(ctx, kafka) },
+			slog.New(slog.DiscardHandler), prometheus.NewRegistry()), p
+	}
+	deadRelay, deadProducer := relayOf(b.hub.Store(), deadKafka)
+	liveRelay, liveProducer := relayOf(deadStore, b.cfg.Kafka)
 	for name, deps := range map[string]httpin.Deps{
-		"kafka down":    {Ledger: b.hub.Store(), Publisher: pipeline.NewProducer(deadKafka, prometheus.NewRegistry())},
-		"database down": {Ledger: deadStore, Publisher: pipeline.NewProducer(b.cfg.Kafka, prometheus.NewRegistry())},
+		"kafka down":    {Ledger: b.hub.Store(), Relay: deadRelay, Publisher: deadProducer},
+		"database down": {Ledger: deadStore, Relay: liveRelay, Publisher: liveProducer},
 	} {
 		deps.Catalog, deps.Topics, deps.SubjectKey = b.catalog, b.cfg.Kafka.Topics, b.cfg.SubjectKey
 		deps.Logger, deps.Registry = slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry()

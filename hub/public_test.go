@@ -150,11 +150,11 @@ func TestPublicQueryShowsOnlyWhatIsDisplayed(t *testing.T) {
 		first[id] = 1
 	}
 	b.waitVersions(first, "the records to be stored")
-	outcomes, err := b.hub.Change(ctx, changes)
+	admitted, err := b.hub.Store().Admit(ctx, changes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, o := range outcomes {
+	for i, o := range admitted.Outcomes {
 		if o != store.Changed {
 			t.Fatalf("%s of %s: outcome %d, want Changed", changes[i].Op, changes[i].ID, o)
 		}
@@ -241,7 +241,7 @@ func TestPublicQueryShowsOnlyWhatIsDisplayed(t *testing.T) {
 		}
 	}
 	dispute := b.lifecycleChange(open.recordID, open.code, b.departmentCode(open.key, transport), open.sourceID, record.OpDispute)
-	if _, err := b.hub.Change(ctx, []*record.Record{dispute}); err != nil {
+	if _, err := b.hub.Store().Admit(ctx, []*record.Record{dispute}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 30*time.Second, "the dispute to show", func() bool {

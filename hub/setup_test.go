@@ -125,6 +125,15 @@ func setup(t testing.TB, opts options) *bundle {
 	t.Cleanup(func() { dumpMetrics(t, h) })
 	srv := httptest.NewServer(h.Handler())
 	t.Cleanup(srv.Close)
+	relayDone := make(chan struct{})
+	go func() {
+		defer close(relayDone)
+		h.RunRelay(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-relayDone
+	})
 	if opts.delivery {
 		done := make(chan struct{})
 		go func() {

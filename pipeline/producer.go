@@ -73,13 +73,19 @@ func (topics Topics) Message(r *record.Record) (kafka.Message, error) {
 	if err != nil {
 		return kafka.Message{}, fmt.Errorf("encode record %s: %w", r.ID, err)
 	}
+	return topics.RecordMessage(r.Type, r.SubjectKey, r.ID, r.Version, value), nil
+}
+
+// RecordMessage is the message of version of record id, of recordType about
+// the subject subjectKey, whose encoded record is value.
+func (topics Topics) RecordMessage(recordType, subjectKey, id string, version int, value []byte) kafka.Message {
 	return kafka.Message{
-		Topic: topics.Record(r.Type),
-		Key:   []byte(r.SubjectKey),
+		Topic: topics.Record(recordType),
+		Key:   []byte(subjectKey),
 		Value: value,
 		Headers: []kafka.Header{
-			{Key: "credex-record-id", Value: []byte(r.ID)},
-			{Key: "credex-version", Value: fmt.Appendf(nil, "%d", r.Version)},
+			{Key: "credex-record-id", Value: []byte(id)},
+			{Key: "credex-version", Value: fmt.Appendf(nil, "%d", version)},
 		},
-	}, nil
+	}
 }

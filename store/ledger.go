@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -36,16 +37,78 @@ type head struct {
 	dirty      bool
 }
 
-// Admit assigns versions to recs, in order, and calls publish with the
-// outcomes (so the caller publishes the records that Changed) while it holds
-// their ledger rows locked. The versions
-// are kept only if publish returns nil and the transaction commits; so a
-// version is promised exactly when its record reached Kafka. Admit sets
-// Version (and, for revocations, SubjectKey) on each record and returns one
-// outcome per record.
-//
-// Concurrent admissions of the same record wait for each other.
-func (s *Store) Admit(ctx context.Context, recs []*record.Record, publish func([]Outcome) error) ([]Outcome, error) {
+// Ledger is the one way a change enters the ledger. It belongs to one
+// transaction of the store, handed to the caller's function by InLedger (or
+// by a store method that writes the caller's own rows in it): what it
+// admits commits or rolls back with that transaction, and reaches Kafka only
+// after it committed, through the outbox and the relay. A Ledger is valid
+// only during the call that handed it out, and is not safe for concurrent
+// use.
+type Ledger struct {
+	tx     pgx.Tx
+	outbox []int64
+}
+
+// Admission is what Store.Admit made of a batch of records.
+type Admission struct {
+	// Outcomes has one outcome per record, in order.
+	Outcomes []Outcome
+	// Outbox names the outbox rows that must be published before the
+	// records' versions are safe in Kafka: those of the records that
+	// Changed, and those of earlier versions of the records that are still
+	// waiting. Relay.Await waits for them.
+	Outbox []int64
+}
+
+// InLedger calls fn with a Ledger in a new transaction and commits when fn
+// returns nil; an error from fn is returned as it is, and nothing of the
+// transaction is kept. After a commit that admitted changes, the relay of
+// this process is woken to publish them.
+func (s *Store) InLedger(ctx context.Context, fn func(*Ledger) error) error {
+	return s.inLedger(ctx, func(_ pgx.Tx, l *Ledger) error { return fn(l) })
+}
+
+// inLedger is InLedger for store methods that write rows of their own in the
+// same transaction.
+func (s *Store) inLedger(ctx context.Context, fn func(pgx.Tx, *Ledger) error) error {
+	var l *Ledger
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		l = &Ledger{tx: tx}
+		return fn(tx, l)
+	})
+	if err == nil && len(l.outbox) > 0 {
+		s.wake()
+	}
+	return err
+}
+
+// Admit assigns versions to recs, in order, in a transaction of its own,
+// and writes the records that Changed to the outbox. It returns once the
+// transaction committed: the versions are then kept, and the relay publishes
+// them; a caller that answers only once Kafka has them waits with
+// Relay.Await(Admission.Outbox).
+func (s *Store) Admit(ctx context.Context, recs []*record.Record) (*Admission, error) {
+	var a Admission
+	err := s.InLedger(ctx, func(l *Ledger) error {
+		var err error
+		if a.Outcomes, err = l.Admit(ctx, recs); err != nil {
+			return err
+		}
+		a.Outbox, err = l.waiting(ctx, recs, a.Outcomes)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// Admit assigns versions to recs, in order, and writes the records that
+// Changed to the outbox, in l's transaction. It sets Version (and, for
+// changes without content, SubjectKey) on each record and returns one
+// outcome per record. Concurrent admissions of the same record wait for
+// each other until the first transaction ends.
+func (l *Ledger) Admit(ctx context.Context, recs []*record.Record) ([]Outcome, error) {
 	var ids, newIDs, newSubjects []string
 	for _, r := range recs {
 		ids = append(ids, r.ID)
@@ -54,29 +117,78 @@ func (s *Store) Admit(ctx context.Context, recs []*record.Record, publish func([
 			newSubjects = append(newSubjects, r.SubjectKey)
 		}
 	}
-	outcomes := make([]Outcome, len(recs))
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if len(newIDs) > 0 {
-			if _, err := tx.Exec(ctx, qHeadPlaceholders, newIDs, newSubjects); err != nil {
-				return fmt.Errorf("ledger: reserve: %w", err)
-			}
+	if len(newIDs) > 0 {
+		if _, err := l.tx.Exec(ctx, qHeadPlaceholders, newIDs, newSubjects); err != nil {
+			return nil, fmt.Errorf("ledger: reserve: %w", err)
 		}
-		heads, err := lockHeads(ctx, tx, ids)
-		if err != nil {
-			return err
-		}
-		for i, r := range recs {
-			outcomes[i] = advance(heads[r.ID], r)
-		}
-		if err := updateHeads(ctx, tx, heads); err != nil {
-			return err
-		}
-		return publish(outcomes)
-	})
+	}
+	heads, err := lockHeads(ctx, l.tx, ids)
 	if err != nil {
 		return nil, err
 	}
+	outcomes := make([]Outcome, len(recs))
+	var changed []*record.Record
+	for i, r := range recs {
+		if outcomes[i] = advance(heads[r.ID], r); outcomes[i] == Changed {
+			changed = append(changed, r)
+		}
+	}
+	if err := updateHeads(ctx, l.tx, heads); err != nil {
+		return nil, err
+	}
+	if err := l.enqueue(ctx, changed); err != nil {
+		return nil, err
+	}
 	return outcomes, nil
+}
+
+// enqueue writes recs to the outbox.
+func (l *Ledger) enqueue(ctx context.Context, recs []*record.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	ids, types, subjects := make([]string, len(recs)), make([]string, len(recs)), make([]string, len(recs))
+	versions, values := make([]int, len(recs)), make([][]byte, len(recs))
+	for i, r := range recs {
+		v, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("ledger: encode record %s: %w", r.ID, err)
+		}
+		ids[i], versions[i], types[i], subjects[i], values[i] = r.ID, r.Version, r.Type, r.SubjectKey, v
+	}
+	rows, err := l.tx.Query(ctx, qOutboxInsert, ids, versions, types, subjects, values)
+	if err != nil {
+		return fmt.Errorf("ledger: outbox: %w", err)
+	}
+	outbox, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("ledger: outbox: %w", err)
+	}
+	l.outbox = append(l.outbox, outbox...)
+	return nil
+}
+
+// waiting returns the outbox rows of recs: those enqueued now, and for the
+// records that came back Unchanged, the earlier versions not yet published.
+func (l *Ledger) waiting(ctx context.Context, recs []*record.Record, outcomes []Outcome) ([]int64, error) {
+	var unchanged []string
+	for i, o := range outcomes {
+		if o == Unchanged {
+			unchanged = append(unchanged, recs[i].ID)
+		}
+	}
+	if len(unchanged) == 0 {
+		return l.outbox, nil
+	}
+	rows, err := l.tx.Query(ctx, qOutboxOfRecords, unchanged)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: outbox: %w", err)
+	}
+	earlier, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("ledger: outbox: %w", err)
+	}
+	return slices.Compact(slices.Sorted(slices.Values(append(earlier, l.outbox...)))), nil
 }
 
 // advance applies r to its ledger row h (nil when the record is unknown).

@@ -55,18 +55,19 @@ type ObjectionFilter struct {
 	OverdueAt time.Time
 }
 
-// FileObjection stores o (its times truncated to microseconds) with its evidence and calls publish (which makes
-// the record disputed) before committing, so that an objection is kept
-// exactly when publish succeeded. It returns ErrObjectionOpen when the
+// FileObjection stores o (its times truncated to microseconds) with its
+// evidence and calls change, which makes the record disputed through the
+// ledger in the same transaction: the objection and the dispute commit
+// together, or neither does. It returns ErrObjectionOpen when the
 // record has an open objection already; a concurrent filing for the same
 // record waits for this one.
-func (s *Store) FileObjection(ctx context.Context, o *Objection, publish func() error) error {
+func (s *Store) FileObjection(ctx context.Context, o *Objection, change func(*Ledger) error) error {
 	o.truncate()
 	evidence, err := json.Marshal(evidenceList(o.Evidence))
 	if err != nil {
 		return fmt.Errorf("file objection %s: %w", o.ID, err)
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.inLedger(ctx, func(tx pgx.Tx, l *Ledger) error {
 		_, err := tx.Exec(ctx, qObjectionInsert, o.ID, o.RecordID, o.Department, o.Grounds, o.Statement, evidence,
 			o.Status, o.TokenHash, o.FiledAt, o.AcceptBy, sqlTime(o.AcceptedAt), sqlTime(o.DecideBy))
 		var pgErr *pgconn.PgError
@@ -81,7 +82,7 @@ func (s *Store) FileObjection(ctx context.Context, o *Objection, publish func() 
 				return err
 			}
 		}
-		return publish()
+		return change(l)
 	})
 	if err != nil {
 		return fmt.Errorf("file objection %s: %w", o.ID, err)
@@ -126,13 +127,14 @@ func (s *Store) Objections(ctx context.Context, f ObjectionFilter) ([]Objection,
 	return list, nil
 }
 
-// MoveObjection locks the objection with this id, calls move with it and,
-// when move returns nil, stores its new state; moves of one objection are
-// serialised. An error from move is returned as it is, and nothing is
+// MoveObjection locks the objection with this id, calls move with it and a
+// Ledger of the same transaction and, when move returns nil, stores its new
+// state: the objection's move and the changes move admits commit together.
+// Moves of one objection are serialised. An error from move is returned as it is, and nothing is
 // stored. It returns ErrNotFound when there is no such objection.
-func (s *Store) MoveObjection(ctx context.Context, id string, move func(*Objection) error) error {
+func (s *Store) MoveObjection(ctx context.Context, id string, move func(*Ledger, *Objection) error) error {
 	var moveErr error
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inLedger(ctx, func(tx pgx.Tx, l *Ledger) error {
 		o, err := scanObjection(tx.QueryRow(ctx, qObjectionLock, id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
@@ -140,7 +142,7 @@ func (s *Store) MoveObjection(ctx context.Context, id string, move func(*Objecti
 		if err != nil {
 			return err
 		}
-		if moveErr = move(o); moveErr != nil {
+		if moveErr = move(l, o); moveErr != nil {
 			return moveErr
 		}
 		o.truncate()

@@ -89,8 +89,8 @@ type EndedDisplay struct {
 
 // ClaimEndedDisplays calls expire with the records, active and displayed,
 // whose display window ended by now, at most batch at a time, oldest end
-// first, each batch in a transaction that holds them locked until expire
-// returns; records another transaction holds are skipped, so concurrent
+// first, each batch with a Ledger of a transaction that holds them locked
+// until expire returns; records another transaction holds are skipped, so concurrent
 // callers (several hubs) share the work. A pass visits each record at most
 // once; one that another caller held is left for a later pass. It stops at
 // the first error of expire and returns it, and returns how many records
@@ -99,12 +99,12 @@ type EndedDisplay struct {
 // The lock only shares work: expire must make its change idempotent (the
 // ledger makes an expiry of a record no longer displayed Unchanged), since
 // a record stays displayed here until the sink applies the expiry.
-func (s *Store) ClaimEndedDisplays(ctx context.Context, now time.Time, batch int, expire func(context.Context, []EndedDisplay) error) (int, error) {
+func (s *Store) ClaimEndedDisplays(ctx context.Context, now time.Time, batch int, expire func(context.Context, *Ledger, []EndedDisplay) error) (int, error) {
 	after, afterID := time.Time{}, ""
 	total := 0
 	for {
 		var n int
-		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		err := s.inLedger(ctx, func(tx pgx.Tx, l *Ledger) error {
 			rows, err := tx.Query(ctx, qPublicDisplayEnded, now, after, afterID, batch)
 			if err != nil {
 				return err
@@ -120,7 +120,7 @@ func (s *Store) ClaimEndedDisplays(ctx context.Context, now time.Time, batch int
 			n = len(ended)
 			last := ended[n-1]
 			after, afterID = last.DisplayUntil, last.ID
-			return expire(ctx, ended)
+			return expire(ctx, l, ended)
 		})
 		total += n
 		if err != nil {

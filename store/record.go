@@ -27,7 +27,7 @@ type Record struct {
 	UpdatedAt      time.Time
 	History        []RecordVersion
 
-	// SubjectKey is the keyed hash of the subject's ID number (pipeline.SubjectKey).
+	// SubjectKey is the keyed hash of the subject's ID number (record.SubjectKey).
 	SubjectKey string
 	// Disputed: an objection to the record is open.
 	Disputed bool
@@ -37,27 +37,38 @@ type Record struct {
 
 // Record returns the record with its whole history, or ErrNotFound.
 func (s *Store) Record(ctx context.Context, id string) (*Record, error) {
-	var r Record
+	var r *Record
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, qRecord, id).Scan(&r.ID, &r.Type, &r.Department, &r.SourceID, &r.SubjectName,
-			&r.SubjectMasked, &r.Version, &r.State, &r.CatalogVersion, &r.Data, &r.CreatedAt, &r.UpdatedAt,
-			&r.SubjectKey, &r.Disputed, &r.Display)
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, qRecordHistory, id)
-		if err != nil {
-			return err
-		}
-		r.History, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (RecordVersion, error) {
-			var v RecordVersion
-			err := row.Scan(&v.Version, &v.Op, &v.ContentHash, &v.CatalogVersion, &v.Data, &v.SubmissionID, &v.AcceptedAt, &v.StoredAt, &v.Reason)
-			return v, err
-		})
+		var err error
+		r, err = readRecord(ctx, tx, id)
 		return err
 	})
+	return r, err
+}
+
+// Record returns the record with its whole history, as stored by the sink,
+// or ErrNotFound; it reads in l's transaction.
+func (l *Ledger) Record(ctx context.Context, id string) (*Record, error) {
+	return readRecord(ctx, l.tx, id)
+}
+
+func readRecord(ctx context.Context, tx pgx.Tx, id string) (*Record, error) {
+	var r Record
+	err := tx.QueryRow(ctx, qRecord, id).Scan(&r.ID, &r.Type, &r.Department, &r.SourceID, &r.SubjectName,
+		&r.SubjectMasked, &r.Version, &r.State, &r.CatalogVersion, &r.Data, &r.CreatedAt, &r.UpdatedAt,
+		&r.SubjectKey, &r.Disputed, &r.Display)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
+	}
+	if err == nil {
+		var rows pgx.Rows
+		if rows, err = tx.Query(ctx, qRecordHistory, id); err == nil {
+			r.History, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (RecordVersion, error) {
+				var v RecordVersion
+				err := row.Scan(&v.Version, &v.Op, &v.ContentHash, &v.CatalogVersion, &v.Data, &v.SubmissionID, &v.AcceptedAt, &v.StoredAt, &v.Reason)
+				return v, err
+			})
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read record %s: %w", id, err)

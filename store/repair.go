@@ -170,15 +170,16 @@ func (s *Store) Repairs(ctx context.Context, q RepairQuery) ([]Repair, error) {
 	return rs, nil
 }
 
-// DecideRepair locks application id, calls decide with it and saves the
-// review decide made (status, reviewed_at, reviewed_by, reasons), in one
-// transaction: concurrent decisions on one application wait for each other,
+// DecideRepair locks application id, calls decide with it and a Ledger of
+// the same transaction and saves the review decide made (status,
+// reviewed_at, reviewed_by, reasons), in one transaction with the changes
+// decide admits: concurrent decisions on one application wait for each other,
 // and the second sees the first's outcome. When decide returns an error,
 // nothing is saved and DecideRepair returns that error. It returns
 // ErrNotFound for an unknown id.
-func (s *Store) DecideRepair(ctx context.Context, id string, decide func(*Repair) error) (*Repair, error) {
+func (s *Store) DecideRepair(ctx context.Context, id string, decide func(*Ledger, *Repair) error) (*Repair, error) {
 	var r *Repair
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inLedger(ctx, func(tx pgx.Tx, l *Ledger) error {
 		rs, err := collectRepairs(tx.Query(ctx, qRepairLock, id))
 		if err != nil {
 			return fmt.Errorf("lock repair %s: %w", id, err)
@@ -187,7 +188,7 @@ func (s *Store) DecideRepair(ctx context.Context, id string, decide func(*Repair
 			return ErrNotFound
 		}
 		r = &rs[0]
-		if err := decide(r); err != nil {
+		if err := decide(l, r); err != nil {
 			return err
 		}
 		var reviewed *time.Time

@@ -53,6 +53,13 @@ var (
 	qSubscriptionClaim    = query("subscription_claim")
 	qSubscriptionEvents   = query("subscription_events")
 	qSubscriptionBacklog  = query("subscription_backlog")
+	qOutboxInsert         = query("outbox_insert")
+	qOutboxOfRecords      = query("outbox_of_records")
+	qOutboxRelayLock      = query("outbox_relay_lock")
+	qOutboxNext           = query("outbox_next")
+	qOutboxDelete         = query("outbox_delete")
+	qOutboxPending        = query("outbox_pending")
+	qOutboxBacklog        = query("outbox_backlog")
 )
 
 // defaultMaxConns bounds the pool unless the URL sets pool_max_conns.
@@ -70,7 +77,8 @@ var ErrNotFound = errors.New("not found")
 
 // Store is the public credit database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool     *pgxpool.Pool
+	admitted chan struct{}
 }
 
 // Open connects to the database at url. It does not migrate.
@@ -80,8 +88,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
 	if !strings.Contains(url, "pool_max_conns") {
-		// Ingest holds a connection while Kafka acknowledges a batch; the
-		// pgx default (the number of CPUs, at least 4) would queue requests.
+		// The pgx default (the number of CPUs, at least 4) would queue
+		// requests.
 		cfg.MaxConns = defaultMaxConns
 	}
 	// Unless the URL says otherwise, a database that does not answer fails
@@ -96,7 +104,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, admitted: make(chan struct{}, 1)}, nil
 }
 
 // Close closes every connection.

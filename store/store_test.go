@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -43,7 +45,7 @@ func rec(op record.Op, sourceID, content string) *record.Record {
 // admit admits recs and returns the outcomes and the versions assigned.
 func admit(t *testing.T, st *store.Store, ctx context.Context, recs ...*record.Record) ([]store.Outcome, []int) {
 	t.Helper()
-	outcomes, err := st.Admit(ctx, recs, func([]store.Outcome) error { return nil })
+	a, err := st.Admit(ctx, recs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +53,7 @@ func admit(t *testing.T, st *store.Store, ctx context.Context, recs ...*record.R
 	for i, r := range recs {
 		versions[i] = r.Version
 	}
-	return outcomes, versions
+	return a.Outcomes, versions
 }
 
 func TestAdmitAssignsVersions(t *testing.T) {
@@ -95,19 +97,88 @@ func TestAdmitHandlesOneRecordTwiceInABatch(t *testing.T) {
 	}
 }
 
-func TestAdmitKeepsNothingWhenPublishFails(t *testing.T) {
+func TestAdmitKeepsNothingWhenTheTransactionFails(t *testing.T) {
 	t.Parallel()
 	st, ctx := setup(t)
 	admit(t, st, ctx, rec(record.OpUpsert, "c", "one"))
-	boom := errors.New("kafka unreachable")
-	_, err := st.Admit(ctx, []*record.Record{rec(record.OpUpsert, "c", "two"), rec(record.OpUpsert, "d", "one")},
-		func([]store.Outcome) error { return boom })
+	boom := errors.New("the caller's own write failed")
+	err := st.InLedger(ctx, func(l *store.Ledger) error {
+		if _, err := l.Admit(ctx, []*record.Record{rec(record.OpUpsert, "c", "two"), rec(record.OpUpsert, "d", "one")}); err != nil {
+			return err
+		}
+		return boom
+	})
 	if !errors.Is(err, boom) {
-		t.Fatalf("Admit = %v, want the publish error", err)
+		t.Fatalf("InLedger = %v, want the caller's error", err)
+	}
+	if n := len(relayAll(t, st, ctx)); n != 1 {
+		t.Errorf("outbox holds %d versions, want only the first admission's 1", n)
 	}
 	_, versions := admit(t, st, ctx, rec(record.OpUpsert, "c", "two"), rec(record.OpUpsert, "d", "one"))
 	if versions[0] != 2 || versions[1] != 1 {
-		t.Errorf("after a failed publish, versions = %v, want [2 1]: the failed ones were never promised", versions)
+		t.Errorf("after a rolled-back admission, versions = %v, want [2 1]: the failed ones were never promised", versions)
+	}
+}
+
+// relayAll publishes the whole outbox to nowhere and returns it.
+func relayAll(t *testing.T, st *store.Store, ctx context.Context) []store.Outgoing {
+	t.Helper()
+	out, err := st.Relay(ctx, 10_000, func([]store.Outgoing) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestOutboxHoldsEveryChangeInOrderUntilPublished(t *testing.T) {
+	t.Parallel()
+	st, ctx := setup(t)
+	first, err := st.Admit(ctx, []*record.Record{rec(record.OpUpsert, "o", "one"), rec(record.OpUpsert, "p", "one")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := st.Admit(ctx, []*record.Record{rec(record.OpUpsert, "o", "one"), rec(record.OpUpsert, "o", "two")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Outbox) != 2 || len(second.Outbox) != 2 || second.Outbox[0] != first.Outbox[0] {
+		t.Errorf("outbox rows %v then %v; want 2 new, then o's unpublished version 1 and its new version 2", first.Outbox, second.Outbox)
+	}
+
+	// A failed publication keeps every row.
+	down := errors.New("kafka down")
+	if _, err := st.Relay(ctx, 10, func([]store.Outgoing) error { return down }); !errors.Is(err, down) {
+		t.Fatalf("Relay = %v, want the publish error", err)
+	}
+	if n, _ := st.Unpublished(ctx, second.Outbox); n != 2 {
+		t.Errorf("after a failed publication %d of 2 rows wait, want 2", n)
+	}
+
+	// While one relay holds the outbox, another is told it is busy.
+	held := make(chan struct{})
+	release := make(chan struct{})
+	go st.Relay(ctx, 1, func([]store.Outgoing) error { close(held); <-release; return down })
+	<-held
+	if _, err := st.Relay(ctx, 10, func([]store.Outgoing) error { return nil }); !errors.Is(err, store.ErrRelayBusy) {
+		t.Errorf("second relay = %v, want ErrRelayBusy", err)
+	}
+	close(release)
+
+	var got []string
+	for _, o := range relayAll(t, st, ctx) {
+		var r record.Record
+		if err := json.Unmarshal(o.Value, &r); err != nil || r.ID != o.RecordID || r.Version != o.Version {
+			t.Errorf("outbox row %+v holds %s (%v), want its own record", o, o.Value, err)
+		}
+		got = append(got, fmt.Sprintf("%s/%d", o.RecordID[len(o.RecordID)-4:], o.Version))
+	}
+	o, p := record.ID("dept", "administrative_penalty", "o"), record.ID("dept", "administrative_penalty", "p")
+	want := []string{o[len(o)-4:] + "/1", p[len(p)-4:] + "/1", o[len(o)-4:] + "/2"}
+	if !slices.Equal(got, want) {
+		t.Errorf("published %v, want %v: in the order admitted", got, want)
+	}
+	if n, _ := st.Unpublished(ctx, append(first.Outbox, second.Outbox...)); n != 0 {
+		t.Errorf("%d rows left after publication, want 0", n)
 	}
 }
 

@@ -3,6 +3,7 @@ package httpin
 import (
 	"cmp"
 	"fmt"
+	"time"
 )
 
 // Config bounds what one submission may carry.
@@ -11,6 +12,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxRecords is the largest batch accepted; default 500.
 	MaxRecords int
+	// AckTimeout is how long a submission waits for Kafka to acknowledge
+	// the versions the ledger committed before it answers that they are
+	// pending; default 10s.
+	AckTimeout time.Duration
 }
 
 // Validate names the first impossible setting.
@@ -21,8 +26,14 @@ func (c Config) Validate() error {
 	if c.MaxRecords < 0 {
 		return fmt.Errorf("max records: %d is negative", c.MaxRecords)
 	}
+	if c.AckTimeout < 0 {
+		return fmt.Errorf("ack timeout: %s is negative", c.AckTimeout)
+	}
 	return nil
 }
 
 func (c Config) maxBody() int64  { return cmp.Or(c.MaxBodyBytes, 4<<20) }
 func (c Config) maxRecords() int { return cmp.Or(c.MaxRecords, 500) }
+func (c Config) ackTimeout() time.Duration {
+	return cmp.Or(c.AckTimeout, 10*time.Second)
+}

@@ -24,10 +24,18 @@ import (
 	"github.com/credex/credex/store"
 )
 
-// Ledger assigns versions to records and publishes them while it holds them
-// (see store.Store.Admit).
+// Ledger assigns versions to records and commits them to its outbox (see
+// store.Store.Admit).
 type Ledger interface {
-	Admit(ctx context.Context, recs []*record.Record, publish func([]store.Outcome) error) ([]store.Outcome, error)
+	Admit(ctx context.Context, recs []*record.Record) (*store.Admission, error)
+}
+
+// Relay publishes what the ledger committed (see relay.Relay).
+type Relay interface {
+	// Ready reports whether Kafka takes what the relay publishes.
+	Ready(ctx context.Context) error
+	// Await returns once the outbox rows ids are in Kafka.
+	Await(ctx context.Context, ids []int64) error
 }
 
 // Catalog gives the record types submissions are checked against: the
@@ -37,15 +45,19 @@ type Catalog interface {
 	TypeVersion(code string, version int) (*catalog.RecordType, bool)
 }
 
-// Publisher writes messages to Kafka and waits for their acknowledgement.
+// Publisher writes rejections to Kafka and waits for their acknowledgement.
 type Publisher interface {
 	Publish(ctx context.Context, msgs ...kafka.Message) error
 }
 
 // Receipt is the answer for one envelope of a submission.
 type Receipt struct {
-	Index    int    `json:"index"`
-	Status   string `json:"status"` // accepted or rejected
+	Index int `json:"index"`
+	// Status is accepted (Kafka has the version), rejected, or pending:
+	// the ledger committed the version and publishes it, but Kafka did not
+	// acknowledge it in time. Sending the same record again answers
+	// accepted, with the same version, once Kafka has it.
+	Status   string `json:"status"`
 	RecordID string `json:"record_id,omitempty"`
 	Version  int    `json:"version,omitempty"`
 	// Unchanged: the record already had this content; nothing new was written.
@@ -57,13 +69,16 @@ type Receipt struct {
 
 // Response is the answer to a submission.
 type Response struct {
-	// Code and Message are set when no record was accepted.
-	Code         string    `json:"code,omitempty"`
-	Message      string    `json:"message,omitempty"`
-	SubmissionID string    `json:"submission_id"`
-	Accepted     int       `json:"accepted"`
-	Rejected     int       `json:"rejected"`
-	Receipts     []Receipt `json:"receipts"`
+	// Code and Message are set when no record was accepted, or some are
+	// pending.
+	Code         string `json:"code,omitempty"`
+	Message      string `json:"message,omitempty"`
+	SubmissionID string `json:"submission_id"`
+	Accepted     int    `json:"accepted"`
+	Rejected     int    `json:"rejected"`
+	// Pending counts the receipts of status pending.
+	Pending  int       `json:"pending,omitempty"`
+	Receipts []Receipt `json:"receipts"`
 }
 
 // Rejection is the message published to the rejected topic for one envelope.
@@ -81,6 +96,7 @@ type Handler struct {
 	cfg        Config
 	catalog    Catalog
 	ledger     Ledger
+	relay      Relay
 	publisher  Publisher
 	topics     pipeline.Topics
 	subjectKey []byte
@@ -94,6 +110,7 @@ type Handler struct {
 type Deps struct {
 	Catalog   Catalog
 	Ledger    Ledger
+	Relay     Relay
 	Publisher Publisher
 	Topics    pipeline.Topics
 	// SubjectKey keys the hash by which subjects are looked up and partitioned.
@@ -108,7 +125,7 @@ type Deps struct {
 // New returns the ingest handler.
 func New(cfg Config, d Deps) *Handler {
 	return &Handler{
-		cfg: cfg, catalog: d.Catalog, ledger: d.Ledger, publisher: d.Publisher, topics: d.Topics,
+		cfg: cfg, catalog: d.Catalog, ledger: d.Ledger, relay: d.Relay, publisher: d.Publisher, topics: d.Topics,
 		subjectKey: d.SubjectKey, audit: d.Audit, log: cmp.Or(d.Logger, slog.Default()), m: newMetrics(d.Registry), now: time.Now,
 	}
 }
@@ -122,6 +139,9 @@ type item struct {
 	errs   []catalog.FieldError
 	// outcome is what the ledger made of an accepted record.
 	outcome store.Outcome
+	// pending: the ledger committed the record, Kafka did not acknowledge
+	// it in time.
+	pending bool
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -160,12 +180,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status, result := http.StatusOK, "ok"
-	if resp.Accepted == 0 {
+	switch {
+	case resp.Pending > 0:
+		status, result = http.StatusAccepted, "pending"
+		resp.Code, resp.Message = "pending", "Kafka did not acknowledge every record in time; the hub stored the pending ones and publishes them; send them again later to receive their receipts"
+	case resp.Accepted == 0:
 		status, result = http.StatusUnprocessableEntity, "rejected"
 		resp.Code, resp.Message = "rejected", "no record of the submission was accepted; every receipt lists its errors"
 	}
 	h.m.requests.WithLabelValues(p.Name, result).Inc()
-	h.log.Info("submission", "submission", sub.id, "department", p.Name, "accepted", resp.Accepted, "rejected", resp.Rejected)
+	h.log.Info("submission", "submission", sub.id, "department", p.Name, "accepted", resp.Accepted, "rejected", resp.Rejected, "pending", resp.Pending)
 	apierr.JSON(w, status, resp)
 }
 
@@ -244,9 +268,13 @@ func (h *Handler) prepare(it *item, sub *submission) {
 	}
 }
 
-// admit reserves versions for the valid records and publishes them, with
-// the rejections, in one acknowledged write.
+// admit admits the valid records into the ledger and waits until Kafka has
+// their versions; it publishes the rejections. It refuses to admit anything
+// while Kafka cannot be reached. An error means nothing was admitted.
 func (h *Handler) admit(ctx context.Context, sub *submission, items []*item) error {
+	if err := h.relay.Ready(ctx); err != nil {
+		return err
+	}
 	var recs []*record.Record
 	var owners []*item
 	for _, it := range items {
@@ -254,44 +282,52 @@ func (h *Handler) admit(ctx context.Context, sub *submission, items []*item) err
 			recs, owners = append(recs, it.record), append(owners, it)
 		}
 	}
-	publish := func(outcomes []store.Outcome) error {
-		var msgs []kafka.Message
-		for i, o := range outcomes {
-			switch o {
-			case store.Changed:
-				m, err := h.topics.Message(recs[i])
-				if err != nil {
-					return err
-				}
-				msgs = append(msgs, m)
-			case store.UnknownRecord:
+	var outbox []int64
+	if len(recs) > 0 {
+		a, err := h.ledger.Admit(ctx, recs)
+		if err != nil {
+			return err
+		}
+		outbox = a.Outbox
+		for i, o := range a.Outcomes {
+			owners[i].outcome = o
+			if o == store.UnknownRecord {
 				owners[i].errs = append(owners[i].errs, catalog.FieldError{Code: "unknown_record", Pointer: "/source_id",
 					Message: fmt.Sprintf("no record with this source_id was ever accepted from this department, so it cannot be %s", pastTense[recs[i].Op])})
 				owners[i].record = nil
 			}
 		}
-		for i, it := range items {
-			if len(it.errs) > 0 {
-				m, err := h.rejection(sub, i, it)
-				if err != nil {
-					return err
-				}
-				msgs = append(msgs, m)
-			}
+	}
+	h.publishRejections(ctx, sub, items)
+	ackCtx, cancel := context.WithTimeout(ctx, h.cfg.ackTimeout())
+	defer cancel()
+	if err := h.relay.Await(ackCtx, outbox); err != nil {
+		h.log.Warn("submission stored, not yet in Kafka", "submission", sub.id, "department", sub.department.Name, "err", err)
+		for _, it := range owners {
+			it.pending = it.record != nil
 		}
-		return h.publisher.Publish(ctx, msgs...)
-	}
-	if len(recs) == 0 {
-		return publish(nil)
-	}
-	outcomes, err := h.ledger.Admit(ctx, recs, publish)
-	if err != nil {
-		return err
-	}
-	for i, o := range outcomes {
-		owners[i].outcome = o
 	}
 	return nil
+}
+
+// publishRejections writes the rejected envelopes to the rejected topic.
+// The receipts are the department's answer; the topic is for operators, so
+// a failure is logged and does not fail the submission.
+func (h *Handler) publishRejections(ctx context.Context, sub *submission, items []*item) {
+	var msgs []kafka.Message
+	for i, it := range items {
+		if len(it.errs) > 0 {
+			m, err := h.rejection(sub, i, it)
+			if err != nil {
+				h.log.Error("encode rejection", "submission", sub.id, "index", i, "err", err)
+				continue
+			}
+			msgs = append(msgs, m)
+		}
+	}
+	if err := h.publisher.Publish(ctx, msgs...); err != nil {
+		h.log.Error("rejections not published", "submission", sub.id, "department", sub.department.Name, "count", len(msgs), "err", err)
+	}
 }
 
 func (h *Handler) rejection(sub *submission, index int, it *item) (kafka.Message, error) {
@@ -333,7 +369,12 @@ func (h *Handler) respond(sub *submission, items []*item) Response {
 			} else {
 				rc.Topic = h.topics.Record(it.record.Type)
 			}
-			resp.Accepted++
+			if it.pending {
+				rc.Status = "pending"
+				resp.Pending++
+			} else {
+				resp.Accepted++
+			}
 		}
 		h.m.records.WithLabelValues(typeLabel, sub.department.Name, rc.Status).Inc()
 		resp.Receipts[i] = rc

@@ -1,0 +1,1 @@
+SELECT one FROM ledger_relay FOR UPDATE SKIP LOCKED
