@@ -58,6 +58,12 @@ type bundle struct {
 
 type options struct {
 	noSink bool
+	// noRelay leaves the outbox to a relay the test runs itself.
+	noRelay bool
+	// poolMax bounds the hub's database connections (pool_max_conns).
+	poolMax int
+	// ackTimeout replaces how long a submission waits for Kafka.
+	ackTimeout time.Duration
 	// delivery runs the delivery workers, with a fast retry schedule, and
 	// lets webhooks reach loopback receivers.
 	delivery bool
@@ -104,6 +110,7 @@ func setup(t testing.TB, opts options) *bundle {
 		Logger: testlog.Logger(t, slog.LevelWarn),
 		// Every test calls from one address, faster than a client should.
 		PublicLimit: api.Limit{Rate: -1},
+		KeyLimit:    api.Limit{Rate: -1},
 	}
 	if opts.delivery {
 		sched, err := webhook.ParseSchedule(cmp.Or(opts.schedule, "50ms,100ms,200ms"))
@@ -114,6 +121,10 @@ func setup(t testing.TB, opts options) *bundle {
 		cfg.WebhookTimeout = 5 * time.Second
 	}
 	cfg.Now = opts.now
+	cfg.Ingest.AckTimeout = opts.ackTimeout
+	if opts.poolMax > 0 {
+		cfg.DatabaseURL += fmt.Sprintf("&pool_max_conns=%d", opts.poolMax)
+	}
 	if opts.delivery || opts.loopback {
 		cfg.WebhookAllow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	}
@@ -125,15 +136,17 @@ func setup(t testing.TB, opts options) *bundle {
 	t.Cleanup(func() { dumpMetrics(t, h) })
 	srv := httptest.NewServer(h.Handler())
 	t.Cleanup(srv.Close)
-	relayDone := make(chan struct{})
-	go func() {
-		defer close(relayDone)
-		h.RunRelay(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-relayDone
-	})
+	if !opts.noRelay {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			h.RunRelay(ctx)
+		}()
+		t.Cleanup(func() {
+			cancel()
+			<-done
+		})
+	}
 	if opts.delivery {
 		done := make(chan struct{})
 		go func() {
