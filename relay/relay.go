@@ -31,6 +31,7 @@ import (
 type Store interface {
 	Relay(ctx context.Context, limit int, publish func([]store.Outgoing) error) ([]store.Outgoing, error)
 	Unpublished(ctx context.Context, ids []int64) (int, error)
+	OutboxBacklog(ctx context.Context) (rows int, oldest time.Duration, err error)
 	Admitted() <-chan struct{}
 }
 
@@ -110,11 +111,16 @@ func New(cfg Config, st Store, publisher Publisher, topics pipeline.Topics, ping
 func (r *Relay) Run(ctx context.Context) {
 	tick := time.NewTicker(r.cfg.Poll)
 	defer tick.Stop()
+	gauge := time.NewTicker(5 * time.Second)
+	defer gauge.Stop()
 	backoff := time.Duration(0)
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-gauge.C:
+			r.gaugeBacklog(ctx)
+			continue
 		case <-r.store.Admitted():
 		case <-r.kick:
 		case <-tick.C:
@@ -141,6 +147,16 @@ func (r *Relay) Run(ctx context.Context) {
 				break
 			}
 		}
+	}
+}
+
+// gaugeBacklog sets the outbox gauges; they keep their last values while
+// the database does not answer.
+func (r *Relay) gaugeBacklog(ctx context.Context) {
+	rows, oldest, err := r.store.OutboxBacklog(ctx)
+	if err == nil {
+		r.m.backlog.Set(float64(rows))
+		r.m.oldest.Set(oldest.Seconds())
 	}
 }
 
@@ -261,6 +277,8 @@ type metrics struct {
 	published prometheus.Counter
 	failures  prometheus.Counter
 	delay     prometheus.Histogram
+	backlog   prometheus.Gauge
+	oldest    prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) metrics {
@@ -278,7 +296,15 @@ func newMetrics(reg prometheus.Registerer) metrics {
 			Help:    "Time from the ledger's commit of a record version until Kafka acknowledged it.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
 		}),
+		backlog: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "credex_outbox_rows",
+			Help: "Record versions the ledger committed that wait in the outbox for Kafka, as last counted (every 5s).",
+		}),
+		oldest: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "credex_outbox_oldest_seconds",
+			Help: "How long the oldest version in the outbox has waited for Kafka, as last counted (every 5s); 0 when none waits.",
+		}),
 	}
-	reg.MustRegister(m.published, m.failures, m.delay)
+	reg.MustRegister(m.published, m.failures, m.delay, m.backlog, m.oldest)
 	return m
 }
