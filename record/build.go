@@ -52,21 +52,31 @@ func Build(r *Record, rt *catalog.RecordType, subjectKey []byte) error {
 // RepairFrom and Until equal From, so the record is never shown and its
 // display expires as soon as the expiry scheduler sees it.
 func window(data json.RawMessage, p catalog.Period) (*Window, error) {
-	var payload struct {
-		Decision struct {
-			Date string `json:"date"`
-		} `json:"decision"`
-	}
-	if err := json.Unmarshal(data, &payload); err != nil {
-		return nil, fmt.Errorf("read decision date: %w", err)
-	}
-	from, err := time.ParseInLocation(time.DateOnly, payload.Decision.Date, workday.Location)
+	from, err := Decided(data)
 	if err != nil {
-		return nil, fmt.Errorf("read decision date: %w", err)
+		return nil, err
 	}
 	if p.MaxMonths == 0 {
 		return &Window{From: from, RepairFrom: from, Until: from}, nil
 	}
 	repairFrom, until := lifecycle.Window(from, lifecycle.Period(p))
 	return &Window{From: from, RepairFrom: repairFrom, Until: until}, nil
+}
+
+// Decided is the start of the day of a payload's deciding document
+// (/decision/date), Beijing time: where its display window starts.
+func Decided(data json.RawMessage) (time.Time, error) {
+	var payload struct {
+		Decision struct {
+			Date string `json:"date"`
+		} `json:"decision"`
+	}
+	if err := json.Unmarshal(data, &payload); err != nil {
+		return time.Time{}, fmt.Errorf("read decision date: %w", err)
+	}
+	from, err := time.ParseInLocation(time.DateOnly, payload.Decision.Date, workday.Location)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read decision date: %w", err)
+	}
+	return from, nil
 }
