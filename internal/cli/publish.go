@@ -46,6 +46,11 @@ func publish(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("records %d-%d: %w", start+1, start+len(chunk), err)
 		}
+		if resp.Pending > 0 {
+			if resp, err = settle(ctx, client, *url, *key, chunk, resp); err != nil {
+				return fmt.Errorf("records %d-%d: %w", start+1, start+len(chunk), err)
+			}
+		}
 		accepted += resp.Accepted
 		rejected += resp.Rejected
 		for _, rc := range resp.Receipts {
@@ -121,8 +126,45 @@ func submit(ctx context.Context, client *http.Client, url, key string, envelopes
 	if err := json.NewDecoder(res.Body).Decode(&resp); err != nil {
 		return nil, fmt.Errorf("hub answered %s with an unreadable body: %w", res.Status, err)
 	}
-	if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusUnprocessableEntity {
+	switch res.StatusCode {
+	case http.StatusOK, http.StatusAccepted, http.StatusUnprocessableEntity:
+	default:
 		return nil, fmt.Errorf("hub answered %s: %s: %s", res.Status, resp.Code, resp.Message)
 	}
 	return &resp, nil
+}
+
+// settle sends the pending records of chunk again, a few times over half a
+// minute, until Kafka has them: the hub stored them, so they come back
+// accepted with the same versions. It returns resp with their receipts, or
+// an error when some are still pending.
+func settle(ctx context.Context, client *http.Client, url, key string, chunk []json.RawMessage, resp *httpin.Response) (*httpin.Response, error) {
+	for wait := time.Second; resp.Pending > 0; wait *= 2 {
+		if wait > 16*time.Second {
+			return nil, fmt.Errorf("%d records are stored by the hub but not yet in Kafka; run the same command again later", resp.Pending)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		var pending []json.RawMessage
+		var at []int
+		for i, rc := range resp.Receipts {
+			if rc.Status == "pending" {
+				pending, at = append(pending, chunk[i]), append(at, i)
+			}
+		}
+		again, err := submit(ctx, client, url, key, pending)
+		if err != nil {
+			return nil, err
+		}
+		for j, rc := range again.Receipts {
+			rc.Index = at[j]
+			resp.Receipts[at[j]] = rc
+		}
+		resp.Accepted += again.Accepted
+		resp.Pending = again.Pending
+	}
+	return resp, nil
 }
