@@ -28,6 +28,7 @@ import (
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/expiry"
+	"github.com/credex/credex/ident"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/record"
@@ -82,7 +83,8 @@ type Config struct {
 	// each client address to the routes that need no key, in this process;
 	// defaults api.DefaultKeyLimit and api.DefaultPublicLimit.
 	KeyLimit, PublicLimit api.Limit
-	// Logger; default slog.Default().
+	// Logger; default slog.Default(). The hub masks every ID number in
+	// what it logs (ident.MaskLogs).
 	Logger *slog.Logger
 }
 
@@ -126,7 +128,8 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Hub{cfg: cfg, log: cmp.Or(cfg.Logger, slog.Default()), registry: prometheus.NewRegistry()}
+	log := slog.New(ident.MaskLogs(cmp.Or(cfg.Logger, slog.Default()).Handler()))
+	h := &Hub{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
 	h.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var err error
 	if h.store, err = store.Open(ctx, cfg.DatabaseURL); err != nil {
