@@ -24,6 +24,7 @@ import (
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
+	"github.com/credex/credex/subscription"
 	"github.com/credex/credex/workday"
 )
 
@@ -81,7 +82,9 @@ type Deps struct {
 	// their records (see hub.Hub.Change).
 	Change func(ctx context.Context, recs []*record.Record) ([]store.Outcome, error)
 	// SubjectKey keys the hash of ID numbers (record.SubjectKey), so
-	// that a person can prove to be a record's subject.
+	// that a person can prove to be a record's subject, and, through a
+	// key derived from it, the pseudonyms agencies know persons by
+	// (subscription.Renderer).
 	SubjectKey []byte
 	// Calendar counts working days for deadlines; Now is the clock.
 	Calendar *workday.Calendar
@@ -109,6 +112,7 @@ func New(d Deps) http.Handler {
 	a := &server{Deps: d,
 		keyLimiter:    newLimiter(cmp.Or(d.KeyLimit, DefaultKeyLimit), time.Now),
 		publicLimiter: newLimiter(cmp.Or(d.PublicLimit, DefaultPublicLimit), time.Now),
+		render:        subscription.NewRenderer(d.SubjectKey),
 	}
 	a.KeyOverlap = cmp.Or(a.KeyOverlap, DefaultKeyOverlap)
 	mux := http.NewServeMux()
@@ -151,6 +155,9 @@ func New(d Deps) http.Handler {
 type server struct {
 	Deps
 	keyLimiter, publicLimiter *limiter
+	// render renders events for agencies, with pseudonyms keyed by a key
+	// derived from SubjectKey.
+	render *subscription.Renderer
 }
 
 // unrouted answers a request no route took: 405 with Allow when the path

@@ -34,6 +34,7 @@ import (
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/store/dbsink"
+	"github.com/credex/credex/subscription"
 	"github.com/credex/credex/workday"
 )
 
@@ -278,13 +279,14 @@ func (h *Hub) Change(ctx context.Context, recs []*record.Record) ([]store.Outcom
 // ends.
 func (h *Hub) RunDelivery(ctx context.Context) {
 	guard := webhook.Guard{Allow: h.cfg.WebhookAllow}
+	render := subscription.NewRenderer(h.cfg.SubjectKey)
 	transports := []delivery.Transport{
 		&delivery.Webhook{Client: guard.Client(cmp.Or(h.cfg.WebhookTimeout, 10*time.Second))},
 		&delivery.Kafka{Config: h.cfg.Kafka, Producer: h.producer},
 	}
 	var wg sync.WaitGroup
 	for _, t := range transports {
-		w := delivery.NewWorker(h.cfg.Delivery, h.store, t, h.audit, h.log, h.delivery)
+		w := delivery.NewWorker(h.cfg.Delivery, h.store, t, render, h.audit, h.log, h.delivery)
 		wg.Go(func() { w.Run(ctx) })
 	}
 	wg.Go(func() { h.delivery.WatchBacklogs(ctx, h.store.Backlogs, 5*time.Second) })
