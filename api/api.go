@@ -23,6 +23,7 @@ import (
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
+	"github.com/credex/credex/subscription"
 	"github.com/credex/credex/workday"
 )
 
@@ -77,7 +78,9 @@ type Deps struct {
 	// may inquire without the person's authorisation.
 	LegalBases []string
 	// SubjectKey keys the hash of ID numbers (record.SubjectKey), so
-	// that a person can prove to be a record's subject.
+	// that a person can prove to be a record's subject, and, through a
+	// key derived from it, the pseudonyms agencies know persons by
+	// (subscription.Renderer).
 	SubjectKey []byte
 	// Calendar counts working days for deadlines; Now is the clock.
 	Calendar *workday.Calendar
@@ -105,6 +108,7 @@ func New(d Deps) http.Handler {
 	a := &server{Deps: d,
 		keyLimiter:    newLimiter(cmp.Or(d.KeyLimit, DefaultKeyLimit), time.Now),
 		publicLimiter: newLimiter(cmp.Or(d.PublicLimit, DefaultPublicLimit), time.Now),
+		render:        subscription.NewRenderer(d.SubjectKey),
 	}
 	a.KeyOverlap = cmp.Or(a.KeyOverlap, DefaultKeyOverlap)
 	mux := http.NewServeMux()
@@ -147,6 +151,9 @@ func New(d Deps) http.Handler {
 type server struct {
 	Deps
 	keyLimiter, publicLimiter *limiter
+	// render renders events for agencies, with pseudonyms keyed by a key
+	// derived from SubjectKey.
+	render *subscription.Renderer
 }
 
 // unrouted answers a request no route took: 405 with Allow when the path

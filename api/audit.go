@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/credex/credex/audit"
+	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
 )
 
@@ -139,8 +140,10 @@ func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
 	}
 	views := make([]accessView, len(entries))
 	for i, e := range entries {
+		// A purpose is free text that readers wrote: an ID number in it,
+		// of this person or another, is masked.
 		views[i] = accessView{At: e.At, Principal: e.Principal, Kind: e.Kind, Action: e.Action,
-			Resource: e.Resource, Purpose: e.Purpose, Result: e.Result}
+			Resource: e.Resource, Purpose: ident.MaskText(e.Purpose), Result: e.Result}
 	}
 	answer["entries"] = views
 	if len(entries) == limit {

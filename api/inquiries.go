@@ -246,7 +246,7 @@ func (a *server) inquire(w http.ResponseWriter, r *http.Request) {
 			Disputed: rec.Disputed, CatalogVersion: rec.CatalogVersion,
 			Subject: subjectView{Name: rec.SubjectName, IDNumber: rec.SubjectMasked}, Data: rec.Data, UpdatedAt: rec.UpdatedAt}
 		if !fullID[rec.Type] {
-			v.Data = subscription.Mask(rec.Data)
+			v.Data = ident.MaskPayload(rec.Data)
 		}
 		views = append(views, v)
 	}

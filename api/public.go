@@ -1,14 +1,11 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
-	"regexp"
-	"strings"
 	"time"
 
 	"github.com/credex/credex/audit"
@@ -142,7 +139,7 @@ func (a *server) publicView(rec *store.PublicRecord) publicRecordView {
 	v := publicRecordView{
 		RecordID: rec.ID, Type: rec.Type, Department: rec.Department, Version: rec.Version, Disputed: rec.Disputed,
 		CatalogVersion: rec.CatalogVersion, Subject: subjectView{Name: rec.SubjectName, IDNumber: rec.SubjectMasked},
-		Data: maskIDNumbers(rec.Data), UpdatedAt: rec.UpdatedAt,
+		Data: ident.MaskPayload(rec.Data), UpdatedAt: rec.UpdatedAt,
 	}
 	if t, ok := a.Catalog.Type(rec.Type); ok {
 		v.TypeName, v.Class = t.NameZH, string(t.Class)
@@ -150,53 +147,6 @@ func (a *server) publicView(rec *store.PublicRecord) publicRecordView {
 	if rec.DisplayFrom != nil && rec.RepairFrom != nil && rec.DisplayUntil != nil {
 		v.Display = &displayView{From: rec.DisplayFrom.In(workday.Location),
 			RepairFrom: rec.RepairFrom.In(workday.Location), Until: rec.DisplayUntil.In(workday.Location)}
-	}
-	return v
-}
-
-// citizenIDLike matches what may be a citizen ID number inside a string.
-var citizenIDLike = regexp.MustCompile(`[0-9]{17}[0-9Xx]`)
-
-// maskIDNumbers returns data with every citizen ID number masked: the value
-// of every "id_number" property, and any valid ID number written inside any
-// other string (free text such as facts). Data that is not JSON comes back
-// as null, never as it was.
-func maskIDNumbers(data []byte) json.RawMessage {
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return json.RawMessage("null")
-	}
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(maskValue(v, false)); err != nil {
-		return json.RawMessage("null")
-	}
-	return bytes.TrimRight(out.Bytes(), "\n")
-}
-
-func maskValue(v any, isIDNumber bool) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			v[k] = maskValue(x, k == "id_number")
-		}
-	case []any:
-		for i, x := range v {
-			v[i] = maskValue(x, false)
-		}
-	case string:
-		if isIDNumber {
-			return ident.MaskCitizenID(v)
-		}
-		return citizenIDLike.ReplaceAllStringFunc(v, func(s string) string {
-			if ident.CheckCitizenID(strings.ToUpper(s)) != nil {
-				return s
-			}
-			return ident.MaskCitizenID(s)
-		})
 	}
 	return v
 }

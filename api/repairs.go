@@ -627,8 +627,13 @@ func (a *server) queryLists(w http.ResponseWriter, r *http.Request) {
 }
 
 // listEntry shows a list entry of type t about the person with idNumber,
-// in full or masked.
+// in full or masked. A masked entry takes every field from the masked
+// payload, so that no ID number written in its grounds or title shows.
 func listEntry(t *catalog.RecordType, e *store.ListEntry, idNumber string, fullID bool) listEntryView {
+	data := json.RawMessage(e.Data)
+	if !fullID {
+		data, idNumber = ident.MaskPayload(data), ident.MaskCitizenID(idNumber)
+	}
 	var d struct {
 		ListName   string `json:"list_name"`
 		RedList    string `json:"red_list"`
@@ -640,17 +645,14 @@ func listEntry(t *catalog.RecordType, e *store.ListEntry, idNumber string, fullI
 			Date       string `json:"date"`
 		} `json:"decision"`
 	}
-	json.Unmarshal(e.Data, &d)
+	json.Unmarshal(data, &d)
 	grounds, _ := d.Grounds.(string)
 	v := listEntryView{RecordID: e.RecordID, Type: e.Type, Title: cmp.Or(d.ListName, d.RedList, d.HonourName, t.NameZH),
 		Grounds: grounds, LegalBasis: d.LegalBasis, DocumentNo: d.Decision.DocumentNo, DecidedOn: d.Decision.Date,
-		Department: e.Department, Name: e.SubjectName, IDNumber: idNumber, Data: e.Data}
+		Department: e.Department, Name: e.SubjectName, IDNumber: idNumber, Data: data}
 	if e.Until != nil {
 		until := e.Until.In(workday.Location).Format(time.DateOnly)
 		v.Until = &until
-	}
-	if !fullID {
-		v.IDNumber, v.Data = ident.MaskCitizenID(idNumber), subscription.Mask(e.Data)
 	}
 	return v
 }

@@ -300,7 +300,7 @@ func (a *server) events(w http.ResponseWriter, r *http.Request) {
 			entries := make([]audit.Entry, len(events))
 			next := after
 			for i, e := range events {
-				out[i] = subscription.Render(sub, e)
+				out[i] = a.render.Render(sub, e)
 				entries[i] = audit.Entry{Action: audit.SubscriptionDelivered, Resource: e.RecordID, Subject: e.SubjectKey,
 					Purpose: cmp.Or(audit.PurposeFrom(r.Context()), sub.ID), Result: audit.OK}
 				next = e.Seq
@@ -379,7 +379,7 @@ func (a *server) deadLetters(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]deadView, len(events))
 	for i, e := range events {
-		out[i] = deadView{subscription.Render(sub, e), e.Attempts, e.LastError}
+		out[i] = deadView{a.render.Render(sub, e), e.Attempts, e.LastError}
 	}
 	apierr.JSON(w, http.StatusOK, map[string]any{"events": out})
 }

@@ -81,16 +81,18 @@ type Worker struct {
 	cfg       Config
 	store     Store
 	transport Transport
+	render    *subscription.Renderer
 	audit     *audit.Recorder
 	log       *slog.Logger
 	m         *Metrics
 }
 
-// NewWorker returns a worker that records every delivery attempt in the
+// NewWorker returns a worker that sends each event as r renders it for
+// the subscription's agency, and records every delivery attempt in the
 // audit log with rec before it sends the event; m may be shared by workers
 // of several modes.
-func NewWorker(cfg Config, st Store, t Transport, rec *audit.Recorder, log *slog.Logger, m *Metrics) *Worker {
-	return &Worker{cfg: cfg, store: st, transport: t, audit: rec, log: cmp.Or(log, slog.Default()), m: m}
+func NewWorker(cfg Config, st Store, t Transport, r *subscription.Renderer, rec *audit.Recorder, log *slog.Logger, m *Metrics) *Worker {
+	return &Worker{cfg: cfg, store: st, transport: t, render: r, audit: rec, log: cmp.Or(log, slog.Default()), m: m}
 }
 
 // Run delivers until ctx ends.
@@ -161,7 +163,7 @@ func (w *Worker) deliver(ctx context.Context, sub *store.Subscription, e store.E
 		return time.Second, true, err
 	}
 	start := time.Now()
-	out, status, failure := w.transport.Deliver(ctx, sub, subscription.Render(sub, e))
+	out, status, failure := w.transport.Deliver(ctx, sub, w.render.Render(sub, e))
 	mode := w.transport.Mode()
 	w.m.attempts.WithLabelValues(mode).Inc()
 	if ctx.Err() != nil {

@@ -15,8 +15,9 @@ import (
 )
 
 // Kafka delivers an event to the subscription's own topic
-// (pipeline.Topics.Delivery), keyed by subject so that the events about one
-// person stay in order; the agency reads it with a consumer group of its own.
+// (pipeline.Topics.Delivery), keyed by the agency's pseudonym of the person
+// (Event.Subject) so that the events about one person stay in order; the
+// agency reads it with a consumer group of its own.
 type Kafka struct {
 	Config   pipeline.KafkaConfig
 	Producer *pipeline.Producer
@@ -40,7 +41,7 @@ func (t *Kafka) Deliver(ctx context.Context, sub *store.Subscription, e subscrip
 	if err != nil {
 		return webhook.Outcome{}, 0, fmt.Errorf("encode event: %w", err)
 	}
-	msg := kafka.Message{Topic: topic, Key: []byte(e.SubjectKey), Value: value,
+	msg := kafka.Message{Topic: topic, Key: []byte(e.Subject), Value: value,
 		Headers: []kafka.Header{{Key: "credex-event-id", Value: []byte(e.ID)}}}
 	if err := t.Producer.Publish(ctx, msg); err != nil {
 		return webhook.Outcome{}, 0, err

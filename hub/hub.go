@@ -27,11 +27,13 @@ import (
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/expiry"
+	"github.com/credex/credex/ident"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/relay"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/store/dbsink"
+	"github.com/credex/credex/subscription"
 	"github.com/credex/credex/workday"
 )
 
@@ -83,7 +85,8 @@ type Config struct {
 	// each client address to the routes that need no key, in this process;
 	// defaults api.DefaultKeyLimit and api.DefaultPublicLimit.
 	KeyLimit, PublicLimit api.Limit
-	// Logger; default slog.Default().
+	// Logger; default slog.Default(). The hub masks every ID number in
+	// what it logs (ident.MaskLogs).
 	Logger *slog.Logger
 }
 
@@ -131,7 +134,8 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Hub{cfg: cfg, log: cmp.Or(cfg.Logger, slog.Default()), registry: prometheus.NewRegistry()}
+	log := slog.New(ident.MaskLogs(cmp.Or(cfg.Logger, slog.Default()).Handler()))
+	h := &Hub{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
 	h.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var err error
 	if h.store, err = store.Open(ctx, cfg.DatabaseURL); err != nil {
@@ -266,13 +270,14 @@ func (h *Hub) RunRelay(ctx context.Context) { h.relay.Run(ctx) }
 // ends.
 func (h *Hub) RunDelivery(ctx context.Context) {
 	guard := webhook.Guard{Allow: h.cfg.WebhookAllow}
+	render := subscription.NewRenderer(h.cfg.SubjectKey)
 	transports := []delivery.Transport{
 		&delivery.Webhook{Client: guard.Client(cmp.Or(h.cfg.WebhookTimeout, 10*time.Second))},
 		&delivery.Kafka{Config: h.cfg.Kafka, Producer: h.producer},
 	}
 	var wg sync.WaitGroup
 	for _, t := range transports {
-		w := delivery.NewWorker(h.cfg.Delivery, h.store, t, h.audit, h.log, h.delivery)
+		w := delivery.NewWorker(h.cfg.Delivery, h.store, t, render, h.audit, h.log, h.delivery)
 		wg.Go(func() { w.Run(ctx) })
 	}
 	wg.Go(func() { h.delivery.WatchBacklogs(ctx, h.store.Backlogs, 5*time.Second) })

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -74,6 +75,8 @@ type options struct {
 	loopback bool
 	// now replaces the API's clock.
 	now func() time.Time
+	// logs, when set, also receives everything the hub logs, from Debug up.
+	logs io.Writer
 }
 
 func setup(t testing.TB, opts options) *bundle {
@@ -124,6 +127,10 @@ func setup(t testing.TB, opts options) *bundle {
 	cfg.Ingest.AckTimeout = opts.ackTimeout
 	if opts.poolMax > 0 {
 		cfg.DatabaseURL += fmt.Sprintf("&pool_max_conns=%d", opts.poolMax)
+	}
+	if opts.logs != nil {
+		cfg.Logger = slog.New(slog.NewMultiHandler(cfg.Logger.Handler(),
+			slog.NewTextHandler(opts.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	}
 	if opts.delivery || opts.loopback {
 		cfg.WebhookAllow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}

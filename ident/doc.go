@@ -9,6 +9,13 @@
 // code. Failures wrap a small set of exported sentinel errors, so callers can
 // branch with errors.Is. No error message ever contains the number checked.
 //
+// MaskText, MaskPayload and MaskLogs are the one rule by which the hub
+// masks ID numbers for every reader not entitled to them in full: in free
+// text, in every string, key and number of a JSON payload, and in logs.
+// They find a number by its shape, however it is written (full-width
+// digits, spaces, hyphens, inside a longer run of digits), not by its check
+// character; see mask.go. FindCitizenIDs lists what they would mask.
+//
 // NewCitizenID and NewCreditCode produce synthetic, valid identifiers for
 // tests, fixtures and demonstrations; they never describe real people.
 //

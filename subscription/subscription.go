@@ -8,17 +8,17 @@
 // only on an authorised inquiry, in which case a subscription waits for an
 // operator's approval. ID numbers are shown in full only to government and
 // judicial bodies that the type is shared with by name; everyone else sees
-// them masked.
+// them masked, by the hub's one masking rule (ident.MaskPayload).
+//
+// Each agency knows a person by a pseudonym of its own (see Renderer), so
+// that agencies cannot join what they receive on a common key.
 package subscription
 
 import (
-	"bytes"
-	"encoding/json"
 	"slices"
 
 	"github.com/credex/credex/authz"
 	"github.com/credex/credex/catalog"
-	"github.com/credex/credex/ident"
 	"github.com/credex/credex/principal"
 )
 
@@ -43,38 +43,4 @@ func Entitle(scope catalog.Scope, t *catalog.RecordType) Entitlement {
 		NeedsApproval: authz.Decide(principal.Agency, authz.Subscribe, t) == authz.WithApproval,
 		FullID:        named && slices.Contains(fullIDScopes, scope),
 	}
-}
-
-// Mask returns data with every ID number (the value of any "id_number"
-// property, at any depth) masked. Data that is not JSON comes back as null.
-func Mask(data json.RawMessage) json.RawMessage {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return json.RawMessage("null")
-	}
-	masked, err := json.Marshal(mask(v))
-	if err != nil {
-		return json.RawMessage("null")
-	}
-	return masked
-}
-
-func mask(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			if s, ok := x.(string); ok && k == "id_number" {
-				v[k] = ident.MaskCitizenID(s)
-			} else {
-				v[k] = mask(x)
-			}
-		}
-	case []any:
-		for i, x := range v {
-			v[i] = mask(x)
-		}
-	}
-	return v
 }

@@ -117,57 +117,29 @@ func TestEntitleRules(t *testing.T) {
 	}
 }
 
-func TestMask(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		name, in, want string
-	}{
-		{"subject", `{"subject":{"name":"王小明","id_number":"500103196607041934"}}`,
-			`{"subject":{"id_number":"5001**********1934","name":"王小明"}}`},
-		{"deeply nested", `{"a":{"b":{"c":{"id_number":"11010119900307451X"}}}}`,
-			`{"a":{"b":{"c":{"id_number":"1101**********451X"}}}}`},
-		{"objects in arrays", `{"parties":[{"id_number":"500103196607041934"},{"id_number":"11010119900307451X","role":"guarantor"}]}`,
-			`{"parties":[{"id_number":"5001**********1934"},{"id_number":"1101**********451X","role":"guarantor"}]}`},
-		{"top-level array", `[{"id_number":"500103196607041934"},[{"x":{"id_number":"500103196607041934"}}]]`,
-			`[{"id_number":"5001**********1934"},[{"x":{"id_number":"5001**********1934"}}]]`},
-		{"a number that is no ID of that length is starred through", `{"id_number":"12345"}`, `{"id_number":"*****"}`},
-		{"other fields untouched, numbers kept exactly", `{"amount_yuan":12345678901234567890.50,"note":"x","n":null,"ok":true}`,
-			`{"amount_yuan":12345678901234567890.50,"n":null,"note":"x","ok":true}`},
-		{"a non-string id_number is left as it is", `{"id_number":{"id_number":"500103196607041934"}}`,
-			`{"id_number":{"id_number":"5001**********1934"}}`},
-		{"scalar", `"500103196607041934"`, `"500103196607041934"`},
-		{"null", `null`, `null`},
-		{"not JSON", `{"subject": {"id_number": "500103196607041934"`, `null`},
-		{"empty", ``, `null`},
-		{"text", `id_number=500103196607041934`, `null`},
-	} {
-		if got := string(subscription.Mask(json.RawMessage(c.in))); got != c.want {
-			t.Errorf("%s: Mask(%s) = %s, want %s", c.name, c.in, got, c.want)
-		}
-	}
-}
-
 // TestRender: the agency sees ID numbers in full only for the types of its
-// subscription's FullIDTypes; everything else of the event is carried over.
+// subscription's FullIDTypes, and the person by its own pseudonym;
+// everything else of the event is carried over.
 func TestRender(t *testing.T) {
 	t.Parallel()
 	created := time.Date(2026, 11, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	e := store.Event{Seq: 7, ID: "evt_1", Type: "record.created", RecordID: "rec_1", Version: 2,
+	e := store.Event{Seq: 7, ID: "evt_1", Type: "record.corrected", RecordID: "rec_1", Version: 2,
 		RecordType: "administrative_penalty", Department: "11500103540776846N", SubjectKey: "k",
-		Sequence: 3, CatalogVersion: 1, CreatedAt: created,
-		Data: []byte(`{"subject": {"id_number": "500103196607041934", "name": "王小明"}}`)}
+		Sequence: 3, CatalogVersion: 1, CreatedAt: created, Reason: "the number is 500103196607041934",
+		Data: []byte(`{"subject": {"id_number": "500103196607041934", "name": "王小明"}, "facts": "身份证号500103196607041934"}`)}
+	r := subscription.NewRenderer([]byte("test-subject-key-0123456789"))
 
-	masked := subscription.Render(&store.Subscription{FullIDTypes: []string{"tax_credit"}}, e)
-	if strings.Contains(string(masked.Data), "500103196607041934") || !strings.Contains(string(masked.Data), "5001**********1934") {
-		t.Errorf("rendered for a type not seen in full: %s", masked.Data)
+	masked := r.Render(&store.Subscription{Agency: "bank", FullIDTypes: []string{"tax_credit"}}, e)
+	if body := mustJSON(t, masked); strings.Contains(body, "500103196607041934") || strings.Count(body, "5001**********1934") != 3 {
+		t.Errorf("rendered for a type not seen in full: %s", body)
 	}
-	fullView := subscription.Render(&store.Subscription{FullIDTypes: []string{"administrative_penalty"}}, e)
-	if string(fullView.Data) != string(e.Data) {
-		t.Errorf("rendered for a type seen in full: %s, want %s", fullView.Data, e.Data)
+	fullView := r.Render(&store.Subscription{Agency: "regulator", FullIDTypes: []string{"administrative_penalty"}}, e)
+	if string(fullView.Data) != string(e.Data) || fullView.Reason != e.Reason {
+		t.Errorf("rendered for a type seen in full: %s, %q; want %s, %q", fullView.Data, fullView.Reason, e.Data, e.Reason)
 	}
-	want := subscription.Event{ID: "evt_1", Type: "record.created", RecordID: "rec_1", RecordType: "administrative_penalty",
+	want := subscription.Event{ID: "evt_1", Type: "record.corrected", RecordID: "rec_1", RecordType: "administrative_penalty",
 		Version: 2, Sequence: 3, CatalogVersion: 1, Department: "11500103540776846N", CreatedAt: created.UTC(),
-		Data: fullView.Data, SubjectKey: "k"}
+		Data: fullView.Data, Reason: e.Reason, Subject: fullView.Subject}
 	if fullView.CreatedAt.Location() != time.UTC || !fullView.CreatedAt.Equal(created) {
 		t.Errorf("created_at %v, want %v in UTC", fullView.CreatedAt, created)
 	}
@@ -177,6 +149,40 @@ func TestRender(t *testing.T) {
 	}
 	if body := mustJSON(t, fullView); strings.Contains(body, `"k"`) || strings.Contains(body, "subject_key") {
 		t.Errorf("the subject key is sent: %s", body)
+	}
+}
+
+// TestPseudonyms: an agency knows a person by one pseudonym, in every
+// event and subscription; another agency, another person or another hub
+// key gives another.
+func TestPseudonyms(t *testing.T) {
+	t.Parallel()
+	key := []byte("test-subject-key-0123456789")
+	subject := func(r *subscription.Renderer, agency, subjectKey string) string {
+		t.Helper()
+		return r.Render(&store.Subscription{ID: "sbn_" + agency, Agency: agency}, store.Event{SubjectKey: subjectKey}).Subject
+	}
+	r := subscription.NewRenderer(key)
+	const person, other = "5f0c3e", "9a7b21"
+	p := subject(r, "bank", person)
+	if len(p) != len("psn_")+32 || !strings.HasPrefix(p, "psn_") {
+		t.Errorf("pseudonym %q, want psn_ and 32 characters", p)
+	}
+	for _, c := range []struct {
+		name string
+		got  string
+		same bool
+	}{
+		{"same agency and person, another subscription", subject(r, "bank", person), true},
+		{"same agency and person, a renderer of the same key", subject(subscription.NewRenderer(key), "bank", person), true},
+		{"another agency", subject(r, "insurer", person), false},
+		{"another person", subject(r, "bank", other), false},
+		{"another hub key", subject(subscription.NewRenderer([]byte("another-subject-key-98765")), "bank", person), false},
+		{"agency and person run together", subject(r, "bank5f", "0c3e"), false},
+	} {
+		if (c.got == p) != c.same {
+			t.Errorf("%s: %q against %q, want same=%v", c.name, c.got, p, c.same)
+		}
 	}
 }
 

@@ -1,5 +1,9 @@
-// Command idscan scans files for full citizen ID numbers: any 18 characters
-// between non-digits that pass ident.CheckCitizenID. The test run
+// Command idscan scans files for full citizen ID numbers: every number that
+// ident.FindCitizenIDs finds, however it is written (full-width digits,
+// spaces, hyphens, inside a longer run of digits), and that passes
+// ident.CheckCitizenID. It reports only valid numbers, where the masking
+// rule masks every number of ID shape: a finding is a leak, never a long
+// number that happens to look like one. The test run
 // (deploy/local/test.sh) scans the logs and metrics the tests left under
 // .credex-local/test-logs with it, because personal data must never reach
 // logs or metrics; a masked or invalid number is no finding.
@@ -19,7 +23,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 
 	"github.com/credex/credex/ident"
 )
@@ -56,37 +59,17 @@ func main() {
 	}
 }
 
-// candidate is 18 characters that may be a citizen ID number, between
-// non-digits (submatch 1).
-var candidate = regexp.MustCompile(`(?:^|[^0-9])([0-9]{17}[0-9Xx])(?:[^0-9]|$)`)
-
-// scan calls found with the line number (from 1) and the number of every
-// full, valid citizen ID number in r.
+// scan calls found with the line number (from 1) and the number, written
+// plainly, of every full, valid citizen ID number in r.
 func scan(r io.Reader, found func(line int, id string)) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
 	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		// Matches overlap by the boundary character, so step one past each start.
-		for i := 0; i < len(line); {
-			m := candidate.FindStringSubmatchIndex(line[i:])
-			if m == nil {
-				break
-			}
-			id := line[i+m[2] : i+m[3]]
-			if ident.CheckCitizenID(id) == nil || ident.CheckCitizenID(upper(id)) == nil {
+		for _, id := range ident.FindCitizenIDs(sc.Text()) {
+			if ident.CheckCitizenID(id) == nil {
 				found(n, id)
 			}
-			i += m[3]
 		}
 	}
 	return sc.Err()
-}
-
-// upper turns a trailing x into X, as ID numbers are written either way.
-func upper(id string) string {
-	if id[17] == 'x' {
-		return id[:17] + "X"
-	}
-	return id
 }
