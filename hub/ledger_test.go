@@ -309,9 +309,8 @@ func TestSubmissionStoredWhileKafkaStallsSaysPending(t *testing.T) {
 func (b *bundle) waitLifecycle(id string, version int) lifecycleView {
 	b.t.Helper()
 	var v lifecycleView
-	waitFor(b.t, 20*time.Second, "the record's last version", func() bool {
-		v = b.lifecycleOf(id)
-		return v.Version == version
+	waitFor(b.t, 30*time.Second, "the record's last version", func() bool {
+		return b.call(http.MethodGet, "/v1/records/"+id, marketKey, nil, &v) == http.StatusOK && v.Version == version
 	})
 	return v
 }
