@@ -24,7 +24,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/credex/credex/audit"
-	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/subscription"
@@ -37,7 +36,7 @@ type Transport interface {
 	// Deliver sends e and says what came of it. status is the endpoint's
 	// HTTP status, or 0 when there was none; err says why a delivery
 	// failed, for the event's record.
-	Deliver(ctx context.Context, sub *store.Subscription, e subscription.Event) (out webhook.Outcome, status int, err error)
+	Deliver(ctx context.Context, sub *store.Subscription, e subscription.Event) (out Outcome, status int, err error)
 }
 
 // Store is where the worker finds subscriptions and events.
@@ -54,8 +53,8 @@ type Store interface {
 type Config struct {
 	// Workers is how many subscriptions are served at once; default 4.
 	Workers int
-	// Schedule is the retry schedule; default webhook.DefaultSchedule.
-	Schedule webhook.Schedule
+	// Schedule is the retry schedule; default DefaultSchedule.
+	Schedule Schedule
 	// Lease is how long a worker holds a subscription; default 30s. A dead
 	// worker's subscription is taken over when its lease runs out.
 	Lease time.Duration
@@ -69,9 +68,9 @@ func (c Config) workers() int         { return cmp.Or(c.Workers, 4) }
 func (c Config) lease() time.Duration { return cmp.Or(c.Lease, 30*time.Second) }
 func (c Config) batch() int           { return cmp.Or(c.Batch, 100) }
 func (c Config) idle() time.Duration  { return cmp.Or(c.Idle, 100*time.Millisecond) }
-func (c Config) schedule() webhook.Schedule {
+func (c Config) schedule() Schedule {
 	if len(c.Schedule) == 0 {
-		return webhook.DefaultSchedule
+		return DefaultSchedule
 	}
 	return c.Schedule
 }
@@ -170,12 +169,12 @@ func (w *Worker) deliver(ctx context.Context, sub *store.Subscription, e store.E
 		return 0, true, nil // cut short: not an answer of the endpoint
 	}
 	switch out.Verdict {
-	case webhook.Delivered:
+	case Delivered:
 		w.m.deliveries.WithLabelValues(mode, "delivered", statusClass(status)).Inc()
 		w.m.latency.WithLabelValues(mode).Observe(time.Since(e.CreatedAt).Seconds())
 		w.m.requestSeconds.WithLabelValues(mode).Observe(time.Since(start).Seconds())
 		return 0, false, w.store.MarkDelivered(ctx, e.Seq)
-	case webhook.Gone:
+	case Gone:
 		w.m.deliveries.WithLabelValues(mode, "gone", statusClass(status)).Inc()
 		w.log.Warn("endpoint is gone; subscription disabled", "subscription", sub.ID)
 		if err := w.store.MarkFailed(ctx, e.Seq, "endpoint answered 410 Gone", false); err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/subscription"
@@ -32,21 +31,21 @@ var _ Transport = (*Kafka)(nil)
 func (*Kafka) Mode() string { return "kafka" }
 
 // Deliver publishes e and waits for Kafka's acknowledgement.
-func (t *Kafka) Deliver(ctx context.Context, sub *store.Subscription, e subscription.Event) (webhook.Outcome, int, error) {
+func (t *Kafka) Deliver(ctx context.Context, sub *store.Subscription, e subscription.Event) (Outcome, int, error) {
 	topic := t.Config.Topics.Delivery(sub.ID)
 	if err := t.ensure(ctx, topic); err != nil {
-		return webhook.Outcome{}, 0, err
+		return Outcome{}, 0, err
 	}
 	value, err := json.Marshal(e)
 	if err != nil {
-		return webhook.Outcome{}, 0, fmt.Errorf("encode event: %w", err)
+		return Outcome{}, 0, fmt.Errorf("encode event: %w", err)
 	}
 	msg := kafka.Message{Topic: topic, Key: []byte(e.Subject), Value: value,
 		Headers: []kafka.Header{{Key: "credex-event-id", Value: []byte(e.ID)}}}
 	if err := t.Producer.Publish(ctx, msg); err != nil {
-		return webhook.Outcome{}, 0, err
+		return Outcome{}, 0, err
 	}
-	return webhook.Outcome{Verdict: webhook.Delivered}, 0, nil
+	return Outcome{Verdict: Delivered}, 0, nil
 }
 
 func (t *Kafka) ensure(ctx context.Context, topic string) error {

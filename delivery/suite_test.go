@@ -62,7 +62,7 @@ func suite(t *testing.T, c transportCase) {
 		t.Parallel()
 		ep := c.working(t)
 		e := event(1)
-		deliver(t, ep, e, webhook.Delivered)
+		deliver(t, ep, e, delivery.Delivered)
 		got := waitReceived(t, ep, 1)
 		if want := mustJSON(t, e); !bytes.Equal(got[0], want) {
 			t.Errorf("the agency got\n%s\nwant exactly\n%s", got[0], want)
@@ -74,7 +74,7 @@ func suite(t *testing.T, c transportCase) {
 		var want [][]byte
 		for i := range 5 {
 			e := event(i + 1)
-			deliver(t, ep, e, webhook.Delivered)
+			deliver(t, ep, e, delivery.Delivered)
 			want = append(want, mustJSON(t, e))
 		}
 		got := waitReceived(t, ep, 5)
@@ -91,8 +91,8 @@ func suite(t *testing.T, c transportCase) {
 		t.Parallel()
 		ep := c.working(t)
 		e := event(9)
-		deliver(t, ep, e, webhook.Delivered)
-		deliver(t, ep, e, webhook.Delivered)
+		deliver(t, ep, e, delivery.Delivered)
+		deliver(t, ep, e, delivery.Delivered)
 		got := waitReceived(t, ep, 2)
 		if len(got) != 2 || !bytes.Equal(got[0], got[1]) {
 			t.Errorf("a redelivery gave %q, want the same event twice", got)
@@ -104,7 +104,7 @@ func suite(t *testing.T, c transportCase) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		out, status, err := ep.transport.Deliver(ctx, ep.sub, event(1))
-		if out.Verdict != webhook.Retry || (err == nil && status < 500) {
+		if out.Verdict != delivery.Retry || (err == nil && status < 500) {
 			t.Errorf("delivery to a failing endpoint: %v, status %d, err %v; want Retry with a reason", out.Verdict, status, err)
 		}
 		if ctx.Err() != nil {
@@ -127,7 +127,7 @@ func event(i int) subscription.Event {
 	}
 }
 
-func deliver(t *testing.T, ep endpoint, e subscription.Event, want webhook.Verdict) {
+func deliver(t *testing.T, ep endpoint, e subscription.Event, want delivery.Verdict) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -196,7 +196,7 @@ func webhookCase() transportCase {
 			mu.Lock()
 			secret = s
 			mu.Unlock()
-			return endpoint{transport: &delivery.Webhook{Client: client}, sub: sub, received: func(*testing.T) [][]byte {
+			return endpoint{transport: &webhook.Transport{Client: client}, sub: sub, received: func(*testing.T) [][]byte {
 				mu.Lock()
 				defer mu.Unlock()
 				return append([][]byte(nil), bodies...)
@@ -208,7 +208,7 @@ func webhookCase() transportCase {
 			}))
 			t.Cleanup(srv.Close)
 			sub, _ := newSub(t, srv.URL)
-			return endpoint{transport: &delivery.Webhook{Client: client}, sub: sub}
+			return endpoint{transport: &webhook.Transport{Client: client}, sub: sub}
 		},
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/credex/credex/catalog"
-	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/hub"
 	"github.com/credex/credex/schemas"
@@ -45,7 +44,7 @@ func runChild() int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	sched, _ := webhook.ParseSchedule("50ms,100ms,200ms,400ms,800ms")
+	sched, _ := delivery.ParseSchedule("50ms,100ms,200ms,400ms,800ms")
 	cfg := hub.Config{DatabaseURL: cc.DatabaseURL, Catalog: cat, SubjectKey: cc.SubjectKey, AuthorisationKey: []byte(testAuthorisationKey),
 		Delivery:     delivery.Config{Schedule: sched, Lease: 2 * time.Second, Idle: 20 * time.Millisecond},
 		WebhookAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},

@@ -272,7 +272,7 @@ func (h *Hub) RunDelivery(ctx context.Context) {
 	guard := webhook.Guard{Allow: h.cfg.WebhookAllow}
 	render := subscription.NewRenderer(h.cfg.SubjectKey)
 	transports := []delivery.Transport{
-		&delivery.Webhook{Client: guard.Client(cmp.Or(h.cfg.WebhookTimeout, 10*time.Second))},
+		&webhook.Transport{Client: guard.Client(cmp.Or(h.cfg.WebhookTimeout, 10*time.Second))},
 		&delivery.Kafka{Config: h.cfg.Kafka, Producer: h.producer},
 	}
 	var wg sync.WaitGroup

@@ -22,7 +22,6 @@ import (
 	"github.com/credex/credex/api"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/httpin"
-	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/hub"
 	"github.com/credex/credex/ident"
@@ -116,7 +115,7 @@ func setup(t testing.TB, opts options) *bundle {
 		KeyLimit:    api.Limit{Rate: -1},
 	}
 	if opts.delivery {
-		sched, err := webhook.ParseSchedule(cmp.Or(opts.schedule, "50ms,100ms,200ms"))
+		sched, err := delivery.ParseSchedule(cmp.Or(opts.schedule, "50ms,100ms,200ms"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,14 +7,16 @@
 // signing secret of the endpoint, several while a secret is being rotated).
 // An agency checks them with any Standard Webhooks library, or with [Verify].
 //
-// The pieces here have no state and no dependencies:
+// It is a transport of package delivery, whose workers decide when to try
+// and try again:
 //
+//   - [Transport] posts one event, signed with every secret of its
+//     subscription;
 //   - [Sign], [Headers] and [Verify] implement the signature scheme, with
 //     secrets made by [NewSecret] and read by [ParseSecret];
 //   - [Guard] keeps deliveries away from the hub's own network (server-side
 //     request forgery): [Guard.CheckURL] when an endpoint is registered and
 //     [Guard.Client], whose dialer checks every address it connects to;
-//   - [Schedule] says how long to wait before the next attempt and
-//     [Classify] reads an endpoint's answer: delivered, retry (perhaps after
+//   - [Classify] reads an endpoint's answer: delivered, retry (perhaps after
 //     a Retry-After), or gone for good.
 package webhook

@@ -14,7 +14,7 @@ import (
 	"github.com/credex/credex/api"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/httpin"
-	"github.com/credex/credex/connectors/webhook"
+	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/hub"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/pipeline"
@@ -57,7 +57,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr, defaultAllow string) 
 	fs.DurationVar(&h.keyOverlap, "key-overlap", envDuration("CREDEX_KEY_OVERLAP", api.DefaultKeyOverlap), "how long an API key replaced through POST /v1/keys keeps working (CREDEX_KEY_OVERLAP)")
 	fs.StringVar(&h.keyLimit, "rate-limit", env("CREDEX_RATE_LIMIT", formatLimit(api.DefaultKeyLimit)), "`rate/burst` of requests per second each principal may make, in this process; 0 does not limit (CREDEX_RATE_LIMIT)")
 	fs.StringVar(&h.publicLimit, "public-rate-limit", env("CREDEX_PUBLIC_RATE_LIMIT", formatLimit(api.DefaultPublicLimit)), "`rate/burst` of requests per second each client address may make to the routes without a key (objections, repairs, public query), in this process; 0 does not limit (CREDEX_PUBLIC_RATE_LIMIT)")
-	fs.StringVar(&h.schedule, "retry-schedule", env("CREDEX_RETRY_SCHEDULE", webhook.DefaultSchedule.String()), "delays between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
+	fs.StringVar(&h.schedule, "retry-schedule", env("CREDEX_RETRY_SCHEDULE", delivery.DefaultSchedule.String()), "delays between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
 }
 
 // delivery reads the delivery, API key and rate limit settings into cfg.
@@ -77,7 +77,7 @@ func (h *hubFlags) delivery(cfg *hub.Config) error {
 		}
 		cfg.WebhookAllow = append(cfg.WebhookAllow, p)
 	}
-	schedule, err := webhook.ParseSchedule(h.schedule)
+	schedule, err := delivery.ParseSchedule(h.schedule)
 	if err != nil {
 		return err
 	}
