@@ -64,6 +64,26 @@ type Config struct {
 	Idle time.Duration
 }
 
+// Validate names the first impossible setting.
+func (c Config) Validate() error {
+	switch {
+	case c.Workers < 0:
+		return fmt.Errorf("delivery workers: %d is negative", c.Workers)
+	case c.Lease < 0:
+		return fmt.Errorf("delivery lease: %s is negative", c.Lease)
+	case c.Batch < 0:
+		return fmt.Errorf("delivery batch: %d is negative", c.Batch)
+	case c.Idle < 0:
+		return fmt.Errorf("delivery idle: %s is negative", c.Idle)
+	}
+	for i, d := range c.Schedule {
+		if d <= 0 {
+			return fmt.Errorf("delivery retry schedule: delay %d (%s) is not positive", i+1, d)
+		}
+	}
+	return nil
+}
+
 func (c Config) workers() int         { return cmp.Or(c.Workers, 4) }
 func (c Config) lease() time.Duration { return cmp.Or(c.Lease, 30*time.Second) }
 func (c Config) batch() int           { return cmp.Or(c.Batch, 100) }

@@ -108,6 +108,9 @@ func (c Config) Validate() error {
 	if err := c.Relay.Validate(); err != nil {
 		return err
 	}
+	if err := c.Delivery.Validate(); err != nil {
+		return err
+	}
 	return c.Ingest.Validate()
 }
 
