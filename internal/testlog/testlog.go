@@ -29,7 +29,7 @@ var (
 
 // open opens the package's log file once per test binary. A test binary runs
 // in its package's directory; the file is named after that directory's path
-// in the module, such as hub.log or internal_cli.log.
+// in the module, such as hub.log or cmd_credex_internal_cli.log.
 func open(t testing.TB) {
 	once.Do(func() {
 		dir := os.Getenv(DirEnv)

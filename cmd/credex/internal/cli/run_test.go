@@ -65,7 +65,7 @@ func start(t *testing.T, cmd func(context.Context, []string, io.Writer) error, a
 func submitDemo(t *testing.T, addr, key string) {
 	t.Helper()
 	var out strings.Builder
-	err := publish(context.Background(), []string{"--url", "http://" + addr, "--key", key, "../../deploy/dev/demo.ndjson"}, &out)
+	err := publish(context.Background(), []string{"--url", "http://" + addr, "--key", key, "../../../../deploy/dev/demo.ndjson"}, &out)
 	if err != errRejected || !strings.Contains(out.String(), "3 accepted, 1 rejected") {
 		t.Fatalf("publish demo = %v, output %q; want 3 accepted, 1 rejected", err, out.String())
 	}
@@ -123,7 +123,7 @@ func TestDevRunsTheHubWithEmbeddedKafka(t *testing.T) {
 	ready(t, addr)
 	submitDemo(t, addr, "dev-market-regulation-key-0001")
 	var out strings.Builder
-	err := catalogPublish(context.Background(), []string{"--dir", "../../schemas", "--url", "http://" + addr,
+	err := catalogPublish(context.Background(), []string{"--dir", "../../../../schemas", "--url", "http://" + addr,
 		"--key", "dev-catalogue-maintainer-key-0005", "administrative_penalty"}, &out)
 	if err != nil || out.String() != "administrative_penalty: version 1 is published already\n" {
 		t.Errorf("catalog publish of the files the hub started with = %v, %q; want version 1 unchanged", err, out.String())

@@ -133,7 +133,7 @@ func TestDiffRefusesBadArguments(t *testing.T) {
 func copyCatalogue(t *testing.T, edits map[string][2]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("../../schemas")); err != nil {
+	if err := os.CopyFS(dir, os.DirFS("../../../../schemas")); err != nil {
 		t.Fatal(err)
 	}
 	for name, e := range edits {

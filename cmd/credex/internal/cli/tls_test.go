@@ -153,7 +153,7 @@ func TestServeWithMutualTLS(t *testing.T) {
 		t.Fatalf("readyz over TLS without a client certificate = %d %s, want 200 ready", status, body)
 	}
 	t.Run("registered certificate authenticates as its department", func(t *testing.T) {
-		envelopes, err := splitEnvelopes(must(os.ReadFile("../../deploy/dev/demo.ndjson")))
+		envelopes, err := splitEnvelopes(must(os.ReadFile("../../../../deploy/dev/demo.ndjson")))
 		if err != nil {
 			t.Fatal(err)
 		}
