@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credex/credex/internal/kafkatest"
-	"github.com/credex/credex/internal/pgtest"
-	"github.com/credex/credex/internal/testlog"
+	"github.com/credex/credex/internal/testkit/kafkatest"
+	"github.com/credex/credex/internal/testkit/pgtest"
+	"github.com/credex/credex/internal/testkit/testlog"
 )
 
 // start runs a long-running command in the background and returns the hub's

@@ -20,8 +20,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credex/credex/internal/kafkatest"
-	"github.com/credex/credex/internal/pgtest"
+	"github.com/credex/credex/internal/testkit/kafkatest"
+	"github.com/credex/credex/internal/testkit/pgtest"
 	"github.com/credex/credex/principal"
 )
 

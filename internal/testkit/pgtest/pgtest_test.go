@@ -11,7 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/credex/credex/internal/pgtest"
+	"github.com/credex/credex/internal/testkit/pgtest"
 )
 
 func TestPoolSchemasAreIsolated(t *testing.T) {

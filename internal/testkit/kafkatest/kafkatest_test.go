@@ -11,7 +11,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/credex/credex/internal/kafkatest"
+	"github.com/credex/credex/internal/testkit/kafkatest"
 )
 
 func TestReadAllSeesEveryAcknowledgedMessage(t *testing.T) {
