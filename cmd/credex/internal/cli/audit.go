@@ -52,7 +52,7 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	dbURL := fs.String("database-url", env("CREDEX_DATABASE_URL", ""), "PostgreSQL `url` of the public credit database (CREDEX_DATABASE_URL)")
+	dbURL := fs.String("database-url", "", "PostgreSQL `url` of the public credit database (CREDEX_DATABASE_URL)")
 	anchor := fs.String("anchor", "", "`seq:hash` printed by an earlier run; fail unless entry seq still has this hash")
 	if err := parse(fs, args); err != nil {
 		return err

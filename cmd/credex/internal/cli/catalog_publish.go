@@ -18,8 +18,8 @@ var errRefused = errors.New("some record types were refused")
 func catalogPublish(ctx context.Context, args []string, out io.Writer) error {
 	fs := flagSet("catalog publish", "catalog publish [flags] [TYPE...]\n\nPublishes the record types of the catalogue directory (all, or those named)\nto a running hub. A type whose version is published already with the same\ncontent is left as it is; an incompatible version is refused with its breaking\nchanges. Exits 1 when any type was refused.")
 	dir := fs.String("dir", "schemas", "catalogue `dir`")
-	url := fs.String("url", env("CREDEX_URL", "http://127.0.0.1:8080"), "hub `url` (CREDEX_URL)")
-	key := fs.String("key", env("CREDEX_KEY", ""), "a catalogue maintainer's API `key` (CREDEX_KEY)")
+	url := fs.String("url", "http://127.0.0.1:8080", "hub `url` (CREDEX_URL)")
+	key := fs.String("key", "", "a catalogue maintainer's API `key` (CREDEX_KEY)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

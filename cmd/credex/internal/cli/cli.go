@@ -10,9 +10,11 @@ import (
 	"maps"
 	"os"
 	"os/signal"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // command is one subcommand.
@@ -85,7 +87,17 @@ func flagSet(name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
-// parse parses args and turns a bad flag into errUsage.
+// envName finds the CREDEX_* variable a flag's help names at its end, such
+// as "(CREDEX_ADDR)".
+var envName = regexp.MustCompile(`\((CREDEX_[A-Z0-9_]+)\)$`)
+
+// parse parses args, then sets every flag that args left alone and whose
+// help ends by naming a CREDEX_* variable from that variable, when it is set
+// and not empty: a flag on the command line wins over the environment. A
+// bad flag is errUsage (the flag set printed why); a malformed value of a
+// variable is an error that names the variable, never a silent default.
+// parse may be called again with the arguments left after an operand; it
+// then leaves the flags set before as they are.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -93,15 +105,44 @@ func parse(fs *flag.FlagSet, args []string) error {
 		}
 		return errUsage
 	}
-	return nil
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		m := envName.FindStringSubmatch(f.Usage)
+		if m == nil || set[f.Name] {
+			return
+		}
+		v := os.Getenv(m[1])
+		if v == "" {
+			return
+		}
+		if err := fs.Set(f.Name, v); err != nil {
+			errs = append(errs, envError(m[1], v, f, err))
+		}
+	})
+	return errors.Join(errs...)
 }
 
-// env returns the value of a CREDEX_* variable, or def.
-func env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok && v != "" {
-		return v
+// envError says why the value v of variable does not fit flag f.
+func envError(variable, v string, f *flag.Flag, err error) error {
+	var want string
+	if g, ok := f.Value.(flag.Getter); ok {
+		switch g.Get().(type) {
+		case bool:
+			want = "true or false"
+		case int, int64, uint, uint64:
+			want = "a whole number"
+		case float64:
+			want = "a number"
+		case time.Duration:
+			want = "a duration such as 90s, 15m or 24h"
+		}
 	}
-	return def
+	if want != "" {
+		return fmt.Errorf("%s=%q: %v: want %s", variable, v, err, want)
+	}
+	return fmt.Errorf("%s=%q: %w", variable, v, err)
 }
 
 // splitList splits a comma-separated list, dropping blanks.

@@ -9,13 +9,13 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	devseed "github.com/credex/credex/deploy/dev"
-	"github.com/credex/credex/hub"
 	"github.com/credex/credex/internal/devkafka"
 	"github.com/credex/credex/internal/devpg"
 )
@@ -28,11 +28,12 @@ const devLegalBases = "DEV-LB-COURT-ENFORCEMENT,DEV-LB-TAX-AUDIT"
 func dev(ctx context.Context, args []string, out io.Writer) error {
 	fs := flagSet("dev", "dev [flags]")
 	var hf hubFlags
-	hf.register(fs, "127.0.0.1:8080", "127.0.0.0/8,::1/128")
-	dataDir := fs.String("data-dir", env("CREDEX_DATA_DIR", ".credex-dev"), "`dir` for the hub's state: PostgreSQL cluster, Kafka log, subject key (CREDEX_DATA_DIR)")
-	seedFile := fs.String("seed", env("CREDEX_SEED", ""), "seed `file` of demo principals; default "+devSeedFile+" when present, else the built-in copy (CREDEX_SEED)")
-	brokers := fs.String("kafka-brokers", env("CREDEX_KAFKA_BROKERS", ""), "Kafka bootstrap `addresses` to use instead of the embedded broker (CREDEX_KAFKA_BROKERS)")
-	legalBases := fs.String("legal-basis-codes", env("CREDEX_LEGAL_BASIS_CODES", devLegalBases), "comma-separated `codes` of the legal bases under which agencies may inquire into authorised-inquiry records without the person's authorisation (CREDEX_LEGAL_BASIS_CODES)")
+	hf.register(fs, "127.0.0.1:8080", prefixList{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")})
+	dataDir := fs.String("data-dir", ".credex-dev", "`dir` for the hub's state: PostgreSQL cluster, Kafka log, subject key (CREDEX_DATA_DIR)")
+	seedFile := fs.String("seed", "", "seed `file` of demo principals; default "+devSeedFile+" when present, else the built-in copy (CREDEX_SEED)")
+	var brokers addrList
+	fs.Var(&brokers, "kafka-brokers", "comma-separated Kafka bootstrap `addresses` to use instead of the embedded broker (CREDEX_KAFKA_BROKERS)")
+	legalBases := fs.String("legal-basis-codes", devLegalBases, "comma-separated `codes` of the legal bases under which agencies may inquire into authorised-inquiry records without the person's authorisation (CREDEX_LEGAL_BASIS_CODES)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -79,7 +80,7 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 	if err := os.WriteFile(filepath.Join(*dataDir, "database.url"), []byte(dbURL+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write database url: %w", err)
 	}
-	kafkaAddrs := splitList(*brokers)
+	kafkaAddrs := []string(brokers)
 	if len(kafkaAddrs) == 0 {
 		broker, err := devkafka.Start(ctx, devkafka.Config{Dir: filepath.Join(*dataDir, "kafka")})
 		if err != nil {
@@ -88,13 +89,19 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 		defer broker.Close()
 		kafkaAddrs = broker.Addrs()
 	}
-	cfg := hub.Config{
-		DatabaseURL: dbURL, Kafka: hf.kafka(kafkaAddrs), Catalog: cat, SubjectKey: subjectKey,
-		AuthorisationKey: authKey, LegalBases: splitList(*legalBases),
-		Principals: principals, Ingest: hf.ingest(), ExpiryInterval: hf.expiry, Logger: log,
+	cfg, err := hf.config(kafkaAddrs)
+	if err != nil {
+		return err
 	}
+	cfg.DatabaseURL = dbURL
 	cfg.Kafka.Timeout = 5 * time.Second
-	if err := hf.delivery(&cfg); err != nil {
+	cfg.Catalog = cat
+	cfg.SubjectKey = subjectKey
+	cfg.AuthorisationKey = authKey
+	cfg.LegalBases = splitList(*legalBases)
+	cfg.Principals = principals
+	cfg.Logger = log
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	return run(ctx, cfg, hf.addr, nil, func(addr string) {

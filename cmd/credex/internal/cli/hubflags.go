@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"net"
 	"net/netip"
 	"os"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/connectors/webhook"
+	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/hub"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/pipeline"
@@ -32,78 +34,65 @@ type hubFlags struct {
 	replication int
 	maxBody     int64
 	maxRecords  int
-	allow       string
-	schedule    string
+	allow       prefixList
+	schedule    scheduleValue
 	retention   time.Duration
 	calendar    string
 	expiry      time.Duration
 	keyOverlap  time.Duration
-	keyLimit    string
-	publicLimit string
+	keyLimit    limitValue
+	publicLimit limitValue
 }
 
-func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr, defaultAllow string) {
-	fs.StringVar(&h.addr, "addr", env("CREDEX_ADDR", defaultAddr), "`host:port` to listen on (CREDEX_ADDR)")
-	fs.StringVar(&h.catalogDir, "catalog", env("CREDEX_CATALOG", ""), "catalogue `dir` (manifest catalog.yaml and schemas); empty: the catalogue built into the binary (CREDEX_CATALOG)")
-	fs.StringVar(&h.topicPrefix, "topic-prefix", env("CREDEX_TOPIC_PREFIX", ""), "`prefix` of every Kafka topic and consumer group name (CREDEX_TOPIC_PREFIX)")
-	fs.IntVar(&h.partitions, "partitions", envInt("CREDEX_KAFKA_PARTITIONS", 6), "partitions of each topic the hub creates (CREDEX_KAFKA_PARTITIONS)")
-	fs.IntVar(&h.replication, "replication-factor", envInt("CREDEX_KAFKA_REPLICATION_FACTOR", 1), "replication factor of each topic the hub creates; 3 in production (CREDEX_KAFKA_REPLICATION_FACTOR)")
-	fs.Int64Var(&h.maxBody, "max-body-bytes", int64(envInt("CREDEX_MAX_BODY_BYTES", 4<<20)), "largest submission body accepted (CREDEX_MAX_BODY_BYTES)")
-	fs.IntVar(&h.maxRecords, "max-records", envInt("CREDEX_MAX_RECORDS", 500), "most records in one submission (CREDEX_MAX_RECORDS)")
-	fs.DurationVar(&h.retention, "rejected-retention", envDuration("CREDEX_REJECTED_RETENTION", 30*24*time.Hour), "how long the rejected topic keeps rejected submissions, which hold personal data (CREDEX_REJECTED_RETENTION)")
-	fs.StringVar(&h.calendar, "calendar", env("CREDEX_CALENDAR", ""), "working-day calendar `file` (YAML: year, holidays, make-up workdays) for deadlines of objections and repairs; default the built-in one (CREDEX_CALENDAR)")
-	fs.StringVar(&h.allow, "webhook-allow", env("CREDEX_WEBHOOK_ALLOW", defaultAllow), "comma-separated private address `ranges` (CIDR) webhook URLs may point to; all other private, loopback and link-local addresses are refused (CREDEX_WEBHOOK_ALLOW)")
-	fs.DurationVar(&h.expiry, "expiry-interval", envDuration("CREDEX_EXPIRY_INTERVAL", time.Minute), "time between passes that end the public display of records whose display period is over (CREDEX_EXPIRY_INTERVAL)")
-	fs.DurationVar(&h.keyOverlap, "key-overlap", envDuration("CREDEX_KEY_OVERLAP", api.DefaultKeyOverlap), "how long an API key replaced through POST /v1/keys keeps working (CREDEX_KEY_OVERLAP)")
-	fs.StringVar(&h.keyLimit, "rate-limit", env("CREDEX_RATE_LIMIT", formatLimit(api.DefaultKeyLimit)), "`rate/burst` of requests per second each principal may make, in this process; 0 does not limit (CREDEX_RATE_LIMIT)")
-	fs.StringVar(&h.publicLimit, "public-rate-limit", env("CREDEX_PUBLIC_RATE_LIMIT", formatLimit(api.DefaultPublicLimit)), "`rate/burst` of requests per second each client address may make to the routes without a key (objections, repairs, public query), in this process; 0 does not limit (CREDEX_PUBLIC_RATE_LIMIT)")
-	fs.StringVar(&h.schedule, "retry-schedule", env("CREDEX_RETRY_SCHEDULE", webhook.DefaultSchedule.String()), "delays between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
+func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow prefixList) {
+	h.allow = defaultAllow
+	h.schedule = scheduleValue(webhook.DefaultSchedule)
+	h.keyLimit = limitValue(api.DefaultKeyLimit)
+	h.publicLimit = limitValue(api.DefaultPublicLimit)
+	fs.StringVar(&h.addr, "addr", defaultAddr, "`host:port` to listen on (CREDEX_ADDR)")
+	fs.StringVar(&h.catalogDir, "catalog", "", "catalogue `dir` (manifest catalog.yaml and schemas); empty: the catalogue built into the binary (CREDEX_CATALOG)")
+	fs.StringVar(&h.topicPrefix, "topic-prefix", "", "`prefix` of every Kafka topic and consumer group name (CREDEX_TOPIC_PREFIX)")
+	fs.IntVar(&h.partitions, "partitions", 6, "partitions of each topic the hub creates (CREDEX_KAFKA_PARTITIONS)")
+	fs.IntVar(&h.replication, "replication-factor", 1, "replication factor of each topic the hub creates; 3 in production (CREDEX_KAFKA_REPLICATION_FACTOR)")
+	fs.Int64Var(&h.maxBody, "max-body-bytes", 4<<20, "largest submission body accepted (CREDEX_MAX_BODY_BYTES)")
+	fs.IntVar(&h.maxRecords, "max-records", 500, "most records in one submission (CREDEX_MAX_RECORDS)")
+	fs.DurationVar(&h.retention, "rejected-retention", 30*24*time.Hour, "how long the rejected topic keeps rejected submissions, which hold personal data (CREDEX_REJECTED_RETENTION)")
+	fs.StringVar(&h.calendar, "calendar", "", "working-day calendar `file` (YAML: year, holidays, make-up workdays) for deadlines of objections and repairs; default the built-in one (CREDEX_CALENDAR)")
+	fs.Var(&h.allow, "webhook-allow", "comma-separated private address `ranges` (CIDR) webhook URLs may point to; all other private, loopback and link-local addresses are refused (CREDEX_WEBHOOK_ALLOW)")
+	fs.DurationVar(&h.expiry, "expiry-interval", time.Minute, "time between passes that end the public display of records whose display period is over (CREDEX_EXPIRY_INTERVAL)")
+	fs.DurationVar(&h.keyOverlap, "key-overlap", api.DefaultKeyOverlap, "how long an API key replaced through POST /v1/keys keeps working (CREDEX_KEY_OVERLAP)")
+	fs.Var(&h.keyLimit, "rate-limit", "`rate/burst` of requests per second each principal may make, in this process; 0 does not limit (CREDEX_RATE_LIMIT)")
+	fs.Var(&h.publicLimit, "public-rate-limit", "`rate/burst` of requests per second each client address may make to the routes without a key (objections, repairs, public query), in this process; 0 does not limit (CREDEX_PUBLIC_RATE_LIMIT)")
+	fs.Var(&h.schedule, "retry-schedule", "`delays` between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
 }
 
-// delivery reads the delivery, API key and rate limit settings into cfg.
-func (h *hubFlags) delivery(cfg *hub.Config) error {
-	var err error
-	if cfg.KeyLimit, err = parseLimit(h.keyLimit); err != nil {
-		return fmt.Errorf("rate limit: %w", err)
+// config returns the hub's configuration as the flags say, with brokers;
+// the caller adds the database, the catalogue, the keys and the principals.
+func (h *hubFlags) config(brokers []string) (hub.Config, error) {
+	cfg := hub.Config{
+		Kafka: pipeline.KafkaConfig{
+			Brokers: brokers, Topics: pipeline.Topics{Prefix: h.topicPrefix},
+			Partitions: h.partitions, ReplicationFactor: h.replication, RejectedRetention: h.retention,
+		},
+		Ingest:         httpin.Config{MaxBodyBytes: h.maxBody, MaxRecords: h.maxRecords},
+		Delivery:       delivery.Config{Schedule: webhook.Schedule(h.schedule)},
+		WebhookAllow:   h.allow,
+		ExpiryInterval: h.expiry,
+		KeyOverlap:     h.keyOverlap,
+		KeyLimit:       api.Limit(h.keyLimit),
+		PublicLimit:    api.Limit(h.publicLimit),
 	}
-	if cfg.PublicLimit, err = parseLimit(h.publicLimit); err != nil {
-		return fmt.Errorf("public rate limit: %w", err)
-	}
-	cfg.KeyOverlap = h.keyOverlap
-	for _, s := range splitList(h.allow) {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return fmt.Errorf("webhook allow: %w", err)
-		}
-		cfg.WebhookAllow = append(cfg.WebhookAllow, p)
-	}
-	schedule, err := webhook.ParseSchedule(h.schedule)
-	if err != nil {
-		return err
-	}
-	cfg.Delivery.Schedule = schedule
 	if h.calendar != "" {
 		f, err := os.Open(h.calendar)
 		if err != nil {
-			return fmt.Errorf("calendar: %w", err)
+			return hub.Config{}, fmt.Errorf("calendar: %w", err)
 		}
 		defer f.Close()
 		if cfg.Calendar, err = workday.Load(f); err != nil {
-			return fmt.Errorf("calendar %s: %w", h.calendar, err)
+			return hub.Config{}, fmt.Errorf("calendar %s: %w", h.calendar, err)
 		}
 	}
-	return nil
-}
-
-func (h *hubFlags) kafka(brokers []string) pipeline.KafkaConfig {
-	return pipeline.KafkaConfig{
-		Brokers: brokers, Topics: pipeline.Topics{Prefix: h.topicPrefix},
-		Partitions: h.partitions, ReplicationFactor: h.replication, RejectedRetention: h.retention,
-	}
-}
-
-func (h *hubFlags) ingest() httpin.Config {
-	return httpin.Config{MaxBodyBytes: h.maxBody, MaxRecords: h.maxRecords}
+	return cfg, nil
 }
 
 // loadCatalog loads the catalogue from dir, or the built-in one.
@@ -151,20 +140,76 @@ func parseLimit(s string) (api.Limit, error) {
 	return l, nil
 }
 
-func formatLimit(l api.Limit) string {
-	return strconv.FormatFloat(l.Rate, 'f', -1, 64) + "/" + strconv.Itoa(l.Burst)
+// limitValue is a flag of a rate limit, read by parseLimit.
+type limitValue api.Limit
+
+func (v *limitValue) String() string {
+	if v.Rate < 0 {
+		return "0"
+	}
+	return strconv.FormatFloat(v.Rate, 'f', -1, 64) + "/" + strconv.Itoa(v.Burst)
 }
 
-func envDuration(name string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(env(name, "")); err == nil {
-		return v
+func (v *limitValue) Set(s string) error {
+	l, err := parseLimit(s)
+	if err != nil {
+		return err
 	}
-	return def
+	*v = limitValue(l)
+	return nil
 }
 
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(env(name, "")); err == nil {
-		return v
+// prefixList is a flag of comma-separated address ranges (CIDR).
+type prefixList []netip.Prefix
+
+func (v *prefixList) String() string {
+	s := make([]string, len(*v))
+	for i, p := range *v {
+		s[i] = p.String()
 	}
-	return def
+	return strings.Join(s, ",")
+}
+
+func (v *prefixList) Set(s string) error {
+	var list prefixList
+	for _, item := range splitList(s) {
+		p, err := netip.ParsePrefix(item)
+		if err != nil {
+			return fmt.Errorf("%q: want an address range such as 10.0.0.0/8", item)
+		}
+		list = append(list, p)
+	}
+	*v = list
+	return nil
+}
+
+// scheduleValue is a flag of a retry schedule, read by webhook.ParseSchedule.
+type scheduleValue webhook.Schedule
+
+func (v *scheduleValue) String() string { return webhook.Schedule(*v).String() }
+
+func (v *scheduleValue) Set(s string) error {
+	sched, err := webhook.ParseSchedule(s)
+	if err != nil {
+		return err
+	}
+	*v = scheduleValue(sched)
+	return nil
+}
+
+// addrList is a flag of comma-separated host:port addresses.
+type addrList []string
+
+func (v *addrList) String() string { return strings.Join(*v, ",") }
+
+func (v *addrList) Set(s string) error {
+	var list addrList
+	for _, item := range splitList(s) {
+		if _, port, err := net.SplitHostPort(item); err != nil || port == "" {
+			return fmt.Errorf("%q: want host:port", item)
+		}
+		list = append(list, item)
+	}
+	*v = list
+	return nil
 }

@@ -10,7 +10,7 @@ import (
 
 func migrate(ctx context.Context, args []string, out io.Writer) error {
 	fs := flagSet("migrate", "migrate [flags]")
-	dbURL := fs.String("database-url", env("CREDEX_DATABASE_URL", ""), "PostgreSQL `url` of the public credit database (CREDEX_DATABASE_URL)")
+	dbURL := fs.String("database-url", "", "PostgreSQL `url` of the public credit database (CREDEX_DATABASE_URL)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -20,8 +20,8 @@ var errRejected = errors.New("some records were rejected")
 
 func publish(ctx context.Context, args []string, out io.Writer) error {
 	fs := flagSet("publish", "publish [flags] FILE|-\n\nSends the envelopes in FILE (NDJSON, one envelope a line, or a JSON document\n{\"records\": [...]}) to the hub and prints a receipt line for each rejected\nrecord. Exits 1 when any record was rejected.")
-	url := fs.String("url", env("CREDEX_URL", "http://127.0.0.1:8080"), "hub `url` (CREDEX_URL)")
-	key := fs.String("key", env("CREDEX_KEY", ""), "the department's API `key` (CREDEX_KEY)")
+	url := fs.String("url", "http://127.0.0.1:8080", "hub `url` (CREDEX_URL)")
+	key := fs.String("key", "", "the department's API `key` (CREDEX_KEY)")
 	batch := fs.Int("batch", 500, "records per submission")
 	if err := parse(fs, args); err != nil {
 		return err

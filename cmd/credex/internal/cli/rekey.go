@@ -16,7 +16,7 @@ import (
 // not show in the process list.
 func rekey(ctx context.Context, args []string, out io.Writer) error {
 	fs := flagSet("rekey", "rekey --old-key-env NAME --new-key-env NAME [flags]")
-	dbURL := fs.String("database-url", env("CREDEX_DATABASE_URL", ""), "PostgreSQL `url` of the public credit database (CREDEX_DATABASE_URL)")
+	dbURL := fs.String("database-url", "", "PostgreSQL `url` of the public credit database (CREDEX_DATABASE_URL)")
 	oldEnv := fs.String("old-key-env", "CREDEX_SUBJECT_KEY", "`name` of the environment variable holding the subject key in force")
 	newEnv := fs.String("new-key-env", "CREDEX_SUBJECT_KEY_NEW", "`name` of the environment variable holding the new subject key (16 bytes or more)")
 	if err := parse(fs, args); err != nil {

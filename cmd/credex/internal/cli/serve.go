@@ -18,15 +18,16 @@ import (
 func serve(ctx context.Context, args []string, out io.Writer) error {
 	fs := flagSet("serve", "serve [flags]")
 	var hf hubFlags
-	hf.register(fs, ":8080", "")
-	dbURL := fs.String("database-url", env("CREDEX_DATABASE_URL", ""), "PostgreSQL `url` of the public credit database (CREDEX_DATABASE_URL)")
-	brokers := fs.String("kafka-brokers", env("CREDEX_KAFKA_BROKERS", ""), "comma-separated Kafka bootstrap `addresses` (CREDEX_KAFKA_BROKERS)")
-	authKey := fs.String("authorisation-key", env("CREDEX_AUTHORISATION_KEY", ""), "`key` (16 bytes or more, secret) that signs the tokens by which persons authorise inquiries; prefer the variable, which ps does not show (CREDEX_AUTHORISATION_KEY)")
-	legalBases := fs.String("legal-basis-codes", env("CREDEX_LEGAL_BASIS_CODES", ""), "comma-separated `codes` of the legal bases under which agencies may inquire into authorised-inquiry records without the person's authorisation (CREDEX_LEGAL_BASIS_CODES)")
-	principalsFile := fs.String("principals", env("CREDEX_PRINCIPALS", ""), "seed `file` of principals to create or update at start; entries give key_sha256 rather than key in production, and cert_sha256 for a client certificate (CREDEX_PRINCIPALS)")
-	tlsCert := fs.String("tls-cert", env("CREDEX_TLS_CERT", ""), "PEM `file` of the server certificate (and its chain): serve HTTPS; needs --tls-key (CREDEX_TLS_CERT)")
-	tlsKey := fs.String("tls-key", env("CREDEX_TLS_KEY", ""), "PEM `file` of the server certificate's private key (CREDEX_TLS_KEY)")
-	clientCA := fs.String("client-ca", env("CREDEX_CLIENT_CA", ""), "PEM `file` of the CA certificates that sign client certificates: ask clients for one and verify it; a verified certificate whose cert_sha256 a principal has authenticates as that principal (CREDEX_CLIENT_CA)")
+	hf.register(fs, ":8080", nil)
+	dbURL := fs.String("database-url", "", "PostgreSQL `url` of the public credit database (CREDEX_DATABASE_URL)")
+	var brokers addrList
+	fs.Var(&brokers, "kafka-brokers", "comma-separated Kafka bootstrap `addresses` (CREDEX_KAFKA_BROKERS)")
+	authKey := fs.String("authorisation-key", "", "`key` (16 bytes or more, secret) that signs the tokens by which persons authorise inquiries; prefer the variable, which ps does not show (CREDEX_AUTHORISATION_KEY)")
+	legalBases := fs.String("legal-basis-codes", "", "comma-separated `codes` of the legal bases under which agencies may inquire into authorised-inquiry records without the person's authorisation (CREDEX_LEGAL_BASIS_CODES)")
+	principalsFile := fs.String("principals", "", "seed `file` of principals to create or update at start; entries give key_sha256 rather than key in production, and cert_sha256 for a client certificate (CREDEX_PRINCIPALS)")
+	tlsCert := fs.String("tls-cert", "", "PEM `file` of the server certificate (and its chain): serve HTTPS; needs --tls-key (CREDEX_TLS_CERT)")
+	tlsKey := fs.String("tls-key", "", "PEM `file` of the server certificate's private key (CREDEX_TLS_KEY)")
+	clientCA := fs.String("client-ca", "", "PEM `file` of the CA certificates that sign client certificates: ask clients for one and verify it; a verified certificate whose cert_sha256 a principal has authenticates as that principal (CREDEX_CLIENT_CA)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -52,12 +53,18 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("principals %s: %w", *principalsFile, err)
 		}
 	}
-	cfg := hub.Config{
-		DatabaseURL: *dbURL, Kafka: hf.kafka(splitList(*brokers)), Catalog: cat,
-		SubjectKey: []byte(subjectKey), AuthorisationKey: []byte(*authKey), LegalBases: splitList(*legalBases), Principals: principals, Ingest: hf.ingest(), ExpiryInterval: hf.expiry,
-		Logger: slog.New(slog.NewJSONHandler(out, nil)),
+	cfg, err := hf.config(brokers)
+	if err != nil {
+		return err
 	}
-	if err := hf.delivery(&cfg); err != nil {
+	cfg.DatabaseURL = *dbURL
+	cfg.Catalog = cat
+	cfg.SubjectKey = []byte(subjectKey)
+	cfg.AuthorisationKey = []byte(*authKey)
+	cfg.LegalBases = splitList(*legalBases)
+	cfg.Principals = principals
+	cfg.Logger = slog.New(slog.NewJSONHandler(out, nil))
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	return run(ctx, cfg, hf.addr, tlsCfg, nil)
