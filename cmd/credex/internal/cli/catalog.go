@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 )
@@ -22,5 +23,8 @@ func catalogCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintln(out, "Usage: credex catalog <command> [flags]\n\nCommands:")
 	list(out, catalogCommands)
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		return flag.ErrHelp
+	}
 	return errUsage
 }

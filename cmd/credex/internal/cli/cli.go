@@ -91,7 +91,7 @@ func flagSet(name, synopsis string) *flag.FlagSet {
 // as "(CREDEX_ADDR)".
 var envName = regexp.MustCompile(`\((CREDEX_[A-Z0-9_]+)\)$`)
 
-// parse parses args, then sets every flag that args left alone and whose
+// parse parses args (--help prints the usage to standard output), then sets every flag that args left alone and whose
 // help ends by naming a CREDEX_* variable from that variable, when it is set
 // and not empty: a flag on the command line wins over the environment. A
 // bad flag is errUsage (the flag set printed why); a malformed value of a
@@ -99,10 +99,21 @@ var envName = regexp.MustCompile(`\((CREDEX_[A-Z0-9_]+)\)$`)
 // parse may be called again with the arguments left after an operand; it
 // then leaves the flags set before as they are.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
+	// The flag set prints why a flag is bad to its output, standard error;
+	// help goes to standard output.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		w := fs.Output()
+		fs.SetOutput(os.Stdout)
+		fs.Usage()
+		fs.SetOutput(w)
+		return err
+	case err != nil:
+		fs.Usage()
 		return errUsage
 	}
 	set := map[string]bool{}
