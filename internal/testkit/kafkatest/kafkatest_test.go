@@ -12,6 +12,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/credex/credex/internal/testkit/kafkatest"
+	"github.com/credex/credex/internal/testkit/wait"
 )
 
 func TestReadAllSeesEveryAcknowledgedMessage(t *testing.T) {
@@ -123,17 +124,13 @@ func TestPrefixDeletesTopicsAtCleanup(t *testing.T) {
 	}
 	defer conn.Close()
 	// The broker deletes topics in the background: give it a few seconds.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	wait.ForNoError(t, 10*time.Second, "topic "+topic+" to be deleted after its test ended", func() error {
 		partitions, err := conn.ReadPartitions(topic)
 		if errors.Is(err, kafka.UnknownTopicOrPartition) {
-			return
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("topic %q 10s after its test ended: %d partitions, error %v; want it deleted", topic, len(partitions), err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return fmt.Errorf("%d partitions, error %v", len(partitions), err)
+	})
 }
 
 func TestBrokersFailsWithoutKafka(t *testing.T) {
