@@ -91,13 +91,14 @@ func flagSet(name, synopsis string) *flag.FlagSet {
 // as "(CREDEX_ADDR)".
 var envName = regexp.MustCompile(`\((CREDEX_[A-Z0-9_]+)\)$`)
 
-// parse parses args (--help prints the usage to standard output), then sets every flag that args left alone and whose
-// help ends by naming a CREDEX_* variable from that variable, when it is set
-// and not empty: a flag on the command line wins over the environment. A
-// bad flag is errUsage (the flag set printed why); a malformed value of a
-// variable is an error that names the variable, never a silent default.
-// parse may be called again with the arguments left after an operand; it
-// then leaves the flags set before as they are.
+// parse parses args, printing the usage to standard output for --help.
+// Then it sets every flag that args left alone and whose help ends by
+// naming a CREDEX_* variable from that variable, when it is set and not
+// empty: a flag on the command line wins over the environment. A bad flag
+// is errUsage (the flag set printed why); a malformed value of a variable
+// is an error that names the variable, never a silent default. parse may be
+// called again with the arguments left after an operand; it then leaves
+// the flags set before as they are.
 func parse(fs *flag.FlagSet, args []string) error {
 	// The flag set prints why a flag is bad to its output, standard error;
 	// help goes to standard output.
