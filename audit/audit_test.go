@@ -42,7 +42,7 @@ func TestSumChangesWithEveryField(t *testing.T) {
 		"at":        func(s *audit.Stored) { s.At = s.At.Add(time.Microsecond) },
 		"principal": func(s *audit.Stored) { s.Principal += "x" },
 		"kind":      func(s *audit.Stored) { s.Kind = "department" },
-		"action":    func(s *audit.Stored) { s.Action = audit.RecordCorrected },
+		"action":    func(s *audit.Stored) { s.Action = audit.PublicQuery },
 		"resource":  func(s *audit.Stored) { s.Resource = "" },
 		"subject":   func(s *audit.Stored) { s.Subject = "other" },
 		"purpose":   func(s *audit.Stored) { s.Purpose = "LB-2025-8" },

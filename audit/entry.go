@@ -28,7 +28,6 @@ const (
 const (
 	RecordRead            = "record.read"
 	RecordSubmitted       = "record.submitted"
-	RecordCorrected       = "record.corrected"
 	SubscriptionDelivered = "subscription.delivered"
 	PublicQuery           = "public.query"
 	PublicRead            = "public.read"

@@ -63,11 +63,6 @@ func (c *Catalog) Types() []*RecordType {
 	return slices.Clone(c.sorted)
 }
 
-// Departments returns the department registry, sorted by code.
-func (c *Catalog) Departments() []Department {
-	return slices.Clone(c.departments)
-}
-
 // Department returns the registry entry with the given code, and whether
 // there is one.
 func (c *Catalog) Department(code string) (Department, bool) {

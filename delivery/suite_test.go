@@ -17,7 +17,7 @@ import (
 
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/delivery"
-	"github.com/credex/credex/internal/kafkatest"
+	"github.com/credex/credex/internal/testkit/kafkatest"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/subscription"

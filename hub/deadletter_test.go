@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
-	"github.com/credex/credex/internal/kafkatest"
+	"github.com/credex/credex/internal/testkit/kafkatest"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/record"
 )

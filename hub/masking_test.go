@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/ident"
-	"github.com/credex/credex/internal/kafkatest"
+	"github.com/credex/credex/internal/testkit/kafkatest"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/subscription"

@@ -12,8 +12,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/credex/credex/internal/kafkatest"
-	"github.com/credex/credex/internal/pgtest"
+	"github.com/credex/credex/internal/testkit/kafkatest"
+	"github.com/credex/credex/internal/testkit/pgtest"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/relay"

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/audit"
-	"github.com/credex/credex/internal/pgtest"
+	"github.com/credex/credex/internal/testkit/pgtest"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
 )

@@ -32,7 +32,7 @@ func (s *Store) CatalogVersions(ctx context.Context) ([]CatalogVersion, error) {
 func (s *Store) PublishCatalogVersion(ctx context.Context, code string,
 	decide func(earlier []CatalogVersion) (*CatalogVersion, error)) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('catalog:' || $1))`, code); err != nil {
+		if _, err := tx.Exec(ctx, qCatalogLock, code); err != nil {
 			return fmt.Errorf("lock catalogue type %s: %w", code, err)
 		}
 		earlier, err := collectVersions(tx.Query(ctx, qCatalogVersionOf, code))

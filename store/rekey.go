@@ -13,9 +13,11 @@ import (
 )
 
 var (
-	qRekeySubjects = query("rekey_subjects")
-	qRekeyApply    = query("rekey_apply")
-	qRekeyUnmapped = query("rekey_unmapped")
+	qRekeySubjects  = query("rekey_subjects")
+	qRekeyApply     = query("rekey_apply")
+	qRekeyUnmapped  = query("rekey_unmapped")
+	qRekeyNoTimeout = query("rekey_no_timeout")
+	qRekeyMap       = query("rekey_map")
 )
 
 // ErrWrongOldKey means a record's subject key is not the hash of its ID
@@ -40,9 +42,7 @@ type Rekeyed struct {
 func (s *Store) Rekey(ctx context.Context, oldKey, newKey []byte) (Rekeyed, error) {
 	var n Rekeyed
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// One pass over every record may take longer than the pool's
-		// statement timeout; ctx bounds it instead.
-		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+		if _, err := tx.Exec(ctx, qRekeyNoTimeout); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, qRekeySubjects)
@@ -65,7 +65,7 @@ func (s *Store) Rekey(ctx context.Context, oldKey, newKey []byte) (Rekeyed, erro
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE rekey_map (old text PRIMARY KEY, new text NOT NULL) ON COMMIT DROP`); err != nil {
+		if _, err := tx.Exec(ctx, qRekeyMap); err != nil {
 			return err
 		}
 		pairs := make([][]any, 0, len(oldToNew))

@@ -44,12 +44,12 @@ var (
 	qCatalogVersions      = query("catalog_versions")
 	qCatalogVersionOf     = query("catalog_version_of")
 	qCatalogVersionInsert = query("catalog_version_insert")
+	qCatalogLock          = query("catalog_lock")
 	qSubjectSequences     = query("subject_sequences")
 	qEventsInsert         = query("events_insert")
 	qEventsFanOut         = query("events_fan_out")
 	qRecordsDisputed      = query("records_disputed")
 	qSubscriptionInsert   = query("subscription_insert")
-	qSubscriptionSelect   = query("subscription_select")
 	qSubscriptionClaim    = query("subscription_claim")
 	qSubscriptionEvents   = query("subscription_events")
 	qSubscriptionBacklog  = query("subscription_backlog")
@@ -60,6 +60,14 @@ var (
 	qOutboxDelete         = query("outbox_delete")
 	qOutboxPending        = query("outbox_pending")
 	qOutboxBacklog        = query("outbox_backlog")
+
+	qMigrateNoTimeout    = query("migrate_no_timeout")
+	qMigrateResetTimeout = query("migrate_reset_timeout")
+	qMigrateLock         = query("migrate_lock")
+	qMigrateUnlock       = query("migrate_unlock")
+	qMigrateTable        = query("migrate_table")
+	qMigrateApplied      = query("migrate_applied")
+	qMigrateDone         = query("migrate_done")
 )
 
 // defaultMaxConns bounds the pool unless the URL sets pool_max_conns.
@@ -131,18 +139,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer conn.Release()
-	// Waiting for another migrator, and a migration itself, may take longer
-	// than a statement of the hub may.
-	if _, err := conn.Exec(ctx, `SET statement_timeout = 0`); err != nil {
+	if _, err := conn.Exec(ctx, qMigrateNoTimeout); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	defer conn.Exec(context.WithoutCancel(ctx), `RESET statement_timeout`)
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtext(current_schema()))`); err != nil {
+	defer conn.Exec(context.WithoutCancel(ctx), qMigrateResetTimeout)
+	if _, err := conn.Exec(ctx, qMigrateLock); err != nil {
 		return fmt.Errorf("migrate: lock: %w", err)
 	}
-	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext(current_schema()))`)
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+	defer conn.Exec(context.WithoutCancel(ctx), qMigrateUnlock)
+	if _, err := conn.Exec(ctx, qMigrateTable); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, name := range names {
@@ -152,7 +157,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return fmt.Errorf("migration %s: name must start with its number", base)
 		}
 		var applied bool
-		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, version).Scan(&applied); err != nil {
+		if err := conn.QueryRow(ctx, qMigrateApplied, version).Scan(&applied); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
 		if applied {
@@ -170,7 +175,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 			tx.Rollback(ctx)
 			return fmt.Errorf("migration %s: %w", base, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, version); err != nil {
+		if _, err := tx.Exec(ctx, qMigrateDone, version); err != nil {
 			tx.Rollback(ctx)
 			return fmt.Errorf("migration %s: %w", base, err)
 		}

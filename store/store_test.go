@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credex/credex/internal/pgtest"
+	"github.com/credex/credex/internal/testkit/pgtest"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 )

@@ -8,6 +8,19 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+var (
+	qSubscriptionByID      = query("subscription_by_id")
+	qSubscriptionList      = query("subscription_list")
+	qSubscriptionStatus    = query("subscription_status")
+	qSubscriptionAddSecret = query("subscription_add_secret")
+	qSubscriptionCursorAt  = query("subscription_cursor_at")
+	qSubscriptionRedeliver = query("subscription_redeliver")
+	qSubscriptionDueNow    = query("subscription_due_now")
+	qSubscriptionRelease   = query("subscription_release")
+	qSubscriptionDelivered = query("subscription_delivered")
+	qSubscriptionFailed    = query("subscription_failed")
+)
+
 // Subscription is an agency's standing request for the events of some
 // record types.
 type Subscription struct {
@@ -64,7 +77,7 @@ func (s *Store) CreateSubscription(ctx context.Context, sub *Subscription) error
 
 // Subscription returns one subscription, or ErrNotFound.
 func (s *Store) Subscription(ctx context.Context, id string) (*Subscription, error) {
-	subs, err := collectSubscriptions(s.pool.Query(ctx, qSubscriptionSelect+" WHERE id = $1", id))
+	subs, err := collectSubscriptions(s.pool.Query(ctx, qSubscriptionByID, id))
 	if err != nil {
 		return nil, fmt.Errorf("read subscription: %w", err)
 	}
@@ -77,8 +90,7 @@ func (s *Store) Subscription(ctx context.Context, id string) (*Subscription, err
 // Subscriptions returns the subscriptions of an agency, or every one when
 // agency is empty, oldest first.
 func (s *Store) Subscriptions(ctx context.Context, agency string) ([]Subscription, error) {
-	subs, err := collectSubscriptions(s.pool.Query(ctx,
-		qSubscriptionSelect+" WHERE $1 = '' OR agency = $1 ORDER BY created_at, id", agency))
+	subs, err := collectSubscriptions(s.pool.Query(ctx, qSubscriptionList, agency))
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
@@ -87,14 +99,13 @@ func (s *Store) Subscriptions(ctx context.Context, agency string) ([]Subscriptio
 
 // SetSubscriptionStatus changes a subscription's status, with a reason.
 func (s *Store) SetSubscriptionStatus(ctx context.Context, id, status, reason string) error {
-	return s.exec1(ctx, `UPDATE subscriptions SET status = $2, status_reason = $3, next_attempt_at = now() WHERE id = $1`,
-		id, status, reason)
+	return s.exec1(ctx, qSubscriptionStatus, id, status, reason)
 }
 
 // AddSecret makes secret the newest signing secret of a subscription and
 // keeps the one before it, so that receivers can switch over.
 func (s *Store) AddSecret(ctx context.Context, id, secret string) error {
-	return s.exec1(ctx, `UPDATE subscriptions SET secrets = ARRAY[$2::text] || secrets[1:1] WHERE id = $1`, id, secret)
+	return s.exec1(ctx, qSubscriptionAddSecret, id, secret)
 }
 
 // Events returns up to limit events of a subscription after seq, in order,
@@ -121,8 +132,7 @@ func (s *Store) Events(ctx context.Context, id string, after int64, limit int, s
 // created at or after t.
 func (s *Store) CursorAt(ctx context.Context, id string, t time.Time) (int64, error) {
 	var seq int64
-	err := s.pool.QueryRow(ctx, `SELECT coalesce(max(se.seq), 0) FROM subscription_events se JOIN events e USING (event_id)
-		WHERE se.subscription_id = $1 AND e.created_at < $2`, id, t).Scan(&seq)
+	err := s.pool.QueryRow(ctx, qSubscriptionCursorAt, id, t).Scan(&seq)
 	if err != nil {
 		return 0, fmt.Errorf("find cursor: %w", err)
 	}
@@ -132,12 +142,11 @@ func (s *Store) CursorAt(ctx context.Context, id string, t time.Time) (int64, er
 // Redeliver makes the events of a subscription after seq that have the
 // given statuses pending again, with no attempts, and returns how many.
 func (s *Store) Redeliver(ctx context.Context, id string, after int64, statuses ...string) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE subscription_events SET status = 'pending', attempts = 0, last_error = ''
-		WHERE subscription_id = $1 AND seq > $2 AND status = ANY ($3)`, id, after, statuses)
+	tag, err := s.pool.Exec(ctx, qSubscriptionRedeliver, id, after, statuses)
 	if err != nil {
 		return 0, fmt.Errorf("redeliver: %w", err)
 	}
-	if _, err := s.pool.Exec(ctx, `UPDATE subscriptions SET next_attempt_at = now() WHERE id = $1`, id); err != nil {
+	if _, err := s.pool.Exec(ctx, qSubscriptionDueNow, id); err != nil {
 		return 0, fmt.Errorf("redeliver: %w", err)
 	}
 	return tag.RowsAffected(), nil
@@ -158,13 +167,12 @@ func (s *Store) Claim(ctx context.Context, mode string, lease time.Duration) (*S
 
 // Release ends a lease; the subscription's next delivery is due at next.
 func (s *Store) Release(ctx context.Context, id string, next time.Time) error {
-	return s.exec1(ctx, `UPDATE subscriptions SET lease_until = '-infinity', next_attempt_at = $2 WHERE id = $1`, id, next)
+	return s.exec1(ctx, qSubscriptionRelease, id, next)
 }
 
 // MarkDelivered records an event's successful delivery.
 func (s *Store) MarkDelivered(ctx context.Context, seq int64) error {
-	return s.exec1(ctx, `UPDATE subscription_events SET status = 'delivered', attempts = attempts + 1,
-		last_error = '', delivered_at = now() WHERE seq = $1`, seq)
+	return s.exec1(ctx, qSubscriptionDelivered, seq)
 }
 
 // MarkFailed records a failed attempt; dead moves the event to the
@@ -174,8 +182,7 @@ func (s *Store) MarkFailed(ctx context.Context, seq int64, reason string, dead b
 	if dead {
 		status = Dead
 	}
-	return s.exec1(ctx, `UPDATE subscription_events SET status = $2, attempts = attempts + 1, last_error = $3
-		WHERE seq = $1`, seq, status, reason)
+	return s.exec1(ctx, qSubscriptionFailed, seq, status, reason)
 }
 
 // Backlog is the undelivered part of one subscription.

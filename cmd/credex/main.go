@@ -4,7 +4,7 @@ package main
 import (
 	"os"
 
-	"github.com/credex/credex/internal/cli"
+	"github.com/credex/credex/cmd/credex/internal/cli"
 )
 
 func main() { os.Exit(cli.Run(os.Args[1:])) }

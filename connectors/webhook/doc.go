@@ -15,7 +15,7 @@
 //   - [Sign], [Headers] and [Verify] implement the signature scheme, with
 //     secrets made by [NewSecret] and read by [ParseSecret];
 //   - [Guard] keeps deliveries away from the hub's own network (server-side
-//     request forgery): [Guard.CheckURL] when an endpoint is registered and
+//     request forgery): [Guard.CheckURLContext] when an endpoint is registered and
 //     [Guard.Client], whose dialer checks every address it connects to;
 //   - [Classify] reads an endpoint's answer: delivered, retry (perhaps after
 //     a Retry-After), or gone for good.

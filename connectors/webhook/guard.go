@@ -21,7 +21,7 @@ var ErrForbiddenAddress = errors.New("forbidden webhook address")
 // ErrInvalidURL is wrapped when a webhook URL is refused for its form.
 var ErrInvalidURL = errors.New("invalid webhook URL")
 
-// Timeouts of [Guard.CheckURL] and of the client made by [Guard.Client].
+// Timeouts of [Guard.CheckURLContext] and of the client made by [Guard.Client].
 const (
 	ResolveTimeout = 5 * time.Second
 	DefaultTimeout = 30 * time.Second // the upper end of the 15–30 s the specification recommends
@@ -114,24 +114,20 @@ func forbidden(a netip.Addr) string {
 	return ""
 }
 
-// CheckURL is [Guard.CheckURLContext] with a [ResolveTimeout] to resolve the host.
-func (g Guard) CheckURL(raw string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), ResolveTimeout)
-	defer cancel()
-	return g.CheckURLContext(ctx, raw)
-}
-
 // CheckURLContext says whether raw may be registered as a webhook endpoint.
 // It must be an absolute http or https URL (both are accepted: the signature
 // protects integrity, not confidentiality, so operators who need the latter
 // refuse http before calling this) without user information or fragment,
 // with a valid port if any, and every address its host resolves to (with
-// net.DefaultResolver, within ctx) must pass [Guard.CheckAddr].
+// net.DefaultResolver, within ctx and at most [ResolveTimeout]) must pass
+// [Guard.CheckAddr].
 //
 // The check is a courtesy to the agency at registration time: the answer of
 // DNS may change by the time of delivery, which is why [Guard.Client] checks
 // again at each connection.
 func (g Guard) CheckURLContext(ctx context.Context, raw string) error {
+	ctx, cancel := context.WithTimeout(ctx, ResolveTimeout)
+	defer cancel()
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidURL, err)

@@ -156,9 +156,9 @@ func TestGuardCheckURL(t *testing.T) {
 	} {
 		t.Run(tc.url, func(t *testing.T) {
 			t.Parallel()
-			err := tc.guard.CheckURL(tc.url)
+			err := tc.guard.CheckURLContext(context.Background(), tc.url)
 			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
-				t.Errorf("CheckURL(%q) = %v, want %v", tc.url, err, tc.want)
+				t.Errorf("CheckURLContext(%q) = %v, want %v", tc.url, err, tc.want)
 			}
 		})
 	}

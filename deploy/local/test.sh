@@ -6,12 +6,15 @@ if [[ ${1:-} == -h || ${1:-} == --help ]]; then
 	cat <<USAGE
 usage: $0 [go test args...]
 
-Starts (or reuses) the local Kafka broker and PostgreSQL cluster, exports
-CREDEX_KAFKA_BROKERS and CREDEX_DATABASE_URL, and runs go test -count=1 with the
-given arguments (default ./...). The tests keep their logs and the hubs' metrics
-under .credex-local/test-logs/ (CREDEX_TEST_LOG_DIR, emptied first); when go test
-passes, go run ./internal/idscan scans them and fails the run if they hold a full
-citizen ID number. Exits with go test's status, or idscan's. The services keep
+Runs go vet ./..., starts (or reuses) the local Kafka broker and PostgreSQL
+cluster, exports CREDEX_KAFKA_BROKERS and CREDEX_DATABASE_URL, and runs
+go test -race -count=1 with the given arguments (default ./...). The race
+detector needs a C compiler; it stays off when the arguments ask for
+benchmarks (-bench), whose figures it would skew. The tests keep their logs
+and the hubs' metrics under .credex-local/test-logs/ (CREDEX_TEST_LOG_DIR,
+emptied first); when go test passes, go run ./internal/idscan scans them and
+fails the run if they hold a full citizen ID number. Exits 1 when go vet
+finds a problem, else with go test's status, or idscan's. The services keep
 running afterwards; stop them with deploy/local/kafka.sh stop and postgres.sh stop.
 USAGE
 	exit 0
@@ -19,6 +22,11 @@ fi
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here/../.."
+
+if ! go vet ./...; then
+	echo "test: FAIL: go vet ./..."
+	exit 1
+fi
 
 CREDEX_KAFKA_BROKERS=$("$here/kafka.sh" start)
 CREDEX_DATABASE_URL=$("$here/postgres.sh" start)
@@ -30,16 +38,20 @@ echo "test: CREDEX_KAFKA_BROKERS=$CREDEX_KAFKA_BROKERS" >&2
 echo "test: CREDEX_DATABASE_URL=$CREDEX_DATABASE_URL" >&2
 
 (($#)) || set -- ./...
+race=(-race)
+for arg; do
+	case $arg in -bench* | --bench* | -test.bench*) race=() ;; esac
+done
 start=$SECONDS
 status=0
-go test -count=1 "$@" || status=$?
+go test ${race[@]+"${race[@]}"} -count=1 "$@" || status=$?
 if ((status == 0)) && ! go run ./internal/idscan "$CREDEX_TEST_LOG_DIR"; then
 	echo "test: FAIL: the tests' logs or metrics hold a full citizen ID number (see above)"
 	exit 1
 fi
 if ((status == 0)); then
-	echo "test: PASS: go test $* ($((SECONDS - start))s)"
+	echo "test: PASS: go test ${race[*]+${race[*]}} $* ($((SECONDS - start))s)"
 else
-	echo "test: FAIL: go test $* exited with status $status ($((SECONDS - start))s)"
+	echo "test: FAIL: go test ${race[*]+${race[*]}} $* exited with status $status ($((SECONDS - start))s)"
 fi
 exit "$status"

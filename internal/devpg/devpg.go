@@ -3,6 +3,7 @@ package devpg
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +23,14 @@ import (
 
 // Database is the name of the database Start creates for credex.
 const Database = "credex"
+
+// Statements that create the database on a new cluster.
+var (
+	//go:embed database_exists.sql
+	qDatabaseExists string
+	//go:embed create_database.sql
+	qCreateDatabase string
+)
 
 // superuser is the role initdb creates; every connection uses it.
 const superuser = "credex"
@@ -193,13 +202,13 @@ func (c *Cluster) createDatabase(ctx context.Context, port int) error {
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	var exists bool
-	if err := conn.QueryRow(ctx, "select exists (select from pg_database where datname = $1)", Database).Scan(&exists); err != nil {
+	if err := conn.QueryRow(ctx, qDatabaseExists, Database).Scan(&exists); err != nil {
 		return fmt.Errorf("look up database %s: %w", Database, err)
 	}
 	if exists {
 		return nil
 	}
-	if _, err := conn.Exec(ctx, "create database "+Database); err != nil {
+	if _, err := conn.Exec(ctx, qCreateDatabase); err != nil {
 		return fmt.Errorf("create database %s: %w", Database, err)
 	}
 	return nil

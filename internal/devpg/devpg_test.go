@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/credex/credex/internal/testkit/wait"
 )
 
 // setup returns a context for one test and a fresh cluster directory under
@@ -134,9 +136,7 @@ func TestStartRecoversFromAKilledRun(t *testing.T) {
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
-		for syscall.Kill(pid, 0) == nil {
-			time.Sleep(10 * time.Millisecond)
-		}
+		wait.For(t, 30*time.Second, "the killed server to be gone", func() bool { return syscall.Kill(pid, 0) != nil })
 		c.unlock()
 		if _, err := os.Stat(filepath.Join(c.data, "postmaster.pid")); err != nil {
 			t.Fatalf("no stale postmaster.pid: %v", err)

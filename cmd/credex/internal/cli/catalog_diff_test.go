@@ -1,0 +1,225 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// diffSetup writes files into a temporary directory and returns their paths.
+func diffSetup(t *testing.T, files map[string]string) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	paths := map[string]string{}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths[name] = p
+	}
+	return paths
+}
+
+func runDiff(args ...string) (string, error) {
+	var out strings.Builder
+	err := catalogDiff(context.Background(), args, &out)
+	return out.String(), err
+}
+
+const (
+	diffV1 = `{"type":"object","additionalProperties":false,"required":["name"],
+		"properties":{"name":{"type":"string","maxLength":100}}}`
+	// diffV2 adds an optional property to the closed object and allows
+	// longer names: backward compatible, not forward.
+	diffV2 = `{"type":"object","additionalProperties":false,"required":["name"],
+		"properties":{"name":{"type":"string","maxLength":200},"alias":{"type":"string"}}}`
+	// diffV3 makes alias required: compatible neither way with diffV2.
+	diffV3 = `{"type":"object","additionalProperties":false,"required":["name","alias"],
+		"properties":{"name":{"type":"string","maxLength":200},"alias":{"type":"string"}}}`
+)
+
+func TestDiffFilesCompatible(t *testing.T) {
+	t.Parallel()
+	p := diffSetup(t, map[string]string{"v1.json": diffV1, "v2.json": diffV2})
+	out, err := runDiff(p["v1.json"], p["v2.json"])
+	if err != nil {
+		t.Fatalf("catalog diff = %v, want nil; output:\n%s", err, out)
+	}
+	if want := "compatible under backward: 2 changes, none breaking\n"; out != want {
+		t.Errorf("output = %q, want %q", out, want)
+	}
+}
+
+func TestDiffFilesIncompatible(t *testing.T) {
+	t.Parallel()
+	p := diffSetup(t, map[string]string{"v2.json": diffV2, "v3.json": diffV3})
+	out, err := runDiff(p["v2.json"], p["v3.json"])
+	if !errors.Is(err, errIncompatible) {
+		t.Fatalf("catalog diff = %v, want errIncompatible; output:\n%s", err, out)
+	}
+	want := `/required: required_added: property "alias" is now required; data valid under the old schema may be invalid under the new one
+incompatible under backward: 1 of 1 change breaking
+`
+	if out != want {
+		t.Errorf("output =\n%s\nwant\n%s", out, want)
+	}
+}
+
+func TestDiffModeFlagAndAll(t *testing.T) {
+	t.Parallel()
+	p := diffSetup(t, map[string]string{"v1.json": diffV1, "v2.json": diffV2})
+	// Flags may follow the files.
+	out, err := runDiff(p["v1.json"], p["v2.json"], "--mode", "FULL", "--all")
+	if !errors.Is(err, errIncompatible) {
+		t.Fatalf("catalog diff --mode full = %v, want errIncompatible; output:\n%s", err, out)
+	}
+	for _, line := range []string{
+		"/properties/alias: property_added_closed: ",
+		"/properties/name/maxLength: max_length_increased: maxLength increased from 100 to 200; ",
+		"incompatible under full: 2 of 2 changes breaking",
+	} {
+		if !strings.Contains(out, line) {
+			t.Errorf("output lacks %q:\n%s", line, out)
+		}
+	}
+
+	out, err = runDiff("--all", p["v1.json"], p["v2.json"])
+	if err != nil || !strings.Contains(out, "max_length_increased: maxLength increased from 100 to 200; data valid under the new schema may be invalid under the old one (not breaking under backward)\n") {
+		t.Errorf("catalog diff --all = %v, want the compatible changes listed; output:\n%s", err, out)
+	}
+
+	out, err = runDiff("--mode", "none", p["v1.json"], p["v2.json"])
+	if err != nil || out != "compatible under none: 2 changes, none breaking\n" {
+		t.Errorf("catalog diff --mode none = %v, %q; want compatible", err, out)
+	}
+}
+
+func TestDiffRefusesBadArguments(t *testing.T) {
+	t.Parallel()
+	p := diffSetup(t, map[string]string{"v1.json": diffV1, "bad.json": `{"type":`})
+	dir := filepath.Dir(p["v1.json"])
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		usage bool   // a usage error, exit status 2
+		want  string // in the error otherwise
+	}{
+		{name: "one file", args: []string{p["v1.json"]}, usage: true},
+		{name: "three files", args: []string{p["v1.json"], p["v1.json"], p["v1.json"]}, usage: true},
+		{name: "unknown mode", args: []string{"--mode", "sideways", p["v1.json"], p["v1.json"]}, usage: true},
+		{name: "missing file", args: []string{p["v1.json"], filepath.Join(dir, "none.json")}, want: "no such file"},
+		{name: "not JSON", args: []string{p["v1.json"], p["bad.json"]}, want: "new schema"},
+		{name: "a file and a directory", args: []string{p["v1.json"], dir}, want: "two schema files or two catalogue directories"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := runDiff(tc.args...)
+			switch {
+			case tc.usage && !errors.Is(err, errUsage):
+				t.Errorf("catalog diff = %v, want errUsage", err)
+			case !tc.usage && (err == nil || errors.Is(err, errUsage) || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("catalog diff = %v, want an error mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// copyCatalogue copies the catalogue of the repository into a temporary
+// directory, applying edits (file name → old → new text).
+func copyCatalogue(t *testing.T, edits map[string][2]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../../../../schemas")); err != nil {
+		t.Fatal(err)
+	}
+	for name, e := range edits {
+		p := filepath.Join(dir, name)
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(string(raw), e[0]) != 1 {
+			t.Fatalf("%s: %q is not there exactly once", name, e[0])
+		}
+		if err := os.WriteFile(p, []byte(strings.Replace(string(raw), e[0], e[1], 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestDiffCatalogues(t *testing.T) {
+	t.Parallel()
+	old := copyCatalogue(t, nil)
+
+	t.Run("unchanged", func(t *testing.T) {
+		t.Parallel()
+		out, err := runDiff(old, copyCatalogue(t, nil))
+		if err != nil || !strings.Contains(out, "administrative_penalty: compatible under backward: no changes\n") {
+			t.Errorf("catalog diff = %v, want every type compatible; output:\n%s", err, out)
+		}
+	})
+
+	t.Run("a limit lowered breaks backward", func(t *testing.T) {
+		t.Parallel()
+		lowered := copyCatalogue(t, map[string][2]string{
+			"administrative_penalty.schema.json": {`"maxLength": 4000`, `"maxLength": 3000`},
+		})
+		out, err := runDiff(old, lowered)
+		if !errors.Is(err, errIncompatible) {
+			t.Fatalf("catalog diff = %v, want errIncompatible; output:\n%s", err, out)
+		}
+		for _, line := range []string{
+			"administrative_penalty: /properties/facts/maxLength: max_length_decreased: maxLength decreased from 4000 to 3000; ",
+			"administrative_penalty: incompatible under backward: 1 of 1 change breaking\n",
+			"administrative_licence: compatible under backward: no changes\n",
+			"incompatible: 1 of ",
+		} {
+			if !strings.Contains(out, line) {
+				t.Errorf("output lacks %q:\n%s", line, out)
+			}
+		}
+	})
+
+	t.Run("a limit raised passes backward, not forward", func(t *testing.T) {
+		t.Parallel()
+		raised := copyCatalogue(t, map[string][2]string{
+			"administrative_penalty.schema.json": {`"maxLength": 4000`, `"maxLength": 8000`},
+		})
+		if out, err := runDiff(old, raised); err != nil || !strings.Contains(out, "\ncompatible: ") {
+			t.Errorf("catalog diff = %v, want compatible; output:\n%s", err, out)
+		}
+		if out, err := runDiff("--mode", "forward", old, raised); !errors.Is(err, errIncompatible) ||
+			!strings.Contains(out, "administrative_penalty: /properties/facts/maxLength: max_length_increased: ") {
+			t.Errorf("catalog diff --mode forward = %v, want errIncompatible; output:\n%s", err, out)
+		}
+	})
+
+	t.Run("the type's own mode applies", func(t *testing.T) {
+		t.Parallel()
+		raised := copyCatalogue(t, map[string][2]string{
+			"administrative_penalty.schema.json": {`"maxLength": 4000`, `"maxLength": 8000`},
+		})
+		manifest := filepath.Join(raised, "catalog.yaml")
+		raw, err := os.ReadFile(manifest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, entry, ok := strings.Cut(string(raw), "code: administrative_penalty\n")
+		if !ok || !strings.Contains(entry, "compatibility: backward\n") {
+			t.Fatal("catalog.yaml: no administrative_penalty entry with compatibility: backward")
+		}
+		entry = strings.Replace(entry, "compatibility: backward\n", "compatibility: full\n", 1)
+		if err := os.WriteFile(manifest, []byte(before+"code: administrative_penalty\n"+entry), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := runDiff(old, raised)
+		if !errors.Is(err, errIncompatible) || !strings.Contains(out, "administrative_penalty: incompatible under full: ") {
+			t.Errorf("catalog diff = %v, want administrative_penalty incompatible under full; output:\n%s", err, out)
+		}
+	})
+}

@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	devseed "github.com/credex/credex/deploy/dev"
+	"github.com/credex/credex/internal/devkafka"
+	"github.com/credex/credex/internal/devpg"
+)
+
+const devSeedFile = "deploy/dev/seed.yaml"
+
+// devLegalBases are example legal basis codes of a dev hub.
+const devLegalBases = "DEV-LB-COURT-ENFORCEMENT,DEV-LB-TAX-AUDIT"
+
+func dev(ctx context.Context, args []string, out io.Writer) error {
+	fs := flagSet("dev", "dev [flags]")
+	var hf hubFlags
+	hf.register(fs, "127.0.0.1:8080", prefixList{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")})
+	dataDir := fs.String("data-dir", ".credex-dev", "`dir` for the hub's state: PostgreSQL cluster, Kafka log, subject key (CREDEX_DATA_DIR)")
+	seedFile := fs.String("seed", "", "seed `file` of demo principals; default "+devSeedFile+" when present, else the built-in copy (CREDEX_SEED)")
+	var brokers addrList
+	fs.Var(&brokers, "kafka-brokers", "comma-separated Kafka bootstrap `addresses` to use instead of the embedded broker (CREDEX_KAFKA_BROKERS)")
+	legalBases := fs.String("legal-basis-codes", devLegalBases, "comma-separated `codes` of the legal bases under which agencies may inquire into authorised-inquiry records without the person's authorisation (CREDEX_LEGAL_BASIS_CODES)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*dataDir, 0o755); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	if hf.catalogDir == "" && exists("schemas/catalog.yaml") {
+		hf.catalogDir = "schemas"
+	}
+	cat, err := loadCatalog(hf.catalogDir)
+	if err != nil {
+		return err
+	}
+	seed, err := readSeed(*seedFile)
+	if err != nil {
+		return err
+	}
+	principals, err := loadPrincipals(seed, cat)
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	subjectKey, err := devSubjectKey(filepath.Join(*dataDir, "subject.key"))
+	if err != nil {
+		return err
+	}
+	authKey := []byte(os.Getenv("CREDEX_AUTHORISATION_KEY"))
+	if len(authKey) == 0 {
+		if authKey, err = devSubjectKey(filepath.Join(*dataDir, "authorisation.key")); err != nil {
+			return err
+		}
+	}
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	dbURL := os.Getenv("CREDEX_DATABASE_URL")
+	if dbURL == "" {
+		fmt.Fprintln(out, "starting PostgreSQL in", filepath.Join(*dataDir, "postgres"), "...")
+		pg, err := devpg.Start(ctx, devpg.Config{Dir: filepath.Join(*dataDir, "postgres")})
+		if err != nil {
+			return fmt.Errorf("%w (or set CREDEX_DATABASE_URL to a database of yours)", err)
+		}
+		defer pg.Stop()
+		dbURL = pg.URL()
+	}
+	if err := os.WriteFile(filepath.Join(*dataDir, "database.url"), []byte(dbURL+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write database url: %w", err)
+	}
+	kafkaAddrs := []string(brokers)
+	if len(kafkaAddrs) == 0 {
+		broker, err := devkafka.Start(ctx, devkafka.Config{Dir: filepath.Join(*dataDir, "kafka")})
+		if err != nil {
+			return err
+		}
+		defer broker.Close()
+		kafkaAddrs = broker.Addrs()
+	}
+	cfg, err := hf.config(kafkaAddrs)
+	if err != nil {
+		return err
+	}
+	cfg.DatabaseURL = dbURL
+	cfg.Kafka.Timeout = 5 * time.Second
+	cfg.Catalog = cat
+	cfg.SubjectKey = subjectKey
+	cfg.AuthorisationKey = authKey
+	cfg.LegalBases = splitList(*legalBases)
+	cfg.Principals = principals
+	cfg.Logger = log
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	return run(ctx, cfg, hf.addr, nil, func(addr string) {
+		fmt.Fprintf(out, "\ncredex dev is running at http://%s\n  database: %s\n  kafka:    %s\n\nDemo principals (Authorization: Bearer <key>):\n",
+			addr, dbURL, strings.Join(kafkaAddrs, ","))
+		for _, p := range principals {
+			fmt.Fprintf(out, "  %-11s %-22s %s  %s\n", p.Kind, p.Name, p.Key, strings.Join(p.Types, ","))
+		}
+		fmt.Fprintln(out, "\nPress Ctrl-C to stop.")
+	})
+}
+
+func readSeed(path string) ([]byte, error) {
+	if path == "" && exists(devSeedFile) {
+		path = devSeedFile
+	}
+	if path == "" {
+		return devseed.Seed, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read seed: %w", err)
+	}
+	return raw, nil
+}
+
+// devSubjectKey reads the dev hub's subject key, making one on first use.
+func devSubjectKey(path string) ([]byte, error) {
+	key, err := os.ReadFile(path)
+	if err == nil {
+		return []byte(strings.TrimSpace(string(key))), nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read subject key: %w", err)
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	key = []byte(hex.EncodeToString(b))
+	if err := os.WriteFile(path, append(key, '\n'), 0o600); err != nil {
+		return nil, fmt.Errorf("write subject key: %w", err)
+	}
+	return key, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/credex/credex/internal/testkit/kafkatest"
+	"github.com/credex/credex/internal/testkit/pgtest"
+	"github.com/credex/credex/internal/testkit/testlog"
+)
+
+// start runs a long-running command in the background and returns the hub's
+// address, read from its output by pattern. The command must return nil when
+// the test ends.
+func start(t *testing.T, cmd func(context.Context, []string, io.Writer) error, args []string, pattern string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- cmd(ctx, args, io.MultiWriter(pw, testlog.Writer(t)))
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("command returned %v after cancellation, want nil", err)
+		}
+	})
+	found := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(pattern)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+				break
+			}
+		}
+		io.Copy(io.Discard, pr)
+	}()
+	select {
+	case addr := <-found:
+		return addr
+	case err := <-done:
+		done <- nil // for the cleanup, which waits for the command
+		t.Fatalf("command stopped before listening: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("command did not listen within 60s")
+	}
+	return ""
+}
+
+// submitDemo publishes the demo records as the market regulator and checks
+// the totals.
+func submitDemo(t *testing.T, addr, key string) {
+	t.Helper()
+	var out strings.Builder
+	err := publish(context.Background(), []string{"--url", "http://" + addr, "--key", key, "../../../../deploy/dev/demo.ndjson"}, &out)
+	if err != errRejected || !strings.Contains(out.String(), "3 accepted, 1 rejected") {
+		t.Fatalf("publish demo = %v, output %q; want 3 accepted, 1 rejected", err, out.String())
+	}
+}
+
+func ready(t *testing.T, addr string) {
+	t.Helper()
+	res, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body map[string]string
+	json.NewDecoder(res.Body).Decode(&body)
+	if res.StatusCode != 200 || body["status"] != "ready" {
+		t.Fatalf("readyz = %d %v, want 200 ready", res.StatusCode, body)
+	}
+}
+
+func TestServeRunsTheHub(t *testing.T) {
+	seed := filepath.Join(t.TempDir(), "principals.yaml")
+	if err := os.WriteFile(seed, []byte(`principals:
+  - kind: department
+    name: market
+    key_sha256: 3c6b28a677bf22e7da2b227579afef4c630acc6d4cfaf9e041d914129f55960c # of serve-test-market-key
+    code: 134403056544822217
+    types: [administrative_licence, administrative_penalty]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CREDEX_SUBJECT_KEY", "serve-test-subject-key-0123")
+	t.Setenv("CREDEX_AUTHORISATION_KEY", "serve-test-authorisation-key-0123")
+	addr := start(t, serve, []string{
+		"--addr", "127.0.0.1:0", "--database-url", pgtest.URL(t),
+		"--kafka-brokers", strings.Join(kafkatest.Brokers(t), ","), "--topic-prefix", kafkatest.Prefix(t),
+		"--partitions", "2", "--principals", seed,
+	}, `"addr":"([^"]+)"`)
+	ready(t, addr)
+	submitDemo(t, addr, "serve-test-market-key")
+}
+
+func TestServeRefusesToStartWithoutSubjectKey(t *testing.T) {
+	t.Setenv("CREDEX_SUBJECT_KEY", "")
+	err := serve(context.Background(), []string{"--database-url", "postgres://x@127.0.0.1:1/x", "--kafka-brokers", "127.0.0.1:1"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "CREDEX_SUBJECT_KEY") {
+		t.Fatalf("serve without a subject key = %v, want an error naming CREDEX_SUBJECT_KEY", err)
+	}
+}
+
+func TestDevRunsTheHubWithEmbeddedKafka(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("CREDEX_DATABASE_URL", pgtest.URL(t))
+	addr := start(t, dev, []string{"--addr", "127.0.0.1:0", "--data-dir", dir, "--kafka-brokers", ""},
+		`running at http://(\S+)`)
+	ready(t, addr)
+	submitDemo(t, addr, "dev-market-regulation-key-0001")
+	var out strings.Builder
+	err := catalogPublish(context.Background(), []string{"--dir", "../../../../schemas", "--url", "http://" + addr,
+		"--key", "dev-catalogue-maintainer-key-0005", "administrative_penalty"}, &out)
+	if err != nil || out.String() != "administrative_penalty: version 1 is published already\n" {
+		t.Errorf("catalog publish of the files the hub started with = %v, %q; want version 1 unchanged", err, out.String())
+	}
+	url, err := os.ReadFile(filepath.Join(dir, "database.url"))
+	if err != nil || strings.TrimSpace(string(url)) != os.Getenv("CREDEX_DATABASE_URL") {
+		t.Errorf("database.url = %q (%v), want the URL in use", url, err)
+	}
+}
+
+func TestServeRefusesABadCalendar(t *testing.T) {
+	t.Setenv("CREDEX_SUBJECT_KEY", "serve-test-subject-key-0123")
+	bad := filepath.Join(t.TempDir(), "calendar.yaml")
+	os.WriteFile(bad, []byte("year: 2026\nworkdays: [2026-03-04]\n"), 0o600) // a Wednesday is no make-up day
+	for _, file := range []string{bad, filepath.Join(t.TempDir(), "missing.yaml")} {
+		err := serve(context.Background(), []string{"--calendar", file, "--database-url", "postgres://x@127.0.0.1:1/x", "--kafka-brokers", "127.0.0.1:1"}, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "calendar") {
+			t.Errorf("serve --calendar %s = %v, want an error naming the calendar", filepath.Base(file), err)
+		}
+	}
+}

@@ -1,0 +1,2 @@
+-- The database named by Database.
+CREATE DATABASE credex

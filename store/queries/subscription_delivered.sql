@@ -1,0 +1,3 @@
+UPDATE subscription_events
+SET status = 'delivered', attempts = attempts + 1, last_error = '', delivered_at = now()
+WHERE seq = $1

@@ -1,0 +1,1 @@
+UPDATE subscriptions SET next_attempt_at = now() WHERE id = $1
