@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"math"
 	"net"
 	"net/http"
@@ -16,6 +17,14 @@ import (
 type Limit struct {
 	Rate  float64
 	Burst int
+}
+
+// Validate names what is impossible in l.
+func (l Limit) Validate() error {
+	if l.Burst < 0 {
+		return fmt.Errorf("rate limit %g/s: burst %d is negative", l.Rate, l.Burst)
+	}
+	return nil
 }
 
 // Default limits: generous for principals, tighter for the routes anyone may

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -51,6 +52,17 @@ type Config struct {
 	// Batch is how many records one transaction claims; zero or less means
 	// DefaultBatch.
 	Batch int
+}
+
+// Validate names the first impossible setting.
+func (c Config) Validate() error {
+	switch {
+	case c.Interval < 0:
+		return fmt.Errorf("expiry interval: %s is negative", c.Interval)
+	case c.Batch < 0:
+		return fmt.Errorf("expiry batch: %d is negative", c.Batch)
+	}
+	return nil
 }
 
 // Scheduler expires records at the end of their display window. It is safe

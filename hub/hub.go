@@ -111,6 +111,20 @@ func (c Config) Validate() error {
 	if err := c.Delivery.Validate(); err != nil {
 		return err
 	}
+	switch {
+	case c.ExpiryInterval < 0:
+		return fmt.Errorf("expiry interval: %s is negative", c.ExpiryInterval)
+	case c.WebhookTimeout < 0:
+		return fmt.Errorf("webhook timeout: %s is negative", c.WebhookTimeout)
+	case c.KeyOverlap < 0:
+		return fmt.Errorf("key overlap: %s is negative", c.KeyOverlap)
+	}
+	if err := c.KeyLimit.Validate(); err != nil {
+		return fmt.Errorf("key %w", err)
+	}
+	if err := c.PublicLimit.Validate(); err != nil {
+		return fmt.Errorf("public %w", err)
+	}
 	return c.Ingest.Validate()
 }
 

@@ -38,6 +38,10 @@ func (c KafkaConfig) Validate() error {
 		return fmt.Errorf("kafka partitions: %d is negative", c.Partitions)
 	case c.ReplicationFactor < 0:
 		return fmt.Errorf("kafka replication factor: %d is negative", c.ReplicationFactor)
+	case c.Timeout < 0:
+		return fmt.Errorf("kafka timeout: %s is negative", c.Timeout)
+	case c.RejectedRetention < 0:
+		return fmt.Errorf("kafka rejected retention: %s is negative", c.RejectedRetention)
 	}
 	return nil
 }

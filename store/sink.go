@@ -264,7 +264,7 @@ func recordEvents(ctx context.Context, tx pgx.Tx, stored []*record.Record, dispu
 	// Subscription event numbers are the pull API's cursors: they must
 	// commit in the order they are drawn, or a reader could pass a number
 	// that commits later. One transaction at a time draws them.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':subscription_events'))`); err != nil {
+	if _, err := tx.Exec(ctx, qEventsLock); err != nil {
 		return fmt.Errorf("order events: %w", err)
 	}
 	if _, err := tx.Exec(ctx, qEventsInsert, ev.args()...); err != nil {

@@ -48,6 +48,7 @@ var (
 	qSubjectSequences     = query("subject_sequences")
 	qEventsInsert         = query("events_insert")
 	qEventsFanOut         = query("events_fan_out")
+	qEventsLock           = query("events_lock")
 	qRecordsDisputed      = query("records_disputed")
 	qSubscriptionInsert   = query("subscription_insert")
 	qSubscriptionClaim    = query("subscription_claim")
