@@ -111,9 +111,10 @@ func (c Config) Validate() error {
 	if err := c.Delivery.Validate(); err != nil {
 		return err
 	}
+	if err := (expiry.Config{Interval: c.ExpiryInterval}).Validate(); err != nil {
+		return err
+	}
 	switch {
-	case c.ExpiryInterval < 0:
-		return fmt.Errorf("expiry interval: %s is negative", c.ExpiryInterval)
 	case c.WebhookTimeout < 0:
 		return fmt.Errorf("webhook timeout: %s is negative", c.WebhookTimeout)
 	case c.KeyOverlap < 0:
