@@ -18,6 +18,7 @@ import (
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/internal/testkit/kafkatest"
+	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/subscription"
@@ -139,17 +140,12 @@ func deliver(t *testing.T, ep endpoint, e subscription.Event, want delivery.Verd
 
 func waitReceived(t *testing.T, ep endpoint, n int) [][]byte {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		got := ep.received(t)
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the agency got %d events after 20s, want %d", len(got), n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	var got [][]byte
+	wait.For(t, 20*time.Second, fmt.Sprintf("the agency to get %d events", n), func() bool {
+		got = ep.received(t)
+		return len(got) >= n
+	})
+	return got
 }
 
 func mustJSON(t *testing.T, v any) []byte {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/audit"
+	"github.com/credex/credex/internal/testkit/wait"
 )
 
 // accessView is an entry of POST /v1/public/access-log.
@@ -44,7 +45,7 @@ func TestAccessesAreAuditedAndShownToThePerson(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("read with a purpose = %d", res.StatusCode)
 	}
-	waitFor(t, 20*time.Second, "the agency's event", func() bool { return len(b.events(agencyKey, pull.ID, "", 1).Events) > 0 })
+	wait.For(t, 20*time.Second, "the agency's event", func() bool { return len(b.events(agencyKey, pull.ID, "", 1).Events) > 0 })
 	who := map[string]string{"name": p.name, "id_number": p.idNumber}
 	if got := b.call(http.MethodPost, "/v1/public/query", "", who, nil); got != http.StatusOK {
 		t.Fatalf("public query = %d", got)

@@ -20,6 +20,7 @@ import (
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/ident"
+	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/schemas"
@@ -200,17 +201,9 @@ func storedVersions(tb testing.TB, db *pgxpool.Pool) int {
 // waitStored polls until the sink has committed want record versions.
 func waitStored(tb testing.TB, db *pgxpool.Pool, want int) {
 	tb.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		n := storedVersions(tb, db)
-		if n >= want {
-			return
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("the sink stored %d of %d record versions in a minute", n, want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	wait.For(tb, time.Minute, fmt.Sprintf("the sink to store %d record versions", want), func() bool {
+		return storedVersions(tb, db) >= want
+	})
 }
 
 // reportRate reports records/s, where an op is one record.

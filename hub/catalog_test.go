@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/record"
 )
@@ -154,18 +155,11 @@ func TestAnotherHubSeesAPublishedVersion(t *testing.T) {
 	if status, answer := a.publishType(maintainerKey, "administrative_penalty", v2); status != http.StatusCreated {
 		t.Fatalf("publish: %d %v", status, answer)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	wait.For(t, 10*time.Second, "the other hub to serve version 2", func() bool {
 		var typ struct{ Version int }
 		other.getJSON("/v1/catalog/types/administrative_penalty", &typ)
-		if typ.Version == 2 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the other hub still serves version %d after 10s", typ.Version)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return typ.Version == 2
+	})
 }
 
 func TestNewRecordTypeIsStoredOncePublished(t *testing.T) {

@@ -1,9 +1,12 @@
 package hub_test
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/credex/credex/internal/testkit/wait"
 )
 
 // TestSinkKilledMidStreamStoresEveryRecordOnce kills the sink process with
@@ -27,13 +30,9 @@ func TestSinkKilledMidStreamStoresEveryRecordOnce(t *testing.T) {
 			}
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for b.count(`SELECT count(*) FROM record_versions`) < 300 {
-		if time.Now().After(deadline) {
-			t.Fatal("the sink stored fewer than 300 records in 60s")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	wait.For(t, 60*time.Second, "the sink to store 300 records", func() bool {
+		return b.count(`SELECT count(*) FROM record_versions`) >= 300
+	})
 	first.Process.Kill() // SIGKILL: no clean close, no final commit
 	first.Wait()
 	killedAt := b.count(`SELECT count(*) FROM record_versions`)
@@ -44,13 +43,9 @@ func TestSinkKilledMidStreamStoresEveryRecordOnce(t *testing.T) {
 	t.Logf("killed the sink after %d of %d records", killedAt, total)
 
 	b.startChild("sink")
-	deadline = time.Now().Add(90 * time.Second)
-	for b.count(`SELECT count(*) FROM record_versions`) < total {
-		if time.Now().After(deadline) {
-			t.Fatalf("after restart, %d of %d records stored in 90s", b.count(`SELECT count(*) FROM record_versions`), total)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	wait.For(t, 90*time.Second, fmt.Sprintf("the restarted sink to store all %d records", total), func() bool {
+		return b.count(`SELECT count(*) FROM record_versions`) >= total
+	})
 	time.Sleep(500 * time.Millisecond) // let redeliveries, if any, land
 	if n := b.count(`SELECT count(*) FROM records`); n != total {
 		t.Errorf("records = %d, want %d", n, total)

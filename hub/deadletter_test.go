@@ -3,6 +3,7 @@ package hub_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/credex/credex/internal/testkit/kafkatest"
+	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/record"
 )
@@ -63,28 +65,19 @@ func TestUnwritableRecordGoesToDeadLetterAndDoesNotBlock(t *testing.T) {
 // the API) to reach the database.
 func (b *bundle) waitVersionAs(id string, version int) {
 	b.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for b.count(`SELECT count(*) FROM records WHERE record_id = $1 AND version = $2`, id, version) == 0 {
-		if time.Now().After(deadline) {
-			b.t.Fatalf("record %s version %d not stored after 30s", id, version)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	wait.For(b.t, 30*time.Second, fmt.Sprintf("record %s version %d to be stored", id, version), func() bool {
+		return b.count(`SELECT count(*) FROM records WHERE record_id = $1 AND version = $2`, id, version) > 0
+	})
 }
 
 func readUntil(t *testing.T, b *bundle, topic string, n int) []kafka.Message {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		msgs := kafkatest.ReadAll(t, b.cfg.Kafka.Brokers, topic)
-		if len(msgs) >= n {
-			return msgs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s holds %d messages after 30s, want %d", topic, len(msgs), n)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var msgs []kafka.Message
+	wait.For(t, 30*time.Second, fmt.Sprintf("%d messages on %s", n, topic), func() bool {
+		msgs = kafkatest.ReadAll(t, b.cfg.Kafka.Brokers, topic)
+		return len(msgs) >= n
+	})
+	return msgs
 }
 
 func header(m kafka.Message, key string) string {

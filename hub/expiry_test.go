@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/ident"
+	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/record"
 )
 
@@ -61,7 +62,7 @@ func TestExpiryRunByTwoHubsExpiresEachRecordOnce(t *testing.T) {
 	expired := func() int {
 		return a.count(`SELECT count(*) FROM records WHERE display = 'expired' AND record_id = ANY($1)`, due)
 	}
-	waitFor(t, 60*time.Second, "every due record to expire", func() bool { return expired() == dueCount })
+	wait.For(t, 60*time.Second, "every due record to expire", func() bool { return expired() == dueCount })
 	time.Sleep(300 * time.Millisecond) // more passes of both hubs over records already expired
 	cancel()
 	wg.Wait()

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/relay"
 )
@@ -203,7 +204,7 @@ func TestFailedSubmissionsNeverReachSubscribers(t *testing.T) {
 		Type    string          `json:"type"`
 		Data    json.RawMessage `json:"data"`
 	}
-	waitFor(t, 20*time.Second, "every event to pull", func() bool {
+	wait.For(t, 20*time.Second, "every event to pull", func() bool {
 		page := b.events(agencyKey, sub.ID, "0", 0)
 		events = events[:0]
 		for _, raw := range page.Events {
@@ -293,7 +294,7 @@ func TestSubmissionStoredWhileKafkaStallsSaysPending(t *testing.T) {
 	if rc := again.Receipts[0]; rc.Status != "accepted" || rc.Version != 2 || !rc.Unchanged {
 		t.Errorf("sent again once Kafka answers: %+v, want accepted, unchanged, version 2", rc)
 	}
-	waitFor(t, 20*time.Second, "both events to pull", func() bool { return len(b.events(agencyKey, sub.ID, "0", 0).Events) == 2 })
+	wait.For(t, 20*time.Second, "both events to pull", func() bool { return len(b.events(agencyKey, sub.ID, "0", 0).Events) == 2 })
 	for i, raw := range b.events(agencyKey, sub.ID, "0", 0).Events {
 		var e struct {
 			Version int `json:"version"`
@@ -309,7 +310,7 @@ func TestSubmissionStoredWhileKafkaStallsSaysPending(t *testing.T) {
 func (b *bundle) waitLifecycle(id string, version int) lifecycleView {
 	b.t.Helper()
 	var v lifecycleView
-	waitFor(b.t, 30*time.Second, "the record's last version", func() bool {
+	wait.For(b.t, 30*time.Second, "the record's last version", func() bool {
 		return b.call(http.MethodGet, "/v1/records/"+id, marketKey, nil, &v) == http.StatusOK && v.Version == version
 	})
 	return v

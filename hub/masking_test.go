@@ -14,6 +14,7 @@ import (
 
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/testkit/kafkatest"
+	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/subscription"
@@ -147,14 +148,14 @@ func TestReadersNotEntitledNeverSeeAFullIDNumber(t *testing.T) {
 		read["webhook"] = append(read["webhook"], string(a.body))
 	}
 	var page eventPage
-	waitFor(t, 30*time.Second, "pull events", func() bool {
+	wait.For(t, 30*time.Second, "pull events", func() bool {
 		page = b.events(bankKey, pull.ID, "0", 0)
 		return len(page.Events) == events
 	})
 	for _, e := range page.Events {
 		read["pull"] = append(read["pull"], string(e))
 	}
-	waitFor(t, 30*time.Second, "the events did not reach the bank's topic", func() bool { return b.topicCount(topic) >= events })
+	wait.For(t, 30*time.Second, "the events did not reach the bank's topic", func() bool { return b.topicCount(topic) >= events })
 	for _, m := range kafkatest.ReadAll(t, b.cfg.Kafka.Brokers, topic) {
 		read["kafka delivery"] = append(read["kafka delivery"], string(m.Value), string(m.Key))
 	}
@@ -185,7 +186,7 @@ func TestReadersNotEntitledNeverSeeAFullIDNumber(t *testing.T) {
 		t.Fatalf("access log answered %d without the inquiry", a.status)
 	}
 	read["access log"] = []string{a.body}
-	waitFor(t, 30*time.Second, "no event was dead-lettered", func() bool { return strings.Contains(logs.String(), "dead-lettered") })
+	wait.For(t, 30*time.Second, "no event was dead-lettered", func() bool { return strings.Contains(logs.String(), "dead-lettered") })
 	read["logs"] = []string{logs.String()}
 
 	for reader, texts := range read {
@@ -312,7 +313,7 @@ func TestEachAgencyKnowsAPersonByItsOwnPseudonym(t *testing.T) {
 	}
 	pulled := func(agency, key, id string) stream {
 		var p eventPage
-		waitFor(t, 30*time.Second, agency+"'s pull events", func() bool {
+		wait.For(t, 30*time.Second, agency+"'s pull events", func() bool {
 			p = b.events(key, id, "0", 0)
 			return len(p.Events) == len(persons)
 		})
@@ -335,7 +336,7 @@ func TestEachAgencyKnowsAPersonByItsOwnPseudonym(t *testing.T) {
 		s.events, s.bodies = append(s.events, a.event), append(s.bodies, string(a.body))
 	}
 	streams["credit bureau by webhook"] = s
-	waitFor(t, 30*time.Second, "the events did not reach the bank's topic", func() bool { return b.topicCount(topic) >= len(persons) })
+	wait.For(t, 30*time.Second, "the events did not reach the bank's topic", func() bool { return b.topicCount(topic) >= len(persons) })
 	s = stream{agency: "bank"}
 	for _, m := range kafkatest.ReadAll(t, b.cfg.Kafka.Brokers, topic) {
 		var e subscription.Event

@@ -15,6 +15,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"gopkg.in/yaml.v3"
+
+	"github.com/credex/credex/internal/testkit/wait"
 )
 
 const (
@@ -163,7 +165,7 @@ func TestAlertsAndDashboardUseRegisteredMetrics(t *testing.T) {
 		defer close(expiryDone)
 		b.hub.RunExpiry(ctx, 20*time.Millisecond)
 	}()
-	waitFor(t, 30*time.Second, "the ended penalty to expire", func() bool { return expiredMetric(t, b) > 0 })
+	wait.For(t, 30*time.Second, "the ended penalty to expire", func() bool { return expiredMetric(t, b) > 0 })
 	cancel()
 	<-expiryDone
 	if err := b.hub.EscalateObjections(context.Background()); err != nil {

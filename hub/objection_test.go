@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/ident"
+	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/subscription"
 	"github.com/credex/credex/workday"
@@ -125,7 +126,7 @@ func (b *bundle) lifecycleOf(id string) lifecycleView {
 func (b *bundle) waitDisputed(id string, version int, want bool) lifecycleView {
 	b.t.Helper()
 	var v lifecycleView
-	waitFor(b.t, 20*time.Second, "the record's dispute flag", func() bool {
+	wait.For(b.t, 20*time.Second, "the record's dispute flag", func() bool {
 		v = b.lifecycleOf(id)
 		return v.Version == version && v.Disputed == want
 	})
@@ -469,7 +470,7 @@ func TestObjectionOutcomes(t *testing.T) {
 			t.Fatalf("revoked answered %d", got)
 		}
 		var v lifecycleView
-		waitFor(t, 20*time.Second, "the revocation", func() bool { v = b.lifecycleOf(id); return v.Version == 3 })
+		wait.For(t, 20*time.Second, "the revocation", func() bool { v = b.lifecycleOf(id); return v.Version == 3 })
 		if last := v.History[2]; v.State != "revoked" || v.Disputed || last.Op != "revoke" || last.Reason != reason {
 			t.Errorf("after revoked: %s, disputed %v, last version %+v; want revoked, not disputed, op revoke with the reason",
 				v.State, v.Disputed, last)
@@ -520,7 +521,7 @@ func TestObjectionCorrectedEndToEnd(t *testing.T) {
 	}
 
 	var events []subscription.Event
-	waitFor(t, 20*time.Second, "three events", func() bool {
+	wait.For(t, 20*time.Second, "three events", func() bool {
 		page := b.events(agencyKey, sub.ID, "0", 1)
 		events = events[:0]
 		for _, raw := range page.Events {

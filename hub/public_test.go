@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/ident"
+	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
@@ -244,7 +245,7 @@ func TestPublicQueryShowsOnlyWhatIsDisplayed(t *testing.T) {
 	if _, err := b.hub.Store().Admit(ctx, []*record.Record{dispute}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "the dispute to show", func() bool {
+	wait.For(t, 30*time.Second, "the dispute to show", func() bool {
 		_, body := b.publicGet(open.recordID)
 		return strings.Contains(body, `"disputed":true`)
 	})
@@ -283,7 +284,7 @@ func (b *bundle) waitVersions(want map[string]int, what string) {
 	for id := range want {
 		ids = append(ids, id)
 	}
-	waitFor(b.t, 60*time.Second, what, func() bool {
+	wait.For(b.t, 60*time.Second, what, func() bool {
 		rows, err := b.db.Query(context.Background(), `SELECT record_id, version FROM records WHERE record_id = ANY($1)`, ids)
 		if err != nil {
 			b.t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/ident"
+	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/lifecycle"
 	"github.com/credex/credex/workday"
 )
@@ -241,7 +242,7 @@ func TestRepairApprovedEndsDisplayAndTellsSubscribers(t *testing.T) {
 	t.Run("every subscriber of the type receives record.repaired", func(t *testing.T) {
 		b := b.with(t)
 		cursor := "0"
-		waitFor(t, 30*time.Second, "record.repaired reaches the subscriber", func() bool {
+		wait.For(t, 30*time.Second, "record.repaired reaches the subscriber", func() bool {
 			page := b.events(agencyKey, sub.ID, cursor, 1)
 			cursor = page.Next
 			for _, raw := range page.Events {

@@ -28,6 +28,7 @@ import (
 	"github.com/credex/credex/internal/testkit/kafkatest"
 	"github.com/credex/credex/internal/testkit/pgtest"
 	"github.com/credex/credex/internal/testkit/testlog"
+	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/schemas"
@@ -313,17 +314,13 @@ func (b *bundle) get(key, id string) (int, recordView) {
 // waitVersion polls the API until the record has version want.
 func (b *bundle) waitVersion(id string, want int) recordView {
 	b.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		status, v := b.get(marketKey, id)
-		if status == http.StatusOK && v.Version == want {
-			return v
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("record %s: status %d version %d, want version %d after 30s", id, status, v.Version, want)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	var v recordView
+	wait.For(b.t, 30*time.Second, fmt.Sprintf("record %s at version %d", id, want), func() bool {
+		var status int
+		status, v = b.get(marketKey, id)
+		return status == http.StatusOK && v.Version == want
+	})
+	return v
 }
 
 // count runs a counting query.

@@ -22,6 +22,7 @@ import (
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/ident"
+	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/subscription"
 )
@@ -147,18 +148,6 @@ func (b *bundle) about(code, id, facts string) map[string]any {
 	})
 }
 
-// waitFor polls cond every 10ms until it holds, failing the test after timeout.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // arrival is one webhook request a receiver answered with 2xx.
 type arrival struct {
 	at     time.Time
@@ -252,7 +241,7 @@ func (r *receiver) distinct() int {
 
 func (r *receiver) waitDistinct(n int, timeout time.Duration) {
 	r.t.Helper()
-	waitFor(r.t, timeout, fmt.Sprintf("want %d distinct events at the receiver", n), func() bool { return r.distinct() >= n })
+	wait.For(r.t, timeout, fmt.Sprintf("want %d distinct events at the receiver", n), func() bool { return r.distinct() >= n })
 }
 
 // expected is what a test submitted: the event each record version makes,
@@ -438,7 +427,7 @@ func TestWebhookOutageDrainsInOrderWithoutStarvingOthers(t *testing.T) {
 	b.webhookTo(bankKey, healthy, "administrative_penalty", "administrative_licence")
 
 	x, _ := b.world(5, "O")
-	waitFor(t, 20*time.Second, "the events are not stored", func() bool {
+	wait.For(t, 20*time.Second, "the events are not stored", func() bool {
 		return b.count(`SELECT count(*) FROM subscription_events WHERE subscription_id = $1`, fs.ID) == len(x.events)
 	})
 	upAt.Store(time.Now().Add(time.Second).UnixNano())
@@ -501,7 +490,7 @@ func TestGoneDisablesSubscription(t *testing.T) {
 	b.webhookTo(agencyKey, other, "administrative_penalty")
 
 	b.submitAs(marketKey, envelope("administrative_penalty", "upsert", "G-1", b.penalty()))
-	waitFor(t, 20*time.Second, "the subscription is not disabled after a 410", func() bool {
+	wait.For(t, 20*time.Second, "the subscription is not disabled after a 410", func() bool {
 		return b.getSub(agencyKey, sub.ID).Status == "disabled"
 	})
 	if v := b.getSub(agencyKey, sub.ID); !strings.Contains(v.Reason, "410") {
@@ -552,11 +541,14 @@ func TestReplayDeliversAgainWithSameIDs(t *testing.T) {
 	if _, n := replay(push.ID, map[string]any{"after": "0"}); n != 5 {
 		t.Errorf("replay after 0 redelivers %d, want 5", n)
 	}
-	waitFor(t, 20*time.Second, "the replay after 0 did not arrive", func() bool { return len(r.arrivals()) >= 10 })
+	wait.For(t, 20*time.Second, "the replay after 0 to arrive and be marked delivered", func() bool {
+		return len(r.arrivals()) >= 10 &&
+			b.count(`SELECT count(*) FROM subscription_events WHERE subscription_id = $1 AND status <> 'delivered'`, push.ID) == 0
+	})
 	if _, n := replay(push.ID, map[string]any{"from": from}); n != 2 {
 		t.Errorf("replay from %s redelivers %d, want 2", from, n)
 	}
-	waitFor(t, 20*time.Second, "the replay from a time did not arrive", func() bool { return len(r.arrivals()) >= 12 })
+	wait.For(t, 20*time.Second, "the replay from a time did not arrive", func() bool { return len(r.arrivals()) >= 12 })
 	got := r.arrivals()
 	if len(got) != 12 {
 		t.Fatalf("%d arrivals, want 5 + 5 + 2", len(got))
@@ -603,7 +595,7 @@ func TestPullLongPollAndStableCursors(t *testing.T) {
 	sub := b.subscribe(agencyKey, map[string]any{"types": []string{"administrative_penalty"}, "mode": "pull"})
 	b.submitAs(marketKey, envelope("administrative_penalty", "upsert", "PL-1", b.penalty()),
 		envelope("administrative_penalty", "upsert", "PL-2", b.penalty()))
-	waitFor(t, 20*time.Second, "two events to pull", func() bool { return len(b.events(agencyKey, sub.ID, "0", 0).Events) == 2 })
+	wait.For(t, 20*time.Second, "two events to pull", func() bool { return len(b.events(agencyKey, sub.ID, "0", 0).Events) == 2 })
 
 	page := b.events(agencyKey, sub.ID, "0", 0)
 	if again := b.events(agencyKey, sub.ID, "0", 0); !reflect.DeepEqual(again, page) {
@@ -679,7 +671,7 @@ func TestDeadLettersAndRedelivery(t *testing.T) {
 	var page struct {
 		Events []dead `json:"events"`
 	}
-	waitFor(t, 20*time.Second, "no dead letter", func() bool {
+	wait.For(t, 20*time.Second, "no dead letter", func() bool {
 		b.call(http.MethodGet, "/v1/subscriptions/"+sub.ID+"/dead-letters", agencyKey, nil, &page)
 		return len(page.Events) > 0
 	})
@@ -732,7 +724,7 @@ func TestEntitlementAndApproval(t *testing.T) {
 		t.Fatalf("subscription to tax_credit is %q, want pending_approval", sub.Status)
 	}
 	before := b.submitAs(taxKey, envelope("tax_credit", "upsert", "T-1", b.about("tax_credit", ident.NewCitizenID(b.rand), "")))
-	waitFor(t, 20*time.Second, "the tax credit record is not stored", func() bool {
+	wait.For(t, 20*time.Second, "the tax credit record is not stored", func() bool {
 		status, v := b.get(taxKey, before.Receipts[0].RecordID)
 		return status == http.StatusOK && v.Version == 1
 	})
@@ -756,7 +748,7 @@ func TestEntitlementAndApproval(t *testing.T) {
 
 	after := b.submitAs(taxKey, envelope("tax_credit", "upsert", "T-2", b.about("tax_credit", ident.NewCitizenID(b.rand), "")))
 	var p eventPage
-	waitFor(t, 20*time.Second, "no event after approval", func() bool {
+	wait.For(t, 20*time.Second, "no event after approval", func() bool {
 		p = b.events(bankKey, sub.ID, "0", 0)
 		return len(p.Events) > 0
 	})
@@ -785,7 +777,7 @@ func TestIDNumbersMaskedForFinancialInstitutions(t *testing.T) {
 	gov.waitDistinct(len(x.events), 20*time.Second)
 	bank.waitDistinct(len(x.events), 20*time.Second)
 	var pulled eventPage
-	waitFor(t, 20*time.Second, "pull events", func() bool {
+	wait.For(t, 20*time.Second, "pull events", func() bool {
 		pulled = b.events(bankKey, pull.ID, "0", 0)
 		return len(pulled.Events) == len(x.events)
 	})
@@ -902,7 +894,7 @@ func TestKafkaSubscriptionGetsKeyedEvents(t *testing.T) {
 		t.Errorf("topic %q, want %q", sub.Topic, b.cfg.Kafka.Topics.Delivery(sub.ID))
 	}
 	x, _ := b.world(4, "K")
-	waitFor(t, 30*time.Second, "the events did not reach the topic", func() bool {
+	wait.For(t, 30*time.Second, "the events did not reach the topic", func() bool {
 		return b.topicCount(sub.Topic) >= len(x.events)
 	})
 
@@ -988,7 +980,7 @@ func TestDeliveryKilledMidStreamDeliversEveryEvent(t *testing.T) {
 	total := len(x.events)
 
 	first := b.startChild("delivery")
-	waitFor(t, 30*time.Second, "the first delivery process delivered fewer than 60 events", func() bool { return r.distinct() >= 60 })
+	wait.For(t, 30*time.Second, "the first delivery process delivered fewer than 60 events", func() bool { return r.distinct() >= 60 })
 	first.Process.Kill() // SIGKILL: no release of the lease, no record of the request under way
 	first.Wait()
 	killedAt := r.distinct()
