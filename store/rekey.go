@@ -24,6 +24,10 @@ var (
 // number under the old key given to Rekey.
 var ErrWrongOldKey = errors.New("subject key is not the hash of the ID number under the old key")
 
+// ErrOutboxNotEmpty means versions wait in the outbox with subject keys
+// that Rekey would not rewrite: run a hub until they are published.
+var ErrOutboxNotEmpty = errors.New("versions wait in the outbox to be published")
+
 // Rekeyed counts what Rekey rewrote.
 type Rekeyed struct {
 	Subjects, Records, Heads, Events, Sequences int64
@@ -37,13 +41,22 @@ type Rekeyed struct {
 // subject_rekeys for the audit log, which it leaves as it is.
 //
 // It runs in one transaction, without a statement timeout: all or nothing,
-// so it can simply be run again after a failure. It locks records; stop the hubs and let the sink
-// drain first, or heads of records not yet stored make it refuse.
+// so it can simply be run again after a failure. It locks records; stop the
+// hubs and let the relay and the sink drain first: versions waiting in the
+// outbox (ErrOutboxNotEmpty) or heads of records not yet stored make it
+// refuse.
 func (s *Store) Rekey(ctx context.Context, oldKey, newKey []byte) (Rekeyed, error) {
 	var n Rekeyed
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, qRekeyNoTimeout); err != nil {
 			return err
+		}
+		var waiting int
+		if err := tx.QueryRow(ctx, qOutboxBacklog).Scan(&waiting, new(float64)); err != nil {
+			return err
+		}
+		if waiting > 0 {
+			return fmt.Errorf("%w: %d versions", ErrOutboxNotEmpty, waiting)
 		}
 		rows, err := tx.Query(ctx, qRekeySubjects)
 		if err != nil {

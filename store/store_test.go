@@ -324,3 +324,12 @@ func TestApplyKeepsEachFlagFromItsLatestChange(t *testing.T) {
 		}
 	}
 }
+
+func TestRekeyRefusesWhileVersionsWaitInTheOutbox(t *testing.T) {
+	t.Parallel()
+	st, ctx := setup(t)
+	admit(t, st, ctx, rec(record.OpUpsert, "rk", "one"))
+	if _, err := st.Rekey(ctx, []byte("old-subject-key-0123456789"), []byte("new-subject-key-0123456789")); !errors.Is(err, store.ErrOutboxNotEmpty) {
+		t.Errorf("Rekey with a version in the outbox = %v, want ErrOutboxNotEmpty", err)
+	}
+}
