@@ -144,9 +144,10 @@ func TestFailedSubmissionsNeverReachSubscribers(t *testing.T) {
 	b := setup(t, options{})
 	sub := b.subscribe(agencyKey, map[string]any{"types": []string{"administrative_penalty"}, "mode": "pull"})
 	fault := b.failCommits()
-	penalty := func(amount int) map[string]any {
+	person := b.penalty()["subject"]
+	penalty := func(amount int) map[string]any { // versions of one record about one person
 		d := b.penalty()
-		d["amount_yuan"] = amount
+		d["subject"], d["amount_yuan"] = person, amount
 		return d
 	}
 	steps := []struct {

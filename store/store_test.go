@@ -155,14 +155,17 @@ func TestOutboxHoldsEveryChangeInOrderUntilPublished(t *testing.T) {
 	}
 
 	// While one relay holds the outbox, another is told it is busy.
-	held := make(chan struct{})
-	release := make(chan struct{})
-	go st.Relay(ctx, 1, func([]store.Outgoing) error { close(held); <-release; return down })
+	held, release, released := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(released)
+		st.Relay(ctx, 1, func([]store.Outgoing) error { close(held); <-release; return down })
+	}()
 	<-held
 	if _, err := st.Relay(ctx, 10, func([]store.Outgoing) error { return nil }); !errors.Is(err, store.ErrRelayBusy) {
 		t.Errorf("second relay = %v, want ErrRelayBusy", err)
 	}
 	close(release)
+	<-released
 
 	var got []string
 	for _, o := range relayAll(t, st, ctx) {
