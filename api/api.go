@@ -17,13 +17,13 @@ import (
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/authz"
+	"github.com/credex/credex/casework"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
-	"github.com/credex/credex/workday"
 )
 
 //go:embed openapi.yaml
@@ -60,9 +60,12 @@ type Deps struct {
 	// CreateTopic creates a kafka-mode subscription's topic, so that the
 	// agency can start reading before the first event.
 	CreateTopic func(ctx context.Context, topic string) error
-	Objections  Objections
-	Public      PublicRecords
-	Repairs     Repairs
+	// Cases files, reads, lists and decides objections and repair
+	// applications.
+	Cases  *casework.Service
+	Public PublicRecords
+	// Lists answers the red and black list queries.
+	Lists Lists
 	// Audit records every read and change of personal data, before the
 	// answer discloses it.
 	Audit *audit.Recorder
@@ -79,9 +82,9 @@ type Deps struct {
 	// SubjectKey keys the hash of ID numbers (record.SubjectKey), so
 	// that a person can prove to be a record's subject.
 	SubjectKey []byte
-	// Calendar counts working days for deadlines; Now is the clock.
-	Calendar *workday.Calendar
-	Now      func() time.Time
+	// Now is the clock of display windows and inquiries; default
+	// time.Now. Cases keep their own (casework.Config.Now).
+	Now func() time.Time
 	// Keys are the principals' API keys; KeyOverlap is how long a key
 	// replaced through POST /v1/keys keeps working (DefaultKeyOverlap).
 	Keys       Keys
@@ -147,6 +150,14 @@ func New(d Deps) http.Handler {
 type server struct {
 	Deps
 	keyLimiter, publicLimiter *limiter
+}
+
+// now is the time on the API's clock: Deps.Now, or the real one.
+func (a *server) now() time.Time {
+	if a.Now == nil {
+		return time.Now()
+	}
+	return a.Now()
 }
 
 // unrouted answers a request no route took: 405 with Allow when the path

@@ -36,6 +36,7 @@ import (
 
 	"github.com/credex/credex/api"
 	"github.com/credex/credex/audit"
+	"github.com/credex/credex/casework"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/httpin"
@@ -203,14 +204,18 @@ func setup(t *testing.T) *bundle {
 		Catalog: cat, Ledger: fakeLedger{}, Relay: fakeRelay{}, Publisher: fakePublisher{},
 		SubjectKey: []byte("test-subject-key"), Audit: recorder, Logger: log, Registry: reg,
 	})
+	now := func() time.Time { return accepted.Add(24 * time.Hour) }
+	cases := newFakeCases(st, recordID, taxDepartment.Code, accepted)
 	h := api.New(api.Deps{
 		Store: st, Catalog: fileCatalog{cat}, Ingest: ingest, Audit: recorder, AccessLog: audited,
 		Subscriptions: newFakeSubscriptions(recordID, rt.Example, accepted),
 		Public:        newFakePublic(recordID, rt.Example, accepted),
-		Repairs:       newFakeRepairs(recordID, taxDepartment.Code, accepted),
-		Keys:          &fakeKeys{},
-		Now:           func() time.Time { return accepted.Add(24 * time.Hour) },
-		SubjectKey:    []byte(testSubjectKey),
+		Cases: casework.New(casework.Config{Store: cases, Catalog: fileCatalog{cat}, Audit: recorder,
+			SubjectKey: []byte(testSubjectKey), Now: now, Registry: reg, Logger: log}),
+		Lists:      cases,
+		Keys:       &fakeKeys{},
+		Now:        now,
+		SubjectKey: []byte(testSubjectKey),
 		// Loopback stands in for the agencies' public endpoints, which a test
 		// cannot resolve.
 		Guard:         webhook.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},

@@ -200,3 +200,18 @@ func maskValue(v any, isIDNumber bool) any {
 	}
 	return v
 }
+
+// checkPerson tidies the name and ID number by which a person identifies
+// themselves (spaces trimmed, the check character upper case) and refuses
+// a missing name or an ID number that is not one.
+func checkPerson(name, idNumber *string) *apierr.Error {
+	*name, *idNumber = strings.TrimSpace(*name), strings.ToUpper(strings.TrimSpace(*idNumber))
+	switch {
+	case *name == "":
+		return apierr.New(http.StatusBadRequest, "missing_name", "name is required: the name on the ID card").At("/name")
+	case ident.CheckCitizenID(*idNumber) != nil:
+		return apierr.New(http.StatusBadRequest, "invalid_id_number",
+			"id_number must be an 18-character citizen ID number with a valid check character").At("/id_number")
+	}
+	return nil
+}
