@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -40,6 +41,81 @@ type caseCodes struct {
 	// notFound answers casework.ErrNotFound, open ErrOpen, closed
 	// ErrClosed and notPermitted ErrNotPermitted.
 	notFound, open, closed, notPermitted *apierr.Error
+}
+
+// caseKind is how the API serves one kind of case, C: casework.Objection
+// or casework.Repair.
+type caseKind[C any] struct {
+	codes caseCodes
+	// invalid answers a filing with problems.
+	invalid *apierr.Error
+	// view is a case as the API shows it.
+	view func(*C) any
+	// list names the cases in the answer to a list.
+	list string
+}
+
+// fileCase serves a filing: it decodes the body, of at most limit bytes,
+// calls file and answers 201 with what answer makes of the case filed.
+func fileCase[F, C any](a *server, k *caseKind[C], limit int64, file func(context.Context, F) (*C, error), answer func(*C) any) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var f F
+		if !decodeBody(w, r, limit, &f) {
+			return
+		}
+		c, err := file(r.Context(), f)
+		if !a.failed(w, r, err, k.codes, k.invalid) {
+			apierr.JSON(w, http.StatusCreated, answer(c))
+		}
+	}
+}
+
+// readCase serves the case named in the path to the holder of the request's
+// credential (see credential).
+func readCase[C any](a *server, k *caseKind[C], read func(ctx context.Context, id, credential string) (*C, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		cred, ok := credential(w, r)
+		if !ok {
+			return
+		}
+		c, err := read(r.Context(), r.PathValue("id"), cred)
+		if !a.failed(w, r, err, k.codes, nil) {
+			apierr.JSON(w, http.StatusOK, k.view(c))
+		}
+	}
+}
+
+// listCases serves a page of a list of cases, as the query parameters
+// status, overdue, limit and after select it.
+func listCases[C any](a *server, k *caseKind[C], list func(context.Context, casework.Query) (*casework.Page[C], error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		page, err := list(r.Context(), casework.Query{Status: q.Get("status"), Overdue: q.Get("overdue"),
+			Limit: q.Get("limit"), After: q.Get("after")})
+		if a.failed(w, r, err, k.codes, nil) {
+			return
+		}
+		views := make([]any, len(page.Cases))
+		for i := range page.Cases {
+			views[i] = k.view(&page.Cases[i])
+		}
+		apierr.JSON(w, http.StatusOK, map[string]any{k.list: views, "next": page.Next})
+	}
+}
+
+// decideCase serves a decision on the case named in the path: it decodes
+// the body, of at most limit bytes, and calls decide.
+func decideCase[D, C any](a *server, k *caseKind[C], limit int64, decide func(ctx context.Context, id string, d D) (*C, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var d D
+		if !decodeBody(w, r, limit, &d) {
+			return
+		}
+		c, err := decide(r.Context(), r.PathValue("id"), d)
+		if !a.failed(w, r, err, k.codes, errBadDecision) {
+			apierr.JSON(w, http.StatusOK, k.view(c))
+		}
+	}
 }
 
 // failed answers err, the error of a casework method serving r, and
@@ -143,10 +219,4 @@ func credential(w http.ResponseWriter, r *http.Request) (string, bool) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="credex"`)
 	apierr.Write(w, errNoKey)
 	return "", false
-}
-
-// listQuery is the query of a case list, as the casework service reads it.
-func listQuery(r *http.Request) casework.Query {
-	q := r.URL.Query()
-	return casework.Query{Status: q.Get("status"), Overdue: q.Get("overdue"), Limit: q.Get("limit"), After: q.Get("after")}
 }

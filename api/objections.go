@@ -9,11 +9,16 @@ import (
 	"github.com/credex/credex/lifecycle"
 )
 
+// routeObjections registers objections (casework.Service): the person files
+// one without a key and follows it with its tracking token; the record's
+// source department lists and decides them; operators list and read every
+// department's.
 func (a *server) routeObjections(mux *http.ServeMux) {
-	mux.Handle("POST /v1/objections", a.limitByIP(a.fileObjection))
-	mux.Handle("GET /v1/objections", a.authenticate(http.HandlerFunc(a.listObjections)))
-	mux.Handle("GET /v1/objections/{id}", a.limitByIP(a.objection))
-	mux.Handle("POST /v1/objections/{id}/decision", a.authenticate(http.HandlerFunc(a.decideObjection)))
+	k := &caseKind[casework.Objection]{codes: objectionCodes, invalid: errBadObjection, view: objectionOf, list: "objections"}
+	mux.Handle("POST /v1/objections", a.limitByIP(fileCase(a, k, maxObjectionBody, a.Cases.FileObjection, objectionOf)))
+	mux.Handle("GET /v1/objections", a.authenticate(listCases(a, k, a.Cases.ListObjections)))
+	mux.Handle("GET /v1/objections/{id}", a.limitByIP(readCase(a, k, a.Cases.ReadObjection)))
+	mux.Handle("POST /v1/objections/{id}/decision", a.authenticate(decideCase(a, k, maxDecisionBody, a.Cases.DecideObjection)))
 }
 
 var (
@@ -59,61 +64,11 @@ type objectionView struct {
 	TrackingToken string `json:"tracking_token,omitempty"`
 }
 
-func objectionOf(o *casework.Objection) objectionView {
+func objectionOf(o *casework.Objection) any {
 	return objectionView{
 		ID: o.ID, RecordID: o.RecordID, Department: o.Department, Grounds: o.Grounds, Statement: o.Statement,
 		Evidence: attachmentList(o.Evidence), Status: o.Status, Deadline: o.Deadline(), Overdue: o.Late,
 		FiledAt: o.FiledAt, AcceptBy: o.AcceptBy, AcceptedAt: o.AcceptedAt, DecideBy: o.DecideBy,
 		ClosedAt: o.ClosedAt, Outcome: o.Outcome, Reason: o.Reason, TrackingToken: o.TrackingToken,
-	}
-}
-
-// fileObjection serves POST /v1/objections (casework.Service.FileObjection).
-func (a *server) fileObjection(w http.ResponseWriter, r *http.Request) {
-	var f casework.ObjectionFiling
-	if !decodeBody(w, r, maxObjectionBody, &f) {
-		return
-	}
-	o, err := a.Cases.FileObjection(r.Context(), f)
-	if !a.failed(w, r, err, objectionCodes, errBadObjection) {
-		apierr.JSON(w, http.StatusCreated, objectionOf(o))
-	}
-}
-
-// objection serves GET /v1/objections/{id} (casework.Service.ReadObjection).
-func (a *server) objection(w http.ResponseWriter, r *http.Request) {
-	cred, ok := credential(w, r)
-	if !ok {
-		return
-	}
-	o, err := a.Cases.ReadObjection(r.Context(), r.PathValue("id"), cred)
-	if !a.failed(w, r, err, objectionCodes, nil) {
-		apierr.JSON(w, http.StatusOK, objectionOf(o))
-	}
-}
-
-// listObjections serves GET /v1/objections (casework.Service.ListObjections).
-func (a *server) listObjections(w http.ResponseWriter, r *http.Request) {
-	page, err := a.Cases.ListObjections(r.Context(), listQuery(r))
-	if a.failed(w, r, err, objectionCodes, nil) {
-		return
-	}
-	views := make([]objectionView, len(page.Cases))
-	for i := range page.Cases {
-		views[i] = objectionOf(&page.Cases[i])
-	}
-	apierr.JSON(w, http.StatusOK, map[string]any{"objections": views, "next": page.Next})
-}
-
-// decideObjection serves POST /v1/objections/{id}/decision
-// (casework.Service.DecideObjection).
-func (a *server) decideObjection(w http.ResponseWriter, r *http.Request) {
-	var d casework.ObjectionDecision
-	if !decodeBody(w, r, maxDecisionBody, &d) {
-		return
-	}
-	o, err := a.Cases.DecideObjection(r.Context(), r.PathValue("id"), d)
-	if !a.failed(w, r, err, objectionCodes, errBadDecision) {
-		apierr.JSON(w, http.StatusOK, objectionOf(o))
 	}
 }

@@ -10,15 +10,17 @@ import (
 	"github.com/credex/credex/lifecycle"
 )
 
-// routeRepairs registers credit repair and the red and black list query.
-// A person applies without a key and follows the application with its
-// tracking token; the record's source department reviews it.
+// routeRepairs registers credit repair (casework.Service) and the red and
+// black list query. A person applies without a key and follows the
+// application with its tracking token; the record's source department
+// reviews it; operators list and read every department's.
 func (a *server) routeRepairs(mux *http.ServeMux) {
-	mux.Handle("POST /v1/repairs", a.limitByIP(a.submitRepair))
-	mux.Handle("GET /v1/repairs", a.authenticate(http.HandlerFunc(a.listRepairs)))
-	mux.Handle("GET /v1/repairs/{id}", a.limitByIP(a.getRepair))
+	k := &caseKind[casework.Repair]{codes: repairCodes, invalid: errBadRepair, view: repairOf, list: "repairs"}
+	mux.Handle("POST /v1/repairs", a.limitByIP(fileCase(a, k, maxRepairBody, a.Cases.ApplyForRepair, repairReceiptOf)))
+	mux.Handle("GET /v1/repairs", a.authenticate(listCases(a, k, a.Cases.ListRepairs)))
+	mux.Handle("GET /v1/repairs/{id}", a.limitByIP(readCase(a, k, a.Cases.ReadRepair)))
 	mux.Handle("GET /v1/repairs/{id}/files/{list}/{position}", a.limitByIP(a.repairFile))
-	mux.Handle("POST /v1/repairs/{id}/decision", a.authenticate(http.HandlerFunc(a.decideRepair)))
+	mux.Handle("POST /v1/repairs/{id}/decision", a.authenticate(decideCase(a, k, maxRepairDecisionBody, a.Cases.DecideRepair)))
 	mux.Handle("POST /v1/lists/query", a.authenticate(http.HandlerFunc(a.queryLists)))
 }
 
@@ -71,7 +73,12 @@ type repairView struct {
 	Reasons     []string               `json:"reasons"`
 }
 
-func repairOf(r *casework.Repair) repairView {
+func repairReceiptOf(r *casework.Repair) any {
+	return repairReceipt{ID: r.ID, TrackingToken: r.TrackingToken, RecordID: r.RecordID,
+		Status: r.Status, SubmittedAt: r.SubmittedAt, ReviewBy: r.ReviewBy}
+}
+
+func repairOf(r *casework.Repair) any {
 	v := repairView{ID: r.ID, RecordID: r.RecordID, RecordType: r.RecordType, Department: r.Department,
 		Status: r.Status, Statement: r.Statement, Proof: attachmentList(r.Proof), Commitment: attachmentList(r.Commitment),
 		SubmittedAt: r.SubmittedAt, ReviewBy: r.ReviewBy, Overdue: r.Late, Reasons: list(r.Reasons)}
@@ -89,33 +96,9 @@ func attachmentList(a []lifecycle.Attachment) []lifecycle.Attachment {
 	return a
 }
 
-// submitRepair serves POST /v1/repairs (casework.Service.ApplyForRepair).
-func (a *server) submitRepair(w http.ResponseWriter, r *http.Request) {
-	var app casework.RepairApplication
-	if !decodeBody(w, r, maxRepairBody, &app) {
-		return
-	}
-	rep, err := a.Cases.ApplyForRepair(r.Context(), app)
-	if !a.failed(w, r, err, repairCodes, errBadRepair) {
-		apierr.JSON(w, http.StatusCreated, repairReceipt{ID: rep.ID, TrackingToken: rep.TrackingToken, RecordID: rep.RecordID,
-			Status: rep.Status, SubmittedAt: rep.SubmittedAt, ReviewBy: rep.ReviewBy})
-	}
-}
-
-// getRepair serves GET /v1/repairs/{id} (casework.Service.ReadRepair).
-func (a *server) getRepair(w http.ResponseWriter, r *http.Request) {
-	cred, ok := credential(w, r)
-	if !ok {
-		return
-	}
-	rep, err := a.Cases.ReadRepair(r.Context(), r.PathValue("id"), cred)
-	if !a.failed(w, r, err, repairCodes, nil) {
-		apierr.JSON(w, http.StatusOK, repairOf(rep))
-	}
-}
-
 // repairFile serves GET /v1/repairs/{id}/files/{list}/{position}
-// (casework.Service.RepairFile).
+// (casework.Service.RepairFile): one file of an application, to those who
+// may read it.
 func (a *server) repairFile(w http.ResponseWriter, r *http.Request) {
 	cred, ok := credential(w, r)
 	if !ok {
@@ -129,30 +112,4 @@ func (a *server) repairFile(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
 	w.Write(f.Content)
-}
-
-// listRepairs serves GET /v1/repairs (casework.Service.ListRepairs).
-func (a *server) listRepairs(w http.ResponseWriter, r *http.Request) {
-	page, err := a.Cases.ListRepairs(r.Context(), listQuery(r))
-	if a.failed(w, r, err, repairCodes, nil) {
-		return
-	}
-	views := make([]repairView, len(page.Cases))
-	for i := range page.Cases {
-		views[i] = repairOf(&page.Cases[i])
-	}
-	apierr.JSON(w, http.StatusOK, map[string]any{"repairs": views, "next": page.Next})
-}
-
-// decideRepair serves POST /v1/repairs/{id}/decision
-// (casework.Service.DecideRepair).
-func (a *server) decideRepair(w http.ResponseWriter, r *http.Request) {
-	var d casework.RepairDecision
-	if !decodeBody(w, r, maxRepairDecisionBody, &d) {
-		return
-	}
-	rep, err := a.Cases.DecideRepair(r.Context(), r.PathValue("id"), d)
-	if !a.failed(w, r, err, repairCodes, errBadDecision) {
-		apierr.JSON(w, http.StatusOK, repairOf(rep))
-	}
 }
