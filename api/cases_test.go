@@ -5,8 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/credex/credex/api"
@@ -19,14 +24,14 @@ import (
 // tracking tokens.
 const (
 	objectionID    = "obj_objectionobjectionobjecti"
-	objectionToken = "otk_exampletrackingtokenexampletrackingtokenexampl"
+	objectionToken = "otk_exampletrackingtokenexampletrackingtokenexamplet"
 	repairID       = "rpr_repairrepairrepairrepairre"
-	repairToken    = "rpt_exampletrackingtokenexampletrackingtokenexampl"
+	repairToken    = "rpt_exampletrackingtokenexampletrackingtokenexamplet"
 )
 
 // fakeCases is a casework.Store in memory, and an api.Lists: an accepted
-// objection and a submitted repair application about the fake store's
-// record, and no list entry.
+// objection, a decided one filed a day later, and a submitted repair
+// application about the fake store's record, and no list entry.
 type fakeCases struct {
 	*fakeStore
 	mu         sync.Mutex
@@ -55,6 +60,12 @@ func newFakeCases(st *fakeStore, recordID, department string, at time.Time) *fak
 				Statement: "The fine is wrong.", Status: lifecycle.Accepted, FiledAt: at, AcceptBy: at.AddDate(0, 0, 2),
 				AcceptedAt: at, DecideBy: at.AddDate(0, 0, 14)},
 			Department: department, TokenHash: hash(objectionToken),
+		}, {
+			Objection: lifecycle.Objection{ID: "obj_decideddecideddecideddecid", RecordID: recordID, Grounds: lifecycle.GroundsOmission,
+				Statement: "A payment is missing.", Status: lifecycle.Decided, FiledAt: at.AddDate(0, 0, 1), AcceptBy: at.AddDate(0, 0, 3),
+				AcceptedAt: at.AddDate(0, 0, 1), DecideBy: at.AddDate(0, 0, 15), ClosedAt: at.AddDate(0, 0, 2),
+				Outcome: lifecycle.Upheld, Reason: "The record is right."},
+			Department: department, TokenHash: hash("otk_another"),
 		}},
 		repairs: []*store.Repair{{
 			Repair: lifecycle.Repair{ID: repairID, RecordID: recordID, Proof: proof, Commitment: commitment,
@@ -171,4 +182,137 @@ func selectCases[C any](mu *sync.Mutex, cases []*C, q store.CaseQuery, of func(*
 		}
 	}
 	return out
+}
+
+// TestOpenAPIDescribesCases asks the handler for every operation on
+// objections and repair applications that the fake can answer, and checks
+// every answer against the documented schema and code.
+func TestOpenAPIDescribesCases(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	type call struct {
+		path, method, target, key string
+		body                      any
+		status                    int
+		code                      string // of an error answer
+	}
+	do := func(c call) map[string]any {
+		t.Helper()
+		name := c.method + " " + c.target
+		var body []byte
+		if c.body != nil {
+			body, _ = json.Marshal(c.body)
+		}
+		w := b.do(c.method, c.target, "application/json", c.key, body)
+		if w.Code != c.status {
+			t.Fatalf("%s = %d, want %d: %s", name, w.Code, c.status, w.Body)
+		}
+		resp, _ := b.lookup("#/paths/" + strings.ReplaceAll(c.path, "/", "~1") + "/" + strings.ToLower(c.method) +
+			"/responses/" + strconv.Itoa(c.status)).(map[string]any)
+		if resp == nil {
+			t.Fatalf("%s: status %d is not documented", name, c.status)
+		}
+		content, _ := b.resolve(t, resp)["content"].(map[string]any)
+		media, ok := content["application/json"].(map[string]any)
+		if !ok {
+			return nil
+		}
+		var v map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		b.conform(t, name, media["schema"].(map[string]any), v)
+		if c.code != "" && v["code"] != c.code {
+			t.Errorf("%s: code %v, want %s", name, v["code"], c.code)
+		}
+		return v
+	}
+	const (
+		objections = "/v1/objections"
+		objection  = "/v1/objections/{id}"
+		repairs    = "/v1/repairs"
+		repair     = "/v1/repairs/{id}"
+		file       = "/v1/repairs/{id}/files/{list}/{position}"
+		decision   = "/v1/repairs/{id}/decision"
+	)
+
+	// Lists, in pages.
+	first := do(call{objections, "GET", objections + "?limit=1", departmentKey, nil, 200, ""})
+	next, _ := first["next"].(string)
+	if len(first["objections"].([]any)) != 1 || next == "" {
+		t.Fatalf("the first page of one: %v, want one objection and a next", first)
+	}
+	last := do(call{objections, "GET", objections + "?limit=1&after=" + next, departmentKey, nil, 200, ""})
+	if got := last["objections"].([]any); len(got) != 1 || got[0].(map[string]any)["outcome"] != "upheld" || last["next"] != "" {
+		t.Errorf("the second page of one: %v, want the decided objection and no next", last)
+	}
+	if open := do(call{objections, "GET", objections + "?status=open&overdue=false", operatorKey, nil, 200, ""}); len(open["objections"].([]any)) != 1 {
+		t.Errorf("open objections: %v, want one", open)
+	}
+	do(call{repairs, "GET", repairs + "?status=open&limit=10", operatorKey, nil, 200, ""})
+	for _, c := range []struct{ query, pointer string }{
+		{"?status=pending", "/status"}, {"?overdue=maybe", "/overdue"}, {"?limit=0", "/limit"}, {"?after=x", "/after"},
+	} {
+		for _, path := range []string{objections, repairs} {
+			if v := do(call{path, "GET", path + c.query, departmentKey, nil, 400, "invalid_parameter"}); v["pointer"] != c.pointer {
+				t.Errorf("GET %s%s: pointer %v, want %s", path, c.query, v["pointer"], c.pointer)
+			}
+		}
+	}
+	do(call{objections, "GET", objections, agencyKey, nil, 403, "not_a_department"})
+	do(call{repairs, "GET", repairs, maintainerKey, nil, 403, "not_a_department"})
+
+	// One case, by its tracking token as bearer or parameter, or by key.
+	do(call{objection, "GET", objections + "/" + objectionID, objectionToken, nil, 200, ""})
+	do(call{objection, "GET", objections + "/" + objectionID + "?token=" + objectionToken, "", nil, 200, ""})
+	do(call{objection, "GET", objections + "/" + objectionID, agencyKey, nil, 404, "objection_not_found"})
+	do(call{repair, "GET", repairs + "/" + repairID + "?token=" + repairToken, "", nil, 200, ""})
+	do(call{repair, "GET", repairs + "/" + repairID, departmentKey, nil, 200, ""})
+	do(call{repair, "GET", repairs + "/" + repairID + "?token=" + objectionToken, "", nil, 404, "repair_not_found"})
+	do(call{file, "GET", repairs + "/" + repairID + "/files/proof/0?token=" + repairToken, "", nil, 200, ""})
+	do(call{file, "GET", repairs + "/" + repairID + "/files/proof/7", operatorKey, nil, 404, "file_not_found"})
+	do(call{file, "GET", repairs + "/" + repairID + "/files/other/0", operatorKey, nil, 404, "file_not_found"})
+
+	// Filings the fake refuses: it knows no record's subject.
+	for _, path := range []string{objections, repairs} {
+		example := b.lookup("#/paths/" + strings.ReplaceAll(path, "/", "~1") + "/post/requestBody/content/application~1json/example")
+		do(call{path, "POST", path, "", example, 404, "not_the_subject"})
+		do(call{path, "POST", path, "", map[string]any{"record_id": "x"}, 400, ""})
+	}
+
+	// Decisions.
+	do(call{decision, "POST", repairs + "/" + repairID + "/decision", agencyKey, map[string]any{"outcome": "refused"}, 403, "not_a_department"})
+	do(call{decision, "POST", repairs + "/" + repairID + "/decision", departmentKey, map[string]any{"outcome": "maybe"}, 400, "invalid_outcome"})
+	do(call{decision, "POST", repairs + "/" + repairID + "/decision", departmentKey, map[string]any{"outcome": "refused"}, 400, "invalid_decision"})
+	do(call{decision, "POST", repairs + "/" + repairID + "/decision", departmentKey,
+		map[string]any{"outcome": "refused", "reasons": []string{"未提交罚款缴纳凭证"}}, 200, ""})
+	do(call{decision, "POST", repairs + "/" + repairID + "/decision", departmentKey,
+		map[string]any{"outcome": "refused", "reasons": []string{"again"}}, 409, "repair_decided"})
+	do(call{"/v1/objections/{id}/decision", "POST", objections + "/" + objectionID + "/decision", agencyKey,
+		map[string]any{"outcome": "upheld", "reason": "r"}, 404, "objection_not_found"})
+}
+
+// TestOpenAPIDocumentsCaseParameters checks that the query parameters the
+// case handlers read are documented on their operations.
+func TestOpenAPIDocumentsCaseParameters(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for path, want := range map[string][]string{
+		"/v1/objections":      {"status", "overdue", "limit", "after"},
+		"/v1/repairs":         {"status", "overdue", "limit", "after"},
+		"/v1/objections/{id}": {"id", "token"},
+		"/v1/repairs/{id}":    {"id", "token"},
+		"/v1/repairs/{id}/files/{list}/{position}": {"id", "token", "list", "position"},
+	} {
+		op, _ := b.lookup("#/paths/" + strings.ReplaceAll(path, "/", "~1") + "/get").(map[string]any)
+		var got []string
+		for _, p := range asSlice(op["parameters"]) {
+			got = append(got, fmt.Sprint(b.resolve(t, p.(map[string]any))["name"]))
+		}
+		for _, name := range want {
+			if !slices.Contains(got, name) {
+				t.Errorf("GET %s documents %v, not %s", path, got, name)
+			}
+		}
+	}
 }
