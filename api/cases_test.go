@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -190,42 +189,15 @@ func selectCases[C any](mu *sync.Mutex, cases []*C, q store.CaseQuery, of func(*
 func TestOpenAPIDescribesCases(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	type call struct {
-		path, method, target, key string
-		body                      any
-		status                    int
-		code                      string // of an error answer
-	}
-	do := func(c call) map[string]any {
+	// do sends c for the operation of path; body, when not nil, is
+	// encoded as JSON.
+	do := func(path string, c call, body any) map[string]any {
 		t.Helper()
-		name := c.method + " " + c.target
-		var body []byte
-		if c.body != nil {
-			body, _ = json.Marshal(c.body)
+		if body != nil {
+			raw, _ := json.Marshal(body)
+			c.body = string(raw)
 		}
-		w := b.do(c.method, c.target, "application/json", c.key, body)
-		if w.Code != c.status {
-			t.Fatalf("%s = %d, want %d: %s", name, w.Code, c.status, w.Body)
-		}
-		resp, _ := b.lookup("#/paths/" + strings.ReplaceAll(c.path, "/", "~1") + "/" + strings.ToLower(c.method) +
-			"/responses/" + strconv.Itoa(c.status)).(map[string]any)
-		if resp == nil {
-			t.Fatalf("%s: status %d is not documented", name, c.status)
-		}
-		content, _ := b.resolve(t, resp)["content"].(map[string]any)
-		media, ok := content["application/json"].(map[string]any)
-		if !ok {
-			return nil
-		}
-		var v map[string]any
-		if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		b.conform(t, name, media["schema"].(map[string]any), v)
-		if c.code != "" && v["code"] != c.code {
-			t.Errorf("%s: code %v, want %s", name, v["code"], c.code)
-		}
-		return v
+		return b.answer(t, path, c)
 	}
 	const (
 		objections = "/v1/objections"
@@ -237,59 +209,59 @@ func TestOpenAPIDescribesCases(t *testing.T) {
 	)
 
 	// Lists, in pages.
-	first := do(call{objections, "GET", objections + "?limit=1", departmentKey, nil, 200, ""})
+	first := do(objections, call{"GET", objections + "?limit=1", departmentKey, "", 200, ""}, nil)
 	next, _ := first["next"].(string)
 	if len(first["objections"].([]any)) != 1 || next == "" {
 		t.Fatalf("the first page of one: %v, want one objection and a next", first)
 	}
-	last := do(call{objections, "GET", objections + "?limit=1&after=" + next, departmentKey, nil, 200, ""})
+	last := do(objections, call{"GET", objections + "?limit=1&after=" + next, departmentKey, "", 200, ""}, nil)
 	if got := last["objections"].([]any); len(got) != 1 || got[0].(map[string]any)["outcome"] != "upheld" || last["next"] != "" {
 		t.Errorf("the second page of one: %v, want the decided objection and no next", last)
 	}
-	if open := do(call{objections, "GET", objections + "?status=open&overdue=false", operatorKey, nil, 200, ""}); len(open["objections"].([]any)) != 1 {
+	if open := do(objections, call{"GET", objections + "?status=open&overdue=false", operatorKey, "", 200, ""}, nil); len(open["objections"].([]any)) != 1 {
 		t.Errorf("open objections: %v, want one", open)
 	}
-	do(call{repairs, "GET", repairs + "?status=open&limit=10", operatorKey, nil, 200, ""})
+	do(repairs, call{"GET", repairs + "?status=open&limit=10", operatorKey, "", 200, ""}, nil)
 	for _, c := range []struct{ query, pointer string }{
 		{"?status=pending", "/status"}, {"?overdue=maybe", "/overdue"}, {"?limit=0", "/limit"}, {"?after=x", "/after"},
 	} {
 		for _, path := range []string{objections, repairs} {
-			if v := do(call{path, "GET", path + c.query, departmentKey, nil, 400, "invalid_parameter"}); v["pointer"] != c.pointer {
+			if v := do(path, call{"GET", path + c.query, departmentKey, "", 400, "invalid_parameter"}, nil); v["pointer"] != c.pointer {
 				t.Errorf("GET %s%s: pointer %v, want %s", path, c.query, v["pointer"], c.pointer)
 			}
 		}
 	}
-	do(call{objections, "GET", objections, agencyKey, nil, 403, "not_a_department"})
-	do(call{repairs, "GET", repairs, maintainerKey, nil, 403, "not_a_department"})
+	do(objections, call{"GET", objections, agencyKey, "", 403, "not_a_department"}, nil)
+	do(repairs, call{"GET", repairs, maintainerKey, "", 403, "not_a_department"}, nil)
 
 	// One case, by its tracking token as bearer or parameter, or by key.
-	do(call{objection, "GET", objections + "/" + objectionID, objectionToken, nil, 200, ""})
-	do(call{objection, "GET", objections + "/" + objectionID + "?token=" + objectionToken, "", nil, 200, ""})
-	do(call{objection, "GET", objections + "/" + objectionID, agencyKey, nil, 404, "objection_not_found"})
-	do(call{repair, "GET", repairs + "/" + repairID + "?token=" + repairToken, "", nil, 200, ""})
-	do(call{repair, "GET", repairs + "/" + repairID, departmentKey, nil, 200, ""})
-	do(call{repair, "GET", repairs + "/" + repairID + "?token=" + objectionToken, "", nil, 404, "repair_not_found"})
-	do(call{file, "GET", repairs + "/" + repairID + "/files/proof/0?token=" + repairToken, "", nil, 200, ""})
-	do(call{file, "GET", repairs + "/" + repairID + "/files/proof/7", operatorKey, nil, 404, "file_not_found"})
-	do(call{file, "GET", repairs + "/" + repairID + "/files/other/0", operatorKey, nil, 404, "file_not_found"})
+	do(objection, call{"GET", objections + "/" + objectionID, objectionToken, "", 200, ""}, nil)
+	do(objection, call{"GET", objections + "/" + objectionID + "?token=" + objectionToken, "", "", 200, ""}, nil)
+	do(objection, call{"GET", objections + "/" + objectionID, agencyKey, "", 404, "objection_not_found"}, nil)
+	do(repair, call{"GET", repairs + "/" + repairID + "?token=" + repairToken, "", "", 200, ""}, nil)
+	do(repair, call{"GET", repairs + "/" + repairID, departmentKey, "", 200, ""}, nil)
+	do(repair, call{"GET", repairs + "/" + repairID + "?token=" + objectionToken, "", "", 404, "repair_not_found"}, nil)
+	do(file, call{"GET", repairs + "/" + repairID + "/files/proof/0?token=" + repairToken, "", "", 200, ""}, nil)
+	do(file, call{"GET", repairs + "/" + repairID + "/files/proof/7", operatorKey, "", 404, "file_not_found"}, nil)
+	do(file, call{"GET", repairs + "/" + repairID + "/files/other/0", operatorKey, "", 404, "file_not_found"}, nil)
 
 	// Filings the fake refuses: it knows no record's subject.
 	for _, path := range []string{objections, repairs} {
 		example := b.lookup("#/paths/" + strings.ReplaceAll(path, "/", "~1") + "/post/requestBody/content/application~1json/example")
-		do(call{path, "POST", path, "", example, 404, "not_the_subject"})
-		do(call{path, "POST", path, "", map[string]any{"record_id": "x"}, 400, ""})
+		do(path, call{"POST", path, "", "", 404, "not_the_subject"}, example)
+		do(path, call{"POST", path, "", "", 400, ""}, map[string]any{"record_id": "x"})
 	}
 
 	// Decisions.
-	do(call{decision, "POST", repairs + "/" + repairID + "/decision", agencyKey, map[string]any{"outcome": "refused"}, 403, "not_a_department"})
-	do(call{decision, "POST", repairs + "/" + repairID + "/decision", departmentKey, map[string]any{"outcome": "maybe"}, 400, "invalid_outcome"})
-	do(call{decision, "POST", repairs + "/" + repairID + "/decision", departmentKey, map[string]any{"outcome": "refused"}, 400, "invalid_decision"})
-	do(call{decision, "POST", repairs + "/" + repairID + "/decision", departmentKey,
-		map[string]any{"outcome": "refused", "reasons": []string{"未提交罚款缴纳凭证"}}, 200, ""})
-	do(call{decision, "POST", repairs + "/" + repairID + "/decision", departmentKey,
-		map[string]any{"outcome": "refused", "reasons": []string{"again"}}, 409, "repair_decided"})
-	do(call{"/v1/objections/{id}/decision", "POST", objections + "/" + objectionID + "/decision", agencyKey,
-		map[string]any{"outcome": "upheld", "reason": "r"}, 404, "objection_not_found"})
+	do(decision, call{"POST", repairs + "/" + repairID + "/decision", agencyKey, "", 403, "not_a_department"}, map[string]any{"outcome": "refused"})
+	do(decision, call{"POST", repairs + "/" + repairID + "/decision", departmentKey, "", 400, "invalid_outcome"}, map[string]any{"outcome": "maybe"})
+	do(decision, call{"POST", repairs + "/" + repairID + "/decision", departmentKey, "", 400, "invalid_decision"}, map[string]any{"outcome": "refused"})
+	do(decision, call{"POST", repairs + "/" + repairID + "/decision", departmentKey, "", 200, ""},
+		map[string]any{"outcome": "refused", "reasons": []string{"未提交罚款缴纳凭证"}})
+	do(decision, call{"POST", repairs + "/" + repairID + "/decision", departmentKey, "", 409, "repair_decided"},
+		map[string]any{"outcome": "refused", "reasons": []string{"again"}})
+	do("/v1/objections/{id}/decision", call{"POST", objections + "/" + objectionID + "/decision", agencyKey, "", 404, "objection_not_found"},
+		map[string]any{"outcome": "upheld", "reason": "r"})
 }
 
 // TestOpenAPIDocumentsCaseParameters checks that the query parameters the

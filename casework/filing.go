@@ -122,7 +122,7 @@ func (s *Service) subjectRecord(ctx context.Context, f *Filing) (*store.RecordDi
 // with this id about the subject subjectKey, and logs it with attrs.
 func (s *Service) filed(ctx context.Context, k *kindInfo, id, subjectKey string, attrs ...any) error {
 	s.log.Info(k.name+" filed", append([]any{k.name, id}, attrs...)...)
-	return s.record(ctx, audit.Entry{Kind: audit.Person, Action: k.filed, Resource: id, Subject: subjectKey, Result: audit.OK})
+	return s.logAccess(ctx, audit.Entry{Kind: audit.Person, Action: k.filed, Resource: id, Subject: subjectKey, Result: audit.OK})
 }
 
 // newID returns a new case id: prefix and 120 random bits.

@@ -93,7 +93,7 @@ func read[C, A any](ctx context.Context, s *Service, k *kind[C, A], id, credenti
 		}
 		entry.Principal, entry.Kind = p.Name, string(p.Kind)
 	}
-	if err := s.record(ctx, entry); err != nil {
+	if err := s.logAccess(ctx, entry); err != nil {
 		return nil, err
 	}
 	return k.answer(c, s.now()), nil
@@ -158,7 +158,7 @@ func list[C, A any](ctx context.Context, s *Service, k *kind[C, A], q Query) (*P
 		h := k.head(&cases[i])
 		entries[i] = audit.Entry{Action: k.listed, Resource: h.id, Subject: h.subjectKey, Result: audit.OK}
 	}
-	if err := s.record(ctx, entries...); err != nil {
+	if err := s.logAccess(ctx, entries...); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -269,7 +269,7 @@ func decide[C, A any](ctx context.Context, s *Service, k *kind[C, A], id string,
 	}
 	h := k.head(decided)
 	s.log.Info(k.name+" decided", k.name, h.id, "record", h.recordID, "result", h.result, "by", p.Name)
-	if err := s.record(ctx, audit.Entry{Action: k.decided, Resource: h.id, Subject: h.subjectKey, Result: h.result}); err != nil {
+	if err := s.logAccess(ctx, audit.Entry{Action: k.decided, Resource: h.id, Subject: h.subjectKey, Result: h.result}); err != nil {
 		return nil, err
 	}
 	return k.answer(decided, s.now()), nil

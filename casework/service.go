@@ -181,8 +181,8 @@ func New(cfg Config) *Service {
 	return s
 }
 
-// record records entries in the audit log.
-func (s *Service) record(ctx context.Context, entries ...audit.Entry) error {
+// logAccess records entries in the audit log.
+func (s *Service) logAccess(ctx context.Context, entries ...audit.Entry) error {
 	if err := s.audit.Record(ctx, entries...); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
