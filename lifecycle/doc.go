@@ -26,10 +26,10 @@
 // A Desk makes every move. Each move either returns an error and leaves its
 // objection or application unchanged, or changes it; what a move does to the
 // record itself (a dispute, a correction, a repair) the hub makes through its
-// ledger (see package casework). A deadline is the last instant of its day in Beijing time (see
-// workday.Calendar.AddWorkdays); Overdue lists what is past it, for
-// escalation. Late moves are still allowed: the regulations want an answer,
-// and Overdue is how the hub chases it.
+// ledger (see package casework). A deadline is the last instant of its day in
+// Beijing time (see workday.Calendar.AddWorkdays); Objection.Overdue and
+// Repair.Overdue tell whether it is past. Late moves are still allowed: the
+// regulations want an answer, and being overdue is how the hub chases it.
 //
 // A Desk is safe for concurrent use; an Objection or Repair is a plain value
 // that the caller must not move concurrently (the hub serialises moves on one

@@ -278,7 +278,7 @@ func TestOverdue(t *testing.T) {
 	wantTime(t, "AcceptBy", waiting.AcceptBy, endOf(t, "2026-10-08"))
 	wantTime(t, "DecideBy", accepted.DecideBy, endOf(t, "2026-10-19"))
 	for _, tt := range tests {
-		if got := lifecycle.Overdue(all, at(t, tt.at)); !slices.Equal(got, tt.want) {
+		if got := pastDeadline(all, at(t, tt.at)); !slices.Equal(got, tt.want) {
 			t.Errorf("Overdue at %s: %d objections, want %d", tt.at, len(got), len(tt.want))
 		}
 	}

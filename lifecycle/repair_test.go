@@ -205,7 +205,7 @@ func TestOverdueRepairs(t *testing.T) {
 	wantTime(t, "ReviewBy", late.ReviewBy, endOf(t, "2026-10-09"))
 	// 8, 9, 10 (make-up Saturday), 12-16, 19, 20 October.
 	wantTime(t, "ReviewBy", onTime.ReviewBy, endOf(t, "2026-10-20"))
-	got := lifecycle.Overdue([]*lifecycle.Repair{late, onTime}, at(t, "2026-10-12 09:00"))
+	got := pastDeadline([]*lifecycle.Repair{late, onTime}, at(t, "2026-10-12 09:00"))
 	if !slices.Equal(got, []*lifecycle.Repair{late}) {
 		t.Errorf("Overdue on 12 October: %d applications, want the first", len(got))
 	}
