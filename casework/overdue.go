@@ -11,13 +11,10 @@ import (
 	"github.com/credex/credex/store"
 )
 
-// Overdue is how many open cases of each kind are past their deadline.
-type Overdue = store.OverdueCount
-
 // CountOverdue counts the open objections and repair applications past
 // their deadline now, on the service's clock: the cases that lists with
 // overdue=true show.
-func (s *Service) CountOverdue(ctx context.Context) (Overdue, error) {
+func (s *Service) CountOverdue(ctx context.Context) (store.OverdueCount, error) {
 	return s.store.CountOverdue(ctx, s.now())
 }
 

@@ -74,7 +74,7 @@ type Config struct {
 	Store Store
 	// Catalog validates corrected records and gives display periods.
 	Catalog Catalog
-	// Audit records every read and change of a case.
+	// Audit records every read and change of a case; required.
 	Audit *audit.Recorder
 	// SubjectKey keys the hash of ID numbers (record.SubjectKey), by which
 	// a person proves to be a record's subject.
@@ -132,6 +132,7 @@ type TooEarlyError struct {
 	ApplyFrom time.Time
 }
 
+// Error says from when one may apply.
 func (e *TooEarlyError) Error() string {
 	return "the minimum display period is not over: apply from " + e.ApplyFrom.Format(time.DateOnly)
 }
@@ -145,6 +146,7 @@ type InvalidParameter struct {
 	Name, Message string
 }
 
+// Error names the parameter and what it takes.
 func (e *InvalidParameter) Error() string { return "parameter " + e.Name + ": " + e.Message }
 
 // Service files, reads, lists and decides objections and repair
