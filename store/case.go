@@ -129,10 +129,12 @@ func readCase[C any](ctx context.Context, s *Store, what, read, id string, scan 
 // meets the one open case of its kind that the record may have.
 func (s *Store) fileCase(ctx context.Context, insert func(pgx.Tx) error, change func(*Ledger) error) error {
 	return s.inLedger(ctx, func(tx pgx.Tx, l *Ledger) error {
+		err := insert(tx)
 		var pgErr *pgconn.PgError
-		if err := insert(tx); errors.As(err, &pgErr) && slices.Contains(openCase, pgErr.ConstraintName) {
+		switch {
+		case errors.As(err, &pgErr) && slices.Contains(openCase, pgErr.ConstraintName):
 			return ErrCaseOpen
-		} else if err != nil || change == nil {
+		case err != nil || change == nil:
 			return err
 		}
 		return change(l)
