@@ -17,6 +17,7 @@ import (
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/authz"
+	"github.com/credex/credex/casework"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/webhook"
@@ -24,7 +25,6 @@ import (
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/subscription"
-	"github.com/credex/credex/workday"
 )
 
 //go:embed openapi.yaml
@@ -61,9 +61,12 @@ type Deps struct {
 	// CreateTopic creates a kafka-mode subscription's topic, so that the
 	// agency can start reading before the first event.
 	CreateTopic func(ctx context.Context, topic string) error
-	Objections  Objections
-	Public      PublicRecords
-	Repairs     Repairs
+	// Cases files, reads, lists and decides objections and repair
+	// applications.
+	Cases  *casework.Service
+	Public PublicRecords
+	// Lists answers the red and black list queries.
+	Lists Lists
 	// Audit records every read and change of personal data, before the
 	// answer discloses it.
 	Audit *audit.Recorder
@@ -82,9 +85,9 @@ type Deps struct {
 	// key derived from it, the pseudonyms agencies know persons by
 	// (subscription.Renderer).
 	SubjectKey []byte
-	// Calendar counts working days for deadlines; Now is the clock.
-	Calendar *workday.Calendar
-	Now      func() time.Time
+	// Now is the clock of display windows and inquiries; default
+	// time.Now. Cases keep their own (casework.Config.Now).
+	Now func() time.Time
 	// Keys are the principals' API keys; KeyOverlap is how long a key
 	// replaced through POST /v1/keys keeps working (DefaultKeyOverlap).
 	Keys       Keys
@@ -154,6 +157,14 @@ type server struct {
 	// render renders events for agencies, with pseudonyms keyed by a key
 	// derived from SubjectKey.
 	render *subscription.Renderer
+}
+
+// now is the time on the API's clock: Deps.Now, or the real one.
+func (a *server) now() time.Time {
+	if a.Now == nil {
+		return time.Now()
+	}
+	return a.Now()
 }
 
 // unrouted answers a request no route took: 405 with Allow when the path

@@ -1,45 +1,173 @@
 package api
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
+	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/credex/credex/audit"
-	"github.com/credex/credex/authz"
-	"github.com/credex/credex/ident"
+	"github.com/credex/credex/casework"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/lifecycle"
-	"github.com/credex/credex/principal"
-	"github.com/credex/credex/record"
-	"github.com/credex/credex/store"
 )
 
 // What objections and credit repair applications, the cases a person opens
-// about a record, have in common.
+// about a record, have in common: the handlers of both decode a request,
+// call one method of the casework service and encode its answer.
 
-// now is the time on the API's clock: Deps.Now, or the real one.
-func (a *server) now() time.Time {
-	if a.Now == nil {
-		return time.Now()
+// Answers of both kinds to the service's errors.
+var (
+	errNotCaseSubject = apierr.New(http.StatusNotFound, "not_the_subject",
+		"no record with this id is about a person of this name and ID number; check all three")
+	errRecordRevoked = apierr.New(http.StatusConflict, "record_revoked",
+		"the record is revoked; an objection to it can only be decided as revoked")
+	errNotRepairable = apierr.New(http.StatusConflict, "not_repairable",
+		"only negative and serious dishonesty records with a display period can be repaired")
+	errDisplayEnded = apierr.New(http.StatusConflict, "display_ended",
+		"the record is no longer publicly displayed, so there is nothing to repair")
+	errUnknownOutcome = apierr.New(http.StatusBadRequest, "invalid_outcome", `outcome must be "approved" or "refused"`).At("/outcome")
+	errNoFile         = apierr.New(http.StatusNotFound, "file_not_found",
+		"the application has no such file: name proof or commitment, and the file's position from 0")
+	errBadDecision = apierr.New(http.StatusBadRequest, "invalid_decision", "the decision cannot be made as it is; errors lists every problem")
+	errTooLarge    = apierr.New(http.StatusRequestEntityTooLarge, "body_too_large", "the body is larger than the hub allows")
+)
+
+// caseCodes are the answers of one kind of case to the service's errors
+// that name the kind.
+type caseCodes struct {
+	// notFound answers casework.ErrNotFound, open ErrOpen, closed
+	// ErrClosed and notPermitted ErrNotPermitted.
+	notFound, open, closed, notPermitted *apierr.Error
+}
+
+// caseKind is how the API serves one kind of case, C: casework.Objection
+// or casework.Repair.
+type caseKind[C any] struct {
+	codes caseCodes
+	// invalid answers a filing with problems.
+	invalid *apierr.Error
+	// view is a case as the API shows it.
+	view func(*C) any
+	// list names the cases in the answer to a list.
+	list string
+}
+
+// fileCase serves a filing: it decodes the body, of at most limit bytes,
+// calls file and answers 201 with what answer makes of the case filed.
+func fileCase[F, C any](a *server, k *caseKind[C], limit int64, file func(context.Context, F) (*C, error), answer func(*C) any) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var f F
+		if !decodeBody(w, r, limit, &f) {
+			return
+		}
+		c, err := file(r.Context(), f)
+		if !a.failed(w, r, err, k.codes, k.invalid) {
+			apierr.JSON(w, http.StatusCreated, answer(c))
+		}
 	}
-	return a.Now()
 }
 
-// desk moves objections and repair applications on the API's clock and
-// calendar.
-func (a *server) desk() *lifecycle.Desk {
-	return lifecycle.New(lifecycle.ClockFunc(a.now), a.Calendar, lifecycle.EvidenceLimits{})
+// readCase serves the case named in the path to the holder of the request's
+// credential (see credential).
+func readCase[C any](a *server, k *caseKind[C], read func(ctx context.Context, id, credential string) (*C, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		cred, ok := credential(w, r)
+		if !ok {
+			return
+		}
+		c, err := read(r.Context(), r.PathValue("id"), cred)
+		if !a.failed(w, r, err, k.codes, nil) {
+			apierr.JSON(w, http.StatusOK, k.view(c))
+		}
+	}
 }
 
-// trackingTokenHash is how a case's tracking token is kept: hex SHA-256.
-func trackingTokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
+// listCases serves a page of a list of cases, as the query parameters
+// status, overdue, limit and after select it.
+func listCases[C any](a *server, k *caseKind[C], list func(context.Context, casework.Query) (*casework.Page[C], error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		page, err := list(r.Context(), casework.Query{Status: q.Get("status"), Overdue: q.Get("overdue"),
+			Limit: q.Get("limit"), After: q.Get("after")})
+		if a.failed(w, r, err, k.codes, nil) {
+			return
+		}
+		views := make([]any, len(page.Cases))
+		for i := range page.Cases {
+			views[i] = k.view(&page.Cases[i])
+		}
+		apierr.JSON(w, http.StatusOK, map[string]any{k.list: views, "next": page.Next})
+	}
+}
+
+// decideCase serves a decision on the case named in the path: it decodes
+// the body, of at most limit bytes, and calls decide.
+func decideCase[D, C any](a *server, k *caseKind[C], limit int64, decide func(ctx context.Context, id string, d D) (*C, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var d D
+		if !decodeBody(w, r, limit, &d) {
+			return
+		}
+		c, err := decide(r.Context(), r.PathValue("id"), d)
+		if !a.failed(w, r, err, k.codes, errBadDecision) {
+			apierr.JSON(w, http.StatusOK, k.view(c))
+		}
+	}
+}
+
+// failed answers err, the error of a casework method serving r, and
+// reports whether there was one. Problems with the request are answered
+// with invalid and every one of them.
+func (a *server) failed(w http.ResponseWriter, r *http.Request, err error, codes caseCodes, invalid *apierr.Error) bool {
+	var param *casework.InvalidParameter
+	var early *casework.TooEarlyError
+	fe, isFieldErrors := errors.AsType[lifecycle.FieldErrors](err)
+	switch {
+	case err == nil:
+		return false
+	case isFieldErrors:
+		apierr.JSON(w, http.StatusBadRequest, problems(invalid, fe))
+	case errors.As(err, &param):
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_parameter", param.Message).At("/"+param.Name))
+	case errors.As(err, &early):
+		from := early.ApplyFrom.Format(time.DateOnly)
+		e := apierr.New(http.StatusConflict, "repair_too_early", "the record's minimum display period is not over: apply from "+from)
+		apierr.JSON(w, e.Status, struct {
+			*apierr.Error
+			ApplyFrom string `json:"apply_from"`
+		}{e, from})
+	default:
+		apierr.Write(w, a.caseError(r, err, codes))
+	}
+	return true
+}
+
+// caseError is the answer to one of the service's errors.
+func (a *server) caseError(r *http.Request, err error, codes caseCodes) *apierr.Error {
+	for _, c := range []struct {
+		err    error
+		answer *apierr.Error
+	}{
+		{casework.ErrNotFound, codes.notFound},
+		{casework.ErrOpen, codes.open},
+		{casework.ErrClosed, codes.closed},
+		{casework.ErrNotPermitted, codes.notPermitted},
+		{casework.ErrNotSubject, errNotCaseSubject},
+		{casework.ErrRecordRevoked, errRecordRevoked},
+		{casework.ErrNotRepairable, errNotRepairable},
+		{casework.ErrDisplayEnded, errDisplayEnded},
+		{casework.ErrUnknownOutcome, errUnknownOutcome},
+		{casework.ErrNoFile, errNoFile},
+	} {
+		if errors.Is(err, c.err) {
+			return c.answer
+		}
+	}
+	a.Logger.Error(r.Pattern, "err", err)
+	return errDown
 }
 
 // invalidFields is a 400 answer listing every problem of a request, each
@@ -51,73 +179,44 @@ type invalidFields struct {
 	Errors  lifecycle.FieldErrors `json:"errors"`
 }
 
-func (e *invalidFields) Error() string { return e.Code + ": " + e.Errors.Error() }
-
 // problems answers e with every problem of errs, which must not be empty.
 func problems(e *apierr.Error, errs lifecycle.FieldErrors) *invalidFields {
 	return &invalidFields{Code: e.Code, Message: e.Message, Pointer: errs[0].Pointer, Errors: errs}
 }
 
-// isSubject reports whether name and idNumber are those of the subject of a
-// record (its keyed hash and name), in time that does not depend on which of
-// them differs.
-func (a *server) isSubject(subjectKey, subjectName, name, idNumber string) bool {
-	key := record.SubjectKey(a.SubjectKey, idNumber)
-	sameKey := subtle.ConstantTimeCompare([]byte(key), []byte(subjectKey))
-	sameName := subtle.ConstantTimeCompare([]byte(name), []byte(subjectName))
-	return sameKey&sameName == 1
-}
-
-// readCase says whether the credential may read a case, and records the
-// read in the audit log: the person who opened it, by its tracking token,
-// or the record's department or an operator, by their keys, if the matrix
-// lets them take action. Anyone else gets notFound, as for an id that does
-// not exist, so that ids and tokens cannot be probed. When it returns
-// false it has answered.
-func (a *server) readCase(w http.ResponseWriter, r *http.Request, cred, tokenHash, department string,
-	action authz.Action, read audit.Entry, notFound *apierr.Error) bool {
-	if subtle.ConstantTimeCompare([]byte(trackingTokenHash(cred)), []byte(tokenHash)) == 1 {
-		read.Kind = audit.Person
-		return a.logAccess(w, r, read)
-	}
-	p, err := a.Store.PrincipalByKey(r.Context(), cred)
+// decodeBody decodes a JSON body of at most limit bytes into v, refusing
+// unknown fields; when it cannot, it answers and returns false.
+func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	_, tooLarge := errors.AsType[*http.MaxBytesError](err)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		a.Logger.Error("authenticate", "err", err)
-		apierr.Write(w, errDown)
-		return false
-	case authz.Allowed(p.Kind, action, nil) && (p.Kind == principal.Operator || p.Code == department):
-		read.Principal, read.Kind = p.Name, string(p.Kind)
-		return a.logAccess(w, r, read)
+	case err == nil:
+		return true
+	case tooLarge:
+		apierr.Write(w, errTooLarge)
+	case errors.Is(err, io.EOF):
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", "the body must be a JSON object; it is empty"))
+	default:
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", "the body must be a JSON object of the documented fields: "+err.Error()))
 	}
-	apierr.Write(w, notFound)
 	return false
 }
 
-// checkPerson tidies the name and ID number by which a person identifies
-// themselves (spaces trimmed, the check character upper case) and refuses
-// a missing name or an ID number that is not one.
-func checkPerson(name, idNumber *string) *apierr.Error {
-	*name, *idNumber = strings.TrimSpace(*name), strings.ToUpper(strings.TrimSpace(*idNumber))
-	switch {
-	case *name == "":
-		return apierr.New(http.StatusBadRequest, "missing_name", "name is required: the name on the ID card").At("/name")
-	case ident.CheckCitizenID(*idNumber) != nil:
-		return apierr.New(http.StatusBadRequest, "invalid_id_number",
-			"id_number must be an 18-character citizen ID number with a valid check character").At("/id_number")
+// credential returns the credential by which r reads a case: its bearer
+// token (a tracking token or an API key), or else its token parameter, for
+// a tracking token where a header cannot be set. When there is none, it
+// answers 401 and returns false.
+func credential(w http.ResponseWriter, r *http.Request) (string, bool) {
+	scheme, v, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(v) != "" {
+		return strings.TrimSpace(v), true
 	}
-	return nil
-}
-
-// overdueAt reads a case list's ?overdue= parameter: with true, the time
-// by which listed cases must be overdue (now); otherwise the zero time.
-func (a *server) overdueAt(r *http.Request) (time.Time, *apierr.Error) {
-	switch r.URL.Query().Get("overdue") {
-	case "", "false":
-		return time.Time{}, nil
-	case "true":
-		return a.now(), nil
+	if token := r.URL.Query().Get("token"); token != "" {
+		return token, true
 	}
-	return time.Time{}, apierr.New(http.StatusBadRequest, "invalid_parameter", "overdue must be true or false").At("/overdue")
+	w.Header().Set("WWW-Authenticate", `Bearer realm="credex"`)
+	apierr.Write(w, errNoKey)
+	return "", false
 }

@@ -36,6 +36,7 @@ import (
 
 	"github.com/credex/credex/api"
 	"github.com/credex/credex/audit"
+	"github.com/credex/credex/casework"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/httpin"
@@ -203,14 +204,18 @@ func setup(t *testing.T) *bundle {
 		Catalog: cat, Ledger: fakeLedger{}, Relay: fakeRelay{}, Publisher: fakePublisher{},
 		SubjectKey: []byte("test-subject-key"), Audit: recorder, Logger: log, Registry: reg,
 	})
+	now := func() time.Time { return accepted.Add(24 * time.Hour) }
+	cases := newFakeCases(st, recordID, taxDepartment.Code, accepted)
 	h := api.New(api.Deps{
 		Store: st, Catalog: fileCatalog{cat}, Ingest: ingest, Audit: recorder, AccessLog: audited,
 		Subscriptions: newFakeSubscriptions(recordID, rt.Example, accepted),
 		Public:        newFakePublic(recordID, rt.Example, accepted),
-		Repairs:       newFakeRepairs(recordID, taxDepartment.Code, accepted),
-		Keys:          &fakeKeys{},
-		Now:           func() time.Time { return accepted.Add(24 * time.Hour) },
-		SubjectKey:    []byte(testSubjectKey),
+		Cases: casework.New(casework.Config{Store: cases, Catalog: fileCatalog{cat}, Audit: recorder,
+			SubjectKey: []byte(testSubjectKey), Now: now, Registry: reg, Logger: log}),
+		Lists:      cases,
+		Keys:       &fakeKeys{},
+		Now:        now,
+		SubjectKey: []byte(testSubjectKey),
 		// Loopback stands in for the agencies' public endpoints, which a test
 		// cannot resolve.
 		Guard:         webhook.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
@@ -1016,36 +1021,9 @@ func TestOpenAPIDescribesServedJSON(t *testing.T) {
 func TestOpenAPIDescribesSubscriptions(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	type call struct {
-		method, target, key, body string
-		status                    int
-		code                      string // of an error answer
-	}
-	// do sends c, checks its answer against the document's schema for the
-	// operation and status and returns it decoded.
 	do := func(path string, c call) map[string]any {
 		t.Helper()
-		name := fmt.Sprintf("%s %s", c.method, c.target)
-		w := b.do(c.method, c.target, "application/json", c.key, []byte(c.body))
-		if w.Code != c.status {
-			t.Fatalf("%s = %d, want %d: %s", name, w.Code, c.status, w.Body)
-		}
-		resp, _ := b.lookup("#/paths/" + strings.ReplaceAll(path, "/", "~1") + "/" + strings.ToLower(c.method) +
-			"/responses/" + strconv.Itoa(c.status)).(map[string]any)
-		if resp == nil {
-			t.Fatalf("%s: status %d is not documented", name, c.status)
-		}
-		content, _ := b.resolve(t, resp)["content"].(map[string]any)
-		media, _ := content["application/json"].(map[string]any)
-		var v map[string]any
-		if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		b.conform(t, name, media["schema"].(map[string]any), v)
-		if c.code != "" && v["code"] != c.code {
-			t.Errorf("%s: code %v, want %s", name, v["code"], c.code)
-		}
-		return v
+		return b.answer(t, path, c)
 	}
 
 	// Every request example makes a subscription, as the bank regulator or,
@@ -1320,4 +1298,43 @@ func (b *bundle) conform(t *testing.T, at string, schema map[string]any, v any) 
 func asSlice(v any) []any {
 	s, _ := v.([]any)
 	return s
+}
+
+// call is a request of a test of the document, and the status and error
+// code it should be answered with.
+type call struct {
+	method, target, key, body string
+	status                    int
+	code                      string // of an error answer
+}
+
+// answer sends c, checks its answer against the document's schema for the
+// operation of path and the status, and returns it decoded; nil when the
+// document gives the answer no JSON.
+func (b *bundle) answer(t *testing.T, path string, c call) map[string]any {
+	t.Helper()
+	name := fmt.Sprintf("%s %s", c.method, c.target)
+	w := b.do(c.method, c.target, "application/json", c.key, []byte(c.body))
+	if w.Code != c.status {
+		t.Fatalf("%s = %d, want %d: %s", name, w.Code, c.status, w.Body)
+	}
+	resp, _ := b.lookup("#/paths/" + strings.ReplaceAll(path, "/", "~1") + "/" + strings.ToLower(c.method) +
+		"/responses/" + strconv.Itoa(c.status)).(map[string]any)
+	if resp == nil {
+		t.Fatalf("%s: status %d is not documented", name, c.status)
+	}
+	content, _ := b.resolve(t, resp)["content"].(map[string]any)
+	media, ok := content["application/json"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	var v map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	b.conform(t, name, media["schema"].(map[string]any), v)
+	if c.code != "" && v["code"] != c.code {
+		t.Errorf("%s: code %v, want %s", name, v["code"], c.code)
+	}
+	return v
 }

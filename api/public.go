@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/credex/credex/audit"
@@ -149,4 +150,19 @@ func (a *server) publicView(rec *store.PublicRecord) publicRecordView {
 			RepairFrom: rec.RepairFrom.In(workday.Location), Until: rec.DisplayUntil.In(workday.Location)}
 	}
 	return v
+}
+
+// checkPerson tidies the name and ID number by which a person identifies
+// themselves (spaces trimmed, the check character upper case) and refuses
+// a missing name or an ID number that is not one.
+func checkPerson(name, idNumber *string) *apierr.Error {
+	*name, *idNumber = strings.TrimSpace(*name), strings.ToUpper(strings.TrimSpace(*idNumber))
+	switch {
+	case *name == "":
+		return apierr.New(http.StatusBadRequest, "missing_name", "name is required: the name on the ID card").At("/name")
+	case ident.CheckCitizenID(*idNumber) != nil:
+		return apierr.New(http.StatusBadRequest, "invalid_id_number",
+			"id_number must be an 18-character citizen ID number with a valid check character").At("/id_number")
+	}
+	return nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/credex/credex/api"
 	"github.com/credex/credex/audit"
+	"github.com/credex/credex/casework"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/httpin"
@@ -68,8 +69,9 @@ type Config struct {
 	WebhookAllow []netip.Prefix
 	// WebhookTimeout bounds one webhook request; default 10s.
 	WebhookTimeout time.Duration
-	// Now is the API's clock, for the deadlines of objections and repair
-	// applications and for display windows; default time.Now.
+	// Now is the hub's clock, for the deadlines of objections and repair
+	// applications, their being overdue, and display windows; default
+	// time.Now.
 	Now func() time.Time
 	// ExpiryInterval is the time between passes of the expiry scheduler,
 	// which ends the display of records whose display period is over;
@@ -142,8 +144,8 @@ type Hub struct {
 	handler  http.Handler
 	delivery *delivery.Metrics
 	expiry   *expiry.Metrics
-	overdue  prometheus.Gauge // credex_objections_overdue
 	audit    *audit.Recorder
+	cases    *casework.Service
 }
 
 // Start connects to the database and Kafka, migrates the database, creates
@@ -173,15 +175,18 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	})
 	h.delivery = delivery.NewMetrics(h.registry)
 	h.expiry = expiry.NewMetrics(h.registry)
-	h.overdue = objectionsOverdue(h.registry)
+	h.cases = casework.New(casework.Config{
+		Store: h.store, Catalog: h.catalog, Audit: h.audit, SubjectKey: cfg.SubjectKey,
+		Calendar: cmp.Or(cfg.Calendar, workday.Default()), Now: orNow(cfg.Now), Registry: h.registry, Logger: h.log,
+	})
 	h.handler = api.New(api.Deps{
 		Store: h.store, Catalog: catalogue{h.catalog, cfg.Kafka}, Ingest: ingest, Ready: h.ready,
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
 		CreateTopic: func(ctx context.Context, topic string) error { return pipeline.EnsureTopics(ctx, cfg.Kafka, topic) },
-		Objections:  h.store, Public: h.store, Repairs: h.store,
+		Cases:       h.cases, Public: h.store, Lists: h.store,
 		Audit: h.audit, AccessLog: h.store,
 		Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey, LegalBases: cfg.LegalBases,
-		SubjectKey: cfg.SubjectKey, Calendar: cmp.Or(cfg.Calendar, workday.Default()), Now: orNow(cfg.Now),
+		SubjectKey: cfg.SubjectKey, Now: orNow(cfg.Now),
 		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
 		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
@@ -358,7 +363,7 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 		h.RunRelay(ctx)
 	}()
 	go h.WatchCatalog(ctx, 5*time.Second)
-	go h.WatchObjections(ctx, time.Minute)
+	go h.WatchCases(ctx, time.Minute)
 	expiryDone := make(chan struct{})
 	go func() {
 		defer close(expiryDone)

@@ -168,7 +168,7 @@ func TestAlertsAndDashboardUseRegisteredMetrics(t *testing.T) {
 	wait.For(t, 30*time.Second, "the ended penalty to expire", func() bool { return expiredMetric(t, b) > 0 })
 	cancel()
 	<-expiryDone
-	if err := b.hub.EscalateObjections(context.Background()); err != nil {
+	if err := b.hub.EscalateCases(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	routes := map[string]bool{}

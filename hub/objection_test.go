@@ -360,7 +360,7 @@ func TestObjectionsListedAndDecidedOnlyByTheSourceDepartment(t *testing.T) {
 		t.Errorf("the operator's overdue objections: %d %+v, want the one filed, overdue", got, list)
 	}
 	for range 2 {
-		if err := b.hub.EscalateObjections(context.Background()); err != nil {
+		if err := b.hub.EscalateCases(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -377,7 +377,7 @@ func TestObjectionsListedAndDecidedOnlyByTheSourceDepartment(t *testing.T) {
 	if got := b.decide(marketKey, o.ID, upheld, &decided); got != http.StatusOK || decided.Status != "decided" || decided.Outcome != "upheld" || decided.Overdue {
 		t.Fatalf("the late decision answered %d %+v, want decided, upheld, no longer overdue", got, decided)
 	}
-	if err := b.hub.EscalateObjections(context.Background()); err != nil {
+	if err := b.hub.EscalateCases(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if n := gauge(t, b, "credex_objections_overdue"); n != 0 {

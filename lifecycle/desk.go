@@ -53,20 +53,6 @@ func New(clock Clock, cal *workday.Calendar, evidence EvidenceLimits) *Desk {
 	return &Desk{clock: clock, cal: cmp.Or(cal, workday.Default()), evidence: evidence}
 }
 
-// Overdue returns the items of items that are past their deadline at t, in
-// order: objections the hub has not accepted or refused in time, objections
-// the source department has not decided in time, repair applications not
-// reviewed in time.
-func Overdue[T interface{ Overdue(time.Time) bool }](items []T, t time.Time) []T {
-	var late []T
-	for _, it := range items {
-		if it.Overdue(t) {
-			late = append(late, it)
-		}
-	}
-	return late
-}
-
 // overdue reports whether t is past deadline; a zero deadline is never past.
 func overdue(deadline, t time.Time) bool {
 	return !deadline.IsZero() && t.After(deadline)

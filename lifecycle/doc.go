@@ -17,18 +17,19 @@
 // period is over and before its maximum one is, with proof that the
 // obligations were fulfilled and a credit commitment:
 //
-//	submitted ──approve──▶ approved (event record.repaired: display and sharing stop)
+//	submitted ──approve──▶ approved (the record is repaired: display and sharing stop)
 //	    └──────refuse───▶ refused, with reasons
 //
 // It is reviewed within 10 working days of its submission. Display periods are
 // counted in months from the deciding document; see Window.
 //
 // A Desk makes every move. Each move either returns an error and leaves its
-// objection or application unchanged, or changes it and returns the Event the
-// hub publishes. A deadline is the last instant of its day in Beijing time (see
-// workday.Calendar.AddWorkdays); Overdue lists what is past it, for
-// escalation. Late moves are still allowed: the regulations want an answer,
-// and Overdue is how the hub chases it.
+// objection or application unchanged, or changes it; what a move does to the
+// record itself (a dispute, a correction, a repair) the hub makes through its
+// ledger (see package casework). A deadline is the last instant of its day in
+// Beijing time (see workday.Calendar.AddWorkdays); Objection.Overdue and
+// Repair.Overdue tell whether it is past. Late moves are still allowed: the
+// regulations want an answer, and being overdue is how the hub chases it.
 //
 // A Desk is safe for concurrent use; an Objection or Repair is a plain value
 // that the caller must not move concurrently (the hub serialises moves on one

@@ -80,6 +80,7 @@ func (l EvidenceLimits) Check(at string, files []Attachment) FieldErrors {
 	}
 	for i, f := range files {
 		at := fmt.Sprintf("%s/%d", at, i)
+		errs = required(errs, at+"/name", f.Name, "the file's name")
 		if mt, _, err := mime.ParseMediaType(f.MediaType); err != nil || !slices.Contains(mediaTypes, mt) {
 			errs = append(errs, FieldError{CodeMediaType, at + "/media_type", "attach PDF, JPEG or PNG files only"})
 		}

@@ -59,3 +59,14 @@ func wantTime(t *testing.T, what string, got, want time.Time) {
 }
 
 var pdf = lifecycle.Attachment{Name: "receipt.pdf", MediaType: "application/pdf", Size: 120_000}
+
+// pastDeadline returns the items past their deadline at t, in order.
+func pastDeadline[T interface{ Overdue(time.Time) bool }](items []T, t time.Time) []T {
+	var past []T
+	for _, it := range items {
+		if it.Overdue(t) {
+			past = append(past, it)
+		}
+	}
+	return past
+}

@@ -105,19 +105,16 @@ func (o *Objection) Deadline() time.Time {
 func (o *Objection) Overdue(t time.Time) bool { return overdue(o.Deadline(), t) }
 
 // File files an objection, due to be accepted or refused within AcceptWithin
-// working days. An objection on listed grounds is accepted at once, and File
-// then returns two events, objection.filed and objection.accepted; otherwise
-// it stays filed for the hub to Accept or Refuse, and File returns one. A
-// request with problems is refused with FieldErrors, and nothing is filed.
-func (d *Desk) File(req ObjectionRequest) (*Objection, []Event, error) {
+// working days. An objection on listed grounds is accepted at once;
+// otherwise it stays filed for the hub to Accept or Refuse. A request with
+// problems (see CheckObjection) is refused with FieldErrors, and nothing is
+// filed.
+func (d *Desk) File(req ObjectionRequest) (*Objection, error) {
 	if req.ID == "" || req.RecordID == "" {
-		return nil, nil, errors.New("file objection: an id and a record id are required")
+		return nil, errors.New("file objection: an id and a record id are required")
 	}
-	errs := required(nil, "/grounds", string(req.Grounds), "the grounds of the objection")
-	errs = required(errs, "/statement", req.Statement, "a statement of what is wrong")
-	errs = append(errs, d.evidence.Check("/evidence", req.Evidence)...)
-	if len(errs) > 0 {
-		return nil, nil, fmt.Errorf("file objection on record %s: %w", req.RecordID, errs)
+	if errs := d.CheckObjection(req); len(errs) > 0 {
+		return nil, fmt.Errorf("file objection on record %s: %w", req.RecordID, errs)
 	}
 	now := d.clock.Now()
 	o := &Objection{
@@ -125,46 +122,52 @@ func (d *Desk) File(req ObjectionRequest) (*Objection, []Event, error) {
 		Evidence: slices.Clone(req.Evidence), Status: Filed,
 		FiledAt: now, AcceptBy: d.cal.AddWorkdays(now, AcceptWithin),
 	}
-	events := []Event{o.event(ObjectionFiled, now)}
 	if o.Grounds.Listed() {
-		events = append(events, d.accept(o, now))
+		d.accept(o, now)
 	}
-	return o, events, nil
+	return o, nil
+}
+
+// CheckObjection returns every problem with what req says (its grounds,
+// statement and evidence), or nil; File refuses a request with problems.
+func (d *Desk) CheckObjection(req ObjectionRequest) FieldErrors {
+	errs := required(nil, "/grounds", string(req.Grounds), "the grounds of the objection")
+	errs = required(errs, "/statement", req.Statement, "a statement of what is wrong")
+	return append(errs, d.evidence.Check("/evidence", req.Evidence)...)
 }
 
 // Accept accepts a filed objection: the record is disputed until the source
 // department decides, within DecideWithin working days.
-func (d *Desk) Accept(o *Objection) (Event, error) {
+func (d *Desk) Accept(o *Objection) error {
 	if o.Status != Filed {
-		return Event{}, o.illegal("accept")
+		return o.illegal("accept")
 	}
-	return d.accept(o, d.clock.Now()), nil
+	d.accept(o, d.clock.Now())
+	return nil
 }
 
-func (d *Desk) accept(o *Objection, now time.Time) Event {
+func (d *Desk) accept(o *Objection, now time.Time) {
 	o.Status, o.AcceptedAt, o.DecideBy = Accepted, now, d.cal.AddWorkdays(now, DecideWithin)
-	return o.event(ObjectionAccepted, now)
 }
 
 // RefuseObjection refuses a filed objection, for the given reason (required).
-func (d *Desk) RefuseObjection(o *Objection, reason string) (Event, error) {
+func (d *Desk) RefuseObjection(o *Objection, reason string) error {
 	if o.Status != Filed {
-		return Event{}, o.illegal("refuse")
+		return o.illegal("refuse")
 	}
 	if errs := required(nil, "/reason", reason, "a reason for the refusal"); errs != nil {
-		return Event{}, fmt.Errorf("refuse objection %s: %w", o.ID, errs)
+		return fmt.Errorf("refuse objection %s: %w", o.ID, errs)
 	}
-	now := d.clock.Now()
-	o.Status, o.ClosedAt, o.Reason = Refused, now, reason
-	return o.event(ObjectionRefused, now), nil
+	o.Status, o.ClosedAt, o.Reason = Refused, d.clock.Now(), reason
+	return nil
 }
 
 // Decide records the source department's decision on an accepted objection,
 // with its reason (required). The record is no longer disputed; for Corrected
 // and Revoked the hub changes the record itself.
-func (d *Desk) Decide(o *Objection, outcome Outcome, reason string) (Event, error) {
+func (d *Desk) Decide(o *Objection, outcome Outcome, reason string) error {
 	if o.Status != Accepted {
-		return Event{}, o.illegal("decide")
+		return o.illegal("decide")
 	}
 	var errs FieldErrors
 	if !slices.Contains([]Outcome{Upheld, Corrected, Revoked}, outcome) {
@@ -172,25 +175,12 @@ func (d *Desk) Decide(o *Objection, outcome Outcome, reason string) (Event, erro
 	}
 	errs = required(errs, "/reason", reason, "a reason for the decision")
 	if len(errs) > 0 {
-		return Event{}, fmt.Errorf("decide objection %s: %w", o.ID, errs)
+		return fmt.Errorf("decide objection %s: %w", o.ID, errs)
 	}
-	now := d.clock.Now()
-	o.Status, o.ClosedAt, o.Outcome, o.Reason = Decided, now, outcome, reason
-	return o.event(ObjectionDecided, now), nil
+	o.Status, o.ClosedAt, o.Outcome, o.Reason = Decided, d.clock.Now(), outcome, reason
+	return nil
 }
 
 func (o *Objection) illegal(move string) error {
 	return fmt.Errorf("%s objection %s: %w: it is %s", move, o.ID, ErrIllegalMove, o.Status)
-}
-
-func (o *Objection) event(typ EventType, at time.Time) Event {
-	e := Event{
-		Type: typ, ObjectionID: o.ID, RecordID: o.RecordID, At: at,
-		Status: o.Status, Disputed: o.Disputed(), Grounds: o.Grounds, Outcome: o.Outcome,
-		Deadline: o.Deadline(),
-	}
-	if o.Reason != "" {
-		e.Reasons = []string{o.Reason}
-	}
-	return e
 }

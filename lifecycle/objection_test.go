@@ -18,50 +18,33 @@ func objection(grounds lifecycle.Grounds) lifecycle.ObjectionRequest {
 	}
 }
 
-func eventTypes(events []lifecycle.Event) []lifecycle.EventType {
-	var types []lifecycle.EventType
-	for _, e := range events {
-		types = append(types, e.Type)
-	}
-	return types
-}
-
 func TestObjectionOnListedGroundsIsAcceptedAtOnce(t *testing.T) {
 	t.Parallel()
 	// The Friday before Spring Festival: the next day is a make-up Saturday,
 	// then nine days off, then another make-up Saturday on 28 February.
 	b := setup(t, "2026-02-13 15:00")
-	o, events, err := b.desk.File(objection(lifecycle.GroundsError))
+	o, err := b.desk.File(objection(lifecycle.GroundsError))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := eventTypes(events), []lifecycle.EventType{lifecycle.ObjectionFiled, lifecycle.ObjectionAccepted}; !slices.Equal(got, want) {
-		t.Fatalf("events %v, want %v", got, want)
+	if o.Status != lifecycle.Accepted || !o.Disputed() || o.ID != "obj-1" || o.RecordID != "rec-1" || o.Grounds != lifecycle.GroundsError {
+		t.Errorf("filed %+v: want obj-1 on rec-1, accepted and disputed", o)
 	}
-	if o.Status != lifecycle.Accepted || !o.Disputed() {
-		t.Errorf("status %s, disputed %v: want accepted and disputed", o.Status, o.Disputed())
-	}
-	wantTime(t, "AcceptBy", o.AcceptBy, endOf(t, "2026-02-24"))            // 14 Feb (Sat), 24 Feb
-	wantTime(t, "DecideBy", o.DecideBy, endOf(t, "2026-03-05"))            // 14, 24-28 Feb, 2-5 Mar
-	wantTime(t, "filed event deadline", events[0].Deadline, o.AcceptBy)    // the hub's
-	wantTime(t, "accepted event deadline", events[1].Deadline, o.DecideBy) // the department's
-	if e := events[1]; e.ObjectionID != "obj-1" || e.RecordID != "rec-1" || !e.Disputed || e.Grounds != lifecycle.GroundsError || !e.At.Equal(b.clock.now) {
-		t.Errorf("accepted event %+v", e)
-	}
-	if events[0].Key() == events[1].Key() || events[1].Key() != "objection.accepted:obj-1" {
-		t.Errorf("event keys %q, %q", events[0].Key(), events[1].Key())
-	}
+	wantTime(t, "FiledAt", o.FiledAt, b.clock.now)
+	wantTime(t, "AcceptedAt", o.AcceptedAt, b.clock.now)
+	wantTime(t, "AcceptBy", o.AcceptBy, endOf(t, "2026-02-24")) // 14 Feb (Sat), 24 Feb
+	wantTime(t, "DecideBy", o.DecideBy, endOf(t, "2026-03-05")) // 14, 24-28 Feb, 2-5 Mar
+	wantTime(t, "Deadline", o.Deadline(), o.DecideBy)           // the department's
 	if o.Overdue(endOf(t, "2026-03-05")) || !o.Overdue(at(t, "2026-03-06 00:00")) {
 		t.Error("the department is overdue from the first instant of 6 March, not before")
 	}
 
 	b.set(t, "2026-03-04 10:00")
-	e, err := b.desk.Decide(o, lifecycle.Corrected, "The amount was wrong.")
-	if err != nil {
+	if err := b.desk.Decide(o, lifecycle.Corrected, "The amount was wrong."); err != nil {
 		t.Fatal(err)
 	}
-	if e.Type != lifecycle.ObjectionDecided || e.Outcome != lifecycle.Corrected || e.Disputed || !e.Deadline.IsZero() || !slices.Equal(e.Reasons, []string{"The amount was wrong."}) {
-		t.Errorf("decided event %+v", e)
+	if o.Outcome != lifecycle.Corrected || o.Reason != "The amount was wrong." || !o.ClosedAt.Equal(b.clock.now) || !o.Deadline().IsZero() {
+		t.Errorf("decided objection %+v: want corrected, with its reason and time, awaiting nothing", o)
 	}
 	if o.Status != lifecycle.Decided || o.Disputed() || o.Overdue(at(t, "2027-01-01")) {
 		t.Errorf("decided objection %+v: want decided, not disputed, never overdue", o)
@@ -71,27 +54,27 @@ func TestObjectionOnListedGroundsIsAcceptedAtOnce(t *testing.T) {
 func TestObjectionOnOtherGroundsAwaitsTheHub(t *testing.T) {
 	t.Parallel()
 	b := setup(t, "2026-02-13 15:00")
-	o, events, err := b.desk.File(objection("identity_theft"))
+	o, err := b.desk.File(objection("identity_theft"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(events) != 1 || events[0].Type != lifecycle.ObjectionFiled || o.Status != lifecycle.Filed || o.Disputed() {
-		t.Fatalf("filed %+v with events %v: want filed, not disputed, one event", o, eventTypes(events))
+	if o.Status != lifecycle.Filed || o.Disputed() || !o.AcceptedAt.IsZero() {
+		t.Fatalf("filed %+v: want filed, not accepted, not disputed", o)
 	}
 	wantTime(t, "AcceptBy", o.AcceptBy, endOf(t, "2026-02-24"))
+	wantTime(t, "Deadline", o.Deadline(), o.AcceptBy) // the hub's
 	if o.Overdue(at(t, "2026-02-21 10:00")) || o.Overdue(endOf(t, "2026-02-24")) || !o.Overdue(at(t, "2026-02-25 00:00")) {
 		t.Error("the hub is overdue from 25 February, not during the holiday")
 	}
 
 	b.set(t, "2026-02-24 16:00")
-	e, err := b.desk.Accept(o)
-	if err != nil {
+	if err := b.desk.Accept(o); err != nil {
 		t.Fatal(err)
 	}
 	// 25, 26, 27, 28 (make-up Saturday) February, 2-6 and 9 March.
 	wantTime(t, "DecideBy", o.DecideBy, endOf(t, "2026-03-09"))
-	wantTime(t, "accepted event deadline", e.Deadline, o.DecideBy)
-	if !o.Disputed() || !e.Disputed {
+	wantTime(t, "Deadline", o.Deadline(), o.DecideBy)
+	if !o.Disputed() {
 		t.Error("an accepted objection flags its record as disputed")
 	}
 }
@@ -99,18 +82,17 @@ func TestObjectionOnOtherGroundsAwaitsTheHub(t *testing.T) {
 func TestObjectionRefused(t *testing.T) {
 	t.Parallel()
 	b := setup(t, "2026-06-18 09:00")
-	o, _, err := b.desk.File(objection("other"))
+	o, err := b.desk.File(objection("other"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantTime(t, "AcceptBy", o.AcceptBy, endOf(t, "2026-06-23")) // Dragon Boat Festival, 19-21 June
 	b.set(t, "2026-06-22 11:00")
-	e, err := b.desk.RefuseObjection(o, "The record is not about the applicant's conduct.")
-	if err != nil {
+	if err := b.desk.RefuseObjection(o, "The record is not about the applicant's conduct."); err != nil {
 		t.Fatal(err)
 	}
-	if e.Type != lifecycle.ObjectionRefused || o.Status != lifecycle.Refused || e.Disputed || !o.ClosedAt.Equal(b.clock.now) {
-		t.Errorf("refused: event %+v, objection %+v", e, o)
+	if o.Status != lifecycle.Refused || o.Disputed() || !o.ClosedAt.Equal(b.clock.now) {
+		t.Errorf("refused objection %+v", o)
 	}
 	if o.Overdue(at(t, "2026-12-31")) {
 		t.Error("a refused objection is never overdue")
@@ -120,7 +102,7 @@ func TestObjectionRefused(t *testing.T) {
 func TestObjectionAcceptedJustBeforeNationalDay(t *testing.T) {
 	t.Parallel()
 	b := setup(t, "2026-09-30 17:00")
-	o, _, err := b.desk.File(objection(lifecycle.GroundsShownPastPeriod))
+	o, err := b.desk.File(objection(lifecycle.GroundsShownPastPeriod))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +114,7 @@ func TestObjectionAcceptedJustBeforeNationalDay(t *testing.T) {
 
 	// A late decision is still taken; the objection is then no longer overdue.
 	b.set(t, "2026-10-22 10:00")
-	if _, err := b.desk.Decide(o, lifecycle.Upheld, "The record matches the decision."); err != nil {
+	if err := b.desk.Decide(o, lifecycle.Upheld, "The record matches the decision."); err != nil {
 		t.Fatal(err)
 	}
 	if o.Overdue(b.clock.now) || o.Disputed() {
@@ -143,7 +125,7 @@ func TestObjectionAcceptedJustBeforeNationalDay(t *testing.T) {
 func TestObjectionDeadlineOnMakeUpSaturday(t *testing.T) {
 	t.Parallel()
 	b := setup(t, "2026-10-08 11:00")
-	o, _, err := b.desk.File(objection("other"))
+	o, err := b.desk.File(objection("other"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,15 +142,9 @@ func TestObjectionDeadlineOnMakeUpSaturday(t *testing.T) {
 func TestIllegalMoves(t *testing.T) {
 	t.Parallel()
 	moves := map[string]func(*lifecycle.Desk, *lifecycle.Objection) error{
-		"accept": func(d *lifecycle.Desk, o *lifecycle.Objection) error { _, err := d.Accept(o); return err },
-		"refuse": func(d *lifecycle.Desk, o *lifecycle.Objection) error {
-			_, err := d.RefuseObjection(o, "reason")
-			return err
-		},
-		"decide": func(d *lifecycle.Desk, o *lifecycle.Objection) error {
-			_, err := d.Decide(o, lifecycle.Revoked, "reason")
-			return err
-		},
+		"accept": func(d *lifecycle.Desk, o *lifecycle.Objection) error { return d.Accept(o) },
+		"refuse": func(d *lifecycle.Desk, o *lifecycle.Objection) error { return d.RefuseObjection(o, "reason") },
+		"decide": func(d *lifecycle.Desk, o *lifecycle.Objection) error { return d.Decide(o, lifecycle.Revoked, "reason") },
 	}
 	legal := map[lifecycle.Status][]string{
 		lifecycle.Filed:    {"accept", "refuse"},
@@ -205,12 +181,12 @@ func inState(t *testing.T, b *bundle, status lifecycle.Status) *lifecycle.Object
 	if status == lifecycle.Accepted || status == lifecycle.Decided {
 		grounds = lifecycle.GroundsDuplicate
 	}
-	o, _, err := b.desk.File(objection(grounds))
+	o, err := b.desk.File(objection(grounds))
 	if err == nil && status == lifecycle.Refused {
-		_, err = b.desk.RefuseObjection(o, "not admissible")
+		err = b.desk.RefuseObjection(o, "not admissible")
 	}
 	if err == nil && status == lifecycle.Decided {
-		_, err = b.desk.Decide(o, lifecycle.Upheld, "correct as published")
+		err = b.desk.Decide(o, lifecycle.Upheld, "correct as published")
 	}
 	if err != nil || o.Status != status {
 		t.Fatalf("bring an objection to %s: %v, %+v", status, err, o)
@@ -224,28 +200,33 @@ func TestObjectionFieldErrors(t *testing.T) {
 	req := objection("")
 	req.Statement = "  "
 	req.Evidence = []lifecycle.Attachment{pdf, {Name: "a.doc", MediaType: "application/msword", Size: 10}}
-	o, events, err := b.desk.File(req)
-	if o != nil || events != nil {
-		t.Error("a refused filing returned an objection or events")
+	o, err := b.desk.File(req)
+	if o != nil {
+		t.Error("a refused filing returned an objection")
 	}
 	wantFieldErrors(t, err, "/grounds required", "/statement required", "/evidence/1/media_type media_type")
+	var refused lifecycle.FieldErrors
+	errors.As(err, &refused)
+	if got := b.desk.CheckObjection(req); !slices.Equal(got, refused) {
+		t.Errorf("CheckObjection = %v, want what File refused with", got)
+	}
 
 	o = inState(t, b, lifecycle.Accepted)
 	before := *o
-	_, err = b.desk.Decide(o, "annulled", " ")
+	err = b.desk.Decide(o, "annulled", " ")
 	wantFieldErrors(t, err, "/outcome not_allowed", "/reason required")
 	if !reflect.DeepEqual(*o, before) {
 		t.Error("a refused decision changed the objection")
 	}
 
 	o = inState(t, b, lifecycle.Filed)
-	_, err = b.desk.RefuseObjection(o, "")
+	err = b.desk.RefuseObjection(o, "")
 	wantFieldErrors(t, err, "/reason required")
 	if o.Status != lifecycle.Filed {
 		t.Error("a refused refusal changed the objection")
 	}
 
-	if _, _, err := b.desk.File(lifecycle.ObjectionRequest{Grounds: lifecycle.GroundsError, Statement: "x"}); err == nil || errors.Is(err, lifecycle.ErrInvalid) {
+	if _, err := b.desk.File(lifecycle.ObjectionRequest{Grounds: lifecycle.GroundsError, Statement: "x"}); err == nil || errors.Is(err, lifecycle.ErrInvalid) {
 		t.Errorf("File without ids: err = %v, want a programming error, not ErrInvalid", err)
 	}
 }
@@ -276,10 +257,10 @@ func wantFieldErrors(t *testing.T, err error, want ...string) {
 func TestOverdue(t *testing.T) {
 	t.Parallel()
 	b := setup(t, "2026-09-29 10:00")
-	waiting, _, _ := b.desk.File(objection("other"))                 // AcceptBy 30 Sep
-	accepted, _, _ := b.desk.File(objection(lifecycle.GroundsError)) // DecideBy 20 Oct (see above: 30 Sep counts)
-	refused, _, _ := b.desk.File(objection("other"))
-	if _, err := b.desk.RefuseObjection(refused, "not admissible"); err != nil {
+	waiting, _ := b.desk.File(objection("other"))                 // AcceptBy 30 Sep
+	accepted, _ := b.desk.File(objection(lifecycle.GroundsError)) // DecideBy 20 Oct (see above: 30 Sep counts)
+	refused, _ := b.desk.File(objection("other"))
+	if err := b.desk.RefuseObjection(refused, "not admissible"); err != nil {
 		t.Fatal(err)
 	}
 	all := []*lifecycle.Objection{waiting, accepted, refused}
@@ -297,7 +278,7 @@ func TestOverdue(t *testing.T) {
 	wantTime(t, "AcceptBy", waiting.AcceptBy, endOf(t, "2026-10-08"))
 	wantTime(t, "DecideBy", accepted.DecideBy, endOf(t, "2026-10-19"))
 	for _, tt := range tests {
-		if got := lifecycle.Overdue(all, at(t, tt.at)); !slices.Equal(got, tt.want) {
+		if got := pastDeadline(all, at(t, tt.at)); !slices.Equal(got, tt.want) {
 			t.Errorf("Overdue at %s: %d objections, want %d", tt.at, len(got), len(tt.want))
 		}
 	}
@@ -316,6 +297,7 @@ func TestEvidenceLimits(t *testing.T) {
 		{"accepted types", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{pdf, jpeg, {Name: "s.png", MediaType: "IMAGE/PNG", Size: 1}}, nil},
 		{"parameters are ignored", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{{Name: "a.pdf", MediaType: "application/pdf; name=a.pdf", Size: 1}}, nil},
 		{"other types", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{{Name: "a.gif", MediaType: "image/gif", Size: 1}, {Name: "a", MediaType: "", Size: 1}}, []string{"/e/0/media_type media_type", "/e/1/media_type media_type"}},
+		{"no name", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{{Name: " ", MediaType: "application/pdf", Size: 1}}, []string{"/e/0/name required"}},
 		{"empty file", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{{Name: "a.pdf", MediaType: "application/pdf"}}, []string{"/e/0/size empty"}},
 		{"default size limit", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{{Name: "a.pdf", MediaType: "application/pdf", Size: lifecycle.DefaultMaxSize + 1}}, []string{"/e/0/size too_large"}},
 		{"own size limit", lifecycle.EvidenceLimits{MaxSize: 1 << 20}, []lifecycle.Attachment{pdf, jpeg}, []string{"/e/1/size too_large"}},

@@ -99,24 +99,37 @@ func (r *Repair) Overdue(t time.Time) bool { return overdue(r.Deadline(), t) }
 // minimum display period is over, with ErrDisplayEnded once its maximum one
 // is (display has then stopped by itself) or when the record is not
 // displayed, and with FieldErrors when material is missing or not
-// acceptable. When it refuses, nothing is submitted.
-func (d *Desk) Submit(req RepairRequest) (*Repair, Event, error) {
+// acceptable (see CheckRepair). When it refuses, nothing is submitted.
+func (d *Desk) Submit(req RepairRequest) (*Repair, error) {
 	if req.ID == "" || req.RecordID == "" {
-		return nil, Event{}, errors.New("submit repair: an id and a record id are required")
+		return nil, errors.New("submit repair: an id and a record id are required")
 	}
 	if err := req.Period.Validate(); err != nil {
-		return nil, Event{}, fmt.Errorf("submit repair of record %s: %w", req.RecordID, err)
+		return nil, fmt.Errorf("submit repair of record %s: %w", req.RecordID, err)
 	}
 	now := d.clock.Now()
 	minEnd, maxEnd := Window(req.Decided, req.Period)
 	switch {
 	case req.Period.MaxMonths == 0:
-		return nil, Event{}, fmt.Errorf("submit repair of record %s: %w: the record is not displayed", req.RecordID, ErrDisplayEnded)
+		return nil, fmt.Errorf("submit repair of record %s: %w: the record is not displayed", req.RecordID, ErrDisplayEnded)
 	case !now.After(minEnd):
-		return nil, Event{}, fmt.Errorf("submit repair of record %s: %w: it runs through %s", req.RecordID, ErrTooEarly, minEnd.Format(time.DateOnly))
+		return nil, fmt.Errorf("submit repair of record %s: %w: it runs through %s", req.RecordID, ErrTooEarly, minEnd.Format(time.DateOnly))
 	case now.After(maxEnd):
-		return nil, Event{}, fmt.Errorf("submit repair of record %s: %w: display stopped after %s", req.RecordID, ErrDisplayEnded, maxEnd.Format(time.DateOnly))
+		return nil, fmt.Errorf("submit repair of record %s: %w: display stopped after %s", req.RecordID, ErrDisplayEnded, maxEnd.Format(time.DateOnly))
 	}
+	if errs := d.CheckRepair(req); len(errs) > 0 {
+		return nil, fmt.Errorf("submit repair of record %s: %w", req.RecordID, errs)
+	}
+	return &Repair{
+		ID: req.ID, RecordID: req.RecordID,
+		Proof: slices.Clone(req.Proof), Commitment: slices.Clone(req.Commitment),
+		Status: Submitted, SubmittedAt: now, ReviewBy: d.cal.AddWorkdays(now, ReviewWithin),
+	}, nil
+}
+
+// CheckRepair returns every problem with the material of req (its proof and
+// commitment), or nil; Submit refuses a request with problems.
+func (d *Desk) CheckRepair(req RepairRequest) FieldErrors {
 	var errs FieldErrors
 	if len(req.Proof) == 0 {
 		errs = append(errs, FieldError{CodeRequired, "/proof", "attach proof that the obligations were fulfilled"})
@@ -125,34 +138,24 @@ func (d *Desk) Submit(req RepairRequest) (*Repair, Event, error) {
 		errs = append(errs, FieldError{CodeRequired, "/commitment", "attach the signed credit commitment"})
 	}
 	errs = append(errs, d.evidence.Check("/proof", req.Proof)...)
-	errs = append(errs, d.evidence.Check("/commitment", req.Commitment)...)
-	if len(errs) > 0 {
-		return nil, Event{}, fmt.Errorf("submit repair of record %s: %w", req.RecordID, errs)
-	}
-	r := &Repair{
-		ID: req.ID, RecordID: req.RecordID,
-		Proof: slices.Clone(req.Proof), Commitment: slices.Clone(req.Commitment),
-		Status: Submitted, SubmittedAt: now, ReviewBy: d.cal.AddWorkdays(now, ReviewWithin),
-	}
-	return r, r.event(RepairSubmitted, now), nil
+	return append(errs, d.evidence.Check("/commitment", req.Commitment)...)
 }
 
 // Approve approves a submitted application: the record is repaired, no longer
-// displayed or shared, and the event record.repaired tells every recipient.
-func (d *Desk) Approve(r *Repair) (Event, error) {
+// displayed or shared, and every recipient is told (record.repaired).
+func (d *Desk) Approve(r *Repair) error {
 	if r.Status != Submitted {
-		return Event{}, r.illegal("approve")
+		return r.illegal("approve")
 	}
-	now := d.clock.Now()
-	r.Status, r.ReviewedAt = Approved, now
-	return r.event(RecordRepaired, now), nil
+	r.Status, r.ReviewedAt = Approved, d.clock.Now()
+	return nil
 }
 
 // RefuseRepair refuses a submitted application, for the given reasons (at
 // least one, none blank).
-func (d *Desk) RefuseRepair(r *Repair, reasons []string) (Event, error) {
+func (d *Desk) RefuseRepair(r *Repair, reasons []string) error {
 	if r.Status != Submitted {
-		return Event{}, r.illegal("refuse")
+		return r.illegal("refuse")
 	}
 	var errs FieldErrors
 	if len(reasons) == 0 {
@@ -162,20 +165,12 @@ func (d *Desk) RefuseRepair(r *Repair, reasons []string) (Event, error) {
 		errs = required(errs, fmt.Sprintf("/reasons/%d", i), reason, "a reason")
 	}
 	if len(errs) > 0 {
-		return Event{}, fmt.Errorf("refuse repair %s: %w", r.ID, errs)
+		return fmt.Errorf("refuse repair %s: %w", r.ID, errs)
 	}
-	now := d.clock.Now()
-	r.Status, r.ReviewedAt, r.Reasons = Refused, now, slices.Clone(reasons)
-	return r.event(RepairRefused, now), nil
+	r.Status, r.ReviewedAt, r.Reasons = Refused, d.clock.Now(), slices.Clone(reasons)
+	return nil
 }
 
 func (r *Repair) illegal(move string) error {
 	return fmt.Errorf("%s repair %s: %w: it is %s", move, r.ID, ErrIllegalMove, r.Status)
-}
-
-func (r *Repair) event(typ EventType, at time.Time) Event {
-	return Event{
-		Type: typ, RepairID: r.ID, RecordID: r.RecordID, At: at,
-		Status: r.Status, Reasons: slices.Clone(r.Reasons), Deadline: r.Deadline(),
-	}
 }

@@ -85,7 +85,7 @@ func TestRepairOnlyWithinTheWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		b := setup(t, tt.now)
-		r, _, err := b.desk.Submit(req)
+		r, err := b.desk.Submit(req)
 		if !errors.Is(err, tt.want) || (err == nil) != (r != nil) {
 			t.Errorf("Submit at %s: %v, %v; want %v", tt.now, r, err, tt.want)
 		}
@@ -93,11 +93,11 @@ func TestRepairOnlyWithinTheWindow(t *testing.T) {
 
 	b := setup(t, "2026-03-01 00:00")
 	req.Period = lifecycle.Period{MinMonths: 0, MaxMonths: 0}
-	if _, _, err := b.desk.Submit(req); !errors.Is(err, lifecycle.ErrDisplayEnded) {
+	if _, err := b.desk.Submit(req); !errors.Is(err, lifecycle.ErrDisplayEnded) {
 		t.Errorf("Submit for a record that is not displayed: %v, want ErrDisplayEnded", err)
 	}
 	req.Period = lifecycle.Period{MinMonths: 12, MaxMonths: 3}
-	if _, _, err := b.desk.Submit(req); err == nil || errors.Is(err, lifecycle.ErrInvalid) {
+	if _, err := b.desk.Submit(req); err == nil || errors.Is(err, lifecycle.ErrInvalid) {
 		t.Errorf("Submit with a bad period: %v, want a programming error", err)
 	}
 }
@@ -107,33 +107,33 @@ func TestRepairApproved(t *testing.T) {
 	// Submitted on Wednesday 22 April: 23, 24, 27-30 April, Labour Day 1-5 May
 	// off, 6, 7, 8 and Saturday 9 May, a make-up working day.
 	b := setup(t, "2026-04-22 09:00")
-	r, e, err := b.desk.Submit(repair(at(t, "2026-01-21 10:00")))
+	r, err := b.desk.Submit(repair(at(t, "2026-01-21 10:00")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantTime(t, "ReviewBy", r.ReviewBy, endOf(t, "2026-05-09"))
-	if e.Type != lifecycle.RepairSubmitted || e.RepairID != "rep-1" || e.RecordID != "rec-1" || !e.Deadline.Equal(r.ReviewBy) {
-		t.Errorf("submitted event %+v", e)
+	wantTime(t, "SubmittedAt", r.SubmittedAt, b.clock.now)
+	if r.ID != "rep-1" || r.RecordID != "rec-1" || r.Status != lifecycle.Submitted || !r.Deadline().Equal(r.ReviewBy) {
+		t.Errorf("submitted %+v: want rep-1 on rec-1, awaiting review by ReviewBy", r)
 	}
 	if r.Overdue(at(t, "2026-05-09 17:00")) || !r.Overdue(at(t, "2026-05-10 00:00")) {
 		t.Error("overdue from Sunday 10 May, not on the make-up Saturday")
 	}
 
 	b.set(t, "2026-05-08 15:00")
-	e, err = b.desk.Approve(r)
-	if err != nil {
+	if err := b.desk.Approve(r); err != nil {
 		t.Fatal(err)
 	}
-	if e.Type != lifecycle.RecordRepaired || e.Key() != "record.repaired:rep-1" || r.Status != lifecycle.Approved || !r.ReviewedAt.Equal(b.clock.now) || !e.Deadline.IsZero() {
-		t.Errorf("approved: event %+v, application %+v", e, r)
+	if r.Status != lifecycle.Approved || !r.ReviewedAt.Equal(b.clock.now) || !r.Deadline().IsZero() {
+		t.Errorf("approved application %+v", r)
 	}
 	if r.Overdue(at(t, "2027-01-01")) {
 		t.Error("an approved application is never overdue")
 	}
 	before := *r
 	for name, move := range map[string]func() error{
-		"approve": func() error { _, err := b.desk.Approve(r); return err },
-		"refuse":  func() error { _, err := b.desk.RefuseRepair(r, []string{"late"}); return err },
+		"approve": func() error { return b.desk.Approve(r) },
+		"refuse":  func() error { return b.desk.RefuseRepair(r, []string{"late"}) },
 	} {
 		if err := move(); !errors.Is(err, lifecycle.ErrIllegalMove) {
 			t.Errorf("%s an approved application: %v, want ErrIllegalMove", name, err)
@@ -147,31 +147,30 @@ func TestRepairApproved(t *testing.T) {
 func TestRepairRefused(t *testing.T) {
 	t.Parallel()
 	b := setup(t, "2026-03-02 10:00")
-	r, _, err := b.desk.Submit(repair(at(t, "2025-11-30 09:00")))
+	r, err := b.desk.Submit(repair(at(t, "2025-11-30 09:00")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = b.desk.RefuseRepair(r, nil)
+	err = b.desk.RefuseRepair(r, nil)
 	wantFieldErrors(t, err, "/reasons required")
-	_, err = b.desk.RefuseRepair(r, []string{"The fine is unpaid.", " "})
+	err = b.desk.RefuseRepair(r, []string{"The fine is unpaid.", " "})
 	wantFieldErrors(t, err, "/reasons/1 required")
 	if r.Status != lifecycle.Submitted {
 		t.Fatal("a refused refusal changed the application")
 	}
 
 	reasons := []string{"The fine is unpaid.", "The commitment is not signed."}
-	e, err := b.desk.RefuseRepair(r, reasons)
-	if err != nil {
+	if err := b.desk.RefuseRepair(r, reasons); err != nil {
 		t.Fatal(err)
 	}
-	if e.Type != lifecycle.RepairRefused || r.Status != lifecycle.Refused || !slices.Equal(e.Reasons, reasons) || !slices.Equal(r.Reasons, reasons) {
-		t.Errorf("refused: event %+v, application %+v", e, r)
+	if r.Status != lifecycle.Refused || !r.ReviewedAt.Equal(b.clock.now) || !slices.Equal(r.Reasons, reasons) {
+		t.Errorf("refused application %+v", r)
 	}
 	reasons[0] = "changed by the caller"
 	if r.Reasons[0] == reasons[0] {
 		t.Error("the application shares its reasons with the caller")
 	}
-	if _, err := b.desk.Approve(r); !errors.Is(err, lifecycle.ErrIllegalMove) {
+	if err := b.desk.Approve(r); !errors.Is(err, lifecycle.ErrIllegalMove) {
 		t.Errorf("approve a refused application: %v, want ErrIllegalMove", err)
 	}
 }
@@ -182,26 +181,31 @@ func TestRepairMaterial(t *testing.T) {
 	req := repair(at(t, "2025-11-30 09:00"))
 	req.Proof = nil
 	req.Commitment = []lifecycle.Attachment{{Name: "c.docx", MediaType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", Size: 1}}
-	r, _, err := b.desk.Submit(req)
+	r, err := b.desk.Submit(req)
 	if r != nil {
 		t.Error("a refused application was submitted")
 	}
 	wantFieldErrors(t, err, "/proof required", "/commitment/0/media_type media_type")
+	var refused lifecycle.FieldErrors
+	errors.As(err, &refused)
+	if got := b.desk.CheckRepair(req); !slices.Equal(got, refused) {
+		t.Errorf("CheckRepair = %v, want what Submit refused with", got)
+	}
 }
 
 func TestOverdueRepairs(t *testing.T) {
 	t.Parallel()
 	b := setup(t, "2026-09-18 10:00") // Fri; 20 Sep (Sun) is a make-up working day
 	req := repair(at(t, "2026-01-05 10:00"))
-	late, _, _ := b.desk.Submit(req)
+	late, _ := b.desk.Submit(req)
 	b.set(t, "2026-09-30 10:00")
 	req.ID = "rep-2"
-	onTime, _, _ := b.desk.Submit(req)
+	onTime, _ := b.desk.Submit(req)
 	// 20-24 September, 28-30 September, 8 and 9 October.
 	wantTime(t, "ReviewBy", late.ReviewBy, endOf(t, "2026-10-09"))
 	// 8, 9, 10 (make-up Saturday), 12-16, 19, 20 October.
 	wantTime(t, "ReviewBy", onTime.ReviewBy, endOf(t, "2026-10-20"))
-	got := lifecycle.Overdue([]*lifecycle.Repair{late, onTime}, at(t, "2026-10-12 09:00"))
+	got := pastDeadline([]*lifecycle.Repair{late, onTime}, at(t, "2026-10-12 09:00"))
 	if !slices.Equal(got, []*lifecycle.Repair{late}) {
 		t.Errorf("Overdue on 12 October: %d applications, want the first", len(got))
 	}

@@ -1,0 +1,195 @@
+package casework
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/credex/credex/audit"
+	"github.com/credex/credex/ident"
+	"github.com/credex/credex/lifecycle"
+	"github.com/credex/credex/record"
+	"github.com/credex/credex/store"
+)
+
+// Filing is what the filing of every case says: the record, the person it
+// is about, who proves it with their name and ID number, and what they
+// state.
+type Filing struct {
+	RecordID  string `json:"record_id"`
+	Name      string `json:"name"`
+	IDNumber  string `json:"id_number"`
+	Statement string `json:"statement"`
+}
+
+// Upload is a file as a filing carries it.
+type Upload struct {
+	Name          string `json:"name"`
+	MediaType     string `json:"media_type"`
+	ContentBase64 string `json:"content_base64"`
+}
+
+// check tidies f (spaces trimmed, the ID number's check character in upper
+// case) and returns every problem with it.
+func (f *Filing) check() lifecycle.FieldErrors {
+	f.Name, f.IDNumber = strings.TrimSpace(f.Name), strings.ToUpper(strings.TrimSpace(f.IDNumber))
+	var errs lifecycle.FieldErrors
+	for _, v := range []struct{ at, value, what string }{
+		{"/record_id", f.RecordID, "record_id, the id of the record,"},
+		{"/name", f.Name, "name, the name on the ID card of the person the record is about,"},
+		{"/id_number", f.IDNumber, "id_number, the citizen ID number of the person the record is about,"},
+		{"/statement", f.Statement, "statement, in your words,"},
+	} {
+		if strings.TrimSpace(v.value) == "" {
+			errs = append(errs, lifecycle.FieldError{Code: lifecycle.CodeRequired, Pointer: v.at, Message: v.what + " is required"})
+		}
+	}
+	if f.IDNumber != "" {
+		if err := ident.CheckCitizenID(f.IDNumber); err != nil {
+			errs = append(errs, lifecycle.FieldError{Code: "invalid_id_number", Pointer: "/id_number",
+				Message: "id_number is not a valid citizen ID number: " + err.Error()})
+		}
+	}
+	return errs
+}
+
+// decode returns the attachments of uploads, the list at pointer at, with
+// their contents, and the problems of uploads that are not base64.
+func decode(at string, uploads []Upload) ([]lifecycle.Attachment, [][]byte, lifecycle.FieldErrors) {
+	attachments := make([]lifecycle.Attachment, len(uploads))
+	contents := make([][]byte, len(uploads))
+	var errs lifecycle.FieldErrors
+	for i, u := range uploads {
+		content, err := base64.StdEncoding.DecodeString(u.ContentBase64)
+		if err != nil {
+			errs = append(errs, lifecycle.FieldError{Code: "invalid_base64", Pointer: fmt.Sprintf("%s/%d/content_base64", at, i),
+				Message: "content_base64 is not standard base64 (RFC 4648, with padding)"})
+		}
+		attachments[i] = lifecycle.Attachment{Name: u.Name, MediaType: u.MediaType, Size: int64(len(content))}
+		contents[i] = content
+	}
+	return attachments, contents, errs
+}
+
+// merge appends to errs the problems of more at pointers errs does not
+// name yet. The size of an attachment is that of its content_base64, and
+// said so.
+func merge(errs lifecycle.FieldErrors, more ...lifecycle.FieldErrors) lifecycle.FieldErrors {
+	for _, fes := range more {
+		for _, fe := range fes {
+			if p, ok := strings.CutSuffix(fe.Pointer, "/size"); ok {
+				fe.Pointer = p + "/content_base64"
+			}
+			if !slices.ContainsFunc(errs, func(e lifecycle.FieldError) bool { return e.Pointer == fe.Pointer }) {
+				errs = append(errs, fe)
+			}
+		}
+	}
+	return errs
+}
+
+// subjectRecord returns the record f names if f names its subject, and
+// ErrNotSubject when there is no such record or it is about someone else.
+// The name and the ID number are compared in time that does not depend on
+// which of them differs, and the answer does not say which.
+func (s *Service) subjectRecord(ctx context.Context, f *Filing) (*store.RecordDisplay, error) {
+	rec, err := s.store.RecordDisplay(ctx, f.RecordID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, ErrNotSubject
+	case err != nil:
+		return nil, err
+	}
+	key := record.SubjectKey(s.subjectKey, f.IDNumber)
+	sameKey := subtle.ConstantTimeCompare([]byte(key), []byte(rec.SubjectKey))
+	sameName := subtle.ConstantTimeCompare([]byte(f.Name), []byte(rec.SubjectName))
+	if sameKey&sameName != 1 {
+		s.log.Info("case refused: not the subject", "record", rec.ID)
+		return nil, ErrNotSubject
+	}
+	return rec, nil
+}
+
+// filed records in the audit log that the person filed a case of kind k
+// with this id about the subject subjectKey, and logs it with attrs.
+func (s *Service) filed(ctx context.Context, k *kindInfo, id, subjectKey string, attrs ...any) error {
+	s.log.Info(k.name+" filed", append([]any{k.name, id}, attrs...)...)
+	return s.logAccess(ctx, audit.Entry{Kind: audit.Person, Action: k.filed, Resource: id, Subject: subjectKey, Result: audit.OK})
+}
+
+// newID returns a new case id: prefix and 120 random bits.
+func newID(prefix string) string { return random(prefix, 15) }
+
+// newToken returns a new tracking token: prefix and 240 random bits. The
+// hub keeps only its tokenHash.
+func newToken(prefix string) string { return random(prefix, 30) }
+
+func random(prefix string, n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// tokenHash is how a tracking token is kept: SHA-256, in hex.
+func tokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// sameToken reports, in constant time, whether token is the one hash is of.
+func sameToken(token, hash string) bool {
+	return subtle.ConstantTimeCompare([]byte(tokenHash(token)), []byte(hash)) == 1
+}
+
+// change reads the record of this id in l's transaction and admits the
+// changes made of it, in that transaction. It returns ErrRecordRevoked when
+// the ledger refused one (the record was revoked).
+func change(ctx context.Context, l *store.Ledger, id string, of func(*store.Record) ([]*record.Record, error)) error {
+	rec, err := l.Record(ctx, id)
+	if err != nil {
+		return fmt.Errorf("change record %s: %w", id, err)
+	}
+	recs, err := of(rec)
+	if err != nil || len(recs) == 0 {
+		return err
+	}
+	outcomes, err := l.Admit(ctx, recs)
+	if err != nil {
+		return fmt.Errorf("change record %s: %w", id, err)
+	}
+	for _, o := range outcomes {
+		switch o {
+		case store.Refused:
+			return ErrRecordRevoked
+		case store.UnknownRecord:
+			return fmt.Errorf("change record %s: the ledger does not know it", id)
+		}
+	}
+	return nil
+}
+
+// opened is the error of storing a new case: ErrOpen when the record has an
+// open case of its kind.
+func opened(err error) error {
+	if errors.Is(err, store.ErrCaseOpen) {
+		return ErrOpen
+	}
+	return err
+}
+
+// fieldErrors splits the error of a move into the problems of its request
+// and any other error.
+func fieldErrors(err error) (lifecycle.FieldErrors, error) {
+	if fe, ok := errors.AsType[lifecycle.FieldErrors](err); ok {
+		return fe, nil
+	}
+	return nil, err
+}

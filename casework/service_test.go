@@ -1,0 +1,447 @@
+package casework_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/credex/credex/casework"
+	"github.com/credex/credex/ident"
+	"github.com/credex/credex/lifecycle"
+)
+
+// TestDeadlinesAndOverdueOnTheServiceClock files a case at a time, checks
+// its deadline in working days, then moves the clock: the case is late on
+// reading, listed as overdue and counted by its gauge from the first
+// instant after its deadline, and not before.
+func TestDeadlinesAndOverdueOnTheServiceClock(t *testing.T) {
+	t.Parallel()
+	type probe struct {
+		at   string
+		late bool
+	}
+	tests := []struct {
+		name, kind string
+		// decided is the date of the record's deciding document; filed is
+		// when the case is filed; deadline the last day of its deadline.
+		decided, filed, deadline string
+		probes                   []probe
+	}{
+		{"objection before Spring Festival: 14, 24-28 Feb, 2-5 Mar", "objection",
+			"2026-02-01", "2026-02-13 15:00", "2026-03-05",
+			[]probe{{"2026-02-20 10:00", false}, {"2026-03-05 23:59", false}, {"2026-03-06 00:00", true}, {"2026-04-01 09:00", true}}},
+		{"objection before National Day: 8-10, 12-16, 19, 20 Oct", "objection",
+			"2026-09-01", "2026-09-30 17:00", "2026-10-20",
+			[]probe{{"2026-10-07 12:00", false}, {"2026-10-20 23:59", false}, {"2026-10-21 00:00", true}}},
+		{"repair over Labour Day, due on a make-up Saturday", "repair",
+			"2025-12-01", "2026-04-22 09:00", "2026-05-09",
+			[]probe{{"2026-05-05 10:00", false}, {"2026-05-09 17:00", false}, {"2026-05-10 00:00", true}}},
+		{"repair across a make-up Sunday: 20-24, 28-30 Sep, 8, 9 Oct", "repair",
+			"2026-04-01", "2026-09-18 10:00", "2026-10-09",
+			[]probe{{"2026-10-01 10:00", false}, {"2026-10-09 23:59", false}, {"2026-10-12 09:00", true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, tt.filed)
+			p := b.penalty(tt.decided)
+			var id, token, gauge string
+			var deadline time.Time
+			var late bool
+			switch tt.kind {
+			case "objection":
+				o := b.object(p)
+				id, token, deadline, late, gauge = o.ID, o.TrackingToken, o.DecideBy, o.Late, "credex_objections_overdue"
+			case "repair":
+				r := b.apply(p)
+				id, token, deadline, late, gauge = r.ID, r.TrackingToken, r.ReviewBy, r.Late, "credex_repairs_overdue"
+			}
+			if !deadline.Equal(endOf(t, tt.deadline)) || late {
+				t.Fatalf("filed with deadline %s, late %v; want the end of %s, not late", deadline, late, tt.deadline)
+			}
+			for _, pr := range tt.probes {
+				b.set(pr.at)
+				var late bool
+				var listed []string
+				q := casework.Query{Overdue: "true"}
+				switch tt.kind {
+				case "objection":
+					o, err := b.cases.ReadObjection(b.ctx, id, token)
+					if err != nil {
+						t.Fatal(err)
+					}
+					page, err := b.cases.ListObjections(b.as(b.operator), q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					late, listed = o.Late, objectionIDs(page)
+				case "repair":
+					r, err := b.cases.ReadRepair(b.ctx, id, token)
+					if err != nil {
+						t.Fatal(err)
+					}
+					page, err := b.cases.ListRepairs(b.as(b.operator), q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					late, listed = r.Late, repairIDs(page)
+				}
+				n, err := b.cases.CountOverdue(b.ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := 0
+				if pr.late {
+					want = 1
+				}
+				if late != pr.late || (len(listed) == 1) != pr.late || n.Objections+n.Repairs != want || b.gauge(gauge) != float64(want) {
+					t.Errorf("at %s: late %v, overdue list %v, count %+v, %s %v; want late %v", pr.at, late, listed, n, gauge, b.gauge(gauge), pr.late)
+				}
+			}
+		})
+	}
+}
+
+func objectionIDs(p *casework.Page[casework.Objection]) []string {
+	var ids []string
+	for _, o := range p.Cases {
+		ids = append(ids, o.ID)
+	}
+	return ids
+}
+
+func repairIDs(p *casework.Page[casework.Repair]) []string {
+	var ids []string
+	for _, r := range p.Cases {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+// TestListsPageOldestFirst files cases of both kinds, two of them at the
+// same instant, and reads them back in pages.
+func TestListsPageOldestFirst(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "2026-06-01 09:00")
+	var objections, repairs []string
+	for i, filed := range []string{"2026-06-01 09:00", "2026-06-01 09:00", "2026-06-01 10:00", "2026-06-02 11:00", "2026-06-03 08:00"} {
+		b.set(filed)
+		p := b.penalty("2026-01-10")
+		if i == 4 { // the last is the department's, decided already
+			o := b.object(p)
+			if _, err := b.cases.DecideObjection(b.as(b.market), o.ID, casework.ObjectionDecision{Outcome: lifecycle.Revoked, Reason: "撤销"}); err != nil {
+				t.Fatal(err)
+			}
+			objections = append(objections, o.ID)
+		} else {
+			objections = append(objections, b.object(p).ID)
+		}
+		repairs = append(repairs, b.apply(p).ID)
+	}
+	slices.Sort(objections[:2]) // filed at the same instant: by id
+	slices.Sort(repairs[:2])
+
+	for _, tt := range []struct {
+		name   string
+		limit  string
+		status string
+		want   []string
+	}{
+		{"pages of two", "2", "", objections},
+		{"pages of one", "1", "", objections},
+		{"one page", "", "", objections},
+		{"open ones, in pages of three", "3", "open", objections[:4]},
+		{"closed ones", "2", "closed", objections[4:]},
+	} {
+		var got []string
+		after, pages := "", 0
+		for {
+			page, err := b.cases.ListObjections(b.as(b.market), casework.Query{Limit: tt.limit, Status: tt.status, After: after})
+			if err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			got, after, pages = append(got, objectionIDs(page)...), page.Next, pages+1
+			if after == "" || pages > 10 {
+				break
+			}
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("objections, %s: %v in %d pages, want %v", tt.name, got, pages, tt.want)
+		}
+	}
+
+	page, err := b.cases.ListRepairs(b.as(b.operator), casework.Query{Limit: "3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := b.cases.ListRepairs(b.as(b.operator), casework.Query{Limit: "3", After: page.Next})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := append(repairIDs(page), repairIDs(next)...); !slices.Equal(got, repairs) || next.Next != "" {
+		t.Errorf("repairs in pages of three: %v, next %q; want %v and no next", got, next.Next, repairs)
+	}
+
+	if page, err := b.cases.ListRepairs(b.as(b.tax), casework.Query{}); err != nil || len(page.Cases) != 0 || page.Next != "" {
+		t.Errorf("another department's repairs: %v, %v; want none", page, err)
+	}
+	if _, err := b.cases.ListObjections(b.as(b.agency), casework.Query{}); !errors.Is(err, casework.ErrNotPermitted) {
+		t.Errorf("an agency's list: %v, want ErrNotPermitted", err)
+	}
+	for _, q := range []struct {
+		param string
+		q     casework.Query
+	}{
+		{"status", casework.Query{Status: "pending"}},
+		{"status", casework.Query{Status: "submitted"}}, // a repair's state, not an objection's
+		{"overdue", casework.Query{Overdue: "yes"}},
+		{"limit", casework.Query{Limit: "0"}},
+		{"limit", casework.Query{Limit: "1001"}},
+		{"limit", casework.Query{Limit: "ten"}},
+		{"after", casework.Query{After: "not a cursor"}},
+	} {
+		_, err := b.cases.ListObjections(b.as(b.market), q.q)
+		var bad *casework.InvalidParameter
+		if !errors.As(err, &bad) || bad.Name != q.param || bad.Message == "" {
+			t.Errorf("list %+v: %v, want an invalid %s", q.q, err, q.param)
+		}
+	}
+}
+
+// TestFilingChecksThePerson files both kinds of case with a wrong name, a
+// wrong ID number and a record that does not exist: each is refused alike.
+func TestFilingChecksThePerson(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "2026-06-01 09:00")
+	p := b.penalty("2026-01-10")
+	wrongName, wrongID, noRecord := p, p, p
+	wrongName.name = "李不对"
+	wrongID.idNumber = ident.NewCitizenID(b.rand)
+	noRecord.recordID = "rec_doesnotexist"
+	file := map[string]func(person) error{
+		"objection": func(p person) error {
+			_, err := b.cases.FileObjection(b.ctx, casework.ObjectionFiling{Filing: p.filing(), Grounds: "error"})
+			return err
+		},
+		"repair": func(p person) error {
+			_, err := b.cases.ApplyForRepair(b.ctx, casework.RepairApplication{Filing: p.filing(),
+				Proof: uploads("receipt.pdf"), Commitment: uploads("commitment.pdf")})
+			return err
+		},
+	}
+	for kind, file := range file {
+		for _, who := range []person{wrongName, wrongID, noRecord} {
+			if err := file(who); err != casework.ErrNotSubject {
+				t.Errorf("%s by %+v: %v, want ErrNotSubject itself, the same for every mismatch", kind, who, err)
+			}
+		}
+		bad := p
+		bad.idNumber = p.idNumber[:17] + "0"
+		if p.idNumber[17] == '0' {
+			bad.idNumber = p.idNumber[:17] + "1"
+		}
+		bad.name = " "
+		fe, _ := errors.AsType[lifecycle.FieldErrors](file(bad))
+		var got []string
+		for _, e := range fe {
+			got = append(got, e.Pointer+" "+e.Code)
+		}
+		if !slices.Contains(got, "/id_number invalid_id_number") || !slices.Contains(got, "/name required") {
+			t.Errorf("%s with a bad check character and no name: %v", kind, got)
+		}
+	}
+	if actions := b.audit.actions(); len(actions) != 0 {
+		t.Errorf("refused filings are in the audit log: %v", actions)
+	}
+}
+
+// TestTrackingTokens checks that both kinds of case give tokens of one
+// strength, and are read with them, or with their department's or an
+// operator's key, and by no one else.
+func TestTrackingTokens(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "2026-06-01 09:00")
+	p := b.penalty("2026-01-10")
+	o, r := b.object(p), b.apply(p)
+	otk, okO := strings.CutPrefix(o.TrackingToken, "otk_")
+	rtk, okR := strings.CutPrefix(r.TrackingToken, "rpt_")
+	if !okO || !okR || len(otk) != len(rtk) || len(otk) < 40 {
+		t.Errorf("tokens %q and %q: want otk_ and rpt_ with as many random characters, at least 40", o.TrackingToken, r.TrackingToken)
+	}
+	if stored, _ := b.store.Objection(b.ctx, o.ID); stored.TokenHash == o.TrackingToken || stored.TokenHash == "" {
+		t.Error("the tracking token is stored in the clear")
+	}
+	read := map[string]func(id, cred string) error{
+		"objection": func(id, cred string) error { _, err := b.cases.ReadObjection(b.ctx, id, cred); return err },
+		"repair":    func(id, cred string) error { _, err := b.cases.ReadRepair(b.ctx, id, cred); return err },
+	}
+	ids := map[string]string{"objection": o.ID, "repair": r.ID}
+	tokens := map[string]string{"objection": o.TrackingToken, "repair": r.TrackingToken}
+	for kind, read := range read {
+		other := tokens["objection"]
+		if kind == "objection" {
+			other = tokens["repair"]
+		}
+		for _, c := range []struct {
+			who, cred string
+			want      error
+		}{
+			{"its token", tokens[kind], nil},
+			{"the department", marketKey, nil},
+			{"an operator", opKey, nil},
+			{"the other case's token", other, casework.ErrNotFound},
+			{"its token in upper case", strings.ToUpper(tokens[kind]), casework.ErrNotFound},
+			{"another department", taxKey, casework.ErrNotFound},
+			{"an agency", agencyKey, casework.ErrNotFound},
+			{"nothing", "", casework.ErrNotFound},
+		} {
+			if err := read(ids[kind], c.cred); !errors.Is(err, c.want) || (c.want == nil) != (err == nil) {
+				t.Errorf("%s read with %s: %v, want %v", kind, c.who, err, c.want)
+			}
+		}
+		if err := read("no_such_case", tokens[kind]); !errors.Is(err, casework.ErrNotFound) {
+			t.Errorf("%s that does not exist: %v, want ErrNotFound", kind, err)
+		}
+	}
+	want := []string{"objection.filed person", "repair.filed person",
+		"objection.read person", "objection.read department", "objection.read operator",
+		"repair.read person", "repair.read department", "repair.read operator"}
+	got := b.audit.actions()
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("audit log %v, want %v", got, want)
+	}
+}
+
+// TestDecisions decides cases of both kinds, and refuses decisions by
+// those who may not make them.
+func TestDecisions(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "2026-06-01 09:00")
+	p, q := b.penalty("2026-01-10"), b.penalty("2026-01-10")
+	o, r, refused := b.object(p), b.apply(p), b.apply(q)
+
+	upheld := casework.ObjectionDecision{Outcome: lifecycle.Upheld, Reason: "经复核，记录无误。"}
+	for _, c := range []struct {
+		name string
+		err  error
+	}{
+		{"an operator", func() error { _, err := b.cases.DecideObjection(b.as(b.operator), o.ID, upheld); return err }()},
+		{"another department", func() error { _, err := b.cases.DecideObjection(b.as(b.tax), o.ID, upheld); return err }()},
+		{"an agency", func() error { _, err := b.cases.DecideObjection(b.as(b.agency), o.ID, upheld); return err }()},
+	} {
+		if !errors.Is(c.err, casework.ErrNotFound) {
+			t.Errorf("objection decided by %s: %v, want ErrNotFound", c.name, c.err)
+		}
+	}
+	_, err := b.cases.DecideObjection(b.as(b.market), o.ID, casework.ObjectionDecision{Outcome: "annulled"})
+	if fe, _ := errors.AsType[lifecycle.FieldErrors](err); len(fe) != 2 {
+		t.Errorf("an unknown outcome without a reason: %v, want both problems", err)
+	}
+	b.set("2026-06-02 10:00")
+	decided, err := b.cases.DecideObjection(b.as(b.market), o.ID, upheld)
+	if err != nil || decided.Status != lifecycle.Decided || decided.Outcome != lifecycle.Upheld || !decided.ClosedAt.Equal(b.clock.now()) {
+		t.Fatalf("objection decided: %+v, %v; want decided, upheld, now", decided, err)
+	}
+	if _, err := b.cases.DecideObjection(b.as(b.market), o.ID, upheld); !errors.Is(err, casework.ErrClosed) {
+		t.Errorf("decided again: %v, want ErrClosed", err)
+	}
+
+	approve := casework.RepairDecision{Outcome: lifecycle.Approved}
+	for _, c := range []struct {
+		name   string
+		decide func() error
+		want   error
+	}{
+		{"an agency", func() error { _, err := b.cases.DecideRepair(b.as(b.agency), r.ID, approve); return err }, casework.ErrNotPermitted},
+		{"an operator", func() error { _, err := b.cases.DecideRepair(b.as(b.operator), r.ID, approve); return err }, casework.ErrNotPermitted},
+		{"another department", func() error { _, err := b.cases.DecideRepair(b.as(b.tax), r.ID, approve); return err }, casework.ErrNotFound},
+		{"its department, with no outcome", func() error {
+			_, err := b.cases.DecideRepair(b.as(b.market), r.ID, casework.RepairDecision{Outcome: "maybe"})
+			return err
+		}, casework.ErrUnknownOutcome},
+		{"its department, refusing without reasons", func() error {
+			_, err := b.cases.DecideRepair(b.as(b.market), r.ID, casework.RepairDecision{Outcome: lifecycle.Refused})
+			return err
+		}, lifecycle.ErrInvalid},
+	} {
+		if err := c.decide(); !errors.Is(err, c.want) {
+			t.Errorf("repair decided by %s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	approved, err := b.cases.DecideRepair(b.as(b.market), r.ID, approve)
+	if err != nil || approved.Status != lifecycle.Approved || approved.ReviewedBy != "market" {
+		t.Fatalf("approval: %+v, %v", approved, err)
+	}
+	if _, err := b.cases.DecideRepair(b.as(b.market), r.ID, approve); !errors.Is(err, casework.ErrClosed) {
+		t.Errorf("approved again: %v, want ErrClosed", err)
+	}
+	reasons := []string{"未提交罚款缴纳凭证"}
+	if got, err := b.cases.DecideRepair(b.as(b.market), refused.ID, casework.RepairDecision{Outcome: lifecycle.Refused, Reasons: reasons}); err != nil ||
+		got.Status != lifecycle.Refused || !slices.Equal(got.Reasons, reasons) {
+		t.Errorf("refusal: %+v, %v", got, err)
+	}
+}
+
+// TestEscalatedOnce moves the clock past the deadlines of a case of each
+// kind: each is reported once, however often escalation runs.
+func TestEscalatedOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "2026-06-01 09:00")
+	p := b.penalty("2026-01-10")
+	o, r := b.object(p), b.apply(p)
+	for range 2 {
+		if err := b.cases.Escalate(b.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if strings.Contains(b.logs.String(), "overdue") {
+		t.Fatalf("escalated before any deadline:\n%s", b.logs)
+	}
+	last := o.DecideBy
+	if r.ReviewBy.After(last) {
+		last = r.ReviewBy
+	}
+	b.clock.set(last.Add(time.Second))
+	for range 2 {
+		if err := b.cases.Escalate(b.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logs := b.logs.String()
+	if strings.Count(logs, `msg="objection overdue"`) != 1 || strings.Count(logs, `msg="repair overdue"`) != 1 ||
+		!strings.Contains(logs, o.ID) || !strings.Contains(logs, r.ID) {
+		t.Errorf("want one warning for each case:\n%s", logs)
+	}
+}
+
+// TestOneOpenCaseOfEachKind files a second case of each kind while the
+// first is open, and repairs of records not yet or no longer repairable.
+func TestOneOpenCaseOfEachKind(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "2026-06-01 09:00")
+	p := b.penalty("2026-01-10")
+	b.object(p)
+	b.apply(p)
+	if _, err := b.cases.FileObjection(b.ctx, casework.ObjectionFiling{Filing: p.filing(), Grounds: "omission"}); !errors.Is(err, casework.ErrOpen) {
+		t.Errorf("a second objection: %v, want ErrOpen", err)
+	}
+	application := func(p person) casework.RepairApplication {
+		return casework.RepairApplication{Filing: p.filing(), Proof: uploads("receipt.pdf"), Commitment: uploads("commitment.pdf")}
+	}
+	if _, err := b.cases.ApplyForRepair(b.ctx, application(p)); !errors.Is(err, casework.ErrOpen) {
+		t.Errorf("a second application: %v, want ErrOpen", err)
+	}
+
+	_, err := b.cases.ApplyForRepair(b.ctx, application(b.penalty("2026-04-01")))
+	var early *casework.TooEarlyError
+	if !errors.As(err, &early) || early.ApplyFrom.Format(time.DateOnly) != "2026-07-02" {
+		t.Errorf("an application a month early: %v, want to apply from 2 July", err)
+	}
+	if _, err := b.cases.ApplyForRepair(b.ctx, application(b.penalty("2025-05-01"))); !errors.Is(err, casework.ErrDisplayEnded) {
+		t.Errorf("an application past the maximum display period: %v, want ErrDisplayEnded", err)
+	}
+}
