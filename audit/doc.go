@@ -19,7 +19,7 @@
 // # Personal information
 //
 // The log never holds a plain ID number. [Entry.Subject] is the keyed hash
-// by which the hub looks people up (pipeline.SubjectKey, computed here by
+// by which the hub looks people up (record.SubjectKey, computed here by
 // [Subject]), so "who looked at my records" is answered by hashing the
 // person's number with the hub's subject key, and the log alone reveals
 // nobody's number.

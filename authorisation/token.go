@@ -28,7 +28,7 @@ type Grant struct {
 	// ID is random, so that two grants of the same scope differ and an
 	// audit entry can name the grant an inquiry used.
 	ID string `json:"id"`
-	// Subject is the keyed hash of the person's ID number (pipeline.SubjectKey).
+	// Subject is the keyed hash of the person's ID number (record.SubjectKey).
 	Subject string   `json:"sub"`
 	Agency  string   `json:"agency"`
 	Purpose string   `json:"purpose"`

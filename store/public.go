@@ -39,7 +39,7 @@ type PublicRecord struct {
 }
 
 // PublicRecords returns the records about the person with the keyed hash
-// subjectKey (pipeline.SubjectKey) and the name name that the public may see
+// subjectKey (record.SubjectKey) and the name name that the public may see
 // at now: of one of the types (those whose disclosure is public), active,
 // displayed (neither expired nor repaired), and inside their display window
 // (From <= now < Until) or without one. Newest decision first.
