@@ -2,7 +2,6 @@ package casework
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
@@ -151,13 +150,7 @@ func (s *Service) window(rec *store.RecordDisplay) (time.Time, lifecycle.Period,
 	if rec.From != nil {
 		return *rec.From, lifecycle.Period(p), nil
 	}
-	var d struct {
-		Decision struct {
-			Date string `json:"date"`
-		} `json:"decision"`
-	}
-	json.Unmarshal(rec.Data, &d)
-	decided, err := time.ParseInLocation(time.DateOnly, d.Decision.Date, workday.Location)
+	decided, err := record.Decided(rec.Data)
 	if err != nil {
 		return time.Time{}, lifecycle.Period{}, ErrNotRepairable
 	}
