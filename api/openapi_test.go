@@ -204,7 +204,7 @@ func setup(t *testing.T) *bundle {
 		SubjectKey: []byte("test-subject-key"), Audit: recorder, Logger: log, Registry: reg,
 	})
 	h := api.New(api.Deps{
-		Store: st, Catalog: fileCatalog{cat}, Ingest: ingest, Audit: recorder, AccessLog: audited,
+		Store: st, Catalog: fileCatalog{cat}, Ingest: ingest, Audit: recorder, AccessLog: audited, Subjects: audited,
 		Subscriptions: newFakeSubscriptions(recordID, rt.Example, accepted),
 		Public:        newFakePublic(recordID, rt.Example, accepted),
 		Repairs:       newFakeRepairs(recordID, taxDepartment.Code, accepted),

@@ -179,7 +179,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
 		CreateTopic: func(ctx context.Context, topic string) error { return pipeline.EnsureTopics(ctx, cfg.Kafka, topic) },
 		Objections:  h.store, Public: h.store, Repairs: h.store,
-		Audit: h.audit, AccessLog: h.store,
+		Audit: h.audit, AccessLog: h.store, Subjects: h.store,
 		Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey, LegalBases: cfg.LegalBases,
 		SubjectKey: cfg.SubjectKey, Calendar: cmp.Or(cfg.Calendar, workday.Default()), Now: orNow(cfg.Now),
 		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
