@@ -71,6 +71,11 @@ type Config struct {
 	// Now is the API's clock, for the deadlines of objections and repair
 	// applications and for display windows; default time.Now.
 	Now func() time.Time
+	// AuditCheckpointInterval is the time between checkpoints of the
+	// audit log's head to Kafka (RunAuditCheckpoints), the longest stretch
+	// of newest entries that could be cut off the log unnoticed; default
+	// DefaultAuditCheckpointInterval.
+	AuditCheckpointInterval time.Duration
 	// ExpiryInterval is the time between passes of the expiry scheduler,
 	// which ends the display of records whose display period is over;
 	// default one minute.
@@ -119,6 +124,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("webhook timeout: %s is negative", c.WebhookTimeout)
 	case c.KeyOverlap < 0:
 		return fmt.Errorf("key overlap: %s is negative", c.KeyOverlap)
+	case c.AuditCheckpointInterval < 0:
+		return fmt.Errorf("audit checkpoint interval: %s is negative", c.AuditCheckpointInterval)
 	}
 	if err := c.KeyLimit.Validate(); err != nil {
 		return fmt.Errorf("key %w", err)
@@ -144,6 +151,8 @@ type Hub struct {
 	expiry   *expiry.Metrics
 	overdue  prometheus.Gauge // credex_objections_overdue
 	audit    *audit.Recorder
+	// checkpoints follow RunAuditCheckpoints.
+	checkpoints *checkpointMetrics
 }
 
 // Start connects to the database and Kafka, migrates the database, creates
@@ -174,6 +183,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	h.delivery = delivery.NewMetrics(h.registry)
 	h.expiry = expiry.NewMetrics(h.registry)
 	h.overdue = objectionsOverdue(h.registry)
+	h.checkpoints = newCheckpointMetrics(h.registry)
 	h.handler = api.New(api.Deps{
 		Store: h.store, Catalog: catalogue{h.catalog, cfg.Kafka}, Ingest: ingest, Ready: h.ready,
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
@@ -208,7 +218,7 @@ func (h *Hub) prepare(ctx context.Context) error {
 // topics are every topic the hub writes.
 func (h *Hub) topics() []string {
 	t := h.cfg.Kafka.Topics
-	return append(h.recordTopics(), t.Rejected(), t.DeadLetter())
+	return append(h.recordTopics(), t.Rejected(), t.DeadLetter(), t.AuditCheckpoints())
 }
 
 func (h *Hub) recordTopics() []string {
@@ -331,8 +341,9 @@ func (h *Hub) WatchCatalog(ctx context.Context, interval time.Duration) {
 	h.catalog.Watch(ctx, interval)
 }
 
-// Serve serves the API on ln and runs the relay, the sink, delivery and
-// expiry until ctx is cancelled, then shuts down gracefully.
+// Serve serves the API on ln and runs the relay, the sink, delivery, expiry
+// and the audit checkpoints until ctx is cancelled, then shuts down
+// gracefully.
 func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           h.handler,
@@ -369,6 +380,11 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(deliveryDone)
 		h.RunDelivery(ctx)
 	}()
+	checkpointDone := make(chan struct{})
+	go func() {
+		defer close(checkpointDone)
+		h.RunAuditCheckpoints(ctx)
+	}()
 	var err error
 	sinkDone := false
 	select {
@@ -386,6 +402,7 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 		<-sinkErr // the sink stops between batches; what it did not commit is redelivered
 	}
 	<-deliveryDone
+	<-checkpointDone
 	<-expiryDone
 	<-relayDone
 	return err
