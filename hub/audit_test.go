@@ -138,7 +138,7 @@ func TestAuditCheckpointsCatchTheNewestEntriesCutOff(t *testing.T) {
 	}()
 	var latest audit.Checkpoint
 	wait.For(t, 20*time.Second, "a checkpoint of the head", func() bool {
-		c, ok, err := pipeline.LatestCheckpoint(ctx, b.cfg.Kafka)
+		c, ok, err := pipeline.LatestCheckpoint(ctx, b.cfg.Kafka, 0)
 		latest = c
 		return err == nil && ok && c.Head == head
 	})

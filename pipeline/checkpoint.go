@@ -33,9 +33,12 @@ func (topics Topics) CheckpointMessage(c audit.Checkpoint) kafka.Message {
 	return kafka.Message{Topic: topics.AuditCheckpoints(), Value: value}
 }
 
-// LatestCheckpoint reads every checkpoint of the audit checkpoint topic and
-// returns the one of the highest Seq, its Where naming the topic and
-// offset; false when the topic holds none. Since every entry up to a
+// LatestCheckpoint reads every checkpoint of the audit checkpoint topic from
+// offset from on (0: all) and returns the one of the highest Seq, its Where
+// naming the topic and offset; false when it finds none. (After the
+// database was restored to an earlier point, the checkpoints written before
+// the restore are beyond the restored log for good; from is then the offset
+// of the first checkpoint written after it.) Since every entry up to a
 // checkpoint is covered by its hash, that one checkpoint stands for all.
 // Several hubs may write checkpoints at once, so the last written is not
 // always the highest; reading them all also means that a checkpoint written
@@ -44,7 +47,7 @@ func (topics Topics) CheckpointMessage(c audit.Checkpoint) kafka.Message {
 //
 // It reads on connections of its own, so it sees a topic made a moment
 // before.
-func LatestCheckpoint(ctx context.Context, cfg KafkaConfig) (audit.Checkpoint, bool, error) {
+func LatestCheckpoint(ctx context.Context, cfg KafkaConfig, from int64) (audit.Checkpoint, bool, error) {
 	topic := cfg.Topics.AuditCheckpoints()
 	tr := &kafka.Transport{}
 	defer tr.CloseIdleConnections()
@@ -66,7 +69,7 @@ func LatestCheckpoint(ctx context.Context, cfg KafkaConfig) (audit.Checkpoint, b
 		latest audit.Checkpoint
 		found  bool
 	)
-	for offset, end := offsets[0].FirstOffset, offsets[0].LastOffset; offset < end; {
+	for offset, end := max(from, offsets[0].FirstOffset), offsets[0].LastOffset; offset < end; {
 		res, err := client.Fetch(ctx, &kafka.FetchRequest{Topic: topic, Partition: 0, Offset: offset,
 			MinBytes: 1, MaxBytes: 1 << 20, MaxWait: 100 * time.Millisecond})
 		if err == nil {

@@ -28,14 +28,14 @@ func TestLatestCheckpoint(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	cfg := pipeline.KafkaConfig{Brokers: kafkatest.Brokers(t), Topics: pipeline.Topics{Prefix: kafkatest.Prefix(t)}}
-	if _, _, err := pipeline.LatestCheckpoint(ctx, cfg); !errors.Is(err, pipeline.ErrNoCheckpointTopic) {
+	if _, _, err := pipeline.LatestCheckpoint(ctx, cfg, 0); !errors.Is(err, pipeline.ErrNoCheckpointTopic) {
 		t.Fatalf("LatestCheckpoint before the topic exists = %v, want ErrNoCheckpointTopic", err)
 	}
 	topic := cfg.Topics.AuditCheckpoints()
 	if err := pipeline.EnsureTopics(ctx, cfg, topic); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, err := pipeline.LatestCheckpoint(ctx, cfg); ok || err != nil {
+	if _, ok, err := pipeline.LatestCheckpoint(ctx, cfg, 0); ok || err != nil {
 		t.Fatalf("LatestCheckpoint of an empty topic = %v, %v; want none", ok, err)
 	}
 
@@ -46,18 +46,21 @@ func TestLatestCheckpoint(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, ok, err := pipeline.LatestCheckpoint(ctx, cfg)
+	got, ok, err := pipeline.LatestCheckpoint(ctx, cfg, 0)
 	if err != nil || !ok || got.Head != head(9).Head || !got.At.Equal(head(9).At) {
 		t.Fatalf("LatestCheckpoint = %+v, %v, %v; want seq 9", got, ok, err)
 	}
 	if want := "Kafka topic " + topic + ", offset 1"; got.Where != want {
 		t.Errorf("Where = %q, want %q", got.Where, want)
 	}
+	if got, _, err := pipeline.LatestCheckpoint(ctx, cfg, 2); err != nil || got.Seq != 8 {
+		t.Errorf("LatestCheckpoint from offset 2 = %+v, %v; want seq 8, the highest from there", got, err)
+	}
 
 	if err := p.Publish(ctx, kafka.Message{Topic: topic, Value: []byte(`{"seq": 99}`)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := pipeline.LatestCheckpoint(ctx, cfg); err == nil || !strings.Contains(err.Error(), "offset 4") {
+	if _, _, err := pipeline.LatestCheckpoint(ctx, cfg, 0); err == nil || !strings.Contains(err.Error(), "offset 4") {
 		t.Errorf("LatestCheckpoint over a message that is no checkpoint = %v, want an error naming offset 4", err)
 	}
 
