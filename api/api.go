@@ -72,6 +72,10 @@ type Deps struct {
 	Audit *audit.Recorder
 	// AccessLog answers a person who asks who accessed their records.
 	AccessLog AccessLog
+	// Subjects checks the name and ID number by which a person without a
+	// record id proves who they are (public query, access log,
+	// authorisations).
+	Subjects Subjects
 	// Inquiries reads what authorised inquiries disclose (inquiries.go).
 	Inquiries Inquiries
 	// AuthorisationKey signs the tokens by which persons authorise

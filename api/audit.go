@@ -12,6 +12,7 @@ import (
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
+	"github.com/credex/credex/store"
 )
 
 // PurposeHeader carries why an authenticated caller makes a request: the
@@ -51,11 +52,34 @@ func (a *server) logAccess(w http.ResponseWriter, r *http.Request, entries ...au
 	return true
 }
 
+// refuseProof records that a caller named a person without proving to be
+// them, and returns refusal, the answer they get (nil: none), or 503
+// unavailable when the entry cannot be stored. Action is what they tried,
+// resource the record they named (if any), subject the keyed hash of the
+// person whose records were concerned: the entry holds no ID number and
+// tells nobody but that person, in their access log, that someone tried.
+//
+// Every place that checks a person's name and ID number calls it when the
+// check fails, with the same answer as before, so the caller learns nothing
+// more: the public query, the access log, authorisations (here), objections
+// and repair applications (casework, with the same entry).
+func (a *server) refuseProof(ctx context.Context, action, resource, subject string, refusal *apierr.Error) *apierr.Error {
+	err := a.Audit.Record(ctx, audit.Entry{Action: action, Resource: resource, Subject: subject, Result: audit.IdentityFailed})
+	if err != nil {
+		a.Logger.Error("audit log", "err", err)
+		return errDown
+	}
+	return refusal
+}
+
+// Subjects says whether a person who names themselves is the subject of
+// records (see store.Store.MatchSubject).
+type Subjects interface {
+	MatchSubject(ctx context.Context, subjectKey, name string) (store.SubjectMatch, error)
+}
+
 // AccessLog answers a person's question of who accessed their records.
 type AccessLog interface {
-	// SubjectNamed reports whether a record is about the person with the
-	// keyed hash subjectKey and this name.
-	SubjectNamed(ctx context.Context, subjectKey, name string) (bool, error)
 	// AuditAbout returns up to limit entries about subject with a seq
 	// below before (0: from the newest), newest first.
 	AuditAbout(ctx context.Context, subject string, before int64, limit int) ([]audit.Stored, error)
@@ -89,8 +113,9 @@ const (
 // accessLog serves POST /v1/public/access-log: the person a record is about
 // reads, newest first, who accessed their records, when, why and with what
 // result. They prove who they are as for an objection; a name that goes with
-// no record of the number gets an empty list, as does a person of whom the
-// hub holds nothing.
+// no record of the number gets an empty list (and the failed proof is in the
+// log of the person the number belongs to), as does a person of whom the hub
+// holds nothing.
 func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
 	var req accessLogRequest
 	dec := json.NewDecoder(io.LimitReader(r.Body, 4<<10))
@@ -119,13 +144,19 @@ func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
 	}
 	subject := audit.Subject(a.SubjectKey, req.IDNumber)
 	answer := map[string]any{"entries": []accessView{}, "next": ""}
-	named, err := a.AccessLog.SubjectNamed(r.Context(), subject, req.Name)
-	if err != nil {
+	match, err := a.Subjects.MatchSubject(r.Context(), subject, req.Name)
+	switch {
+	case err != nil:
 		a.Logger.Error("access log", "err", err)
 		apierr.Write(w, errDown)
 		return
-	}
-	if !named {
+	case match == store.SubjectMisnamed:
+		if e := a.refuseProof(r.Context(), audit.AccessLogRead, "", subject, nil); e != nil {
+			apierr.Write(w, e)
+			return
+		}
+		fallthrough
+	case match != store.SubjectNamed:
 		apierr.JSON(w, http.StatusOK, answer)
 		return
 	}

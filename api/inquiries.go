@@ -25,9 +25,6 @@ import (
 
 // Inquiries is what authorised inquiries read (see store.Store).
 type Inquiries interface {
-	// IsSubject reports whether a record is about the person with this
-	// keyed ID number hash and name.
-	IsSubject(ctx context.Context, subjectKey, name string) (bool, error)
 	// InquiryRecords returns the person's active, unrepaired records of types.
 	InquiryRecords(ctx context.Context, subjectKey string, types []string) ([]store.InquiryRecord, error)
 }
@@ -77,7 +74,9 @@ type grantRequest struct {
 // grantAuthorisation serves POST /v1/authorisations: the person a record
 // is about authorises an agency to inquire, for a purpose, into their
 // records of some authorised-inquiry types, for up to 90 days. A name and
-// number that go with no record are refused alike (not_the_subject).
+// number that go with no record are refused alike (not_the_subject); a name
+// that does not go with the number's records is a failed proof, in the audit
+// log.
 func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 	var req grantRequest
 	if !decodeStrict(w, r, &req, `the body must be {"name", "id_number", "agency", "purpose", "types", "valid_days"}`) {
@@ -110,13 +109,16 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	subject := record.SubjectKey(a.SubjectKey, req.IDNumber)
-	ok, err := a.Inquiries.IsSubject(r.Context(), subject, req.Name)
+	match, err := a.Subjects.MatchSubject(r.Context(), subject, req.Name)
 	switch {
 	case err != nil:
 		a.Logger.Error("grant authorisation", "err", err)
 		apierr.Write(w, errDown)
 		return
-	case !ok:
+	case match == store.SubjectMisnamed:
+		apierr.Write(w, a.refuseProof(r.Context(), actionAuthorisationGranted, "", subject, errNotSubject))
+		return
+	case match != store.SubjectNamed:
 		apierr.Write(w, errNotSubject)
 		return
 	}

@@ -207,7 +207,7 @@ func setup(t *testing.T) *bundle {
 	now := func() time.Time { return accepted.Add(24 * time.Hour) }
 	cases := newFakeCases(st, recordID, taxDepartment.Code, accepted)
 	h := api.New(api.Deps{
-		Store: st, Catalog: fileCatalog{cat}, Ingest: ingest, Audit: recorder, AccessLog: audited,
+		Store: st, Catalog: fileCatalog{cat}, Ingest: ingest, Audit: recorder, AccessLog: audited, Subjects: audited,
 		Subscriptions: newFakeSubscriptions(recordID, rt.Example, accepted),
 		Public:        newFakePublic(recordID, rt.Example, accepted),
 		Cases: casework.New(casework.Config{Store: cases, Catalog: fileCatalog{cat}, Audit: recorder,

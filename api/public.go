@@ -92,7 +92,21 @@ func (a *server) publicQuery(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, errDown)
 		return
 	}
-	if !a.logAccess(w, r, audit.Entry{Action: audit.PublicQuery, Subject: subject, Result: found(len(recs))}) {
+	result := found(len(recs))
+	if len(recs) == 0 {
+		// A name that does not go with the number's records is a failed
+		// proof; the caller gets the same empty list.
+		match, err := a.Subjects.MatchSubject(r.Context(), subject, req.Name)
+		if err != nil {
+			a.Logger.Error("public query", "err", err)
+			apierr.Write(w, errDown)
+			return
+		}
+		if match == store.SubjectMisnamed {
+			result = audit.IdentityFailed
+		}
+	}
+	if !a.logAccess(w, r, audit.Entry{Action: audit.PublicQuery, Subject: subject, Result: result}) {
 		return
 	}
 	views := make([]publicRecordView, len(recs))

@@ -360,7 +360,9 @@ func (a *server) replay(w http.ResponseWriter, r *http.Request) {
 	apierr.JSON(w, http.StatusOK, map[string]any{"cursor": formatCursor(after), "redelivering": n})
 }
 
-// deadLetters serves GET /v1/subscriptions/{id}/dead-letters.
+// deadLetters serves GET /v1/subscriptions/{id}/dead-letters: the events
+// the subscription's agency was never able to take, with their data. Each
+// is a disclosure, in the audit log like an event read.
 func (a *server) deadLetters(w http.ResponseWriter, r *http.Request) {
 	sub := a.subscriptionFor(w, r)
 	if sub == nil {
@@ -378,8 +380,14 @@ func (a *server) deadLetters(w http.ResponseWriter, r *http.Request) {
 		LastError string `json:"last_error"`
 	}
 	out := make([]deadView, len(events))
+	entries := make([]audit.Entry, len(events))
 	for i, e := range events {
 		out[i] = deadView{a.render.Render(sub, e), e.Attempts, e.LastError}
+		entries[i] = audit.Entry{Action: audit.DeadLetterRead, Resource: e.RecordID, Subject: e.SubjectKey,
+			Purpose: cmp.Or(audit.PurposeFrom(r.Context()), sub.ID), Result: audit.OK}
+	}
+	if !a.logAccess(w, r, entries...) {
+		return
 	}
 	apierr.JSON(w, http.StatusOK, map[string]any{"events": out})
 }

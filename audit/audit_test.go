@@ -2,12 +2,15 @@ package audit_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"iter"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/principal"
@@ -309,5 +312,108 @@ func TestSubjectIsTheHubsKeyedHash(t *testing.T) {
 	}
 	if audit.Subject([]byte("another-key-0123456789"), id) == want {
 		t.Error("Subject does not depend on the key")
+	}
+}
+
+// TestNextBoundsFields: a caller's 900 KB path becomes a resource of at most
+// MaxField bytes that names the original's length and hash, and the chain
+// verifies as stored.
+func TestNextBoundsFields(t *testing.T) {
+	t.Parallel()
+	huge := strings.Repeat("a", 900<<10)
+	e := entry(0)
+	e.Resource = huge
+	e.Purpose = strings.Repeat("因", 2000) // cut inside a character would be invalid UTF-8
+	s := audit.Head{}.Next(e)
+	for name, f := range map[string]string{"resource": s.Resource, "purpose": s.Purpose} {
+		if len(f) > audit.MaxField || !utf8.ValidString(f) {
+			t.Errorf("%s: %d bytes, valid UTF-8 %t; want at most %d bytes of UTF-8", name, len(f), utf8.ValidString(f), audit.MaxField)
+		}
+	}
+	sum := sha256.Sum256([]byte(huge))
+	if !strings.HasPrefix(s.Resource, "aaaa") || !strings.HasSuffix(s.Resource, fmt.Sprintf("…[truncated: %d bytes, sha256 %x]", len(huge), sum)) {
+		t.Errorf("resource %q, want its start and a marker with its length and hash", s.Resource[len(s.Resource)-120:])
+	}
+	if _, err := audit.Verify(stream([]audit.Stored{s}), s.Head()); err != nil {
+		t.Errorf("a bounded entry does not verify: %v", err)
+	}
+	if e.Resource != huge {
+		t.Error("Next changed the caller's entry")
+	}
+
+	e = entry(0)
+	e.Resource = "rec_\x00\xff"
+	if got := (audit.Head{}).Next(e).Resource; got != "rec_\uFFFD\uFFFD" {
+		t.Errorf("resource with NUL and invalid UTF-8 stored as %q, want U+FFFD for each", got)
+	}
+	e.Resource = strings.Repeat("b", audit.MaxField)
+	if got := (audit.Head{}).Next(e).Resource; got != e.Resource {
+		t.Error("a field of exactly MaxField bytes was changed")
+	}
+}
+
+// TestVerifyAgainstCheckpoints: a checkpoint kept outside the database
+// catches the newest entries cut off with the head moved back, and a tail
+// rewritten with every hash recomputed; both errors name the checkpoint.
+func TestVerifyAgainstCheckpoints(t *testing.T) {
+	t.Parallel()
+	const where = "Kafka topic credex.audit.checkpoints, offset 3"
+	log, head := chain(6)
+	at := func(seq int) audit.Checkpoint {
+		return audit.Checkpoint{Head: log[seq-1].Head(), At: t0, Where: where}
+	}
+	tests := []struct {
+		name        string
+		tamper      func(l []audit.Stored, h audit.Head) ([]audit.Stored, audit.Head)
+		checkpoints []audit.Checkpoint
+		want        error
+		seq         int64
+	}{
+		{name: "intact", checkpoints: []audit.Checkpoint{at(3), at(6)}},
+		{name: "appended since the checkpoint", checkpoints: []audit.Checkpoint{at(4)}},
+		{name: "empty chain checkpoint ignored", checkpoints: []audit.Checkpoint{{}}},
+		{name: "newest entries cut, head moved back", checkpoints: []audit.Checkpoint{at(2), at(6)},
+			want: audit.ErrTruncated, seq: 5,
+			tamper: func(l []audit.Stored, h audit.Head) ([]audit.Stored, audit.Head) { return l[:4], l[3].Head() }},
+		{name: "every entry cut, head reset", checkpoints: []audit.Checkpoint{at(6)},
+			want: audit.ErrTruncated, seq: 1,
+			tamper: func(l []audit.Stored, h audit.Head) ([]audit.Stored, audit.Head) { return nil, audit.Head{} }},
+		{name: "tail rewritten consistently", checkpoints: []audit.Checkpoint{at(5), at(2)},
+			want: audit.ErrRewritten, seq: 5,
+			tamper: func(l []audit.Stored, h audit.Head) ([]audit.Stored, audit.Head) {
+				head := l[2].Head()
+				for i := 3; i < len(l); i++ {
+					e := l[i].Entry
+					if i == 3 {
+						e.Result = audit.Refused
+					}
+					l[i] = head.Next(e)
+					head = l[i].Head()
+				}
+				return l, head
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			l, h := slices.Clone(log), head
+			if tt.tamper != nil {
+				l, h = tt.tamper(l, h)
+			}
+			got, err := audit.Verify(stream(l), h, tt.checkpoints...)
+			if tt.want == nil {
+				if err != nil || got != h {
+					t.Fatalf("Verify = %+v, %v; want %+v, nil", got, err, h)
+				}
+				return
+			}
+			var ce *audit.ChainError
+			if !errors.Is(err, tt.want) || !errors.As(err, &ce) || ce.Seq != tt.seq {
+				t.Fatalf("Verify: %v; want %v at entry %d", err, tt.want, tt.seq)
+			}
+			if !strings.Contains(err.Error(), where) || !strings.Contains(err.Error(), "checkpoint") {
+				t.Errorf("error %q does not name the checkpoint", err)
+			}
+		})
 	}
 }

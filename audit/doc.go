@@ -11,10 +11,21 @@
 // tail cut off the log is noticed too.
 //
 // A chain of plain hashes proves integrity against anyone who changes rows
-// without recomputing every later hash and the head. Someone who can rewrite
-// the whole tail can forge a consistent chain; operators who keep the last
-// seq and hash that `credex audit verify` prints outside the database detect
-// that too, with `credex audit verify --anchor SEQ:HASH`.
+// without recomputing every later hash and the head. Two attacks remain for
+// whoever can write the database: cutting off the newest entries and moving
+// the head back with them, and rewriting the whole tail consistently. Both
+// are caught by [Checkpoint]s, heads of the chain kept outside the database:
+// the hub writes one to a Kafka topic whenever the head has moved, at most
+// every interval (pipeline.Topics.AuditCheckpoints), operators may keep the
+// seq and hash that `credex audit verify` prints, and [Verify] checks that
+// the chain still holds every checkpoint it is given. Only the entries
+// appended since the last checkpoint can still be cut unnoticed.
+//
+// # Size
+//
+// Fields come from callers (a path, a header), so [Head.Next] bounds every
+// text field to [MaxField] bytes before hashing ([Entry.Bound]): a caller
+// cannot grow the log by more than a few kilobytes a request.
 //
 // # Personal information
 //

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/record"
@@ -41,6 +42,7 @@ const (
 	RepairReviewed        = "repair.reviewed"
 	ListQuery             = "list.query"
 	AccessLogRead         = "access_log.read"
+	DeadLetterRead        = "dead_letter.read"
 )
 
 // Results.
@@ -48,6 +50,11 @@ const (
 	OK       = "ok"
 	Refused  = "refused"
 	NotFound = "not_found"
+	// IdentityFailed: the caller named a person (name and ID number) who
+	// is the subject of records, but not under that name, or named the
+	// record of someone else: they did not prove to be the person. The
+	// entry's Subject is the person whose records were concerned.
+	IdentityFailed = "identity_failed"
 )
 
 // Entry is one access to personal data.
@@ -107,6 +114,45 @@ func Subject(subjectKey []byte, idNumber string) string {
 	return record.SubjectKey(subjectKey, strings.ToUpper(strings.TrimSpace(idNumber)))
 }
 
+// MaxField is the most bytes an entry keeps of each of its text fields.
+// Resources and purposes come from callers (a path, a header, a body), and a
+// caller must not be able to make the log grow by more than a few kilobytes
+// a request.
+const MaxField = 1024
+
+// Bound returns e with every text field fit to be stored and at most
+// MaxField bytes long. Invalid UTF-8 and NUL bytes, which PostgreSQL text
+// cannot hold, become U+FFFD. A longer field keeps its start, cut at a
+// character boundary, followed by a marker that gives the original length
+// and SHA-256:
+//
+//	…[truncated: 921600 bytes, sha256 9f86d081…]
+//
+// so that the value a caller sent can still be matched against the entry.
+// The entry is hashed as bounded, so the chain verifies as stored.
+func (e Entry) Bound() Entry {
+	for _, f := range []*string{&e.Principal, &e.Kind, &e.Action, &e.Resource, &e.Subject, &e.Purpose, &e.Result} {
+		*f = bound(*f)
+	}
+	return e
+}
+
+func bound(s string) string {
+	if len(s) <= MaxField && utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	clean := strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	if len(clean) <= MaxField {
+		return clean
+	}
+	marker := fmt.Sprintf("…[truncated: %d bytes, sha256 %x]", len(s), sha256.Sum256([]byte(s)))
+	keep := MaxField - len(marker)
+	for keep > 0 && !utf8.RuneStart(clean[keep]) {
+		keep--
+	}
+	return clean[:keep] + marker
+}
+
 // Head is the end of a chain: its last entry's Seq and Hash. The zero Head
 // is the empty chain.
 type Head struct {
@@ -127,9 +173,10 @@ type Stored struct {
 
 // Next returns e appended to the chain ending at h: numbered h.Seq+1, linked
 // to h.Hash, its time in UTC truncated to microseconds (as PostgreSQL keeps
-// it), and hashed.
+// it), its text fields bounded (Bound), and hashed.
 func (h Head) Next(e Entry) Stored {
 	e.At = e.At.UTC().Truncate(time.Microsecond)
+	e = e.Bound()
 	s := Stored{Entry: e, Seq: h.Seq + 1, PrevHash: h.Hash}
 	s.Hash = s.Sum()
 	return s

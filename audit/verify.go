@@ -1,9 +1,12 @@
 package audit
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
+	"time"
 )
 
 // What Verify finds wrong; a *ChainError wraps one of them.
@@ -23,7 +26,37 @@ var (
 	ErrTruncated = errors.New("log truncated")
 	// ErrBeyondHead: the log goes on after the head says it ends.
 	ErrBeyondHead = errors.New("entries beyond the head")
+	// ErrRewritten: an entry's hash is not the one a checkpoint recorded
+	// for it, though the chain is consistent: it, or an entry before it,
+	// was changed and every later hash recomputed.
+	ErrRewritten = errors.New("entry rewritten")
 )
+
+// Checkpoint is a head of the chain kept outside the database: the hub
+// writes one periodically (see hub.Config.AuditCheckpointInterval), and an
+// operator may keep one (`credex audit verify --anchor`). The chain only
+// grows, so the log must still hold entry Seq, with Hash: a log that ends
+// before it lost its newest entries, even if the head in the database was
+// moved back with them.
+type Checkpoint struct {
+	Head
+	// At is when it was taken; zero when unknown.
+	At time.Time
+	// Where says where it was kept, such as "Kafka topic
+	// credex.audit.checkpoints, offset 41"; errors name it.
+	Where string
+}
+
+func (c Checkpoint) String() string {
+	s := fmt.Sprintf("the checkpoint %d:%s", c.Seq, c.Hash)
+	if !c.At.IsZero() {
+		s += " taken " + c.At.UTC().Format(time.RFC3339)
+	}
+	if c.Where != "" {
+		s += " (" + c.Where + ")"
+	}
+	return s
+}
 
 // ChainError is a break in the chain: where, and what.
 type ChainError struct {
@@ -31,7 +64,7 @@ type ChainError struct {
 	// ErrTruncated: the first one missing).
 	Seq int64
 	// Err is one of ErrAltered, ErrMissing, ErrUnlinked, ErrReordered,
-	// ErrTruncated, ErrBeyondHead.
+	// ErrTruncated, ErrBeyondHead, ErrRewritten.
 	Err error
 	// Detail says what was found.
 	Detail string
@@ -50,9 +83,30 @@ func (e *ChainError) Unwrap() error { return e.Err }
 // is returned as a *ChainError; an error of the iterator itself is returned
 // wrapped as it is.
 //
+// Each checkpoint must be in the chain: entry Seq, with Hash. A checkpoint
+// beyond the last entry is ErrTruncated, one whose entry has another hash
+// ErrRewritten; either error names the checkpoint. Checkpoints of Seq 0
+// (the empty chain) hold nothing and are ignored. Read the checkpoints
+// before the head, so that none is newer than the head.
+//
 // Verify holds one entry at a time, so logs of any length can be streamed.
 // Entries appended after the head was read must not be passed.
-func Verify(entries iter.Seq2[Stored, error], head Head) (Head, error) {
+func Verify(entries iter.Seq2[Stored, error], head Head, checkpoints ...Checkpoint) (Head, error) {
+	checkpoints = slices.DeleteFunc(slices.Clone(checkpoints), func(c Checkpoint) bool { return c.Seq <= 0 })
+	slices.SortStableFunc(checkpoints, func(a, b Checkpoint) int { return cmp.Compare(a.Seq, b.Seq) })
+	got, err := verify(entries, head, checkpoints)
+	if err != nil {
+		return got, err
+	}
+	if last := len(checkpoints) - 1; last >= 0 && checkpoints[last].Seq > got.Seq {
+		c := checkpoints[last]
+		return got, &ChainError{Seq: got.Seq + 1, Err: ErrTruncated,
+			Detail: fmt.Sprintf("the log ends at %d, %s records %d entries", got.Seq, c, c.Seq)}
+	}
+	return got, nil
+}
+
+func verify(entries iter.Seq2[Stored, error], head Head, checkpoints []Checkpoint) (Head, error) {
 	var (
 		prev    Head    // the last good entry
 		pending *Stored // an entry that did not link to prev
@@ -87,6 +141,13 @@ func Verify(entries iter.Seq2[Stored, error], head Head) (Head, error) {
 		case e.Sum() != e.Hash:
 			return prev, &ChainError{Seq: e.Seq, Err: ErrAltered,
 				Detail: "its fields do not hash to its stored hash " + e.Hash}
+		}
+		for len(checkpoints) > 0 && checkpoints[0].Seq == e.Seq {
+			if c := checkpoints[0]; c.Hash != e.Hash {
+				return prev, &ChainError{Seq: e.Seq, Err: ErrRewritten,
+					Detail: fmt.Sprintf("its hash is %s, %s", e.Hash, c)}
+			}
+			checkpoints = checkpoints[1:]
 		}
 		prev = e.Head()
 	}

@@ -99,8 +99,10 @@ func merge(errs lifecycle.FieldErrors, more ...lifecycle.FieldErrors) lifecycle.
 // subjectRecord returns the record f names if f names its subject, and
 // ErrNotSubject when there is no such record or it is about someone else.
 // The name and the ID number are compared in time that does not depend on
-// which of them differs, and the answer does not say which.
-func (s *Service) subjectRecord(ctx context.Context, f *Filing) (*store.RecordDisplay, error) {
+// which of them differs, and the answer does not say which. A failed proof
+// about an existing record is in the audit log, about the record's
+// subject, who sees it in their access log.
+func (s *Service) subjectRecord(ctx context.Context, k *kindInfo, f *Filing) (*store.RecordDisplay, error) {
 	rec, err := s.store.RecordDisplay(ctx, f.RecordID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -113,6 +115,10 @@ func (s *Service) subjectRecord(ctx context.Context, f *Filing) (*store.RecordDi
 	sameName := subtle.ConstantTimeCompare([]byte(f.Name), []byte(rec.SubjectName))
 	if sameKey&sameName != 1 {
 		s.log.Info("case refused: not the subject", "record", rec.ID)
+		if err := s.logAccess(ctx, audit.Entry{Action: k.filed, Resource: rec.ID,
+			Subject: rec.SubjectKey, Result: audit.IdentityFailed}); err != nil {
+			return nil, err
+		}
 		return nil, ErrNotSubject
 	}
 	return rec, nil

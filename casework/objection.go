@@ -81,7 +81,7 @@ func (s *Service) FileObjection(ctx context.Context, f ObjectionFiling) (*Object
 	if errs = merge(errs, fileErrs, s.desk.CheckObjection(req)); len(errs) > 0 {
 		return nil, errs
 	}
-	rec, err := s.subjectRecord(ctx, &f.Filing)
+	rec, err := s.subjectRecord(ctx, &s.objections.kindInfo, &f.Filing)
 	if err != nil {
 		return nil, err
 	}

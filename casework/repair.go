@@ -84,7 +84,7 @@ func (s *Service) ApplyForRepair(ctx context.Context, a RepairApplication) (*Rep
 	if errs = merge(errs, proofErrs, commitmentErrs, s.desk.CheckRepair(req)); len(errs) > 0 {
 		return nil, errs
 	}
-	rec, err := s.subjectRecord(ctx, &a.Filing)
+	rec, err := s.subjectRecord(ctx, &s.repairs.kindInfo, &a.Filing)
 	if err != nil {
 		return nil, err
 	}

@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credex/credex/audit"
 	"github.com/credex/credex/casework"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/lifecycle"
+	"github.com/credex/credex/record"
 )
 
 // TestDeadlinesAndOverdueOnTheServiceClock files a case at a time, checks
@@ -252,8 +254,20 @@ func TestFilingChecksThePerson(t *testing.T) {
 			t.Errorf("%s with a bad check character and no name: %v", kind, got)
 		}
 	}
-	if actions := b.audit.actions(); len(actions) != 0 {
-		t.Errorf("refused filings are in the audit log: %v", actions)
+	// A wrong name or ID number for an existing record is a failed proof
+	// about its subject, in the audit log; nothing else was logged.
+	b.audit.mu.Lock()
+	defer b.audit.mu.Unlock()
+	var failed []string
+	for _, e := range b.audit.entries {
+		if e.Result != audit.IdentityFailed || e.Resource != p.recordID || e.Subject != record.SubjectKey(b.subjectKey, p.idNumber) {
+			t.Errorf("audit entry %+v, want only failed proofs about the record's subject", e)
+		}
+		failed = append(failed, e.Action)
+	}
+	slices.Sort(failed)
+	if want := []string{audit.ObjectionFiled, audit.ObjectionFiled, audit.RepairFiled, audit.RepairFiled}; !slices.Equal(failed, want) {
+		t.Errorf("failed proofs logged as %v, want %v (wrong name and wrong ID number, for each kind)", failed, want)
 	}
 }
 

@@ -2,13 +2,17 @@ package hub_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/credex/credex/audit"
+	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/testkit/wait"
+	"github.com/credex/credex/pipeline"
 )
 
 // accessView is an entry of POST /v1/public/access-log.
@@ -105,5 +109,60 @@ func TestAccessesAreAuditedAndShownToThePerson(t *testing.T) {
 	}
 	if _, err := audit.Verify(b.hub.Store().AuditLog(ctx, head.Seq), head); err != nil {
 		t.Errorf("the audit log does not verify after the flow: %v", err)
+	}
+}
+
+// TestAuditCheckpointsCatchTheNewestEntriesCutOff: the hub checkpoints the
+// audit log's head to Kafka, so deleting the newest entries with plain SQL
+// and moving the head back with them no longer passes verification: it
+// fails naming the checkpoint.
+func TestAuditCheckpointsCatchTheNewestEntriesCutOff(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{noSink: true})
+	ctx := context.Background()
+	for range 3 {
+		who := map[string]string{"name": "王测试", "id_number": ident.NewCitizenID(b.rand)}
+		if got := b.call(http.MethodPost, "/v1/public/query", "", who, nil); got != http.StatusOK {
+			t.Fatalf("public query = %d", got)
+		}
+	}
+	head, err := b.hub.Store().AuditHead(ctx)
+	if err != nil || head.Seq < 3 {
+		t.Fatalf("audit head %+v, %v; want at least the 3 queries", head, err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.hub.RunAuditCheckpoints(runCtx)
+	}()
+	var latest audit.Checkpoint
+	wait.For(t, 20*time.Second, "a checkpoint of the head", func() bool {
+		c, ok, err := pipeline.LatestCheckpoint(ctx, b.cfg.Kafka, 0)
+		latest = c
+		return err == nil && ok && c.Head == head
+	})
+	stop()
+	<-done
+	if _, err := audit.Verify(b.hub.Store().AuditLog(ctx, head.Seq), head, latest); err != nil {
+		t.Fatalf("the untouched log against its checkpoint: %v", err)
+	}
+
+	if _, err := b.db.Exec(ctx, `DELETE FROM audit_log WHERE seq > $1`, head.Seq-2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.Exec(ctx, `UPDATE audit_head SET seq = $1, hash = (SELECT hash FROM audit_log WHERE seq = $1)`, head.Seq-2); err != nil {
+		t.Fatal(err)
+	}
+	cut, err := b.hub.Store().AuditHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := audit.Verify(b.hub.Store().AuditLog(ctx, cut.Seq), cut); err != nil {
+		t.Fatalf("the cut log fails the chain check alone (%v): the attack is not the one meant", err)
+	}
+	_, err = audit.Verify(b.hub.Store().AuditLog(ctx, cut.Seq), cut, latest)
+	if !errors.Is(err, audit.ErrTruncated) || !strings.Contains(err.Error(), b.cfg.Kafka.Topics.AuditCheckpoints()) {
+		t.Errorf("the cut log against the checkpoint: %v; want truncated, naming the checkpoint topic", err)
 	}
 }

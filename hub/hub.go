@@ -73,6 +73,11 @@ type Config struct {
 	// applications, their being overdue, and display windows; default
 	// time.Now.
 	Now func() time.Time
+	// AuditCheckpointInterval is the time between checkpoints of the
+	// audit log's head to Kafka (RunAuditCheckpoints), the longest stretch
+	// of newest entries that could be cut off the log unnoticed; default
+	// DefaultAuditCheckpointInterval.
+	AuditCheckpointInterval time.Duration
 	// ExpiryInterval is the time between passes of the expiry scheduler,
 	// which ends the display of records whose display period is over;
 	// default one minute.
@@ -121,6 +126,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("webhook timeout: %s is negative", c.WebhookTimeout)
 	case c.KeyOverlap < 0:
 		return fmt.Errorf("key overlap: %s is negative", c.KeyOverlap)
+	case c.AuditCheckpointInterval < 0:
+		return fmt.Errorf("audit checkpoint interval: %s is negative", c.AuditCheckpointInterval)
 	}
 	if err := c.KeyLimit.Validate(); err != nil {
 		return fmt.Errorf("key %w", err)
@@ -146,6 +153,8 @@ type Hub struct {
 	expiry   *expiry.Metrics
 	audit    *audit.Recorder
 	cases    *casework.Service
+	// checkpoints follow RunAuditCheckpoints.
+	checkpoints *checkpointMetrics
 }
 
 // Start connects to the database and Kafka, migrates the database, creates
@@ -179,12 +188,13 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Store: h.store, Catalog: h.catalog, Audit: h.audit, SubjectKey: cfg.SubjectKey,
 		Calendar: cmp.Or(cfg.Calendar, workday.Default()), Now: orNow(cfg.Now), Registry: h.registry, Logger: h.log,
 	})
+	h.checkpoints = newCheckpointMetrics(h.registry)
 	h.handler = api.New(api.Deps{
 		Store: h.store, Catalog: catalogue{h.catalog, cfg.Kafka}, Ingest: ingest, Ready: h.ready,
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
 		CreateTopic: func(ctx context.Context, topic string) error { return pipeline.EnsureTopics(ctx, cfg.Kafka, topic) },
 		Cases:       h.cases, Public: h.store, Lists: h.store,
-		Audit: h.audit, AccessLog: h.store,
+		Audit: h.audit, AccessLog: h.store, Subjects: h.store,
 		Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey, LegalBases: cfg.LegalBases,
 		SubjectKey: cfg.SubjectKey, Now: orNow(cfg.Now),
 		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
@@ -213,7 +223,7 @@ func (h *Hub) prepare(ctx context.Context) error {
 // topics are every topic the hub writes.
 func (h *Hub) topics() []string {
 	t := h.cfg.Kafka.Topics
-	return append(h.recordTopics(), t.Rejected(), t.DeadLetter())
+	return append(h.recordTopics(), t.Rejected(), t.DeadLetter(), t.AuditCheckpoints())
 }
 
 func (h *Hub) recordTopics() []string {
@@ -336,8 +346,9 @@ func (h *Hub) WatchCatalog(ctx context.Context, interval time.Duration) {
 	h.catalog.Watch(ctx, interval)
 }
 
-// Serve serves the API on ln and runs the relay, the sink, delivery and
-// expiry until ctx is cancelled, then shuts down gracefully.
+// Serve serves the API on ln and runs the relay, the sink, delivery, expiry
+// and the audit checkpoints until ctx is cancelled, then shuts down
+// gracefully.
 func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           h.handler,
@@ -374,6 +385,11 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(deliveryDone)
 		h.RunDelivery(ctx)
 	}()
+	checkpointDone := make(chan struct{})
+	go func() {
+		defer close(checkpointDone)
+		h.RunAuditCheckpoints(ctx)
+	}()
 	var err error
 	sinkDone := false
 	select {
@@ -391,6 +407,7 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 		<-sinkErr // the sink stops between batches; what it did not commit is redelivered
 	}
 	<-deliveryDone
+	<-checkpointDone
 	<-expiryDone
 	<-relayDone
 	return err

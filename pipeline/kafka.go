@@ -56,14 +56,23 @@ func (c KafkaConfig) client() *kafka.Client {
 
 // EnsureTopics creates the given topics with the configured partitions and
 // replication factor; topics that exist already are left as they are. The
-// rejected topic gets its retention.
+// rejected topic gets its retention; the audit checkpoint topic gets one
+// partition and keeps its messages for ever.
 func EnsureTopics(ctx context.Context, cfg KafkaConfig, topics ...string) error {
 	req := &kafka.CreateTopicsRequest{}
 	for _, t := range topics {
 		tc := kafka.TopicConfig{Topic: t, NumPartitions: cfg.partitions(), ReplicationFactor: cfg.replication()}
-		if t == cfg.Topics.Rejected() {
+		switch t {
+		case cfg.Topics.Rejected():
 			retention := cmp.Or(cfg.RejectedRetention, 30*24*time.Hour)
 			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "retention.ms", ConfigValue: strconv.FormatInt(retention.Milliseconds(), 10)}}
+		case cfg.Topics.AuditCheckpoints():
+			tc.NumPartitions = 1
+			tc.ConfigEntries = []kafka.ConfigEntry{
+				{ConfigName: "cleanup.policy", ConfigValue: "delete"},
+				{ConfigName: "retention.ms", ConfigValue: "-1"},
+				{ConfigName: "retention.bytes", ConfigValue: "-1"},
+			}
 		}
 		req.Topics = append(req.Topics, tc)
 	}

@@ -31,5 +31,11 @@ func (t Topics) Delivery(subscription string) string {
 	return t.Prefix + "credex.deliveries." + subscription
 }
 
+// AuditCheckpoints carries the checkpoints of the audit log's hash chain
+// (audit.Checkpoint), outside the database that holds the log. It has one
+// partition, so that its order is the order of writing, and keeps its
+// messages for ever (EnsureTopics).
+func (t Topics) AuditCheckpoints() string { return t.Prefix + "credex.audit.checkpoints" }
+
 // Group is the name of a consumer group of this hub.
 func (t Topics) Group(name string) string { return t.Prefix + "credex." + name }

@@ -20,7 +20,6 @@ var (
 	qAuditEntries    = query("audit_entries")
 	qAuditBySubject  = query("audit_by_subject")
 	qAuditAbout      = query("audit_about")
-	qSubjectNamed    = query("subject_named")
 )
 
 // auditPage is how many entries AuditLog reads at a time.
@@ -120,16 +119,6 @@ func (s *Store) AuditAbout(ctx context.Context, subject string, before int64, li
 		return nil, fmt.Errorf("read audit log by subject: %w", err)
 	}
 	return entries, nil
-}
-
-// SubjectNamed reports whether a record is about the person with the keyed
-// ID number hash subjectKey and this name, as a person proves who they are.
-func (s *Store) SubjectNamed(ctx context.Context, subjectKey, name string) (bool, error) {
-	var ok bool
-	if err := s.pool.QueryRow(ctx, qSubjectNamed, subjectKey, name).Scan(&ok); err != nil {
-		return false, fmt.Errorf("look up subject: %w", err)
-	}
-	return ok, nil
 }
 
 // AuditLog yields the entries of the audit log from seq 1 through through,

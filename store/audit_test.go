@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -193,4 +194,27 @@ func BenchmarkAppendAudit(b *testing.B) {
 		b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "appends/s")
 	})
 	verifyAudit(b, st, ctx)
+}
+
+// TestAppendAuditBoundsRows: a 900 KB resource, and bytes PostgreSQL text
+// cannot hold, are stored bounded and the chain verifies.
+func TestAppendAuditBoundsRows(t *testing.T) {
+	t.Parallel()
+	st, ctx := setup(t)
+	huge, odd := auditEntry(1, "s"), auditEntry(2, "s")
+	huge.Resource = strings.Repeat("x", 900<<10)
+	odd.Resource, odd.Purpose = "rec_\x00\xff", "LB\x00"
+	if err := st.AppendAudit(ctx, huge, odd); err != nil {
+		t.Fatal(err)
+	}
+	verifyAudit(t, st, ctx)
+	entries, err := st.AuditEntries(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if len(e.Resource) > audit.MaxField || len(e.Purpose) > audit.MaxField {
+			t.Errorf("entry %d keeps a resource of %d bytes, a purpose of %d", e.Seq, len(e.Resource), len(e.Purpose))
+		}
+	}
 }

@@ -8,10 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-var (
-	qInquirySubject = query("inquiry_subject")
-	qInquiryRecords = query("inquiry_records")
-)
+var qInquiryRecords = query("inquiry_records")
 
 // InquiryRecord is a record as an authorised inquiry discloses it.
 type InquiryRecord struct {
@@ -25,16 +22,6 @@ type InquiryRecord struct {
 	CatalogVersion int
 	Data           []byte
 	UpdatedAt      time.Time
-}
-
-// IsSubject reports whether any record is about the person with the keyed
-// ID number hash subjectKey and this name.
-func (s *Store) IsSubject(ctx context.Context, subjectKey, name string) (bool, error) {
-	var ok bool
-	if err := s.pool.QueryRow(ctx, qInquirySubject, subjectKey, name).Scan(&ok); err != nil {
-		return false, fmt.Errorf("check subject: %w", err)
-	}
-	return ok, nil
 }
 
 // InquiryRecords returns the active, unrepaired records of types about the

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/credex/credex/audit"
+	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/store"
 )
 
@@ -33,7 +34,8 @@ func auditCmd(ctx context.Context, args []string, out io.Writer) error {
 }
 
 // auditVerify streams the whole audit log through audit.Verify, up to the
-// head read first, so a hub may keep appending meanwhile.
+// head read first, so a hub may keep appending meanwhile, and checks it
+// against the hubs' latest checkpoint in Kafka, read before the head.
 func auditVerify(ctx context.Context, args []string, out io.Writer) error {
 	fs := flagSet("audit verify", "audit verify [flags]")
 	fs.Usage = func() {
@@ -41,18 +43,29 @@ func auditVerify(ctx context.Context, args []string, out io.Writer) error {
 
 Reads the whole audit log and checks its hash chain: every entry numbered
 from 1 without gaps, linked to the entry before, hashing to its stored hash,
-and the last one matching the head the hub recorded. Prints the number of
-entries and the last hash, or names the first entry that is wrong and exits 1.
+and the last one matching the head the hub recorded. Then checks the log
+against the latest checkpoint the hubs wrote to the Kafka topic
+credex.audit.checkpoints (every --audit-checkpoint-interval): the log must
+still hold that entry, with that hash, so the newest entries cannot have
+been cut off and the head moved back with them, nor the chain rewritten with
+every hash recomputed. Prints the number of entries, the last hash and the
+checkpoint, or names the first entry that is wrong (and the checkpoint it
+contradicts) and exits 1.
 
-Someone able to rewrite the database could recompute every hash after an
-entry they changed. Keep the seq and hash a run prints outside the database
-and pass them to later runs with --anchor: the entry must still have it.
+Entries appended since the last checkpoint are covered by the chain alone.
+Keep the seq and hash a run prints outside the database and Kafka too, and
+pass them to later runs with --anchor: the entry must still have it.
 
 Flags:
 `)
 		fs.PrintDefaults()
 	}
 	dbURL := fs.String("database-url", "", "PostgreSQL `url` of the public credit database (CREDEX_DATABASE_URL)")
+	var brokers addrList
+	fs.Var(&brokers, "kafka-brokers", "comma-separated Kafka bootstrap `addresses` of the hubs' cluster, to read the checkpoints from (CREDEX_KAFKA_BROKERS); credex dev prints its own")
+	prefix := fs.String("topic-prefix", "", "`prefix` of the hubs' topic names (CREDEX_TOPIC_PREFIX)")
+	from := fs.Int64("checkpoints-from", 0, "only count checkpoints from this Kafka `offset` on: after the database was restored to an earlier point, the offset of the first checkpoint written since")
+	chainOnly := fs.Bool("chain-only", false, "check the chain alone, without the checkpoints in Kafka: the newest entries could have been cut off unnoticed")
 	anchor := fs.String("anchor", "", "`seq:hash` printed by an earlier run; fail unless entry seq still has this hash")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -62,7 +75,7 @@ Flags:
 		fs.Usage()
 		return errUsage
 	}
-	var want audit.Head
+	var checkpoints []audit.Checkpoint
 	if *anchor != "" {
 		seq, hash, ok := strings.Cut(*anchor, ":")
 		n, err := strconv.ParseInt(seq, 10, 64)
@@ -70,10 +83,32 @@ Flags:
 			fmt.Fprintf(fs.Output(), "--anchor %q: want seq:hash, such as 42:%s\n", *anchor, strings.Repeat("0", 64))
 			return errUsage
 		}
-		want = audit.Head{Seq: n, Hash: hash}
+		checkpoints = append(checkpoints, audit.Checkpoint{Head: audit.Head{Seq: n, Hash: hash}, Where: "--anchor"})
+	}
+	if *from < 0 {
+		fmt.Fprintf(fs.Output(), "--checkpoints-from %d: want a Kafka offset, 0 or more\n", *from)
+		return errUsage
 	}
 	if *dbURL == "" {
 		return fmt.Errorf("no database: pass --database-url or set CREDEX_DATABASE_URL")
+	}
+	if !*chainOnly && len(brokers) == 0 {
+		return fmt.Errorf("no Kafka brokers to read the audit checkpoints from: pass --kafka-brokers (credex dev prints its own) or set CREDEX_KAFKA_BROKERS; --chain-only checks the chain alone")
+	}
+
+	// The checkpoints first: every one the hubs wrote so far is then of a
+	// head no newer than the one read next.
+	var latest audit.Checkpoint
+	var found bool
+	if !*chainOnly {
+		var err error
+		kafkaCfg := pipeline.KafkaConfig{Brokers: brokers, Topics: pipeline.Topics{Prefix: *prefix}}
+		if latest, found, err = pipeline.LatestCheckpoint(ctx, kafkaCfg, *from); err != nil {
+			return err
+		}
+		if found {
+			checkpoints = append(checkpoints, latest)
+		}
 	}
 	st, err := store.Open(ctx, *dbURL)
 	if err != nil {
@@ -84,26 +119,18 @@ Flags:
 	if err != nil {
 		return err
 	}
-	var anchored string
-	entries := func(yield func(audit.Stored, error) bool) {
-		for e, err := range st.AuditLog(ctx, head.Seq) {
-			if err == nil && e.Seq == want.Seq {
-				anchored = e.Hash
-			}
-			if !yield(e, err) {
-				return
-			}
-		}
-	}
-	got, err := audit.Verify(entries, head)
-	switch {
-	case err != nil:
+	got, err := audit.Verify(st.AuditLog(ctx, head.Seq), head, checkpoints...)
+	if err != nil {
 		return err
-	case want.Seq > got.Seq:
-		return fmt.Errorf("--anchor: the log has %d entries, not %d", got.Seq, want.Seq)
-	case want.Seq > 0 && anchored != want.Hash:
-		return fmt.Errorf("audit log entry %d: rewritten: its hash is %s, the anchor says %s", want.Seq, anchored, want.Hash)
 	}
 	fmt.Fprintf(out, "audit log intact: %d entries, last hash %s\n", got.Seq, cmp.Or(got.Hash, "(none)"))
+	switch topic := (pipeline.Topics{Prefix: *prefix}).AuditCheckpoints(); {
+	case *chainOnly:
+		fmt.Fprintln(out, "checkpoints not checked (--chain-only): the newest entries could have been cut off unnoticed")
+	case found:
+		fmt.Fprintf(out, "holds %s\n", latest)
+	default:
+		fmt.Fprintf(out, "no checkpoint in Kafka topic %s yet: the newest entries could have been cut off unnoticed\n", topic)
+	}
 	return nil
 }

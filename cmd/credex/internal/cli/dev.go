@@ -29,7 +29,7 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 	fs := flagSet("dev", "dev [flags]")
 	var hf hubFlags
 	hf.register(fs, "127.0.0.1:8080", prefixList{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")})
-	dataDir := fs.String("data-dir", ".credex-dev", "`dir` for the hub's state: PostgreSQL cluster, Kafka log, subject key (CREDEX_DATA_DIR)")
+	dataDir := fs.String("data-dir", ".credex-dev", "`dir` for the hub's state: PostgreSQL cluster, Kafka log, subject key, and the files database.url and kafka.brokers that other commands read (CREDEX_DATA_DIR)")
 	seedFile := fs.String("seed", "", "seed `file` of demo principals; default "+devSeedFile+" when present, else the built-in copy (CREDEX_SEED)")
 	var brokers addrList
 	fs.Var(&brokers, "kafka-brokers", "comma-separated Kafka bootstrap `addresses` to use instead of the embedded broker (CREDEX_KAFKA_BROKERS)")
@@ -88,6 +88,10 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 		}
 		defer broker.Close()
 		kafkaAddrs = broker.Addrs()
+	}
+	// For the commands run beside it, such as credex audit verify.
+	if err := os.WriteFile(filepath.Join(*dataDir, "kafka.brokers"), []byte(strings.Join(kafkaAddrs, ",")+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write kafka brokers: %w", err)
 	}
 	cfg, err := hf.config(kafkaAddrs)
 	if err != nil {

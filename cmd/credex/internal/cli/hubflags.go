@@ -38,6 +38,7 @@ type hubFlags struct {
 	retention   time.Duration
 	calendar    string
 	expiry      time.Duration
+	checkpoint  time.Duration
 	keyOverlap  time.Duration
 	keyLimit    limitValue
 	publicLimit limitValue
@@ -59,6 +60,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow p
 	fs.StringVar(&h.calendar, "calendar", "", "working-day calendar `file` (YAML: year, holidays, make-up workdays) for deadlines of objections and repairs; default the built-in one (CREDEX_CALENDAR)")
 	fs.Var(&h.allow, "webhook-allow", "comma-separated private address `ranges` (CIDR) webhook URLs may point to; all other private, loopback and link-local addresses are refused (CREDEX_WEBHOOK_ALLOW)")
 	fs.DurationVar(&h.expiry, "expiry-interval", time.Minute, "time between passes that end the public display of records whose display period is over (CREDEX_EXPIRY_INTERVAL)")
+	fs.DurationVar(&h.checkpoint, "audit-checkpoint-interval", hub.DefaultAuditCheckpointInterval, "time between checkpoints of the audit log's head to Kafka, which credex audit verify checks the log against; entries newer than the last could be cut off unnoticed (CREDEX_AUDIT_CHECKPOINT_INTERVAL)")
 	fs.DurationVar(&h.keyOverlap, "key-overlap", api.DefaultKeyOverlap, "how long an API key replaced through POST /v1/keys keeps working (CREDEX_KEY_OVERLAP)")
 	fs.Var(&h.keyLimit, "rate-limit", "`rate/burst` of requests per second each principal may make, in this process; 0 does not limit (CREDEX_RATE_LIMIT)")
 	fs.Var(&h.publicLimit, "public-rate-limit", "`rate/burst` of requests per second each client address may make to the routes without a key (objections, repairs, public query), in this process; 0 does not limit (CREDEX_PUBLIC_RATE_LIMIT)")
@@ -73,13 +75,14 @@ func (h *hubFlags) config(brokers []string) (hub.Config, error) {
 			Brokers: brokers, Topics: pipeline.Topics{Prefix: h.topicPrefix},
 			Partitions: h.partitions, ReplicationFactor: h.replication, RejectedRetention: h.retention,
 		},
-		Ingest:         httpin.Config{MaxBodyBytes: h.maxBody, MaxRecords: h.maxRecords},
-		Delivery:       delivery.Config{Schedule: delivery.Schedule(h.schedule)},
-		WebhookAllow:   h.allow,
-		ExpiryInterval: h.expiry,
-		KeyOverlap:     h.keyOverlap,
-		KeyLimit:       api.Limit(h.keyLimit),
-		PublicLimit:    api.Limit(h.publicLimit),
+		Ingest:                  httpin.Config{MaxBodyBytes: h.maxBody, MaxRecords: h.maxRecords},
+		Delivery:                delivery.Config{Schedule: delivery.Schedule(h.schedule)},
+		WebhookAllow:            h.allow,
+		ExpiryInterval:          h.expiry,
+		AuditCheckpointInterval: h.checkpoint,
+		KeyOverlap:              h.keyOverlap,
+		KeyLimit:                api.Limit(h.keyLimit),
+		PublicLimit:             api.Limit(h.publicLimit),
 	}
 	if h.calendar != "" {
 		f, err := os.Open(h.calendar)

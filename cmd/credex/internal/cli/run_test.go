@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -13,9 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/credex/credex/audit"
 	"github.com/credex/credex/internal/testkit/kafkatest"
 	"github.com/credex/credex/internal/testkit/pgtest"
 	"github.com/credex/credex/internal/testkit/testlog"
+	"github.com/credex/credex/internal/testkit/wait"
 )
 
 // start runs a long-running command in the background and returns the hub's
@@ -118,8 +123,8 @@ func TestServeRefusesToStartWithoutSubjectKey(t *testing.T) {
 func TestDevRunsTheHubWithEmbeddedKafka(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("CREDEX_DATABASE_URL", pgtest.URL(t))
-	addr := start(t, dev, []string{"--addr", "127.0.0.1:0", "--data-dir", dir, "--kafka-brokers", ""},
-		`running at http://(\S+)`)
+	addr := start(t, dev, []string{"--addr", "127.0.0.1:0", "--data-dir", dir, "--kafka-brokers", "",
+		"--audit-checkpoint-interval", "100ms"}, `running at http://(\S+)`)
 	ready(t, addr)
 	submitDemo(t, addr, "dev-market-regulation-key-0001")
 	var out strings.Builder
@@ -131,6 +136,43 @@ func TestDevRunsTheHubWithEmbeddedKafka(t *testing.T) {
 	url, err := os.ReadFile(filepath.Join(dir, "database.url"))
 	if err != nil || strings.TrimSpace(string(url)) != os.Getenv("CREDEX_DATABASE_URL") {
 		t.Errorf("database.url = %q (%v), want the URL in use", url, err)
+	}
+	brokers, err := os.ReadFile(filepath.Join(dir, "kafka.brokers"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The newest audit entries cut off with plain SQL, the head moved back:
+	// verify, run beside the hub on its files, names the checkpoint.
+	verify := func() (string, error) {
+		var out strings.Builder
+		err := auditCmd(context.Background(), []string{"verify", "--database-url", strings.TrimSpace(string(url)),
+			"--kafka-brokers", strings.TrimSpace(string(brokers)), "--topic-prefix", ""}, &out)
+		return out.String(), err
+	}
+	var n string
+	wait.For(t, 20*time.Second, "a checkpoint of the whole audit log", func() bool {
+		out, err := verify()
+		m := regexp.MustCompile(`^audit log intact: (\d+) entries, .*\nholds the checkpoint (\d+):`).FindStringSubmatch(out)
+		if err != nil || m == nil || m[1] != m[2] {
+			return false
+		}
+		n = m[1]
+		return true
+	})
+	db, err := pgx.Connect(context.Background(), strings.TrimSpace(string(url)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(context.Background())
+	for _, sql := range []string{`DELETE FROM audit_log WHERE seq = $1`,
+		`UPDATE audit_head SET seq = $1 - 1, hash = (SELECT hash FROM audit_log WHERE seq = $1 - 1)`} {
+		if _, err := db.Exec(context.Background(), sql, n); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	if out, err := verify(); !errors.Is(err, audit.ErrTruncated) || !strings.Contains(err.Error(), "checkpoint "+n+":") {
+		t.Errorf("audit verify after the newest entry was cut = %q, %v; want truncated, naming the checkpoint of %s entries", out, err, n)
 	}
 }
 
