@@ -41,6 +41,12 @@ const (
 	RepairReviewed        = "repair.reviewed"
 	ListQuery             = "list.query"
 	AccessLogRead         = "access_log.read"
+	// A catalogue version that widens a record type's policy: proposed by
+	// a maintainer, then approved or rejected by an operator. The
+	// resource is "<code>/<version>".
+	CatalogProposed = "catalog.proposed"
+	CatalogApproved = "catalog.approved"
+	CatalogRejected = "catalog.rejected"
 )
 
 // Results.

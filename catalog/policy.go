@@ -73,9 +73,9 @@ func PolicyDiff(old, new *RecordType) []PolicyChange {
 	})
 	setDiff(old.Sharing.Usage, new.Sharing.Usage, "/sharing/usage", func(ptr string, u Usage, added bool) {
 		if added {
-			add(ptr, "usage_added", true, "usage right %q added: records may be used for %s", u, usageMeanings[u])
+			add(ptr, "usage_added", true, "usage right %q added: records may now be used for it (%s)", u, usageMeanings[u])
 		} else {
-			add(ptr, "usage_removed", false, "usage right %q removed: records may no longer be used for %s", u, usageMeanings[u])
+			add(ptr, "usage_removed", false, "usage right %q removed: records may no longer be used for it (%s)", u, usageMeanings[u])
 		}
 	})
 
