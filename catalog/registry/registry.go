@@ -167,7 +167,20 @@ func Open(ctx context.Context, st Store, files *catalog.Catalog, log *slog.Logge
 			Help: "Catalogue versions submitted for publication, by result: published, pending (waiting for approval), unchanged, incompatible, conflict or error.",
 		}, []string{"result"}),
 	}
-	reg.MustRegister(r.published)
+	reg.MustRegister(r.published, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "credex_catalog_pending_versions",
+		Help: "Catalogue versions that widen their type's policy and wait for an operator's approval.",
+	}, func() float64 {
+		n := 0
+		if s := r.snap.Load(); s != nil {
+			for _, h := range s.types {
+				if h.pending != nil {
+					n++
+				}
+			}
+		}
+		return float64(n)
+	}))
 	if err := r.Refresh(ctx); err != nil {
 		return nil, err
 	}
