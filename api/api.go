@@ -39,14 +39,22 @@ type Store interface {
 	Record(ctx context.Context, id string) (*store.Record, error)
 }
 
-// Catalog is the catalogue as published, with its versions.
+// Catalog is the catalogue as published, with its versions and those
+// waiting for approval (see registry.Registry).
 type Catalog interface {
 	Types() []*catalog.RecordType
 	Type(code string) (*catalog.RecordType, bool)
 	TypeVersion(code string, version int) (*catalog.RecordType, bool)
 	Versions(code string) []registry.Version
+	// Spans tells when each version of a type was in force.
+	Spans(code string) []registry.Span
+	// Pending returns the version of a type that waits for approval.
+	Pending(code string) (*registry.Proposal, bool)
 	// Publish registers a new version of a record type (see registry.Registry.Publish).
 	Publish(ctx context.Context, t *catalog.RecordType, by string) (registry.Published, error)
+	// Approve and Reject decide on a version that waits for approval.
+	Approve(ctx context.Context, code string, version int, d registry.Decision) error
+	Reject(ctx context.Context, code string, version int, d registry.Decision) error
 }
 
 // Deps are what the API serves from.
@@ -127,6 +135,8 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /v1/catalog/types/{code}/versions/{version}", a.catalogVersion)
 	mux.HandleFunc("GET /v1/catalog/types/{code}/diff", a.catalogDiff)
 	mux.Handle("POST /v1/catalog/types/{code}/versions", a.authenticate(http.HandlerFunc(a.catalogPublish)))
+	mux.Handle("POST /v1/catalog/types/{code}/versions/{version}/approval", a.authenticate(http.HandlerFunc(a.catalogApprove)))
+	mux.Handle("POST /v1/catalog/types/{code}/versions/{version}/rejection", a.authenticate(http.HandlerFunc(a.catalogReject)))
 	mux.Handle("POST /v1/subscriptions", a.authenticate(http.HandlerFunc(a.createSubscription)))
 	mux.Handle("GET /v1/subscriptions", a.authenticate(http.HandlerFunc(a.listSubscriptions)))
 	mux.Handle("GET /v1/subscriptions/{id}", a.authenticate(http.HandlerFunc(a.getSubscription)))

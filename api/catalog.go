@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
+	"github.com/credex/credex/audit"
 	"github.com/credex/credex/authz"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/compat"
@@ -20,20 +22,42 @@ var (
 	errNoType        = apierr.New(http.StatusNotFound, "unknown_type", "no record type with this code in the catalogue")
 	errNoVersion     = apierr.New(http.StatusNotFound, "unknown_catalog_version", "the record type has no such version")
 	errNotMaintainer = apierr.New(http.StatusForbidden, "not_a_maintainer", "only catalogue maintainers publish record types")
+	errNotPending    = apierr.New(http.StatusConflict, "not_pending", "this version of the record type is not waiting for approval")
+	errOwnProposal   = apierr.New(http.StatusForbidden, "own_proposal",
+		"you proposed this version; another operator must approve or reject it")
+	errNoReason = apierr.New(http.StatusBadRequest, "missing_reason",
+		`say why the version is rejected: {"reason": "..."}`).At("/reason")
+)
+
+// The statuses of a catalogue version in answers.
+const (
+	statusPublished = "published"        // in force
+	statusPending   = "pending_approval" // waits for an operator's approval
+	statusRejected  = "rejected"         // an operator rejected it
 )
 
 // typeView is a record type as the catalogue API shows it: its rules,
-// schema and example, and its published versions.
+// schema and example, its published versions, and the version that waits
+// for approval, if any.
 type typeView struct {
 	*catalog.RecordType
 	Versions []registry.Version `json:"versions"`
+	Pending  *registry.Proposal `json:"pending,omitempty"`
+}
+
+func (a *server) typeView(t *catalog.RecordType) typeView {
+	v := typeView{RecordType: t, Versions: a.Catalog.Versions(t.Code)}
+	if p, ok := a.Catalog.Pending(t.Code); ok {
+		v.Pending = p
+	}
+	return v
 }
 
 func (a *server) catalogList(w http.ResponseWriter, r *http.Request) {
 	types := a.Catalog.Types()
 	views := make([]typeView, len(types))
 	for i, t := range types {
-		views[i] = typeView{t, a.Catalog.Versions(t.Code)}
+		views[i] = a.typeView(t)
 	}
 	apierr.JSON(w, http.StatusOK, map[string]any{"types": views})
 }
@@ -44,7 +68,14 @@ func (a *server) catalogType(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, errNoType)
 		return
 	}
-	apierr.JSON(w, http.StatusOK, typeView{t, a.Catalog.Versions(t.Code)})
+	apierr.JSON(w, http.StatusOK, a.typeView(t))
+}
+
+// versionsView answers GET /v1/catalog/types/{code}/versions.
+type versionsView struct {
+	Type     string             `json:"type"`
+	Versions []registry.Version `json:"versions"`
+	Pending  *registry.Proposal `json:"pending,omitempty"`
 }
 
 func (a *server) catalogVersions(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +84,8 @@ func (a *server) catalogVersions(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, errNoType)
 		return
 	}
-	apierr.JSON(w, http.StatusOK, map[string]any{"type": t.Code, "versions": a.Catalog.Versions(t.Code)})
+	v := a.typeView(t)
+	apierr.JSON(w, http.StatusOK, versionsView{Type: t.Code, Versions: v.Versions, Pending: v.Pending})
 }
 
 func (a *server) catalogVersion(w http.ResponseWriter, r *http.Request) {
@@ -65,7 +97,9 @@ func (a *server) catalogVersion(w http.ResponseWriter, r *http.Request) {
 	apierr.JSON(w, http.StatusOK, t)
 }
 
-// typeVersion finds one version of a type named by request strings.
+// typeVersion finds one version of a type named by request strings: a
+// published one, or the one that waits for approval, so that it can be
+// reviewed.
 func (a *server) typeVersion(code, version string) (*catalog.RecordType, *apierr.Error) {
 	if _, ok := a.Catalog.Type(code); !ok {
 		return nil, errNoType
@@ -74,11 +108,13 @@ func (a *server) typeVersion(code, version string) (*catalog.RecordType, *apierr
 	if err != nil {
 		return nil, errNoVersion
 	}
-	t, ok := a.Catalog.TypeVersion(code, v)
-	if !ok {
-		return nil, errNoVersion
+	if t, ok := a.Catalog.TypeVersion(code, v); ok {
+		return t, nil
 	}
-	return t, nil
+	if p, ok := a.Catalog.Pending(code); ok && p.Version == v {
+		return p.Type, nil
+	}
+	return nil, errNoVersion
 }
 
 // diffView answers GET /v1/catalog/types/{code}/diff?from=N&to=M.
@@ -89,6 +125,11 @@ type diffView struct {
 	Mode       string          `json:"mode"`
 	Compatible bool            `json:"compatible"`
 	Changes    []compat.Change `json:"changes"`
+	// Policy are the changes of the rules outside the schema that decide
+	// who sees records, what for and how long; Widens says whether any
+	// widens, so that to, published after from, would wait for approval.
+	Policy []catalog.PolicyChange `json:"policy_changes"`
+	Widens bool                   `json:"widens"`
 }
 
 func (a *server) catalogDiff(w http.ResponseWriter, r *http.Request) {
@@ -113,8 +154,10 @@ func (a *server) catalogDiff(w http.ResponseWriter, r *http.Request) {
 		if breaking, err = compat.Check(mode, []json.RawMessage{from.Schema}, to.Schema); err == nil {
 			var changes []compat.Change
 			if changes, err = compat.Diff(from.Schema, to.Schema); err == nil {
+				policy := catalog.PolicyDiff(from, to)
 				apierr.JSON(w, http.StatusOK, diffView{Type: code, From: from.Version, To: to.Version,
-					Mode: string(mode), Compatible: len(breaking) == 0, Changes: nonNil(changes)})
+					Mode: string(mode), Compatible: len(breaking) == 0, Changes: nonNil(changes),
+					Policy: nonNilPolicy(policy), Widens: len(catalog.Widening(policy)) > 0})
 				return
 			}
 		}
@@ -168,24 +211,167 @@ func (a *server) catalogPublish(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, registry.ErrVersionConflict):
 		apierr.Write(w, apierr.New(http.StatusConflict, "version_conflict", err.Error()).At("/version"))
 		return
+	case errors.Is(err, registry.ErrApprovalPending):
+		apierr.Write(w, apierr.New(http.StatusConflict, "approval_pending", err.Error()).At("/version"))
+		return
 	case err != nil:
 		a.Logger.Error("publish catalogue version", "type", t.Code, "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
+	answer := publicationView{Type: t.Code, Version: res.Version, Status: statusPublished, Unchanged: res.Unchanged,
+		Changes: nonNil(res.Changes), Policy: nonNilPolicy(res.Policy)}
 	status := http.StatusCreated
+	if res.Pending {
+		answer.Status = statusPending
+		if pending, ok := a.Catalog.Pending(t.Code); ok && res.Unchanged {
+			answer.Policy = pending.Policy
+		}
+		answer.Message = fmt.Sprintf("version %d of %s widens who sees its records, with whom or what for they are shared, "+
+			"or how long they are displayed; it takes effect once an operator approves it "+
+			"(POST /v1/catalog/types/%s/versions/%d/approval), and until then version %d stays in force",
+			res.Version, t.Code, t.Code, res.Version, res.Version-1)
+		status = http.StatusAccepted
+		// Every answer that leaves a version waiting is logged, a repeated
+		// one as unchanged, so that a proposal whose first answer failed
+		// here is logged when it is sent again.
+		result := audit.OK
+		if res.Unchanged {
+			result = "unchanged"
+		}
+		if !a.logAccess(w, r, audit.Entry{Action: audit.CatalogProposed, Resource: versionResource(t.Code, res.Version), Result: result}) {
+			return
+		}
+	}
 	if res.Unchanged {
 		status = http.StatusOK
 	}
-	a.Logger.Info("catalogue version published", "type", t.Code, "version", res.Version, "by", p.Name, "unchanged", res.Unchanged)
-	apierr.JSON(w, status, map[string]any{"type": t.Code, "version": res.Version, "unchanged": res.Unchanged,
-		"changes": nonNil(res.Changes)})
+	a.Logger.Info("catalogue version published", "type", t.Code, "version", res.Version, "by", p.Name,
+		"status", answer.Status, "unchanged", res.Unchanged)
+	apierr.JSON(w, status, answer)
+}
+
+// publicationView answers a publication that succeeded.
+type publicationView struct {
+	Type      string                 `json:"type"`
+	Version   int                    `json:"version"`
+	Status    string                 `json:"status"`
+	Unchanged bool                   `json:"unchanged"`
+	Changes   []compat.Change        `json:"changes"`
+	Policy    []catalog.PolicyChange `json:"policy_changes"`
+	// Message says, for a version that waits, what happens next.
+	Message string `json:"message,omitempty"`
+}
+
+// decisionView answers an operator's decision on a waiting version.
+type decisionView struct {
+	Type      string `json:"type"`
+	Version   int    `json:"version"`
+	Status    string `json:"status"`
+	DecidedBy string `json:"decided_by"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// catalogApprove serves POST /v1/catalog/types/{code}/versions/{version}/approval:
+// an operator other than its proposer makes a waiting version the type's
+// current one.
+func (a *server) catalogApprove(w http.ResponseWriter, r *http.Request) {
+	a.catalogDecide(w, r, true)
+}
+
+// catalogReject serves POST /v1/catalog/types/{code}/versions/{version}/rejection:
+// an operator other than its proposer sets a waiting version aside, saying
+// why.
+func (a *server) catalogReject(w http.ResponseWriter, r *http.Request) {
+	a.catalogDecide(w, r, false)
+}
+
+func (a *server) catalogDecide(w http.ResponseWriter, r *http.Request, approve bool) {
+	p := principal.From(r.Context())
+	code, version := r.PathValue("code"), r.PathValue("version")
+	action, status := audit.CatalogApproved, statusPublished
+	if !approve {
+		action, status = audit.CatalogRejected, statusRejected
+	}
+	refused := audit.Entry{Action: action, Resource: code + "/" + version, Result: audit.Refused}
+	// Attempts to decide without the right are logged too: four eyes are
+	// worth what the record of who tried is worth.
+	if !authz.Allowed(p.Kind, authz.ApproveCatalog, nil) {
+		if a.logAccess(w, r, refused) {
+			apierr.Write(w, errNotOperator)
+		}
+		return
+	}
+	if _, ok := a.Catalog.Type(code); !ok {
+		apierr.Write(w, errNoType)
+		return
+	}
+	n, err := strconv.Atoi(version)
+	if err != nil || n < 1 {
+		apierr.Write(w, errNotPending)
+		return
+	}
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if !approve {
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&body); err != nil {
+			apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `the body must be {"reason": "..."}`))
+			return
+		}
+		if body.Reason = strings.TrimSpace(body.Reason); body.Reason == "" {
+			apierr.Write(w, errNoReason)
+			return
+		}
+	}
+	entries, err := a.Audit.Complete(r.Context(), audit.Entry{Action: action, Resource: versionResource(code, n), Result: audit.OK})
+	if err != nil {
+		a.Logger.Error("audit log", "err", err)
+		apierr.Write(w, errDown)
+		return
+	}
+	d := registry.Decision{By: p.Name, Reason: body.Reason, Audit: entries}
+	decide := a.Catalog.Reject
+	if approve {
+		decide = a.Catalog.Approve
+	}
+	switch err := decide(r.Context(), code, n, d); {
+	case errors.Is(err, registry.ErrNotPending):
+		apierr.Write(w, errNotPending)
+		return
+	case errors.Is(err, registry.ErrOwnProposal):
+		if a.logAccess(w, r, refused) {
+			apierr.Write(w, errOwnProposal)
+		}
+		return
+	case err != nil:
+		a.Logger.Error("decide on catalogue version", "type", code, "version", n, "err", err)
+		apierr.Write(w, errDown)
+		return
+	}
+	a.Logger.Info("catalogue version decided", "type", code, "version", n, "by", p.Name, "status", status)
+	apierr.JSON(w, http.StatusOK, decisionView{Type: code, Version: n, Status: status, DecidedBy: p.Name, Reason: body.Reason})
+}
+
+// versionResource names a version of a record type in the audit log.
+func versionResource(code string, version int) string {
+	return code + "/" + strconv.Itoa(version)
 }
 
 // nonNil makes an empty list of changes encode as [] rather than null.
 func nonNil(changes []compat.Change) []compat.Change {
 	if changes == nil {
 		return []compat.Change{}
+	}
+	return changes
+}
+
+// nonNilPolicy makes an empty list of policy changes encode as [].
+func nonNilPolicy(changes []catalog.PolicyChange) []catalog.PolicyChange {
+	if changes == nil {
+		return []catalog.PolicyChange{}
 	}
 	return changes
 }

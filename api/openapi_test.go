@@ -207,10 +207,10 @@ func setup(t *testing.T) *bundle {
 	now := func() time.Time { return accepted.Add(24 * time.Hour) }
 	cases := newFakeCases(st, recordID, taxDepartment.Code, accepted)
 	h := api.New(api.Deps{
-		Store: st, Catalog: fileCatalog{cat}, Ingest: ingest, Audit: recorder, AccessLog: audited, Subjects: audited,
+		Store: st, Catalog: newFileCatalog(cat, audited), Ingest: ingest, Audit: recorder, AccessLog: audited, Subjects: audited,
 		Subscriptions: newFakeSubscriptions(recordID, rt.Example, accepted),
 		Public:        newFakePublic(recordID, rt.Example, accepted),
-		Cases: casework.New(casework.Config{Store: cases, Catalog: fileCatalog{cat}, Audit: recorder,
+		Cases: casework.New(casework.Config{Store: cases, Catalog: newFileCatalog(cat, audited), Audit: recorder,
 			SubjectKey: []byte(testSubjectKey), Now: now, Registry: reg, Logger: log}),
 		Lists:      cases,
 		Keys:       &fakeKeys{},
@@ -387,10 +387,23 @@ func (f *fakeSubscriptions) Redeliver(_ context.Context, id string, after int64,
 }
 
 // fileCatalog serves the catalogue files as the only published version of
-// each type.
-type fileCatalog struct{ *catalog.Catalog }
+// each type. It takes, as the registry would, a next version that widens
+// its type's policy as waiting for approval, and approving or rejecting it
+// sets it aside (appending the decision's audit entries to log); it
+// publishes nothing else.
+type fileCatalog struct {
+	*catalog.Catalog
+	log audit.Log
 
-func (c fileCatalog) Versions(code string) []registry.Version {
+	mu      sync.Mutex
+	pending map[string]*registry.Proposal
+}
+
+func newFileCatalog(cat *catalog.Catalog, log audit.Log) *fileCatalog {
+	return &fileCatalog{Catalog: cat, log: log, pending: map[string]*registry.Proposal{}}
+}
+
+func (c *fileCatalog) Versions(code string) []registry.Version {
 	t, ok := c.Type(code)
 	if !ok {
 		return nil
@@ -398,11 +411,66 @@ func (c fileCatalog) Versions(code string) []registry.Version {
 	return []registry.Version{{Version: t.Version, PublishedAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), PublishedBy: "catalogue files"}}
 }
 
-func (c fileCatalog) Publish(_ context.Context, t *catalog.RecordType, _ string) (registry.Published, error) {
-	if cur, ok := c.Type(t.Code); ok && cur.Version == t.Version {
+func (c *fileCatalog) Spans(code string) []registry.Span {
+	t, ok := c.Type(code)
+	if !ok {
+		return nil
+	}
+	return []registry.Span{{Type: t}}
+}
+
+func (c *fileCatalog) Pending(code string) (*registry.Proposal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.pending[code]
+	return p, ok
+}
+
+func (c *fileCatalog) Publish(_ context.Context, t *catalog.RecordType, by string) (registry.Published, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cur, ok := c.Type(t.Code)
+	if ok && cur.Version == t.Version {
 		return registry.Published{Version: t.Version, Unchanged: true}, nil
 	}
+	if p, waits := c.pending[t.Code]; waits {
+		if p.Version == t.Version {
+			return registry.Published{Version: t.Version, Unchanged: true, Pending: true}, nil
+		}
+		return registry.Published{}, fmt.Errorf("%w: %s version %d waits", registry.ErrApprovalPending, t.Code, p.Version)
+	}
+	if ok && t.Version == cur.Version+1 {
+		if policy := catalog.PolicyDiff(cur, t); len(catalog.Widening(policy)) > 0 {
+			c.pending[t.Code] = &registry.Proposal{Version: t.Version, ProposedAt: time.Now(), ProposedBy: by, Policy: policy, Type: t}
+			return registry.Published{Version: t.Version, Pending: true, Policy: policy}, nil
+		}
+	}
 	return registry.Published{}, fmt.Errorf("%w: this test publishes nothing", registry.ErrVersionConflict)
+}
+
+func (c *fileCatalog) Approve(ctx context.Context, code string, version int, d registry.Decision) error {
+	return c.decide(ctx, code, version, d)
+}
+
+func (c *fileCatalog) Reject(ctx context.Context, code string, version int, d registry.Decision) error {
+	return c.decide(ctx, code, version, d)
+}
+
+func (c *fileCatalog) decide(ctx context.Context, code string, version int, d registry.Decision) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.pending[code]
+	switch {
+	case !ok || p.Version != version:
+		return fmt.Errorf("%w: %s version %d", registry.ErrNotPending, code, version)
+	case p.ProposedBy == d.By:
+		return fmt.Errorf("%w: %s", registry.ErrOwnProposal, d.By)
+	}
+	if err := c.log.Append(ctx, d.Audit...); err != nil {
+		return err
+	}
+	delete(c.pending, code)
+	return nil
 }
 
 // do sends a request to the handler and returns the recorded answer.

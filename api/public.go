@@ -19,12 +19,12 @@ import (
 )
 
 // PublicRecords keeps what the public may see of the public credit database:
-// records of the given types (those whose disclosure is public) that are
-// active, displayed and inside their display window at now (see
-// store.Store.PublicRecords).
+// records first published within the given spans (while their type was
+// public) that are active, displayed and inside their display window at
+// now (see store.Store.PublicRecords).
 type PublicRecords interface {
-	PublicRecords(ctx context.Context, subjectKey, name string, types []string, now time.Time) ([]store.PublicRecord, error)
-	PublicRecord(ctx context.Context, id string, types []string, now time.Time) (*store.PublicRecord, error)
+	PublicRecords(ctx context.Context, subjectKey, name string, spans []store.PublicSpan, now time.Time) ([]store.PublicRecord, error)
+	PublicRecord(ctx context.Context, id string, spans []store.PublicSpan, now time.Time) (*store.PublicRecord, error)
 }
 
 // routePublic registers the public query, which needs no key: anyone may
@@ -86,7 +86,7 @@ func (a *server) publicQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	subject := record.SubjectKey(a.SubjectKey, req.IDNumber)
-	recs, err := a.Public.PublicRecords(r.Context(), subject, req.Name, a.publicTypes(), a.now())
+	recs, err := a.Public.PublicRecords(r.Context(), subject, req.Name, a.publicSpans(), a.now())
 	if err != nil {
 		a.Logger.Error("public query", "err", err)
 		apierr.Write(w, errDown)
@@ -120,7 +120,7 @@ func (a *server) publicQuery(w http.ResponseWriter, r *http.Request) {
 // exist and one the public may not see answer alike.
 func (a *server) publicRecord(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	rec, err := a.Public.PublicRecord(r.Context(), id, a.publicTypes(), a.now())
+	rec, err := a.Public.PublicRecord(r.Context(), id, a.publicSpans(), a.now())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		if a.logAccess(w, r, audit.Entry{Action: audit.PublicRead, Resource: id, Result: audit.NotFound}) {
@@ -138,16 +138,35 @@ func (a *server) publicRecord(w http.ResponseWriter, r *http.Request) {
 	apierr.JSON(w, http.StatusOK, a.publicView(rec))
 }
 
-// publicTypes are the codes of the types whose current catalogue version
-// makes them public: a type's latest disclosure rules all its records.
-func (a *server) publicTypes() []string {
-	var codes []string
+// publicSpans are, for each type whose current catalogue version makes it
+// public, the periods during which the version in force made it public. A
+// record is shown only if it was first published within one: records are
+// disclosed under the rules in force when they were published, so a later
+// version that widens disclosure does not reach back to the records held
+// before it. A version that narrows disclosure applies to every record at
+// once, since the current version must make the type public too.
+func (a *server) publicSpans() []store.PublicSpan {
+	var spans []store.PublicSpan
 	for _, t := range a.Catalog.Types() {
-		if authz.Allowed(authz.Person, authz.PublicQuery, t) {
-			codes = append(codes, t.Code)
+		if !authz.Allowed(authz.Person, authz.PublicQuery, t) {
+			continue
+		}
+		for _, s := range a.Catalog.Spans(t.Code) {
+			if !authz.Allowed(authz.Person, authz.PublicQuery, s.Type) {
+				continue
+			}
+			var until *time.Time
+			if !s.Until.IsZero() {
+				until = &s.Until
+			}
+			if n := len(spans); n > 0 && spans[n-1].Type == t.Code && spans[n-1].Until != nil && spans[n-1].Until.Equal(s.From) {
+				spans[n-1].Until = until // one span across versions that were all public
+				continue
+			}
+			spans = append(spans, store.PublicSpan{Type: t.Code, From: s.From, Until: until})
 		}
 	}
-	return codes
+	return spans
 }
 
 func (a *server) publicView(rec *store.PublicRecord) publicRecordView {

@@ -32,8 +32,8 @@ type fakePublic struct {
 }
 
 var _ interface {
-	PublicRecords(context.Context, string, string, []string, time.Time) ([]store.PublicRecord, error)
-	PublicRecord(context.Context, string, []string, time.Time) (*store.PublicRecord, error)
+	PublicRecords(context.Context, string, string, []store.PublicSpan, time.Time) ([]store.PublicRecord, error)
+	PublicRecord(context.Context, string, []store.PublicSpan, time.Time) (*store.PublicRecord, error)
 } = (*fakePublic)(nil)
 
 func newFakePublic(recordID string, example []byte, at time.Time) *fakePublic {
@@ -53,15 +53,21 @@ func newFakePublic(recordID string, example []byte, at time.Time) *fakePublic {
 	}
 }
 
-func (f *fakePublic) PublicRecords(_ context.Context, subjectKey, name string, types []string, _ time.Time) ([]store.PublicRecord, error) {
-	if subjectKey != f.subjectKey || name != f.rec.SubjectName || !slices.Contains(types, f.rec.Type) {
+// spans reports whether the record's type has a span from the start; the fake's record was
+// published under its type's first version.
+func (f *fakePublic) spans(spans []store.PublicSpan) bool {
+	return slices.ContainsFunc(spans, func(s store.PublicSpan) bool { return s.Type == f.rec.Type && s.From.IsZero() })
+}
+
+func (f *fakePublic) PublicRecords(_ context.Context, subjectKey, name string, spans []store.PublicSpan, _ time.Time) ([]store.PublicRecord, error) {
+	if subjectKey != f.subjectKey || name != f.rec.SubjectName || !f.spans(spans) {
 		return nil, nil
 	}
 	return []store.PublicRecord{f.rec}, nil
 }
 
-func (f *fakePublic) PublicRecord(_ context.Context, id string, types []string, _ time.Time) (*store.PublicRecord, error) {
-	if id != f.rec.ID || !slices.Contains(types, f.rec.Type) {
+func (f *fakePublic) PublicRecord(_ context.Context, id string, spans []store.PublicSpan, _ time.Time) (*store.PublicRecord, error) {
+	if id != f.rec.ID || !f.spans(spans) {
 		return nil, store.ErrNotFound
 	}
 	return &f.rec, nil

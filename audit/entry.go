@@ -43,6 +43,12 @@ const (
 	ListQuery             = "list.query"
 	AccessLogRead         = "access_log.read"
 	DeadLetterRead        = "dead_letter.read"
+	// A catalogue version that widens a record type's policy: proposed by
+	// a maintainer, then approved or rejected by an operator. The
+	// resource is "<code>/<version>".
+	CatalogProposed = "catalog.proposed"
+	CatalogApproved = "catalog.approved"
+	CatalogRejected = "catalog.rejected"
 )
 
 // Results.

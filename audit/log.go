@@ -34,13 +34,7 @@ type Recorder struct {
 	Now func() time.Time
 }
 
-// Record appends entries, each completed as follows: an entry without a Kind
-// gets the name and kind of the principal that ctx carries
-// (principal.From), or Public when there is none; an entry with no
-// Principal is attributed to its Kind (so Public or Person callers are
-// logged as "public" or "person"); an entry without a Purpose gets the one
-// ctx carries (WithPurpose); an entry without a time gets the current
-// time.
+// Record appends entries, each completed as Complete completes it.
 //
 // Record returns once the entries are stored. A handler about to disclose
 // personal data should refuse to when Record fails: an access that cannot
@@ -49,7 +43,27 @@ func (r *Recorder) Record(ctx context.Context, entries ...Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	entries = slices.Clone(entries) // the caller's slice stays as it was
+	entries, err := r.Complete(ctx, entries...)
+	if err != nil {
+		return err
+	}
+	if err := r.Log.Append(ctx, entries...); err != nil {
+		return fmt.Errorf("record %s: %w", entries[0].Action, err)
+	}
+	return nil
+}
+
+// Complete returns entries completed as follows, for a caller that appends
+// them itself, in the transaction of the change they record: an entry
+// without a Kind gets the name and kind of the principal that ctx carries
+// (principal.From), or Public when there is none; an entry with no
+// Principal is attributed to its Kind (so Public or Person callers are
+// logged as "public" or "person"); an entry without a Purpose gets the one
+// ctx carries (WithPurpose); an entry without a time gets the current
+// time. It fails when an entry is still not valid. The caller's slice stays
+// as it was.
+func (r *Recorder) Complete(ctx context.Context, entries ...Entry) ([]Entry, error) {
+	entries = slices.Clone(entries)
 	now := time.Now
 	if r.Now != nil {
 		now = r.Now
@@ -74,13 +88,10 @@ func (r *Recorder) Record(ctx context.Context, entries ...Entry) error {
 			e.At = at
 		}
 		if err := e.Validate(); err != nil {
-			return fmt.Errorf("record %s: %w", e.Action, err)
+			return nil, fmt.Errorf("record %s: %w", e.Action, err)
 		}
 	}
-	if err := r.Log.Append(ctx, entries...); err != nil {
-		return fmt.Errorf("record %s: %w", entries[0].Action, err)
-	}
-	return nil
+	return entries, nil
 }
 
 type purposeKey struct{}

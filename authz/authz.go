@@ -35,6 +35,7 @@ const (
 	QueryLists          Action = "query_lists"          // per type: the red and black lists
 	PublicQuery         Action = "public_query"         // per type: what is publicly displayed
 	PublishCatalog      Action = "publish_catalog"      // new versions of record types
+	ApproveCatalog      Action = "approve_catalog"      // approve or reject a version that widens a type's policy
 	ApproveSubscription Action = "approve_subscription" // subscriptions to authorised inquiry types
 	ListSubscriptions   Action = "list_subscriptions"   // own subscriptions; operators all
 	ManageOwnKeys       Action = "manage_own_keys"      // issue, list and revoke the caller's own API keys
@@ -47,7 +48,7 @@ const (
 // Actions are every action, in the order of the constants.
 var Actions = []Action{Submit, ReadRecord, FileObjection, ReadObjection, ListObjections, DecideObjection,
 	ApplyRepair, ReadRepair, ListRepairs, DecideRepair, Subscribe, ReadEvents, QueryLists, PublicQuery,
-	PublishCatalog, ApproveSubscription, ListSubscriptions, ManageOwnKeys, RevokeAnyKey, ReadAudit,
+	PublishCatalog, ApproveCatalog, ApproveSubscription, ListSubscriptions, ManageOwnKeys, RevokeAnyKey, ReadAudit,
 	GrantAuthorisation, Inquire}
 
 // Decision is the matrix's answer.
@@ -96,11 +97,12 @@ var rules = map[Action]rule{
 		approval: []catalog.Disclosure{catalog.AuthorisedInquiry}},
 	ReadEvents: {kinds: []principal.Kind{principal.Agency, principal.Operator}},
 	QueryLists: {kinds: agency,
-		classes:     []catalog.Class{catalog.Positive, catalog.SeriousDishonesty},
+		classes:     catalog.ListedClasses,
 		disclosures: []catalog.Disclosure{catalog.Public, catalog.GovernmentShared}},
 	PublicQuery: {kinds: Kinds,
 		disclosures: []catalog.Disclosure{catalog.Public}},
 	PublishCatalog:      {kinds: []principal.Kind{principal.Maintainer}},
+	ApproveCatalog:      {kinds: operator},
 	ApproveSubscription: {kinds: operator},
 	ListSubscriptions:   {kinds: []principal.Kind{principal.Agency, principal.Operator}},
 	ManageOwnKeys:       {kinds: keyed},

@@ -62,6 +62,8 @@ var matrix = map[authz.Action]row{
 		operator: "Y.. Y.. Y.. Y.. | Y", person: "Y.. Y.. Y.. Y.. | Y"},
 	authz.PublishCatalog: {
 		department: none, agency: none, maintainer: all, operator: none, person: none},
+	authz.ApproveCatalog: {
+		department: none, agency: none, maintainer: none, operator: all, person: none},
 	authz.ApproveSubscription: {
 		department: none, agency: none, maintainer: none, operator: all, person: none},
 	authz.ListSubscriptions: {

@@ -12,6 +12,10 @@
 // problem as a FieldError with a stable code and a JSON pointer, in words a
 // department can act on and without echoing personal identifiers.
 // Catalog.WriteMarkdown documents a catalogue for the departments.
+// PolicyDiff lists the policy changes between two versions of a type (its
+// disclosure, listed class, sharing scope and usage, display periods) and
+// which of them widen, which the version registry holds for an operator's
+// approval.
 //
 // Beyond JSON Schema's own keywords, schemas may use two formats backed by
 // package ident: "citizen-id" (GB 11643-1999 citizen ID numbers) and

@@ -66,6 +66,13 @@ func (c *Catalog) WriteMarkdown(w io.Writer) error {
 	p("Display periods are in months, dated from the deciding document (`/decision/date`): after the ")
 	p("minimum a person may apply for credit repair, after the maximum display stops by itself; a maximum of 0 ")
 	p("means the record is not displayed.\n\n")
+	p("Each record type changes by new versions. A version that widens who sees a type's records, with whom or ")
+	p("what for they are shared, or how long they are displayed (a wider disclosure, a sharing scope or usage ")
+	p("added, a class that puts records on the red or black list, a longer display period, display where there ")
+	p("was none) takes effect only once an operator other than the maintainer who proposed it approves it; until ")
+	p("then the current version stays in force. An approved widening applies to the records first published ")
+	p("after it took effect, not to those held before: records are disclosed under the rules in force when they ")
+	p("were published. A narrowing applies at once, to the records already held too.\n\n")
 
 	p("| code | 名称 | name | class | disclosure | version |\n|---|---|---|---|---|---|\n")
 	for _, t := range c.sorted {

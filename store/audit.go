@@ -40,6 +40,19 @@ func (s *Store) AppendAudit(ctx context.Context, entries ...audit.Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
+	if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return appendAudit(ctx, tx, entries) }); err != nil {
+		return fmt.Errorf("append audit log: %w", err)
+	}
+	return nil
+}
+
+// appendAudit appends entries to the audit log in tx, as AppendAudit
+// does; the head row stays locked until tx ends. A change that must not
+// happen unlogged appends its entries in its own transaction with it.
+func appendAudit(ctx context.Context, tx pgx.Tx, entries []audit.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
 	entries = slices.Clone(entries)
 	now := time.Now()
 	for i := range entries {
@@ -47,7 +60,7 @@ func (s *Store) AppendAudit(ctx context.Context, entries ...audit.Entry) error {
 			entries[i].At = now
 		}
 		if err := entries[i].Validate(); err != nil {
-			return fmt.Errorf("append audit log: entry %d: %w", i, err)
+			return fmt.Errorf("entry %d: %w", i, err)
 		}
 	}
 	n := len(entries)
@@ -57,26 +70,20 @@ func (s *Store) AppendAudit(ctx context.Context, entries ...audit.Entry) error {
 		who, kind, action, resource, subject = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		purpose, result, prevHash, hash      = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	)
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var head audit.Head
-		if err := tx.QueryRow(ctx, qAuditHeadLock).Scan(&head.Seq, &head.Hash); err != nil {
-			return fmt.Errorf("lock head: %w", err)
-		}
-		for i, e := range entries {
-			st := head.Next(e)
-			seq[i], at[i], who[i], kind[i], action[i], resource[i] = st.Seq, st.At, st.Principal, st.Kind, st.Action, st.Resource
-			subject[i], purpose[i], result[i], prevHash[i], hash[i] = st.Subject, st.Purpose, st.Result, st.PrevHash, st.Hash
-			head = st.Head()
-		}
-		b := &pgx.Batch{}
-		b.Queue(qAuditInsert, seq, at, who, kind, action, resource, subject, purpose, result, prevHash, hash)
-		b.Queue(qAuditHeadUpdate, head.Seq, head.Hash)
-		return tx.SendBatch(ctx, b).Close()
-	})
-	if err != nil {
-		return fmt.Errorf("append audit log: %w", err)
+	var head audit.Head
+	if err := tx.QueryRow(ctx, qAuditHeadLock).Scan(&head.Seq, &head.Hash); err != nil {
+		return fmt.Errorf("lock head: %w", err)
 	}
-	return nil
+	for i, e := range entries {
+		st := head.Next(e)
+		seq[i], at[i], who[i], kind[i], action[i], resource[i] = st.Seq, st.At, st.Principal, st.Kind, st.Action, st.Resource
+		subject[i], purpose[i], result[i], prevHash[i], hash[i] = st.Subject, st.Purpose, st.Result, st.PrevHash, st.Hash
+		head = st.Head()
+	}
+	b := &pgx.Batch{}
+	b.Queue(qAuditInsert, seq, at, who, kind, action, resource, subject, purpose, result, prevHash, hash)
+	b.Queue(qAuditHeadUpdate, head.Seq, head.Hash)
+	return tx.SendBatch(ctx, b).Close()
 }
 
 // AuditHead returns the head of the audit log: its last entry's seq and

@@ -38,13 +38,24 @@ type PublicRecord struct {
 	SubjectKey string
 }
 
+// PublicSpan is a period during which records of a type were published
+// under a public disclosure: a record of Type first published (accepted)
+// at or after From and before Until, or with no end when Until is nil, may
+// be shown to the public.
+type PublicSpan struct {
+	Type  string
+	From  time.Time
+	Until *time.Time
+}
+
 // PublicRecords returns the records about the person with the keyed hash
 // subjectKey (record.SubjectKey) and the name name that the public may see
-// at now: of one of the types (those whose disclosure is public), active,
-// displayed (neither expired nor repaired), and inside their display window
+// at now: first published within one of the spans, active, displayed
+// (neither expired nor repaired), and inside their display window
 // (From <= now < Until) or without one. Newest decision first.
-func (s *Store) PublicRecords(ctx context.Context, subjectKey, name string, types []string, now time.Time) ([]PublicRecord, error) {
-	rows, err := s.pool.Query(ctx, qPublicBySubject, subjectKey, name, types, now)
+func (s *Store) PublicRecords(ctx context.Context, subjectKey, name string, spans []PublicSpan, now time.Time) ([]PublicRecord, error) {
+	types, from, until := spanColumns(spans)
+	rows, err := s.pool.Query(ctx, qPublicBySubject, subjectKey, name, types, from, until, now)
 	if err != nil {
 		return nil, fmt.Errorf("read public records: %w", err)
 	}
@@ -58,8 +69,9 @@ func (s *Store) PublicRecords(ctx context.Context, subjectKey, name string, type
 // PublicRecord returns the record id if the public may see it at now (see
 // PublicRecords), or ErrNotFound, whether it does not exist or is not
 // public.
-func (s *Store) PublicRecord(ctx context.Context, id string, types []string, now time.Time) (*PublicRecord, error) {
-	rows, err := s.pool.Query(ctx, qPublicRecord, id, types, now)
+func (s *Store) PublicRecord(ctx context.Context, id string, spans []PublicSpan, now time.Time) (*PublicRecord, error) {
+	types, from, until := spanColumns(spans)
+	rows, err := s.pool.Query(ctx, qPublicRecord, id, types, from, until, now)
 	if err != nil {
 		return nil, fmt.Errorf("read public record %s: %w", id, err)
 	}
@@ -71,6 +83,13 @@ func (s *Store) PublicRecord(ctx context.Context, id string, types []string, now
 		return nil, fmt.Errorf("read public record %s: %w", id, err)
 	}
 	return &r, nil
+}
+
+func spanColumns(spans []PublicSpan) (types []string, from []time.Time, until []*time.Time) {
+	for _, s := range spans {
+		types, from, until = append(types, s.Type), append(from, s.From), append(until, s.Until)
+	}
+	return types, from, until
 }
 
 func scanPublic(row pgx.CollectableRow) (PublicRecord, error) {

@@ -6,6 +6,17 @@
 // that published it and, within the refresh interval, on every other hub of
 // the same database; no restart is needed. Records are validated against the
 // version a department names, or the latest.
+//
+// A new version of an existing type that widens its policy (see
+// catalog.PolicyDiff: who sees its records, with whom and what for they
+// are shared, how long they are displayed) does not take effect when a
+// maintainer publishes it: it waits, one at a time per type, until an
+// operator other than its proposer approves it (Approve), and then takes
+// effect like any other; an operator may reject it instead (Reject). Until
+// then the type keeps its current version on every hub, and no record is
+// validated against the waiting one. A version that only narrows takes
+// effect at once. Spans tells when each version was in force, so that
+// readers can hold each record to the rules in force when it was published.
 package registry
 
 import (
@@ -22,16 +33,20 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/credex/credex/audit"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/compat"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 )
 
-// Store keeps the versions.
+// Store keeps the versions, and those waiting for approval.
 type Store interface {
 	CatalogVersions(ctx context.Context) ([]store.CatalogVersion, error)
-	PublishCatalogVersion(ctx context.Context, code string, decide func(earlier []store.CatalogVersion) (*store.CatalogVersion, error)) error
+	CatalogProposals(ctx context.Context) ([]store.CatalogProposal, error)
+	PublishCatalogVersion(ctx context.Context, code string,
+		decide func(earlier []store.CatalogVersion, pending *store.CatalogProposal) (*store.CatalogVersion, bool, error)) error
+	DecideCatalogProposal(ctx context.Context, code string, decide func(pending *store.CatalogProposal) (*store.CatalogDecision, error)) error
 }
 
 // Errors of Publish.
@@ -41,6 +56,14 @@ var (
 	// ErrVersionConflict: the version number is taken by other content, or
 	// skips numbers.
 	ErrVersionConflict = errors.New("version conflict")
+	// ErrApprovalPending: another version of the type waits for approval;
+	// it must be approved or rejected before the next is published.
+	ErrApprovalPending = errors.New("a version waits for approval")
+	// ErrNotPending: no such version of the type waits for approval.
+	ErrNotPending = errors.New("not waiting for approval")
+	// ErrOwnProposal: the operator deciding is the principal who proposed
+	// the version; another must decide.
+	ErrOwnProposal = errors.New("the proposer cannot decide on their own version")
 )
 
 // IncompatibleError lists the breaking changes that refused a version.
@@ -58,18 +81,58 @@ func (e *IncompatibleError) Unwrap() error { return ErrIncompatible }
 
 // Version describes one published version.
 type Version struct {
-	Version     int       `json:"version"`
+	Version int `json:"version"`
+	// PublishedAt is when the version took effect: for one that waited
+	// for approval, when it was approved.
 	PublishedAt time.Time `json:"published_at"`
 	PublishedBy string    `json:"published_by"`
+	// ApprovedBy is the operator who approved a version that waited.
+	ApprovedBy string `json:"approved_by,omitempty"`
+}
+
+// Proposal is a version that waits for an operator's approval.
+type Proposal struct {
+	Version    int       `json:"version"`
+	ProposedAt time.Time `json:"proposed_at"`
+	ProposedBy string    `json:"proposed_by"`
+	// Policy are the policy changes from the current version, at least one
+	// of them widening.
+	Policy []catalog.PolicyChange `json:"policy_changes"`
+	// Type is the version itself.
+	Type *catalog.RecordType `json:"-"`
 }
 
 // Published is the result of Publish.
 type Published struct {
 	Version int
-	// Unchanged: this exact version was published already.
+	// Unchanged: this exact version was published, or proposed, already.
 	Unchanged bool
-	// Changes between the previous version and this one.
+	// Pending: the version widens the type's policy and waits for an
+	// operator's approval; it is not in force.
+	Pending bool
+	// Changes between the schemas of the previous version and this one.
 	Changes []compat.Change
+	// Policy are the policy changes from the previous version.
+	Policy []catalog.PolicyChange
+}
+
+// Decision is an operator's decision on a version that waits for approval.
+type Decision struct {
+	// By is the operator's principal name.
+	By string
+	// Reason says why; required to reject.
+	Reason string
+	// Audit are appended to the audit log in the transaction that applies
+	// the decision: it is applied only if they are logged.
+	Audit []audit.Entry
+}
+
+// Span is a period during which one version of a record type was in
+// force: from From, the zero time for the type's first version, until
+// Until, or still when Until is zero.
+type Span struct {
+	Type        *catalog.RecordType
+	From, Until time.Time
 }
 
 // Registry is the catalogue as published. It is safe for concurrent use;
@@ -91,6 +154,7 @@ type history struct {
 	byVersion map[int]*catalog.RecordType
 	versions  []Version // oldest first
 	latest    *catalog.RecordType
+	pending   *Proposal
 }
 
 // Open loads the published versions, first publishing every record type of
@@ -100,10 +164,23 @@ func Open(ctx context.Context, st Store, files *catalog.Catalog, log *slog.Logge
 	r := &Registry{store: st, log: cmp.Or(log, slog.Default()),
 		published: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "credex_catalog_publications_total",
-			Help: "Catalogue versions submitted for publication, by result: published, unchanged, incompatible, conflict or error.",
+			Help: "Catalogue versions submitted for publication, by result: published, pending (waiting for approval), unchanged, incompatible, conflict or error.",
 		}, []string{"result"}),
 	}
-	reg.MustRegister(r.published)
+	reg.MustRegister(r.published, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "credex_catalog_pending_versions",
+		Help: "Catalogue versions that widen their type's policy and wait for an operator's approval.",
+	}, func() float64 {
+		n := 0
+		if s := r.snap.Load(); s != nil {
+			for _, h := range s.types {
+				if h.pending != nil {
+					n++
+				}
+			}
+		}
+		return float64(n)
+	}))
 	if err := r.Refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -140,8 +217,25 @@ func (r *Registry) Refresh(ctx context.Context) error {
 			s.types[v.Code] = h
 		}
 		h.byVersion[v.Version] = t
-		h.versions = append(h.versions, Version{Version: v.Version, PublishedAt: v.PublishedAt, PublishedBy: v.PublishedBy})
+		h.versions = append(h.versions, Version{Version: v.Version, PublishedAt: v.PublishedAt, PublishedBy: v.PublishedBy,
+			ApprovedBy: v.ApprovedBy})
 		h.latest = t // versions come oldest first
+	}
+	proposals, err := r.store.CatalogProposals(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range proposals {
+		t, err := catalog.ParseType(p.Definition)
+		if err != nil {
+			return fmt.Errorf("proposed %s version %d: %w", p.Code, p.Version, err)
+		}
+		h := s.types[p.Code]
+		if h == nil {
+			return fmt.Errorf("proposed %s version %d: the type has no published version", p.Code, p.Version)
+		}
+		h.pending = &Proposal{Version: p.Version, ProposedAt: p.ProposedAt, ProposedBy: p.ProposedBy,
+			Policy: catalog.PolicyDiff(h.latest, t), Type: t}
 	}
 	for _, h := range s.types {
 		s.latest = append(s.latest, h.latest)
@@ -177,7 +271,8 @@ func (r *Registry) Type(code string) (*catalog.RecordType, bool) {
 	return h.latest, true
 }
 
-// TypeVersion returns one version of a record type.
+// TypeVersion returns one published version of a record type; a version
+// waiting for approval is not one.
 func (r *Registry) TypeVersion(code string, version int) (*catalog.RecordType, bool) {
 	h, ok := r.snap.Load().types[code]
 	if !ok {
@@ -201,11 +296,47 @@ func (r *Registry) Versions(code string) []Version {
 	return slices.Clone(h.versions)
 }
 
+// Pending returns the version of a record type that waits for approval,
+// and whether there is one.
+func (r *Registry) Pending(code string) (*Proposal, bool) {
+	h, ok := r.snap.Load().types[code]
+	if !ok || h.pending == nil {
+		return nil, false
+	}
+	return h.pending, true
+}
+
+// Spans returns the periods during which the versions of a record type
+// were in force, oldest first, each starting when its version took effect
+// and ending when the next did. They cover all time: the first starts at
+// the zero time, the last has no end.
+func (r *Registry) Spans(code string) []Span {
+	h, ok := r.snap.Load().types[code]
+	if !ok {
+		return nil
+	}
+	spans := make([]Span, len(h.versions))
+	for i, v := range h.versions {
+		spans[i].Type = h.byVersion[v.Version]
+		if i > 0 {
+			spans[i].From = v.PublishedAt
+			spans[i-1].Until = v.PublishedAt
+		}
+	}
+	return spans
+}
+
 // Publish registers t as a new version of its record type. The version
 // number is t.Version: the next one after the latest, or any for a new type.
 // Publishing the latest version again is a no-op. A version incompatible
 // with the earlier ones under t's mode is refused with an
 // *IncompatibleError.
+//
+// A version of an existing type that widens its policy is stored as
+// waiting for approval (Published.Pending) and does not take effect; while
+// it waits, publishing it again is a no-op and any other version is
+// refused with ErrApprovalPending. A new type, and a version that does not
+// widen, take effect at once.
 func (r *Registry) Publish(ctx context.Context, t *catalog.RecordType, by string) (Published, error) {
 	var res Published
 	def, err := json.Marshal(t)
@@ -216,44 +347,56 @@ func (r *Registry) Publish(ctx context.Context, t *catalog.RecordType, by string
 	if err != nil {
 		return res, err
 	}
-	err = r.store.PublishCatalogVersion(ctx, t.Code, func(earlier []store.CatalogVersion) (*store.CatalogVersion, error) {
+	err = r.store.PublishCatalogVersion(ctx, t.Code, func(earlier []store.CatalogVersion, pending *store.CatalogProposal) (*store.CatalogVersion, bool, error) {
 		res = Published{Version: t.Version}
+		next := &store.CatalogVersion{Code: t.Code, Version: t.Version, Definition: def, PublishedBy: by}
 		if len(earlier) == 0 {
-			return &store.CatalogVersion{Code: t.Code, Version: t.Version, Definition: def, PublishedBy: by}, nil
+			return next, false, nil
+		}
+		if pending != nil {
+			if t.Version == pending.Version && sameJSON(def, pending.Definition) {
+				res.Unchanged, res.Pending = true, true
+				return nil, false, nil
+			}
+			return nil, false, fmt.Errorf("%w: %s version %d waits for an operator's approval; it must be approved or rejected before another version is published",
+				ErrApprovalPending, t.Code, pending.Version)
 		}
 		last := earlier[len(earlier)-1]
 		switch {
 		case t.Version == last.Version && sameJSON(def, last.Definition):
 			res.Unchanged = true
-			return nil, nil
+			return nil, false, nil
 		case t.Version <= last.Version:
-			return nil, fmt.Errorf("%w: %s version %d is published already with other content; publish it as version %d",
+			return nil, false, fmt.Errorf("%w: %s version %d is published already with other content; publish it as version %d",
 				ErrVersionConflict, t.Code, t.Version, last.Version+1)
 		case t.Version != last.Version+1:
-			return nil, fmt.Errorf("%w: %s version %d skips versions; the next one is %d",
+			return nil, false, fmt.Errorf("%w: %s version %d skips versions; the next one is %d",
 				ErrVersionConflict, t.Code, t.Version, last.Version+1)
 		}
+		types := make([]*catalog.RecordType, len(earlier))
 		schemas := make([]json.RawMessage, len(earlier))
 		for i, v := range earlier {
 			old, err := catalog.ParseType(v.Definition)
 			if err != nil {
-				return nil, fmt.Errorf("published %s version %d: %w", v.Code, v.Version, err)
+				return nil, false, fmt.Errorf("published %s version %d: %w", v.Code, v.Version, err)
 			}
-			schemas[i] = old.Schema
+			types[i], schemas[i] = old, old.Schema
 		}
 		breaking, err := compat.Check(mode, schemas, t.Schema)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if len(breaking) > 0 {
-			return nil, &IncompatibleError{Mode: mode, Changes: breaking}
+			return nil, false, &IncompatibleError{Mode: mode, Changes: breaking}
 		}
 		if res.Changes, err = compat.Diff(schemas[len(schemas)-1], t.Schema); err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		return &store.CatalogVersion{Code: t.Code, Version: t.Version, Definition: def, PublishedBy: by}, nil
+		res.Policy = catalog.PolicyDiff(types[len(types)-1], t)
+		res.Pending = len(catalog.Widening(res.Policy)) > 0
+		return next, res.Pending, nil
 	})
-	r.count(err, res.Unchanged)
+	r.count(err, res)
 	if err != nil {
 		return Published{}, err
 	}
@@ -265,17 +408,50 @@ func (r *Registry) Publish(ctx context.Context, t *catalog.RecordType, by string
 	return res, nil
 }
 
-func (r *Registry) count(err error, unchanged bool) {
+// Approve makes the version of a record type that waits for approval its
+// current version, on this hub at once and on the others within their
+// refresh interval. d.By must be an operator other than the proposer
+// (ErrOwnProposal); a version that does not wait is ErrNotPending.
+func (r *Registry) Approve(ctx context.Context, code string, version int, d Decision) error {
+	return r.decide(ctx, code, version, true, d)
+}
+
+// Reject sets aside the version of a record type that waits for approval,
+// with d.Reason; the type keeps its current version, and the maintainers
+// may publish another. Errors as for Approve.
+func (r *Registry) Reject(ctx context.Context, code string, version int, d Decision) error {
+	return r.decide(ctx, code, version, false, d)
+}
+
+func (r *Registry) decide(ctx context.Context, code string, version int, approve bool, d Decision) error {
+	err := r.store.DecideCatalogProposal(ctx, code, func(p *store.CatalogProposal) (*store.CatalogDecision, error) {
+		switch {
+		case p == nil || p.Version != version:
+			return nil, fmt.Errorf("%w: %s version %d", ErrNotPending, code, version)
+		case p.ProposedBy == d.By:
+			return nil, fmt.Errorf("%w: %s proposed %s version %d", ErrOwnProposal, d.By, code, version)
+		}
+		return &store.CatalogDecision{Approve: approve, By: d.By, Reason: d.Reason, Audit: d.Audit}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return r.Refresh(ctx)
+}
+
+func (r *Registry) count(err error, res Published) {
 	result := "published"
 	switch {
 	case errors.Is(err, ErrIncompatible):
 		result = "incompatible"
-	case errors.Is(err, ErrVersionConflict):
+	case errors.Is(err, ErrVersionConflict), errors.Is(err, ErrApprovalPending):
 		result = "conflict"
 	case err != nil:
 		result = "error"
-	case unchanged:
+	case res.Unchanged:
 		result = "unchanged"
+	case res.Pending:
+		result = "pending"
 	}
 	r.published.WithLabelValues(result).Inc()
 }

@@ -1,2 +1,2 @@
-INSERT INTO catalog_versions (code, version, definition, published_by)
-VALUES ($1, $2, $3, $4)
+INSERT INTO catalog_versions (code, version, definition, published_by, approved_by)
+VALUES ($1, $2, $3, $4, nullif($5, ''))

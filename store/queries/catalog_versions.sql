@@ -1,3 +1,3 @@
-SELECT code, version, definition, published_at, published_by
+SELECT code, version, definition, published_at, published_by, coalesce(approved_by, '')
 FROM catalog_versions
 ORDER BY code, version

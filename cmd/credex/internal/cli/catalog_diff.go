@@ -21,7 +21,12 @@ func catalogDiff(ctx context.Context, args []string, out io.Writer) error {
 		"Compares two versions of a record type's JSON Schema, or of every type in\n"+
 		"two catalogue directories, under a compatibility mode. Prints each breaking\n"+
 		"change as POINTER: KIND: reason (prefixed by the type code for directories),\n"+
-		"then a verdict. Exits 1 when the new version is incompatible.")
+		"then a verdict. For directories it also prints, apart, each policy change of\n"+
+		"a type (disclosure, a class that puts records on a list, sharing scope and\n"+
+		"usage, display periods) as policy: POINTER: KIND: reason, marking those that\n"+
+		"widen: published, such a version waits for an operator's approval before it\n"+
+		"takes effect. Exits 1 when the new version is incompatible or an argument is\n"+
+		"broken (2 for wrong flags); policy changes do not change the exit status.")
 	modeName := fs.String("mode", "", "compatibility `mode`: backward, forward, full, their _transitive forms, or none\n"+
 		"(default backward for schema files, each type's compatibility in NEW's manifest for directories)")
 	all := fs.Bool("all", false, "list the changes that break nothing under the mode too")
@@ -119,7 +124,7 @@ func (d *schemaDiff) catalogues(oldDir, newDir string, mode compat.Mode) error {
 			fmt.Fprintf(d.out, "%s: only in %s, not compared\n", t.Code, oldDir)
 		}
 	}
-	compared, incompatible := 0, 0
+	compared, incompatible, governed := 0, 0, 0
 	for _, t := range newCat.Types() {
 		old, ok := oldCat.Type(t.Code)
 		if !ok {
@@ -140,13 +145,46 @@ func (d *schemaDiff) catalogues(oldDir, newDir string, mode compat.Mode) error {
 		if d.report(t.Code+": ", typeMode, changes) > 0 {
 			incompatible++
 		}
+		if d.policy(t.Code+": ", catalog.PolicyDiff(old, t)) > 0 {
+			governed++
+		}
+	}
+	approval := ""
+	if governed > 0 {
+		approval = fmt.Sprintf("; %s with widening policy changes, which need an operator's approval", plural(governed, "record type"))
 	}
 	if incompatible > 0 {
-		fmt.Fprintf(d.out, "incompatible: %d of %d record types compared\n", incompatible, compared)
+		fmt.Fprintf(d.out, "incompatible: %d of %d record types compared%s\n", incompatible, compared, approval)
 		return errIncompatible
 	}
-	fmt.Fprintf(d.out, "compatible: %d record types compared\n", compared)
+	fmt.Fprintf(d.out, "compatible: %d record types compared%s\n", compared, approval)
 	return nil
+}
+
+// policy prints the policy changes, the widening ones marked, then what
+// publishing them does, every line prefixed; it returns the number of
+// widening changes.
+func (d *schemaDiff) policy(prefix string, changes []catalog.PolicyChange) int {
+	if len(changes) == 0 {
+		return 0
+	}
+	widening := 0
+	for _, c := range changes {
+		mark := ""
+		if c.Widens {
+			widening++
+			mark = " (widens)"
+		}
+		fmt.Fprintf(d.out, "%spolicy: %s: %s: %s%s\n", prefix, c.Pointer, c.Kind, c.Reason, mark)
+	}
+	if widening > 0 {
+		fmt.Fprintf(d.out, "%spolicy: %s, %d widening: published, the version waits for an operator's approval\n",
+			prefix, plural(len(changes), "change"), widening)
+	} else {
+		fmt.Fprintf(d.out, "%spolicy: %s, none widening: published, the version takes effect at once\n",
+			prefix, plural(len(changes), "change"))
+	}
+	return widening
 }
 
 // report prints the changes, each breaking one and under --all the others,

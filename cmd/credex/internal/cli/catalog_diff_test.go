@@ -223,3 +223,76 @@ func TestDiffCatalogues(t *testing.T) {
 		}
 	})
 }
+
+func TestDiffCataloguesShowsPolicyChanges(t *testing.T) {
+	t.Parallel()
+	old := copyCatalogue(t, nil)
+
+	t.Run("tax credit made public", func(t *testing.T) {
+		t.Parallel()
+		public := copyCatalogue(t, map[string][2]string{"catalog.yaml": {
+			`    disclosure: authorised_inquiry
+    departments: [tax]
+    sharing:
+      scope: [government, judiciary, financial_institution, credit_service_agency]
+      usage: [administrative_review, credit_supervision, credit_report]`,
+			`    disclosure: public
+    departments: [tax]
+    sharing:
+      scope: [government, judiciary, financial_institution, credit_service_agency, public]
+      usage: [administrative_review, credit_supervision, credit_report, public_display]`,
+		}})
+		out, err := runDiff(old, public)
+		if err != nil {
+			t.Fatalf("catalog diff = %v, want nil (a policy change is not an incompatibility); output:\n%s", err, out)
+		}
+		for _, line := range []string{
+			"tax_credit: compatible under full: no changes\n",
+			"tax_credit: policy: /disclosure: disclosure_widened: disclosure widened from authorised_inquiry to public: " +
+				"records are shown to the public, where they are disclosed only on an inquiry the person authorised (widens)\n",
+			`tax_credit: policy: /sharing/scope/4: scope_added: sharing scope "public" added: `,
+			`tax_credit: policy: /sharing/usage/3: usage_added: usage right "public_display" added: `,
+			"tax_credit: policy: 3 changes, 3 widening: published, the version waits for an operator's approval\n",
+			"compatible: ",
+			"; 1 record type with widening policy changes, which need an operator's approval\n",
+		} {
+			if !strings.Contains(out, line) {
+				t.Errorf("output lacks %q:\n%s", line, out)
+			}
+		}
+		if strings.Contains(out, "administrative_penalty: policy:") {
+			t.Errorf("a type whose rules did not change shows policy changes:\n%s", out)
+		}
+	})
+
+	t.Run("a shorter display needs no approval", func(t *testing.T) {
+		t.Parallel()
+		shorter := copyCatalogue(t, nil)
+		// The periods of administrative_penalty, the first of three alike.
+		manifest := filepath.Join(shorter, "catalog.yaml")
+		raw, err := os.ReadFile(manifest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, entry, _ := strings.Cut(string(raw), "code: administrative_penalty\n")
+		entry = strings.Replace(entry, "serious: {min_months: 12, max_months: 36}", "serious: {min_months: 12, max_months: 24}", 1)
+		if err := os.WriteFile(manifest, []byte(before+"code: administrative_penalty\n"+entry), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := runDiff(old, shorter)
+		if err != nil {
+			t.Fatalf("catalog diff = %v; output:\n%s", err, out)
+		}
+		for _, line := range []string{
+			`administrative_penalty: policy: /display/periods/serious/max_months: display_max_decreased: records with severity "serious" are displayed for at most 24 months, not 36` + "\n",
+			"administrative_penalty: policy: 1 change, none widening: published, the version takes effect at once\n",
+		} {
+			if !strings.Contains(out, line) {
+				t.Errorf("output lacks %q:\n%s", line, out)
+			}
+		}
+		if strings.Contains(out, "operator's approval") {
+			t.Errorf("a narrowing is said to need approval:\n%s", out)
+		}
+	})
+}

@@ -16,7 +16,7 @@ import (
 var errRefused = errors.New("some record types were refused")
 
 func catalogPublish(ctx context.Context, args []string, out io.Writer) error {
-	fs := flagSet("catalog publish", "catalog publish [flags] [TYPE...]\n\nPublishes the record types of the catalogue directory (all, or those named)\nto a running hub. A type whose version is published already with the same\ncontent is left as it is; an incompatible version is refused with its breaking\nchanges. Exits 1 when any type was refused.")
+	fs := flagSet("catalog publish", "catalog publish [flags] [TYPE...]\n\nPublishes the record types of the catalogue directory (all, or those named)\nto a running hub. A type whose version is published already with the same\ncontent is left as it is; an incompatible version is refused with its breaking\nchanges. A version that widens its type's policy (disclosure, sharing, display\nperiods) waits for an operator's approval, and its policy changes are printed;\nit is not refused. Exits 1 when any type was refused.")
 	dir := fs.String("dir", "schemas", "catalogue `dir`")
 	url := fs.String("url", "http://127.0.0.1:8080", "hub `url` (CREDEX_URL)")
 	key := fs.String("key", "", "a catalogue maintainer's API `key` (CREDEX_KEY)")
@@ -59,10 +59,15 @@ func catalogPublish(ctx context.Context, args []string, out io.Writer) error {
 			Code      string `json:"code"`
 			Message   string `json:"message"`
 			Version   int    `json:"version"`
+			Status    string `json:"status"`
 			Unchanged bool   `json:"unchanged"`
 			Changes   []struct {
 				Pointer, Kind, Reason string
 			} `json:"changes"`
+			Policy []struct {
+				Pointer, Kind, Reason string
+				Widens                bool
+			} `json:"policy_changes"`
 		}
 		err = json.NewDecoder(res.Body).Decode(&answer)
 		res.Body.Close()
@@ -71,9 +76,23 @@ func catalogPublish(ctx context.Context, args []string, out io.Writer) error {
 		}
 		switch res.StatusCode {
 		case http.StatusOK:
-			fmt.Fprintf(out, "%s: version %d is published already\n", code, answer.Version)
+			if answer.Status == "pending_approval" {
+				fmt.Fprintf(out, "%s: version %d waits for an operator's approval already\n", code, answer.Version)
+			} else {
+				fmt.Fprintf(out, "%s: version %d is published already\n", code, answer.Version)
+			}
 		case http.StatusCreated:
-			fmt.Fprintf(out, "%s: published version %d (changes: %d)\n", code, answer.Version, len(answer.Changes))
+			fmt.Fprintf(out, "%s: published version %d (changes: %d, policy changes: %d)\n", code, answer.Version,
+				len(answer.Changes), len(answer.Policy))
+		case http.StatusAccepted:
+			fmt.Fprintf(out, "%s: version %d waits for an operator's approval: %s\n", code, answer.Version, answer.Message)
+			for _, c := range answer.Policy {
+				mark := ""
+				if c.Widens {
+					mark = " (widens)"
+				}
+				fmt.Fprintf(out, "  policy: %s: %s: %s%s\n", c.Pointer, c.Kind, c.Reason, mark)
+			}
 		case http.StatusConflict:
 			refused++
 			fmt.Fprintf(out, "%s: refused: %s: %s\n", code, answer.Code, answer.Message)

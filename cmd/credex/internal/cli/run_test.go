@@ -133,6 +133,7 @@ func TestDevRunsTheHubWithEmbeddedKafka(t *testing.T) {
 	if err != nil || out.String() != "administrative_penalty: version 1 is published already\n" {
 		t.Errorf("catalog publish of the files the hub started with = %v, %q; want version 1 unchanged", err, out.String())
 	}
+	publishPublicTaxCredit(t, addr)
 	url, err := os.ReadFile(filepath.Join(dir, "database.url"))
 	if err != nil || strings.TrimSpace(string(url)) != os.Getenv("CREDEX_DATABASE_URL") {
 		t.Errorf("database.url = %q (%v), want the URL in use", url, err)
@@ -173,6 +174,62 @@ func TestDevRunsTheHubWithEmbeddedKafka(t *testing.T) {
 	}
 	if out, err := verify(); !errors.Is(err, audit.ErrTruncated) || !strings.Contains(err.Error(), "checkpoint "+n+":") {
 		t.Errorf("audit verify after the newest entry was cut = %q, %v; want truncated, naming the checkpoint of %s entries", out, err, n)
+	}
+}
+
+// publishPublicTaxCredit publishes tax_credit, disclosed only on an
+// authorised inquiry, as public with the dev maintainer's key: the version
+// waits until the dev operator approves it.
+func publishPublicTaxCredit(t *testing.T, addr string) {
+	t.Helper()
+	dir := copyCatalogue(t, map[string][2]string{"catalog.yaml": {
+		`    disclosure: authorised_inquiry
+    departments: [tax]
+    sharing:
+      scope: [government, judiciary, financial_institution, credit_service_agency]
+      usage: [administrative_review, credit_supervision, credit_report]`,
+		`    disclosure: public
+    departments: [tax]
+    sharing:
+      scope: [government, judiciary, financial_institution, credit_service_agency, public]
+      usage: [administrative_review, credit_supervision, credit_report, public_display]`,
+	}})
+	manifest := filepath.Join(dir, "catalog.yaml")
+	raw, _ := os.ReadFile(manifest)
+	before, entry, _ := strings.Cut(string(raw), "code: tax_credit\n")
+	entry = strings.Replace(entry, "version: 1\n", "version: 2\n", 1)
+	if err := os.WriteFile(manifest, []byte(before+"code: tax_credit\n"+entry), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	err := catalogPublish(context.Background(), []string{"--dir", dir, "--url", "http://" + addr,
+		"--key", "dev-catalogue-maintainer-key-0005", "tax_credit"}, &out)
+	if err != nil || !strings.Contains(out.String(), "tax_credit: version 2 waits for an operator's approval") ||
+		!strings.Contains(out.String(), "  policy: /disclosure: disclosure_widened: ") {
+		t.Fatalf("catalog publish of a public tax_credit = %v, %q; want it waiting for approval", err, out.String())
+	}
+	version := func() int {
+		res, err := http.Get("http://" + addr + "/v1/catalog/types/tax_credit")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var typ struct{ Version int }
+		json.NewDecoder(res.Body).Decode(&typ)
+		return typ.Version
+	}
+	if v := version(); v != 1 {
+		t.Fatalf("tax_credit while version 2 waits is at version %d, want 1", v)
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/catalog/types/tax_credit/versions/2/approval", nil)
+	req.Header.Set("Authorization", "Bearer dev-operator-key-0006")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || version() != 2 {
+		t.Errorf("the dev operator approves: %s, tax_credit at version %d; want 200 and version 2", res.Status, version())
 	}
 }
 
