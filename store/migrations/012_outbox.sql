@@ -9,7 +9,7 @@ CREATE TABLE ledger_outbox (
     type        text NOT NULL,
     subject_key text NOT NULL,
     value       bytea NOT NULL, -- the record as it travels, JSON
-    created_at  timestamptz NOT NULL DEFAULT now()
+    created_at  timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 
 CREATE INDEX ledger_outbox_record ON ledger_outbox (record_id);
