@@ -153,6 +153,8 @@ type Hub struct {
 	expiry   *expiry.Metrics
 	audit    *audit.Recorder
 	cases    *casework.Service
+	// idKey keys record ids (store.Store.RecordIDKey).
+	idKey []byte
 	// checkpoints follow RunAuditCheckpoints.
 	checkpoints *checkpointMetrics
 }
@@ -180,7 +182,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	h.audit = &audit.Recorder{Log: audit.LogFunc(h.store.AppendAudit)}
 	ingest := httpin.New(cfg.Ingest, httpin.Deps{
 		Catalog: h.catalog, Ledger: h.store, Relay: h.relay, Publisher: h.producer, Topics: cfg.Kafka.Topics,
-		SubjectKey: cfg.SubjectKey, Audit: h.audit, Logger: h.log, Registry: h.registry,
+		SubjectKey: cfg.SubjectKey, RecordIDKey: h.idKey, Audit: h.audit, Logger: h.log, Registry: h.registry,
 	})
 	h.delivery = delivery.NewMetrics(h.registry)
 	h.expiry = expiry.NewMetrics(h.registry)
@@ -208,6 +210,9 @@ func (h *Hub) prepare(ctx context.Context) error {
 		return err
 	}
 	var err error
+	if h.idKey, err = h.store.RecordIDKey(ctx); err != nil {
+		return err
+	}
 	if h.catalog, err = registry.Open(ctx, h.store, h.cfg.Catalog, h.log, h.registry); err != nil {
 		return err
 	}

@@ -55,6 +55,9 @@ type bundle struct {
 	market  principal.SeedEntry
 	catalog *catalog.Catalog
 	rand    *rand.Rand
+	// idKey is the hub's record id key, by which tests name the records
+	// they submitted (record.ID).
+	idKey []byte
 }
 
 type options struct {
@@ -180,7 +183,11 @@ func setup(t testing.TB, opts options) *bundle {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	return &bundle{t: t, cfg: cfg, hub: h, url: srv.URL, db: db, market: market, catalog: cat, rand: r}
+	idKey, err := h.Store().RecordIDKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &bundle{t: t, cfg: cfg, hub: h, url: srv.URL, db: db, market: market, catalog: cat, rand: r, idKey: idKey}
 }
 
 // dumpMetrics keeps the hub's /metrics in the test log directory, where the
