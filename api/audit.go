@@ -138,6 +138,9 @@ func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_limit", "limit is from 1 to 200 (default 50)").At("/limit"))
 		return
 	}
+	if !a.throttleLookup(w, r, req.IDNumber) {
+		return
+	}
 	limit := req.Limit
 	if limit == 0 {
 		limit = defaultAccessPage

@@ -108,6 +108,9 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, e)
 		return
 	}
+	if !a.throttleLookup(w, r, req.IDNumber) {
+		return
+	}
 	subject := record.SubjectKey(a.SubjectKey, req.IDNumber)
 	match, err := a.Subjects.MatchSubject(r.Context(), subject, req.Name)
 	switch {

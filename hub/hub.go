@@ -92,6 +92,9 @@ type Config struct {
 	// each client address to the routes that need no key, in this process;
 	// defaults api.DefaultKeyLimit and api.DefaultPublicLimit.
 	KeyLimit, PublicLimit api.Limit
+	// LookupLimits bound the keyless look-ups of persons by name and ID
+	// number, in this process; default api.DefaultLookupLimits.
+	LookupLimits api.LookupLimits
 	// Logger; default slog.Default(). The hub masks every ID number in
 	// what it logs (ident.MaskLogs).
 	Logger *slog.Logger
@@ -134,6 +137,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.PublicLimit.Validate(); err != nil {
 		return fmt.Errorf("public %w", err)
+	}
+	if err := c.LookupLimits.Validate(); err != nil {
+		return err
 	}
 	return c.Ingest.Validate()
 }
@@ -200,7 +206,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey, LegalBases: cfg.LegalBases,
 		SubjectKey: cfg.SubjectKey, Now: orNow(cfg.Now),
 		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
-		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
+		LookupLimits: cfg.LookupLimits, Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
 	return h, nil
 }
