@@ -202,7 +202,7 @@ func setup(t *testing.T) *bundle {
 	recorder := &audit.Recorder{Log: audited}
 	ingest := httpin.New(httpin.Config{}, httpin.Deps{
 		Catalog: cat, Ledger: fakeLedger{}, Relay: fakeRelay{}, Publisher: fakePublisher{},
-		SubjectKey: []byte("test-subject-key"), Audit: recorder, Logger: log, Registry: reg,
+		SubjectKey: []byte("test-subject-key"), RecordIDKey: []byte("test-record-id-key"), Audit: recorder, Logger: log, Registry: reg,
 	})
 	now := func() time.Time { return accepted.Add(24 * time.Hour) }
 	cases := newFakeCases(st, recordID, taxDepartment.Code, accepted)
