@@ -43,6 +43,9 @@ var DefaultLookupLimits = LookupLimits{
 	All:     Limit{Rate: 10, Burst: 100},
 }
 
+// NoLookupLimits limit nothing, for tests of everything else.
+var NoLookupLimits = LookupLimits{Address: Limit{Rate: -1}, Person: Limit{Rate: -1}, All: Limit{Rate: -1}}
+
 // Validate names what is impossible in l.
 func (l LookupLimits) Validate() error {
 	for _, c := range []struct {

@@ -117,7 +117,7 @@ func setup(t testing.TB, opts options) *bundle {
 		// Every test calls from one address, faster than a client should.
 		PublicLimit:  api.Limit{Rate: -1},
 		KeyLimit:     api.Limit{Rate: -1},
-		LookupLimits: api.LookupLimits{Address: api.Limit{Rate: -1}, Person: api.Limit{Rate: -1}, All: api.Limit{Rate: -1}},
+		LookupLimits: api.NoLookupLimits,
 	}
 	if opts.delivery {
 		sched, err := delivery.ParseSchedule(cmp.Or(opts.schedule, "50ms,100ms,200ms"))
