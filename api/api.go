@@ -109,6 +109,9 @@ type Deps struct {
 	// DefaultKeyLimit and DefaultPublicLimit; a negative Rate does not limit.
 	KeyLimit    Limit
 	PublicLimit Limit
+	// LookupLimits bound the look-ups of persons by name and ID number
+	// that need no key; zero values are DefaultLookupLimits.
+	LookupLimits LookupLimits
 	// Ingest serves POST /v1/submissions for authenticated principals.
 	Ingest http.Handler
 	// Ready reports whether every dependency answers; nil means ready.
@@ -124,6 +127,7 @@ func New(d Deps) http.Handler {
 		keyLimiter:    newLimiter(cmp.Or(d.KeyLimit, DefaultKeyLimit), time.Now),
 		publicLimiter: newLimiter(cmp.Or(d.PublicLimit, DefaultPublicLimit), time.Now),
 		render:        subscription.NewRenderer(d.SubjectKey),
+		lookups:       newLookups(d.LookupLimits, d.SubjectKey, time.Now, d.Registry),
 	}
 	a.KeyOverlap = cmp.Or(a.KeyOverlap, DefaultKeyOverlap)
 	mux := http.NewServeMux()
@@ -168,6 +172,8 @@ func New(d Deps) http.Handler {
 type server struct {
 	Deps
 	keyLimiter, publicLimiter *limiter
+	// lookups throttle the keyless look-ups of persons (LookupLimits).
+	lookups *lookups
 	// render renders events for agencies, with pseudonyms keyed by a key
 	// derived from SubjectKey.
 	render *subscription.Renderer

@@ -138,6 +138,9 @@ func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_limit", "limit is from 1 to 200 (default 50)").At("/limit"))
 		return
 	}
+	if !a.throttleLookup(w, r, req.IDNumber) {
+		return
+	}
 	limit := req.Limit
 	if limit == 0 {
 		limit = defaultAccessPage
@@ -155,9 +158,14 @@ func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
 			apierr.Write(w, e)
 			return
 		}
-		fallthrough
-	case match != store.SubjectNamed:
 		apierr.JSON(w, http.StatusOK, answer)
+		return
+	case match != store.SubjectNamed:
+		// As much work as a wrong name, so that the time of the answer
+		// does not tell the two apart.
+		if a.logAccess(w, r, audit.Entry{Action: audit.AccessLogRead, Subject: subject, Result: audit.NotFound}) {
+			apierr.JSON(w, http.StatusOK, answer)
+		}
 		return
 	}
 	entries, err := a.AccessLog.AuditAbout(r.Context(), subject, before, limit)

@@ -212,7 +212,7 @@ func TestFailedIdentityProofsAreAudited(t *testing.T) {
 		{"public query", "/v1/public/query", `{"name":"李不是","id_number":"` + exampleIDNumber + `"}`, 200, audit.PublicQuery},
 		{"access log", "/v1/public/access-log", `{"name":"李不是","id_number":"` + exampleIDNumber + `"}`, 200, audit.AccessLogRead},
 		{"authorisation", "/v1/authorisations", `{"name":"李不是","id_number":"` + exampleIDNumber +
-			`","agency":"commercial-bank","purpose":"loan","types":["tax_credit"],"valid_days":30}`, 404, "authorisation.granted"},
+			`","agency":"commercial-bank","purpose":"loan","types":["tax_credit"],"valid_days":30}`, 201, "authorisation.granted"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w := b.do("POST", tt.path, "application/json", "", []byte(tt.body))

@@ -55,12 +55,25 @@ type caseKind[C any] struct {
 	list string
 }
 
+// personFiling is a filing by which a person names themselves with their
+// ID number: its filing is a keyless look-up of the person (LookupLimits).
+type personFiling interface{ SubjectIDNumber() string }
+
+var (
+	_ personFiling = (*casework.ObjectionFiling)(nil)
+	_ personFiling = (*casework.RepairApplication)(nil)
+)
+
 // fileCase serves a filing: it decodes the body, of at most limit bytes,
-// calls file and answers 201 with what answer makes of the case filed.
+// counts a filing by a person against LookupLimits, calls file and answers
+// 201 with what answer makes of the case filed.
 func fileCase[F, C any](a *server, k *caseKind[C], limit int64, file func(context.Context, F) (*C, error), answer func(*C) any) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var f F
 		if !decodeBody(w, r, limit, &f) {
+			return
+		}
+		if p, ok := any(&f).(personFiling); ok && !a.throttleLookup(w, r, p.SubjectIDNumber()) {
 			return
 		}
 		c, err := file(r.Context(), f)

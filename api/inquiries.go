@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,8 +45,6 @@ func (a *server) routeInquiries(mux *http.ServeMux) {
 }
 
 var (
-	errNotSubject = apierr.New(http.StatusNotFound, "not_the_subject",
-		"the hub holds no record about a person of this name and ID number; check both")
 	errInquiryNotAgency   = apierr.New(http.StatusForbidden, "not_an_agency", "only agencies make authorised inquiries")
 	errAuthRequired       = apierr.New(http.StatusForbidden, "authorisation_required", "send the person's authorisation token, or a legal_basis code the hub knows").At("/authorisation")
 	errAuthInvalid        = apierr.New(http.StatusForbidden, "authorisation_invalid", "the authorisation token is not one the hub issued; ask the person for a new one").At("/authorisation")
@@ -74,9 +73,11 @@ type grantRequest struct {
 // grantAuthorisation serves POST /v1/authorisations: the person a record
 // is about authorises an agency to inquire, for a purpose, into their
 // records of some authorised-inquiry types, for up to 90 days. A name and
-// number that go with no record are refused alike (not_the_subject); a name
-// that does not go with the number's records is a failed proof, in the audit
-// log.
+// number that go with no record get an answer of the same status, form and
+// work, with a token the hub does not accept (the agency's inquiry answers
+// authorisation_invalid), so the answer does not confirm that a person of
+// this name and number has records; a name that does not go with the
+// number's records is a failed proof, in the audit log.
 func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 	var req grantRequest
 	if !decodeStrict(w, r, &req, `the body must be {"name", "id_number", "agency", "purpose", "types", "valid_days"}`) {
@@ -108,33 +109,50 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, e)
 		return
 	}
+	if !a.throttleLookup(w, r, req.IDNumber) {
+		return
+	}
 	subject := record.SubjectKey(a.SubjectKey, req.IDNumber)
 	match, err := a.Subjects.MatchSubject(r.Context(), subject, req.Name)
-	switch {
-	case err != nil:
+	if err != nil {
 		a.Logger.Error("grant authorisation", "err", err)
 		apierr.Write(w, errDown)
-		return
-	case match == store.SubjectMisnamed:
-		apierr.Write(w, a.refuseProof(r.Context(), actionAuthorisationGranted, "", subject, errNotSubject))
-		return
-	case match != store.SubjectNamed:
-		apierr.Write(w, errNotSubject)
 		return
 	}
 	now := a.now()
 	g := authorisation.Grant{ID: authorisation.NewID(), Subject: subject, Agency: req.Agency, Purpose: req.Purpose,
 		Types: slices.Compact(slices.Sorted(slices.Values(req.Types))), Issued: now.Unix(),
 		Expires: now.Add(time.Duration(req.ValidDays) * 24 * time.Hour).Unix()}
-	token, err := authorisation.Sign(a.AuthorisationKey, g)
+	key := a.AuthorisationKey
+	if match != store.SubjectNamed {
+		// Not the subject of any record: the answer has the same form and
+		// takes the same work, but its token is signed with a key used
+		// once, so the hub never accepts it. A refusal would tell that
+		// this name and number go with no record, and a grant that they do.
+		key = make([]byte, len(a.AuthorisationKey))
+		rand.Read(key)
+	}
+	token, err := authorisation.Sign(key, g)
 	if err != nil {
 		a.Logger.Error("grant authorisation", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
-	if !a.logAccess(w, r, audit.Entry{Kind: audit.Person, Action: actionAuthorisationGranted, Resource: g.ID,
-		Subject: subject, Purpose: g.Agency + ": " + g.Purpose, Result: audit.OK}) {
-		return
+	switch match {
+	case store.SubjectNamed:
+		if !a.logAccess(w, r, audit.Entry{Kind: audit.Person, Action: actionAuthorisationGranted, Resource: g.ID,
+			Subject: subject, Purpose: g.Agency + ": " + g.Purpose, Result: audit.OK}) {
+			return
+		}
+	case store.SubjectMisnamed:
+		if e := a.refuseProof(r.Context(), actionAuthorisationGranted, "", subject, nil); e != nil {
+			apierr.Write(w, e)
+			return
+		}
+	default:
+		if !a.logAccess(w, r, audit.Entry{Action: actionAuthorisationGranted, Subject: subject, Result: audit.NotFound}) {
+			return
+		}
 	}
 	apierr.JSON(w, http.StatusCreated, map[string]any{"id": g.ID, "token": token,
 		"expires_at": time.Unix(g.Expires, 0).UTC(), "types": g.Types})

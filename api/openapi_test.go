@@ -175,7 +175,7 @@ func setup(t *testing.T) *bundle {
 	}
 	rt, _ := cat.Type("administrative_penalty")
 	accepted := time.Date(2025, 6, 5, 9, 12, 31, 0, time.UTC)
-	recordID := record.ID(taxDepartment.Code, rt.Code, "PEN-2025-0042")
+	recordID := record.ID([]byte("test-record-id-key"), taxDepartment.Code, rt.Code, "PEN-2025-0042")
 	st := &fakeStore{
 		principals: map[string]*principal.Principal{
 			departmentKey: taxDepartment,
@@ -202,7 +202,7 @@ func setup(t *testing.T) *bundle {
 	recorder := &audit.Recorder{Log: audited}
 	ingest := httpin.New(httpin.Config{}, httpin.Deps{
 		Catalog: cat, Ledger: fakeLedger{}, Relay: fakeRelay{}, Publisher: fakePublisher{},
-		SubjectKey: []byte("test-subject-key"), Audit: recorder, Logger: log, Registry: reg,
+		SubjectKey: []byte("test-subject-key"), RecordIDKey: []byte("test-record-id-key"), Audit: recorder, Logger: log, Registry: reg,
 	})
 	now := func() time.Time { return accepted.Add(24 * time.Hour) }
 	cases := newFakeCases(st, recordID, taxDepartment.Code, accepted)

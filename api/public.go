@@ -85,6 +85,9 @@ func (a *server) publicQuery(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, e)
 		return
 	}
+	if !a.throttleLookup(w, r, req.IDNumber) {
+		return
+	}
 	subject := record.SubjectKey(a.SubjectKey, req.IDNumber)
 	recs, err := a.Public.PublicRecords(r.Context(), subject, req.Name, a.publicSpans(), a.now())
 	if err != nil {

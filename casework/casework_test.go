@@ -178,7 +178,7 @@ func (b *bundle) penalty(decided string) person {
 	data, _ := json.Marshal(d)
 	b.records++
 	sourceID := fmt.Sprintf("PEN-%d", b.records)
-	r := &record.Record{ID: record.ID(b.market.Code, rt.Code, sourceID), Op: record.OpUpsert, Department: b.market.Code,
+	r := &record.Record{ID: record.ID([]byte("test-record-id-key"), b.market.Code, rt.Code, sourceID), Op: record.OpUpsert, Department: b.market.Code,
 		SourceID: sourceID, Data: data, SubmissionID: "sub_test", AcceptedAt: b.clock.now()}
 	if err := record.Build(r, rt, b.subjectKey); err != nil {
 		b.t.Fatal(err)

@@ -30,6 +30,10 @@ type Filing struct {
 	Statement string `json:"statement"`
 }
 
+// SubjectIDNumber is the ID number by which f names the person the record
+// is about, as sent.
+func (f *Filing) SubjectIDNumber() string { return f.IDNumber }
+
 // Upload is a file as a filing carries it.
 type Upload struct {
 	Name          string `json:"name"`

@@ -110,7 +110,7 @@ func (b *bundle) records(n int) []*record.Record {
 			b.t.Fatal(err)
 		}
 		recs[i] = &record.Record{
-			ID: record.ID(b.market.Code, rt.Code, id), Type: rt.Code, Op: record.OpUpsert, Version: 1,
+			ID: record.ID(b.idKey, b.market.Code, rt.Code, id), Type: rt.Code, Op: record.OpUpsert, Version: 1,
 			Department: b.market.Code, SourceID: id, SubjectKey: record.SubjectKey(b.cfg.SubjectKey, idNumber),
 			SubjectName: name, SubjectMasked: ident.MaskCitizenID(idNumber), CatalogVersion: rt.Version,
 			ContentHash: hash, Data: data, SubmissionID: "sub_bench", AcceptedAt: now,

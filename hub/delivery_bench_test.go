@@ -54,7 +54,7 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 		b.StopTimer()
 		submitted := map[string]time.Time{}
 		for i, id := range ids {
-			submitted[record.ID(hb.market.Code, "administrative_penalty", id)] = sent[i/submitBatch]
+			submitted[record.ID(hb.idKey, hb.market.Code, "administrative_penalty", id)] = sent[i/submitBatch]
 		}
 		reportDelivery(b, r, submitted, elapsed)
 	})
@@ -67,7 +67,7 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 		start := time.Now()
 		for i, id := range sourceIDs(b.N) {
 			body := batch(envelope("administrative_penalty", "upsert", id, hb.realisticPenalty()))
-			submitted[record.ID(hb.market.Code, "administrative_penalty", id)] = time.Now()
+			submitted[record.ID(hb.idKey, hb.market.Code, "administrative_penalty", id)] = time.Now()
 			if err := hb.postBatch(body); err != nil {
 				b.Fatal(err)
 			}

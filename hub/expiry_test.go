@@ -39,7 +39,7 @@ func TestExpiryRunByTwoHubsExpiresEachRecordOnce(t *testing.T) {
 			d["decision"].(map[string]any)["date"] = date
 			d["severity"] = severity
 		})))
-		*list = append(*list, record.ID(a.market.Code, "administrative_penalty", id))
+		*list = append(*list, record.ID(a.idKey, a.market.Code, "administrative_penalty", id))
 	}
 	for range dueCount {
 		add(&due, "general", decided(2)) // ended a year ago

@@ -92,6 +92,9 @@ type Config struct {
 	// each client address to the routes that need no key, in this process;
 	// defaults api.DefaultKeyLimit and api.DefaultPublicLimit.
 	KeyLimit, PublicLimit api.Limit
+	// LookupLimits bound the keyless look-ups of persons by name and ID
+	// number, in this process; default api.DefaultLookupLimits.
+	LookupLimits api.LookupLimits
 	// Logger; default slog.Default(). The hub masks every ID number in
 	// what it logs (ident.MaskLogs).
 	Logger *slog.Logger
@@ -135,6 +138,9 @@ func (c Config) Validate() error {
 	if err := c.PublicLimit.Validate(); err != nil {
 		return fmt.Errorf("public %w", err)
 	}
+	if err := c.LookupLimits.Validate(); err != nil {
+		return err
+	}
 	return c.Ingest.Validate()
 }
 
@@ -153,6 +159,8 @@ type Hub struct {
 	expiry   *expiry.Metrics
 	audit    *audit.Recorder
 	cases    *casework.Service
+	// idKey keys record ids (store.Store.RecordIDKey).
+	idKey []byte
 	// checkpoints follow RunAuditCheckpoints.
 	checkpoints *checkpointMetrics
 }
@@ -180,7 +188,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	h.audit = &audit.Recorder{Log: audit.LogFunc(h.store.AppendAudit)}
 	ingest := httpin.New(cfg.Ingest, httpin.Deps{
 		Catalog: h.catalog, Ledger: h.store, Relay: h.relay, Publisher: h.producer, Topics: cfg.Kafka.Topics,
-		SubjectKey: cfg.SubjectKey, Audit: h.audit, Logger: h.log, Registry: h.registry,
+		SubjectKey: cfg.SubjectKey, RecordIDKey: h.idKey, Audit: h.audit, Logger: h.log, Registry: h.registry,
 	})
 	h.delivery = delivery.NewMetrics(h.registry)
 	h.expiry = expiry.NewMetrics(h.registry)
@@ -198,7 +206,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey, LegalBases: cfg.LegalBases,
 		SubjectKey: cfg.SubjectKey, Now: orNow(cfg.Now),
 		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
-		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
+		LookupLimits: cfg.LookupLimits, Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
 	return h, nil
 }
@@ -208,6 +216,9 @@ func (h *Hub) prepare(ctx context.Context) error {
 		return err
 	}
 	var err error
+	if h.idKey, err = h.store.RecordIDKey(ctx); err != nil {
+		return err
+	}
 	if h.catalog, err = registry.Open(ctx, h.store, h.cfg.Catalog, h.log, h.registry); err != nil {
 		return err
 	}

@@ -216,7 +216,7 @@ func mustJSON(v any) []byte {
 
 // pipelineID is the record id the market regulator's record sourceID has.
 func pipelineID(b *bundle, sourceID string) string {
-	return record.ID(b.market.Code, "administrative_penalty", sourceID)
+	return record.ID(b.idKey, b.market.Code, "administrative_penalty", sourceID)
 }
 
 func TestDepartmentCorrectsWithAReason(t *testing.T) {

@@ -61,11 +61,22 @@ func TestAuthorisedInquiry(t *testing.T) {
 	}
 	token := granted["token"].(string)
 
-	t.Run("grant refused alike for any mismatch", func(t *testing.T) {
-		_, wrongName := grant(grantBody(func(g map[string]any) { g["name"] = "张冒名" }))
-		_, wrongID := grant(grantBody(func(g map[string]any) { g["id_number"] = ident.NewCitizenID(b.rand) }))
-		if wrongName["code"] != "not_the_subject" || wrongName["message"] != wrongID["message"] {
-			t.Fatalf("mismatches answered %v and %v, want the same not_the_subject", wrongName, wrongID)
+	t.Run("a mismatch gets a token the hub does not accept", func(t *testing.T) {
+		for name, edit := range map[string]func(map[string]any){
+			"wrong name":      func(g map[string]any) { g["name"] = "张冒名" },
+			"wrong ID number": func(g map[string]any) { g["id_number"] = ident.NewCitizenID(b.rand) },
+		} {
+			status, out := grant(grantBody(edit))
+			decoy, _ := out["token"].(string)
+			if status != http.StatusCreated || len(decoy) != len(token) {
+				t.Fatalf("%s: answered %d %v, want 201 with a token like a grant's", name, status, out)
+			}
+			var refused inquiryAnswer
+			status = b.call(http.MethodPost, "/v1/inquiries", bankKey,
+				map[string]any{"id_number": person.idNumber, "purpose": purpose, "authorisation": decoy}, &refused)
+			if status != http.StatusForbidden || refused.Code != "authorisation_invalid" {
+				t.Fatalf("%s: an inquiry with its token answered %d %+v, want 403 authorisation_invalid", name, status, refused)
+			}
 		}
 		for name, edit := range map[string]func(map[string]any){
 			"too long":     func(g map[string]any) { g["valid_days"] = 91 },

@@ -161,7 +161,7 @@ func TestObjectionFiledOnlyByTheSubject(t *testing.T) {
 		"a wrong name":      func(o map[string]any) { o["name"] = "李测试" },
 		"a wrong ID number": func(o map[string]any) { o["id_number"] = other },
 		"no such record": func(o map[string]any) {
-			o["record_id"] = record.ID(b.market.Code, "administrative_penalty", "NONE")
+			o["record_id"] = record.ID(b.idKey, b.market.Code, "administrative_penalty", "NONE")
 		},
 	} {
 		body := objection(id, p)

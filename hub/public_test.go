@@ -125,7 +125,7 @@ func TestPublicQueryShowsOnlyWhatIsDisplayed(t *testing.T) {
 		b.submitAs(key, byKey[key]...)
 	}
 	for _, c := range cases {
-		c.recordID = record.ID(b.departmentCode(c.key, transport), c.code, c.sourceID)
+		c.recordID = record.ID(b.idKey, b.departmentCode(c.key, transport), c.code, c.sourceID)
 	}
 
 	// Display ends first (a revoked record's display cannot end), then

@@ -55,6 +55,9 @@ type bundle struct {
 	market  principal.SeedEntry
 	catalog *catalog.Catalog
 	rand    *rand.Rand
+	// idKey is the hub's record id key, by which tests name the records
+	// they submitted (record.ID).
+	idKey []byte
 }
 
 type options struct {
@@ -112,8 +115,9 @@ func setup(t testing.TB, opts options) *bundle {
 		},
 		Logger: testlog.Logger(t, slog.LevelWarn),
 		// Every test calls from one address, faster than a client should.
-		PublicLimit: api.Limit{Rate: -1},
-		KeyLimit:    api.Limit{Rate: -1},
+		PublicLimit:  api.Limit{Rate: -1},
+		KeyLimit:     api.Limit{Rate: -1},
+		LookupLimits: api.NoLookupLimits,
 	}
 	if opts.delivery {
 		sched, err := delivery.ParseSchedule(cmp.Or(opts.schedule, "50ms,100ms,200ms"))
@@ -180,7 +184,11 @@ func setup(t testing.TB, opts options) *bundle {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	return &bundle{t: t, cfg: cfg, hub: h, url: srv.URL, db: db, market: market, catalog: cat, rand: r}
+	idKey, err := h.Store().RecordIDKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &bundle{t: t, cfg: cfg, hub: h, url: srv.URL, db: db, market: market, catalog: cat, rand: r, idKey: idKey}
 }
 
 // dumpMetrics keeps the hub's /metrics in the test log directory, where the

@@ -60,7 +60,7 @@ func TestRecordMessage(t *testing.T) {
 	t.Parallel()
 	topics := Topics{Prefix: "t."}
 	r := &record.Record{
-		ID:             record.ID("11500103540776846N", "administrative_penalty", "MR-2026-0001"),
+		ID:             record.ID([]byte("0123456789abcdef"), "11500103540776846N", "administrative_penalty", "MR-2026-0001"),
 		Type:           "administrative_penalty",
 		Op:             record.OpUpsert,
 		Version:        3,

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -77,13 +78,27 @@ type Window struct {
 	Until      time.Time `json:"until"`
 }
 
-// RecordID derives the stable id of a record from the department that owns
-// it, its type and the department's own source id. The same triple always
-// gives the same id, so resubmissions address the same record.
-func ID(department, recordType, sourceID string) string {
-	sum := sha256.Sum256([]byte(department + "\x00" + recordType + "\x00" + sourceID))
-	return "rec_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
+// ID derives the id of a record from the department that owns it, its type
+// and the department's own source id, under key, the hub's record id key
+// (store.Store.RecordIDKey). The same triple under the same key always gives
+// the same id, so resubmissions address the same record; without the key
+// nobody can compute the id from what a record shows publicly (department,
+// type) and what is easily guessed (source ids are often sequential), so the
+// ids of records the public may see cannot be listed by computing them.
+//
+// Every record id is made here.
+func ID(key []byte, department, recordType, sourceID string) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(idDomain))
+	for _, field := range []string{department, recordType, sourceID} {
+		mac.Write(binary.AppendUvarint(nil, uint64(len(field))))
+		mac.Write([]byte(field))
+	}
+	return "rec_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(mac.Sum(nil)[:15]))
 }
+
+// idDomain separates record ids from every other use of a key.
+const idDomain = "credex record id v1\x00"
 
 // SubjectKey is the keyed hash by which a person is looked up and by which
 // their records are partitioned. The plain ID number never leaves the payload.

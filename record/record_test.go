@@ -1,6 +1,8 @@
 package record
 
 import (
+	"crypto/sha256"
+	"encoding/base32"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -111,41 +113,60 @@ func TestCanonical(t *testing.T) {
 
 func TestRecordID(t *testing.T) {
 	t.Parallel()
+	key := []byte("0123456789abcdef0123456789abcdef")
 	const dept, typ, src = "11500103540776846N", "administrative_penalty", "MR-2026-0001"
-	id := ID(dept, typ, src)
+	id := ID(key, dept, typ, src)
 	if !regexp.MustCompile(`^rec_[a-z2-7]{24}$`).MatchString(id) {
-		t.Fatalf("RecordID = %q, want rec_ and 24 lowercase base32 characters", id)
+		t.Fatalf("ID = %q, want rec_ and 24 lowercase base32 characters", id)
 	}
-	if again := ID(dept, typ, src); again != id {
-		t.Errorf("RecordID is not stable: %s then %s", id, again)
+	if again := ID(key, dept, typ, src); again != id {
+		t.Errorf("ID is not stable: %s then %s", id, again)
 	}
 	tests := []struct {
 		name           string
+		key            string
 		dept, typ, src string
 	}{
-		{"other department", "124403053099881096", typ, src},
-		{"other type", dept, "serious_dishonesty", src},
-		{"other source id", dept, typ, "MR-2026-0002"},
-		{"source id moved into type", dept, typ + "M", "R-2026-0001"},
-		{"type moved into department", dept + "a", "dministrative_penalty", src},
+		{"other key", "fedcba9876543210fedcba9876543210", dept, typ, src},
+		{"other department", string(key), "124403053099881096", typ, src},
+		{"other type", string(key), dept, "serious_dishonesty", src},
+		{"other source id", string(key), dept, typ, "MR-2026-0002"},
+		{"source id moved into type", string(key), dept, typ + "M", "R-2026-0001"},
+		{"type moved into department", string(key), dept + "a", "dministrative_penalty", src},
+		{"separator moved", string(key), dept, typ + "\x00M", "R-2026-0001"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := ID(tt.dept, tt.typ, tt.src); got == id {
+			if got := ID([]byte(tt.key), tt.dept, tt.typ, tt.src); got == id {
 				t.Errorf("ID(%q, %q, %q) = %s, the same as ID(%q, %q, %q)", tt.dept, tt.typ, tt.src, got, dept, typ, src)
 			}
 		})
 	}
 	t.Run("fields do not run together", func(t *testing.T) {
 		t.Parallel()
-		if a, b := ID("d", "a", "bc"), ID("d", "ab", "c"); a == b {
+		if a, b := ID(key, "d", "a", "bc"), ID(key, "d", "ab", "c"); a == b {
 			t.Errorf(`ID("d", "a", "bc") = ID("d", "ab", "c") = %s`, a)
 		}
-		if a, b := ID("a", "bc", "s"), ID("ab", "c", "s"); a == b {
+		if a, b := ID(key, "a", "bc", "s"), ID(key, "ab", "c", "s"); a == b {
 			t.Errorf(`ID("a", "bc", "s") = ID("ab", "c", "s") = %s`, a)
 		}
 	})
+}
+
+// The id of a record cannot be computed from its public fields: neither by
+// the hash of them that ids once were, nor by that hash under an empty key.
+func TestRecordIDIsNotTheHashOfPublicFields(t *testing.T) {
+	t.Parallel()
+	const dept, typ, src = "11500103540776846N", "administrative_penalty", "MR-2026-0001"
+	id := ID([]byte("0123456789abcdef0123456789abcdef"), dept, typ, src)
+	sum := sha256.Sum256([]byte(dept + "\x00" + typ + "\x00" + src))
+	unkeyed := "rec_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
+	for _, guess := range []string{unkeyed, ID(nil, dept, typ, src)} {
+		if guess == id {
+			t.Errorf("the id %s can be computed without the key", id)
+		}
+	}
 }
 
 func TestSubjectKey(t *testing.T) {

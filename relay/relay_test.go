@@ -24,7 +24,7 @@ import (
 func change(sourceID string, content int) *record.Record {
 	data := json.RawMessage(fmt.Sprintf(`{"content":%d}`, content))
 	return &record.Record{
-		ID: record.ID("dept", "administrative_penalty", sourceID), Type: "administrative_penalty", Op: record.OpUpsert,
+		ID: record.ID([]byte("test-record-id-key"), "dept", "administrative_penalty", sourceID), Type: "administrative_penalty", Op: record.OpUpsert,
 		Department: "dept", SourceID: sourceID, SubjectKey: "subject-" + sourceID, SubjectName: "x",
 		SubjectMasked: "x", CatalogVersion: 1, Data: data, ContentHash: record.CanonicalHash(record.OpUpsert, data),
 		SubmissionID: "sub_test", AcceptedAt: time.Now(),

@@ -35,7 +35,7 @@ func rec(op record.Op, sourceID, content string) *record.Record {
 	data := json.RawMessage(`{"content":"` + content + `"}`)
 	hash, _ := record.ContentHash(op, data)
 	return &record.Record{
-		ID: record.ID("dept", "administrative_penalty", sourceID), Type: "administrative_penalty", Op: op,
+		ID: record.ID(testIDKey, "dept", "administrative_penalty", sourceID), Type: "administrative_penalty", Op: op,
 		Department: "dept", SourceID: sourceID, SubjectKey: "subject-" + sourceID, SubjectName: "name",
 		SubjectMasked: "1101**********0000", CatalogVersion: 1, ContentHash: hash, Data: data,
 		SubmissionID: "sub_test", AcceptedAt: time.Now().UTC(),
@@ -175,7 +175,7 @@ func TestOutboxHoldsEveryChangeInOrderUntilPublished(t *testing.T) {
 		}
 		got = append(got, fmt.Sprintf("%s/%d", o.RecordID[len(o.RecordID)-4:], o.Version))
 	}
-	o, p := record.ID("dept", "administrative_penalty", "o"), record.ID("dept", "administrative_penalty", "p")
+	o, p := record.ID(testIDKey, "dept", "administrative_penalty", "o"), record.ID(testIDKey, "dept", "administrative_penalty", "p")
 	want := []string{o[len(o)-4:] + "/1", p[len(p)-4:] + "/1", o[len(o)-4:] + "/2"}
 	if !slices.Equal(got, want) {
 		t.Errorf("published %v, want %v: in the order admitted", got, want)

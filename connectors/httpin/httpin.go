@@ -100,6 +100,7 @@ type Handler struct {
 	publisher  Publisher
 	topics     pipeline.Topics
 	subjectKey []byte
+	idKey      []byte
 	audit      *audit.Recorder
 	log        *slog.Logger
 	m          metrics
@@ -115,6 +116,8 @@ type Deps struct {
 	Topics    pipeline.Topics
 	// SubjectKey keys the hash by which subjects are looked up and partitioned.
 	SubjectKey []byte
+	// RecordIDKey keys record ids (record.ID; store.Store.RecordIDKey).
+	RecordIDKey []byte
 	// Audit records every accepted record, once Kafka has it and before
 	// the receipt says so.
 	Audit    *audit.Recorder
@@ -126,7 +129,7 @@ type Deps struct {
 func New(cfg Config, d Deps) *Handler {
 	return &Handler{
 		cfg: cfg, catalog: d.Catalog, ledger: d.Ledger, relay: d.Relay, publisher: d.Publisher, topics: d.Topics,
-		subjectKey: d.SubjectKey, audit: d.Audit, log: cmp.Or(d.Logger, slog.Default()), m: newMetrics(d.Registry), now: time.Now,
+		subjectKey: d.SubjectKey, idKey: d.RecordIDKey, audit: d.Audit, log: cmp.Or(d.Logger, slog.Default()), m: newMetrics(d.Registry), now: time.Now,
 	}
 }
 
@@ -255,7 +258,7 @@ func (h *Handler) check(p *principal.Principal, raw json.RawMessage) *item {
 // prepare fills in the record of a valid envelope.
 func (h *Handler) prepare(it *item, sub *submission) {
 	r := it.record
-	r.ID = record.ID(sub.department.Code, it.rtype.Code, it.env.SourceID)
+	r.ID = record.ID(h.idKey, sub.department.Code, it.rtype.Code, it.env.SourceID)
 	r.Op, r.SourceID, r.Department = record.Op(it.env.Op), it.env.SourceID, sub.department.Code
 	r.SubmissionID, r.AcceptedAt = sub.id, sub.received
 	r.Data, r.Reason = it.env.Data, it.env.Reason

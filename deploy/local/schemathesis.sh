@@ -42,7 +42,7 @@ if [[ -n ${CREDEX_DATABASE_URL:-} ]]; then
 fi
 # Topics of their own, when the hub uses a shared broker (CREDEX_KAFKA_BROKERS).
 # Rate limits off: they are tested elsewhere, and would hide the rest here.
-CREDEX_RATE_LIMIT=0 CREDEX_PUBLIC_RATE_LIMIT=0 CREDEX_TOPIC_PREFIX=schemathesis-$$- .credex-local/bin/credex dev --addr "127.0.0.1:$port" --data-dir "$data" >"$data/hub.log" 2>&1 &
+CREDEX_RATE_LIMIT=0 CREDEX_PUBLIC_RATE_LIMIT=0 CREDEX_LOOKUP_LIMITS=false CREDEX_TOPIC_PREFIX=schemathesis-$$- .credex-local/bin/credex dev --addr "127.0.0.1:$port" --data-dir "$data" >"$data/hub.log" 2>&1 &
 hub=$!
 cleanup() {
 	kill -TERM "$hub" 2>/dev/null && wait "$hub" 2>/dev/null || true

@@ -42,6 +42,7 @@ type hubFlags struct {
 	keyOverlap  time.Duration
 	keyLimit    limitValue
 	publicLimit limitValue
+	lookups     bool
 }
 
 func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow prefixList) {
@@ -64,6 +65,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow p
 	fs.DurationVar(&h.keyOverlap, "key-overlap", api.DefaultKeyOverlap, "how long an API key replaced through POST /v1/keys keeps working (CREDEX_KEY_OVERLAP)")
 	fs.Var(&h.keyLimit, "rate-limit", "`rate/burst` of requests per second each principal may make, in this process; 0 does not limit (CREDEX_RATE_LIMIT)")
 	fs.Var(&h.publicLimit, "public-rate-limit", "`rate/burst` of requests per second each client address may make to the routes without a key (objections, repairs, public query), in this process; 0 does not limit (CREDEX_PUBLIC_RATE_LIMIT)")
+	fs.BoolVar(&h.lookups, "lookup-limits", true, "limit the look-ups of persons by ID number without a key (public query, access log, authorisations, objections, repairs) per client address, per masked ID number and in all, in this process, so that a masked number cannot be completed by trying candidates (see docs/threat-model.md); false only to test the rest (CREDEX_LOOKUP_LIMITS)")
 	fs.Var(&h.schedule, "retry-schedule", "`delays` between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
 }
 
@@ -83,6 +85,9 @@ func (h *hubFlags) config(brokers []string) (hub.Config, error) {
 		KeyOverlap:              h.keyOverlap,
 		KeyLimit:                api.Limit(h.keyLimit),
 		PublicLimit:             api.Limit(h.publicLimit),
+	}
+	if !h.lookups {
+		cfg.LookupLimits = api.NoLookupLimits
 	}
 	if h.calendar != "" {
 		f, err := os.Open(h.calendar)

@@ -1,0 +1,130 @@
+package api
+
+import (
+	"cmp"
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/credex/credex/ident"
+)
+
+// LookupLimits bound the look-ups of a person by name and ID number that
+// need no key (the public query, the access log, authorisations,
+// objections and repair applications). Each answers whether a name and a
+// full ID number go together, so someone who knows a person's name and
+// masked number (ident.MaskCitizenID: the first and last four characters)
+// could complete the number by trying the candidates; these limits bound how
+// fast. Buckets live in the process: k hubs behind one load balancer allow
+// k times as much. A zero Limit is the default; a negative Rate does not
+// limit.
+type LookupLimits struct {
+	// Address limits the look-ups from each client address.
+	Address Limit
+	// Person limits the look-ups of every ID number with the same masked
+	// form, from all addresses together: all the candidates for one masked
+	// number share one bucket, however many addresses try them.
+	Person Limit
+	// All limits every look-up the process serves.
+	All Limit
+}
+
+// DefaultLookupLimits: a person looks themselves up a few times, not
+// hundreds; docs/threat-model.md works out what they allow an attacker.
+var DefaultLookupLimits = LookupLimits{
+	Address: Limit{Rate: 60.0 / 3600, Burst: 30},
+	Person:  Limit{Rate: 2.0 / 3600, Burst: 6},
+	All:     Limit{Rate: 10, Burst: 100},
+}
+
+// NoLookupLimits limit nothing, for tests of everything else.
+var NoLookupLimits = LookupLimits{Address: Limit{Rate: -1}, Person: Limit{Rate: -1}, All: Limit{Rate: -1}}
+
+// Validate names what is impossible in l.
+func (l LookupLimits) Validate() error {
+	for _, c := range []struct {
+		name  string
+		limit Limit
+	}{{"address", l.Address}, {"person", l.Person}, {"all", l.All}} {
+		if err := c.limit.Validate(); err != nil {
+			return fmt.Errorf("lookup %s %w", c.name, err)
+		}
+	}
+	return nil
+}
+
+// lookupDomain separates the key of person buckets from every other key
+// derived from the subject key.
+const lookupDomain = "credex lookup throttle v1"
+
+// lookups holds the buckets of LookupLimits. It is safe for concurrent use.
+type lookups struct {
+	address, person, all *limiter
+	// key keys the names of person buckets, so that the process keeps no
+	// masked number in memory.
+	key       []byte
+	throttled *prometheus.CounterVec
+}
+
+func newLookups(l LookupLimits, subjectKey []byte, now func() time.Time, reg prometheus.Registerer) *lookups {
+	mac := hmac.New(sha256.New, subjectKey)
+	mac.Write([]byte(lookupDomain))
+	lk := &lookups{
+		address: newLimiter(cmp.Or(l.Address, DefaultLookupLimits.Address), now),
+		person:  newLimiter(cmp.Or(l.Person, DefaultLookupLimits.Person), now),
+		all:     newLimiter(cmp.Or(l.All, DefaultLookupLimits.All), now),
+		key:     mac.Sum(nil),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "credex_lookups_throttled_total",
+			Help: "Keyless look-ups of a person by name and ID number refused as too many, by the bucket that was empty (address, person, all).",
+		}, []string{"bucket"}),
+	}
+	reg.MustRegister(lk.throttled)
+	return lk
+}
+
+// take takes a token for a look-up of idNumber (tidied and valid) from
+// host: from the address's bucket, then the masked number's, then the
+// process's. When one is empty it answers false, how long to wait, and
+// which bucket it was.
+func (lk *lookups) take(host, idNumber string) (bool, time.Duration, string) {
+	if ok, wait := lk.address.take(host); !ok {
+		return false, wait, "address"
+	}
+	mac := hmac.New(sha256.New, lk.key)
+	mac.Write([]byte(ident.MaskCitizenID(idNumber)))
+	if ok, wait := lk.person.take(string(mac.Sum(nil))); !ok {
+		return false, wait, "person"
+	}
+	if ok, wait := lk.all.take(""); !ok {
+		return false, wait, "all"
+	}
+	return true, 0, ""
+}
+
+// throttleLookup counts a keyless look-up of the person with idNumber
+// against LookupLimits. When a bucket is empty it answers 429 with
+// Retry-After and returns false. An ID number that is not one is not
+// counted: the look-up is refused for it before anything is looked up.
+func (a *server) throttleLookup(w http.ResponseWriter, r *http.Request, idNumber string) bool {
+	idNumber = strings.ToUpper(strings.TrimSpace(idNumber))
+	if ident.CheckCitizenID(idNumber) != nil {
+		return true
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ok, wait, bucket := a.lookups.take(host, idNumber)
+	if !ok {
+		a.lookups.throttled.WithLabelValues(bucket).Inc()
+		refuse(w, wait)
+	}
+	return ok
+}
