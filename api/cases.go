@@ -21,7 +21,7 @@ import (
 // Answers of both kinds to the service's errors.
 var (
 	errNotCaseSubject = apierr.New(http.StatusNotFound, "not_the_subject",
-		"no record with this id is about a person of this name and ID number; check all three")
+		"no record with this id is about the person of your ID token, named as the body names them; check the record id, and the name and id_number if you give them")
 	errRecordRevoked = apierr.New(http.StatusConflict, "record_revoked",
 		"the record is revoked; an objection to it can only be decided as revoked")
 	errNotRepairable = apierr.New(http.StatusConflict, "not_repairable",

@@ -36,32 +36,32 @@ const (
 )
 
 // routeInquiries registers authorised inquiries: a person grants an
-// agency an authorisation (no key: they prove who they are with their name
-// and ID number), and the agency inquires with it, or under a legal basis.
+// agency an authorisation (with their ID token: an agency cannot grant one
+// itself), and the agency inquires with it, or under a legal basis of its
+// own.
 func (a *server) routeInquiries(mux *http.ServeMux) {
-	mux.Handle("POST /v1/authorisations", a.limitByIP(a.grantAuthorisation))
+	mux.Handle("POST /v1/authorisations", a.asPerson(a.grantAuthorisation))
 	mux.Handle("POST /v1/inquiries", a.authenticate(http.HandlerFunc(a.inquire)))
 }
 
 var (
-	errNotSubject = apierr.New(http.StatusNotFound, "not_the_subject",
-		"the hub holds no record about a person of this name and ID number; check both")
 	errInquiryNotAgency   = apierr.New(http.StatusForbidden, "not_an_agency", "only agencies make authorised inquiries")
 	errAuthRequired       = apierr.New(http.StatusForbidden, "authorisation_required", "send the person's authorisation token, or a legal_basis code the hub knows").At("/authorisation")
 	errAuthInvalid        = apierr.New(http.StatusForbidden, "authorisation_invalid", "the authorisation token is not one the hub issued; ask the person for a new one").At("/authorisation")
 	errAuthExpired        = apierr.New(http.StatusForbidden, "authorisation_expired", "the authorisation is not valid now; ask the person for a new one").At("/authorisation")
 	errAuthMismatch       = apierr.New(http.StatusForbidden, "authorisation_mismatch", "the authorisation is for another agency, person, purpose or types").At("/authorisation")
-	errLegalBasisUnknown  = apierr.New(http.StatusForbidden, "legal_basis_unknown", "the hub knows no legal basis of this code").At("/legal_basis")
+	errLegalBasisUnknown  = apierr.New(http.StatusForbidden, "legal_basis_unknown", "you have no legal basis of this code: legal bases are configured for each agency").At("/legal_basis")
+	errLegalBasisTypes    = apierr.New(http.StatusForbidden, "legal_basis_mismatch", "your legal basis of this code does not cover every type asked for").At("/types")
 	errBothBases          = apierr.New(http.StatusBadRequest, "ambiguous_basis", "send either authorisation or legal_basis, not both").At("/legal_basis")
 	errMissingPurpose     = apierr.New(http.StatusBadRequest, "missing_purpose", "purpose is required: why you inquire, in at most 200 characters").At("/purpose")
 	errInvalidIDNumber    = apierr.New(http.StatusBadRequest, "invalid_id_number", "id_number must be an 18-character citizen ID number with a valid check character").At("/id_number")
 	errInvalidValidDays   = apierr.New(http.StatusBadRequest, "invalid_valid_days", "valid_days is from 1 to 90").At("/valid_days")
 	errMissingAgency      = apierr.New(http.StatusBadRequest, "missing_agency", "agency is required: the name of the agency you authorise").At("/agency")
 	errMissingGrantTypes  = apierr.New(http.StatusBadRequest, "missing_types", "types is required: the record types the agency may see").At("/types")
-	errMissingSubjectName = apierr.New(http.StatusBadRequest, "missing_name", "name is required: the name on the ID card").At("/name")
 )
 
-// grantRequest is the body of POST /v1/authorisations.
+// grantRequest is the body of POST /v1/authorisations. Name and IDNumber
+// are optional: the person is the one the request's ID token names.
 type grantRequest struct {
 	Name      string   `json:"name"`
 	IDNumber  string   `json:"id_number"`
@@ -71,24 +71,18 @@ type grantRequest struct {
 	ValidDays int      `json:"valid_days"`
 }
 
-// grantAuthorisation serves POST /v1/authorisations: the person a record
-// is about authorises an agency to inquire, for a purpose, into their
-// records of some authorised-inquiry types, for up to 90 days. A name and
-// number that go with no record are refused alike (not_the_subject); a name
-// that does not go with the number's records is a failed proof, in the audit
-// log.
+// grantAuthorisation serves POST /v1/authorisations: the person whose ID
+// token the request bears (asPerson) authorises an agency to inquire, for a
+// purpose, into their records of some authorised-inquiry types, for up to
+// 90 days. A body that names someone else is refused (personSubject).
 func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 	var req grantRequest
-	if !decodeStrict(w, r, &req, `the body must be {"name", "id_number", "agency", "purpose", "types", "valid_days"}`) {
+	if !decodeStrict(w, r, &req, `the body must be {"agency", "purpose", "types", "valid_days"}, with "name" and "id_number" optional`) {
 		return
 	}
-	req.Name, req.IDNumber = strings.TrimSpace(req.Name), strings.ToUpper(strings.TrimSpace(req.IDNumber))
 	req.Agency, req.Purpose = strings.TrimSpace(req.Agency), strings.TrimSpace(req.Purpose)
 	switch {
-	case req.Name == "":
-		apierr.Write(w, errMissingSubjectName)
-		return
-	case ident.CheckCitizenID(req.IDNumber) != nil:
+	case req.IDNumber != "" && ident.CheckCitizenID(strings.ToUpper(strings.TrimSpace(req.IDNumber))) != nil:
 		apierr.Write(w, errInvalidIDNumber)
 		return
 	case req.Agency == "":
@@ -108,18 +102,8 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, e)
 		return
 	}
-	subject := record.SubjectKey(a.SubjectKey, req.IDNumber)
-	match, err := a.Subjects.MatchSubject(r.Context(), subject, req.Name)
-	switch {
-	case err != nil:
-		a.Logger.Error("grant authorisation", "err", err)
-		apierr.Write(w, errDown)
-		return
-	case match == store.SubjectMisnamed:
-		apierr.Write(w, a.refuseProof(r.Context(), actionAuthorisationGranted, "", subject, errNotSubject))
-		return
-	case match != store.SubjectNamed:
-		apierr.Write(w, errNotSubject)
+	subject, ok := a.personSubject(w, r, actionAuthorisationGranted, req.Name, req.IDNumber)
+	if !ok {
 		return
 	}
 	now := a.now()
@@ -178,7 +162,8 @@ type inquiryRecordView struct {
 // inquire serves POST /v1/inquiries: an agency reads a person's records of
 // authorised-inquiry types, under the person's authorisation (which must
 // cover this agency, person, purpose and every type asked for, and be valid
-// now) or under a configured legal basis. Only types the agency is entitled
+// now) or under a legal basis of the agency's own that covers every type
+// asked for (principal.LegalBasis). Only types the agency is entitled
 // to count; ID numbers are masked unless the type is shared with the
 // agency's kind of body by name. Every inquiry, allowed or refused, is in
 // the audit log with its purpose.
@@ -266,19 +251,25 @@ func (a *server) inquire(w http.ResponseWriter, r *http.Request) {
 func (a *server) inquiryBasis(p *principal.Principal, subject string, req *inquiryRequest) ([]string, string, *apierr.Error) {
 	if req.LegalBasis != "" {
 		basis := "legal basis " + req.LegalBasis
-		if !slices.Contains(a.LegalBases, req.LegalBasis) {
+		lb, ok := p.LegalBasis(req.LegalBasis)
+		if !ok {
 			return nil, basis, errLegalBasisUnknown
 		}
-		if len(req.Types) > 0 {
-			return req.Types, basis, nil
+		if len(req.Types) == 0 {
+			var types []string
+			for _, code := range lb.Types {
+				if t, ok := a.Catalog.Type(code); ok && authz.Allowed(p.Kind, authz.Inquire, t) {
+					types = append(types, code)
+				}
+			}
+			return types, basis, nil
 		}
-		var all []string
-		for _, t := range a.Catalog.Types() {
-			if t.Disclosure == catalog.AuthorisedInquiry {
-				all = append(all, t.Code)
+		for _, code := range req.Types {
+			if !slices.Contains(lb.Types, code) {
+				return nil, basis, errLegalBasisTypes
 			}
 		}
-		return all, basis, nil
+		return req.Types, basis, nil
 	}
 	if req.Authorisation == "" {
 		return nil, "no basis", errAuthRequired

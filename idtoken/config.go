@@ -52,7 +52,7 @@ type Config struct {
 	NameClaim string
 	// ClockSkew is how far the hub's clock may be off the provider's: a
 	// token is taken until ClockSkew after it expires, and from ClockSkew
-	// before it was issued. Default DefaultClockSkew, at most MaxClockSkew.
+	// before it was issued. Zero is DefaultClockSkew; at most MaxClockSkew.
 	ClockSkew time.Duration
 }
 
