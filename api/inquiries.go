@@ -45,19 +45,19 @@ func (a *server) routeInquiries(mux *http.ServeMux) {
 }
 
 var (
-	errInquiryNotAgency   = apierr.New(http.StatusForbidden, "not_an_agency", "only agencies make authorised inquiries")
-	errAuthRequired       = apierr.New(http.StatusForbidden, "authorisation_required", "send the person's authorisation token, or a legal_basis code the hub knows").At("/authorisation")
-	errAuthInvalid        = apierr.New(http.StatusForbidden, "authorisation_invalid", "the authorisation token is not one the hub issued; ask the person for a new one").At("/authorisation")
-	errAuthExpired        = apierr.New(http.StatusForbidden, "authorisation_expired", "the authorisation is not valid now; ask the person for a new one").At("/authorisation")
-	errAuthMismatch       = apierr.New(http.StatusForbidden, "authorisation_mismatch", "the authorisation is for another agency, person, purpose or types").At("/authorisation")
-	errLegalBasisUnknown  = apierr.New(http.StatusForbidden, "legal_basis_unknown", "you have no legal basis of this code: legal bases are configured for each agency").At("/legal_basis")
-	errLegalBasisTypes    = apierr.New(http.StatusForbidden, "legal_basis_mismatch", "your legal basis of this code does not cover every type asked for").At("/types")
-	errBothBases          = apierr.New(http.StatusBadRequest, "ambiguous_basis", "send either authorisation or legal_basis, not both").At("/legal_basis")
-	errMissingPurpose     = apierr.New(http.StatusBadRequest, "missing_purpose", "purpose is required: why you inquire, in at most 200 characters").At("/purpose")
-	errInvalidIDNumber    = apierr.New(http.StatusBadRequest, "invalid_id_number", "id_number must be an 18-character citizen ID number with a valid check character").At("/id_number")
-	errInvalidValidDays   = apierr.New(http.StatusBadRequest, "invalid_valid_days", "valid_days is from 1 to 90").At("/valid_days")
-	errMissingAgency      = apierr.New(http.StatusBadRequest, "missing_agency", "agency is required: the name of the agency you authorise").At("/agency")
-	errMissingGrantTypes  = apierr.New(http.StatusBadRequest, "missing_types", "types is required: the record types the agency may see").At("/types")
+	errInquiryNotAgency  = apierr.New(http.StatusForbidden, "not_an_agency", "only agencies make authorised inquiries")
+	errAuthRequired      = apierr.New(http.StatusForbidden, "authorisation_required", "send the person's authorisation token, or a legal_basis code the hub knows").At("/authorisation")
+	errAuthInvalid       = apierr.New(http.StatusForbidden, "authorisation_invalid", "the authorisation token is not one the hub issued; ask the person for a new one").At("/authorisation")
+	errAuthExpired       = apierr.New(http.StatusForbidden, "authorisation_expired", "the authorisation is not valid now; ask the person for a new one").At("/authorisation")
+	errAuthMismatch      = apierr.New(http.StatusForbidden, "authorisation_mismatch", "the authorisation is for another agency, person, purpose or types").At("/authorisation")
+	errLegalBasisUnknown = apierr.New(http.StatusForbidden, "legal_basis_unknown", "you have no legal basis of this code: legal bases are configured for each agency").At("/legal_basis")
+	errLegalBasisTypes   = apierr.New(http.StatusForbidden, "legal_basis_mismatch", "your legal basis of this code does not cover every type asked for").At("/types")
+	errBothBases         = apierr.New(http.StatusBadRequest, "ambiguous_basis", "send either authorisation or legal_basis, not both").At("/legal_basis")
+	errMissingPurpose    = apierr.New(http.StatusBadRequest, "missing_purpose", "purpose is required: why you inquire, in at most 200 characters").At("/purpose")
+	errInvalidIDNumber   = apierr.New(http.StatusBadRequest, "invalid_id_number", "id_number must be an 18-character citizen ID number with a valid check character").At("/id_number")
+	errInvalidValidDays  = apierr.New(http.StatusBadRequest, "invalid_valid_days", "valid_days is from 1 to 90").At("/valid_days")
+	errMissingAgency     = apierr.New(http.StatusBadRequest, "missing_agency", "agency is required: the name of the agency you authorise").At("/agency")
+	errMissingGrantTypes = apierr.New(http.StatusBadRequest, "missing_types", "types is required: the record types the agency may see").At("/types")
 )
 
 // grantRequest is the body of POST /v1/authorisations. Name and IDNumber
