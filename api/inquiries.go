@@ -46,7 +46,7 @@ func (a *server) routeInquiries(mux *http.ServeMux) {
 
 var (
 	errInquiryNotAgency  = apierr.New(http.StatusForbidden, "not_an_agency", "only agencies make authorised inquiries")
-	errAuthRequired      = apierr.New(http.StatusForbidden, "authorisation_required", "send the person's authorisation token, or a legal_basis code the hub knows").At("/authorisation")
+	errAuthRequired      = apierr.New(http.StatusForbidden, "authorisation_required", "send the person's authorisation token, or the code of a legal basis of yours").At("/authorisation")
 	errAuthInvalid       = apierr.New(http.StatusForbidden, "authorisation_invalid", "the authorisation token is not one the hub issued; ask the person for a new one").At("/authorisation")
 	errAuthExpired       = apierr.New(http.StatusForbidden, "authorisation_expired", "the authorisation is not valid now; ask the person for a new one").At("/authorisation")
 	errAuthMismatch      = apierr.New(http.StatusForbidden, "authorisation_mismatch", "the authorisation is for another agency, person, purpose or types").At("/authorisation")

@@ -181,7 +181,7 @@ func TestReadersNotEntitledNeverSeeAFullIDNumber(t *testing.T) {
 		t.Fatalf("list query answered %d without the listing %s", a.status, listing.recordID)
 	}
 	read["list query"] = []string{a.body}
-	a = b.raw(http.MethodPost, "/v1/public/access-log", "", map[string]any{"name": name, "id_number": person})
+	a = b.raw(http.MethodPost, "/v1/public/access-log", b.idToken(name, person), map[string]any{"name": name, "id_number": person})
 	if a.status != http.StatusOK || !strings.Contains(a.body, "inquiry.read") {
 		t.Fatalf("access log answered %d without the inquiry", a.status)
 	}
