@@ -106,7 +106,8 @@ type Deps struct {
 	Keys       Keys
 	KeyOverlap time.Duration
 	// KeyLimit limits the requests of each principal; PublicLimit those of
-	// each client address to the routes that need no key. Zero values are
+	// each client address to the routes that need no API key (the public
+	// query, and those a person calls with an ID token). Zero values are
 	// DefaultKeyLimit and DefaultPublicLimit; a negative Rate does not limit.
 	KeyLimit    Limit
 	PublicLimit Limit
