@@ -113,8 +113,11 @@ func (s *Service) subjectRecord(ctx context.Context, k *kindInfo, f *Filing) (*s
 	subject, err := idtoken.Subject(ctx, s.subjectKey, f.Name, f.IDNumber)
 	if err != nil || subtle.ConstantTimeCompare([]byte(subject), []byte(rec.SubjectKey)) != 1 {
 		s.log.Info("case refused: not the subject", "record", rec.ID)
-		if err := s.logAccess(ctx, audit.Entry{Action: k.filed, Resource: rec.ID,
-			Subject: rec.SubjectKey, Result: audit.IdentityFailed}); err != nil {
+		entry := audit.Entry{Action: k.filed, Resource: rec.ID, Subject: rec.SubjectKey, Result: audit.IdentityFailed}
+		if idtoken.From(ctx) != nil {
+			entry.Kind = audit.Person // a person, proven, about someone else's record
+		}
+		if err := s.logAccess(ctx, entry); err != nil {
 			return nil, err
 		}
 		return nil, ErrNotSubject
