@@ -96,7 +96,7 @@ type Config struct {
 	// keeps working; default api.DefaultKeyOverlap.
 	KeyOverlap time.Duration
 	// KeyLimit and PublicLimit limit the requests of each principal and of
-	// each client address to the routes that need no key, in this process;
+	// each client address to the routes that need no API key, in this process;
 	// defaults api.DefaultKeyLimit and api.DefaultPublicLimit.
 	KeyLimit, PublicLimit api.Limit
 	// Logger; default slog.Default(). The hub masks every ID number in
