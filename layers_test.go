@@ -18,8 +18,8 @@ var layers = [][]string{
 	{"catalog", "lifecycle"},
 	// The credit record itself; who may do what with it.
 	{"record", "authz"},
-	// The audit log's entries and chain.
-	{"audit"},
+	// The audit log's entries and chain; the identity a person proves.
+	{"audit", "idtoken"},
 	// The public credit database.
 	{"store"},
 	// The Kafka transport; what an agency may receive.

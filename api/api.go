@@ -80,18 +80,19 @@ type Deps struct {
 	Audit *audit.Recorder
 	// AccessLog answers a person who asks who accessed their records.
 	AccessLog AccessLog
-	// Subjects checks the name and ID number by which a person without a
-	// record id proves who they are (public query, access log,
-	// authorisations).
+	// Subjects says whether a name and an ID number go with records
+	// (public query; who to tell of a request naming someone else).
 	Subjects Subjects
+	// People verifies the ID tokens by which persons prove who they are,
+	// to file objections and repair applications, grant authorisations
+	// and read their access log. Nil: the hub trusts no identity provider,
+	// and those endpoints answer 503 identity_provider_not_configured.
+	People People
 	// Inquiries reads what authorised inquiries disclose (inquiries.go).
 	Inquiries Inquiries
 	// AuthorisationKey signs the tokens by which persons authorise
 	// inquiries (package authorisation).
 	AuthorisationKey []byte
-	// LegalBases are the codes of the legal bases under which an agency
-	// may inquire without the person's authorisation.
-	LegalBases []string
 	// SubjectKey keys the hash of ID numbers (record.SubjectKey), so
 	// that a person can prove to be a record's subject, and, through a
 	// key derived from it, the pseudonyms agencies know persons by
@@ -105,7 +106,8 @@ type Deps struct {
 	Keys       Keys
 	KeyOverlap time.Duration
 	// KeyLimit limits the requests of each principal; PublicLimit those of
-	// each client address to the routes that need no key. Zero values are
+	// each client address to the routes that need no API key (the public
+	// query, and those a person calls with an ID token). Zero values are
 	// DefaultKeyLimit and DefaultPublicLimit; a negative Rate does not limit.
 	KeyLimit    Limit
 	PublicLimit Limit

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -52,28 +53,10 @@ func (a *server) logAccess(w http.ResponseWriter, r *http.Request, entries ...au
 	return true
 }
 
-// refuseProof records that a caller named a person without proving to be
-// them, and returns refusal, the answer they get (nil: none), or 503
-// unavailable when the entry cannot be stored. Action is what they tried,
-// resource the record they named (if any), subject the keyed hash of the
-// person whose records were concerned: the entry holds no ID number and
-// tells nobody but that person, in their access log, that someone tried.
-//
-// Every place that checks a person's name and ID number calls it when the
-// check fails, with the same answer as before, so the caller learns nothing
-// more: the public query, the access log, authorisations (here), objections
-// and repair applications (casework, with the same entry).
-func (a *server) refuseProof(ctx context.Context, action, resource, subject string, refusal *apierr.Error) *apierr.Error {
-	err := a.Audit.Record(ctx, audit.Entry{Action: action, Resource: resource, Subject: subject, Result: audit.IdentityFailed})
-	if err != nil {
-		a.Logger.Error("audit log", "err", err)
-		return errDown
-	}
-	return refusal
-}
-
-// Subjects says whether a person who names themselves is the subject of
-// records (see store.Store.MatchSubject).
+// Subjects says whether a name and an ID number go with the records the hub
+// holds (see store.Store.MatchSubject): for the public query, and to tell
+// whether someone named in a request that is not theirs has records to
+// learn of the attempt.
 type Subjects interface {
 	MatchSubject(ctx context.Context, subjectKey, name string) (store.SubjectMatch, error)
 }
@@ -85,7 +68,9 @@ type AccessLog interface {
 	AuditAbout(ctx context.Context, subject string, before int64, limit int) ([]audit.Stored, error)
 }
 
-// accessLogRequest is the body of POST /v1/public/access-log.
+// accessLogRequest is the body of POST /v1/public/access-log. Name and
+// IDNumber are optional: the person is the one the request's ID token
+// names.
 type accessLogRequest struct {
 	Name     string `json:"name"`
 	IDNumber string `json:"id_number"`
@@ -112,24 +97,18 @@ const (
 
 // accessLog serves POST /v1/public/access-log: the person a record is about
 // reads, newest first, who accessed their records, when, why and with what
-// result. They prove who they are as for an objection; a name that goes with
-// no record of the number gets an empty list (and the failed proof is in the
-// log of the person the number belongs to), as does a person of whom the hub
-// holds nothing.
+// result. They prove who they are with their ID token (asPerson); a body
+// that names someone else is refused (personSubject). The body may be empty.
 func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
 	var req accessLogRequest
 	dec := json.NewDecoder(io.LimitReader(r.Body, 4<<10))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body",
-			`the body must be {"name": ..., "id_number": ...}, with "before" and "limit" to page`))
+			`the body is empty or {"name": ..., "id_number": ...}, with "before" and "limit" to page; name and id_number are optional`))
 		return
 	}
 	before, err := parseCursor(req.Before)
-	if e := checkPerson(&req.Name, &req.IDNumber); e != nil {
-		apierr.Write(w, e)
-		return
-	}
 	switch {
 	case err != nil:
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_cursor", "before must be the next of an earlier answer").At("/before"))
@@ -138,34 +117,12 @@ func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_limit", "limit is from 1 to 200 (default 50)").At("/limit"))
 		return
 	}
-	if !a.throttleLookup(w, r, req.IDNumber) {
-		return
-	}
 	limit := req.Limit
 	if limit == 0 {
 		limit = defaultAccessPage
 	}
-	subject := audit.Subject(a.SubjectKey, req.IDNumber)
-	answer := map[string]any{"entries": []accessView{}, "next": ""}
-	match, err := a.Subjects.MatchSubject(r.Context(), subject, req.Name)
-	switch {
-	case err != nil:
-		a.Logger.Error("access log", "err", err)
-		apierr.Write(w, errDown)
-		return
-	case match == store.SubjectMisnamed:
-		if e := a.refuseProof(r.Context(), audit.AccessLogRead, "", subject, nil); e != nil {
-			apierr.Write(w, e)
-			return
-		}
-		apierr.JSON(w, http.StatusOK, answer)
-		return
-	case match != store.SubjectNamed:
-		// As much work as a wrong name, so that the time of the answer
-		// does not tell the two apart.
-		if a.logAccess(w, r, audit.Entry{Action: audit.AccessLogRead, Subject: subject, Result: audit.NotFound}) {
-			apierr.JSON(w, http.StatusOK, answer)
-		}
+	subject, ok := a.personSubject(w, r, audit.AccessLogRead, req.Name, req.IDNumber)
+	if !ok {
 		return
 	}
 	entries, err := a.AccessLog.AuditAbout(r.Context(), subject, before, limit)
@@ -184,7 +141,7 @@ func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
 		views[i] = accessView{At: e.At, Principal: e.Principal, Kind: e.Kind, Action: e.Action,
 			Resource: e.Resource, Purpose: ident.MaskText(e.Purpose), Result: e.Result}
 	}
-	answer["entries"] = views
+	answer := map[string]any{"entries": views, "next": ""}
 	if len(entries) == limit {
 		answer["next"] = formatCursor(entries[len(entries)-1].Seq)
 	}

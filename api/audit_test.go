@@ -115,8 +115,10 @@ func TestAccessIsAuditedBeforeItIsAnswered(t *testing.T) {
 	}
 }
 
-// TestAccessLogShowsThePersonTheirEntries: the person sees the public query
-// about them, newest first and paged; a wrong name sees nothing.
+// TestAccessLogShowsThePersonTheirEntries: the person, with their ID token,
+// sees the public queries about them, newest first and paged; a body that
+// names them is theirs to send; another person's token sees nothing of
+// theirs, and name and ID number without a token see nothing at all.
 func TestAccessLogShowsThePersonTheirEntries(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -126,9 +128,10 @@ func TestAccessLogShowsThePersonTheirEntries(t *testing.T) {
 			t.Fatalf("query = %d: %s", w.Code, w.Body)
 		}
 	}
-	read := func(body string) (entries []map[string]any, next string) {
+	token := b.token(t, exampleName, exampleIDNumber)
+	read := func(token, body string) (entries []map[string]any, next string) {
 		t.Helper()
-		w := b.do("POST", "/v1/public/access-log", "application/json", "", []byte(body))
+		w := b.do("POST", "/v1/public/access-log", "application/json", token, []byte(body))
 		if w.Code != 200 {
 			t.Fatalf("access log %s = %d: %s", body, w.Code, w.Body)
 		}
@@ -142,20 +145,27 @@ func TestAccessLogShowsThePersonTheirEntries(t *testing.T) {
 		json.Unmarshal(w.Body.Bytes(), &v)
 		return v.Entries, v.Next
 	}
-	page, next := read(`{"name":"` + exampleName + `","id_number":"` + exampleIDNumber + `","limit":2}`)
+	page, next := read(token, `{"limit":2}`)
 	if len(page) != 2 || page[0]["action"] != audit.PublicQuery || page[0]["kind"] != "public" || next == "" {
 		t.Fatalf("first page %v next %q, want two public queries and a cursor", page, next)
 	}
-	page, _ = read(`{"name":"` + exampleName + `","id_number":"` + exampleIDNumber + `","limit":2,"before":"` + next + `"}`)
+	page, _ = read(token, `{"name":"`+exampleName+`","id_number":"`+exampleIDNumber+`","limit":2,"before":"`+next+`"}`)
 	if len(page) != 1 {
 		t.Errorf("second page has %d entries, want the oldest query", len(page))
 	}
-	if page, _ := read(`{"name":"李小红","id_number":"` + exampleIDNumber + `"}`); len(page) != 0 {
-		t.Errorf("a wrong name reads %d entries, want none", len(page))
+	if page, _ := read(token, ``); len(page) != 5 || page[0]["action"] != audit.AccessLogRead || page[0]["kind"] != audit.Person {
+		t.Errorf("an empty body reads %v, want the two reads by the person and the queries", page)
+	}
+	stranger := ident.NewCitizenID(rand.New(rand.NewPCG(5, 5)))
+	if page, _ := read(b.token(t, "李小红", stranger), ``); len(page) != 0 {
+		t.Errorf("another person reads %d entries, want none", len(page))
+	}
+	if w := b.do("POST", "/v1/public/access-log", "application/json", "", []byte(body)); w.Code != 401 || errorCode(w) != "person_token_required" {
+		t.Errorf("name and ID number without a token = %d %s, want 401 person_token_required", w.Code, w.Body)
 	}
 	subject := record.SubjectKey([]byte(testSubjectKey), exampleIDNumber)
 	for _, e := range b.audit.entries {
-		if e.Subject != "" && e.Subject != subject {
+		if e.Subject != "" && e.Subject != subject && e.Subject != record.SubjectKey([]byte(testSubjectKey), stranger) {
 			t.Errorf("entry %d has subject %q, not the keyed hash", e.Seq, e.Subject)
 		}
 	}
@@ -196,31 +206,35 @@ func TestDeadLettersReadIsAudited(t *testing.T) {
 }
 
 // TestFailedIdentityProofsAreAudited: whoever gives a person's ID number
-// with a name that is not theirs gets the answer a stranger gets, and the
-// failed proof is logged about that person, by the keyed hash only; a
-// number of whom the hub holds nothing is no one's failed proof.
+// with a name that is not theirs to the public query, or names them with
+// another person's ID token, is told no more than about a stranger, and the
+// attempt is logged about that person, by the keyed hash only; a number of
+// whom the hub holds nothing is no one's failed proof.
 func TestFailedIdentityProofsAreAudited(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	subject := record.SubjectKey([]byte(testSubjectKey), exampleIDNumber)
-	stranger := ident.NewCitizenID(rand.New(rand.NewPCG(7, 7)))
+	r := rand.New(rand.NewPCG(7, 7))
+	stranger, impostor := ident.NewCitizenID(r), ident.NewCitizenID(r)
+	impostorToken := b.token(t, "李不是", impostor)
 	for _, tt := range []struct {
-		name, path, body string
-		code             int
-		action           string
+		name, path, token, body string
+		code                    int
+		action, kind            string
 	}{
-		{"public query", "/v1/public/query", `{"name":"李不是","id_number":"` + exampleIDNumber + `"}`, 200, audit.PublicQuery},
-		{"access log", "/v1/public/access-log", `{"name":"李不是","id_number":"` + exampleIDNumber + `"}`, 200, audit.AccessLogRead},
-		{"authorisation", "/v1/authorisations", `{"name":"李不是","id_number":"` + exampleIDNumber +
-			`","agency":"commercial-bank","purpose":"loan","types":["tax_credit"],"valid_days":30}`, 201, "authorisation.granted"},
+		{"public query", "/v1/public/query", "", `{"name":"李不是","id_number":"` + exampleIDNumber + `"}`, 200, audit.PublicQuery, audit.Public},
+		{"access log", "/v1/public/access-log", impostorToken, `{"name":"` + exampleName + `","id_number":"` + exampleIDNumber + `"}`,
+			403, audit.AccessLogRead, audit.Person},
+		{"authorisation", "/v1/authorisations", impostorToken, `{"name":"` + exampleName + `","id_number":"` + exampleIDNumber +
+			`","agency":"commercial-bank","purpose":"loan","types":["tax_credit"],"valid_days":30}`, 403, "authorisation.granted", audit.Person},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			w := b.do("POST", tt.path, "application/json", "", []byte(tt.body))
+			w := b.do("POST", tt.path, "application/json", tt.token, []byte(tt.body))
 			if w.Code != tt.code {
-				t.Fatalf("%s with a wrong name = %d: %s, want %d", tt.path, w.Code, w.Body, tt.code)
+				t.Fatalf("%s naming another = %d: %s, want %d", tt.path, w.Code, w.Body, tt.code)
 			}
 			got := b.audit.last()
-			if got.Action != tt.action || got.Result != audit.IdentityFailed || got.Subject != subject || got.Kind != audit.Public {
+			if got.Action != tt.action || got.Result != audit.IdentityFailed || got.Subject != subject || got.Kind != tt.kind {
 				t.Errorf("recorded %+v, want a failed proof of %s about the person", got.Entry, tt.action)
 			}
 			if strings.Contains(fmt.Sprint(got.Entry), exampleIDNumber) {
@@ -228,9 +242,9 @@ func TestFailedIdentityProofsAreAudited(t *testing.T) {
 			}
 
 			n := len(b.audit.entries)
-			w = b.do("POST", tt.path, "application/json", "", []byte(strings.ReplaceAll(tt.body, exampleIDNumber, stranger)))
-			if w.Code != tt.code {
-				t.Fatalf("%s of a stranger = %d: %s, want %d, as for a wrong name", tt.path, w.Code, w.Body, tt.code)
+			again := b.do("POST", tt.path, "application/json", tt.token, []byte(strings.ReplaceAll(tt.body, exampleIDNumber, stranger)))
+			if again.Code != tt.code || again.Body.String() != strings.ReplaceAll(w.Body.String(), exampleIDNumber, stranger) {
+				t.Fatalf("%s naming a stranger = %d: %s, want the answer about the person: %d %s", tt.path, again.Code, again.Body, w.Code, w.Body)
 			}
 			for _, e := range b.audit.entries[n:] {
 				if e.Result == audit.IdentityFailed {
@@ -240,14 +254,13 @@ func TestFailedIdentityProofsAreAudited(t *testing.T) {
 		})
 	}
 
-	w := b.do("POST", "/v1/public/access-log", "application/json", "",
-		[]byte(`{"name":"`+exampleName+`","id_number":"`+exampleIDNumber+`"}`))
+	w := b.do("POST", "/v1/public/access-log", "application/json", b.token(t, exampleName, exampleIDNumber), nil)
 	if w.Code != 200 || strings.Count(w.Body.String(), audit.IdentityFailed) != 3 {
 		t.Errorf("the person's access log = %d %s, want the three failed proofs", w.Code, w.Body)
 	}
 
 	b.audit.failing(true)
-	w = b.do("POST", "/v1/authorisations", "application/json", "", []byte(`{"name":"李不是","id_number":"`+exampleIDNumber+
+	w = b.do("POST", "/v1/authorisations", "application/json", impostorToken, []byte(`{"name":"`+exampleName+`","id_number":"`+exampleIDNumber+
 		`","agency":"commercial-bank","purpose":"loan","types":["tax_credit"],"valid_days":30}`))
 	if w.Code != 503 {
 		t.Errorf("a failed proof with the audit log down = %d, want 503", w.Code)

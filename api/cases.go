@@ -21,7 +21,7 @@ import (
 // Answers of both kinds to the service's errors.
 var (
 	errNotCaseSubject = apierr.New(http.StatusNotFound, "not_the_subject",
-		"no record with this id is about a person of this name and ID number; check all three")
+		"no record with this id is about the person of your ID token, named as the body names them; check the record id, and the name and id_number if you give them")
 	errRecordRevoked = apierr.New(http.StatusConflict, "record_revoked",
 		"the record is revoked; an objection to it can only be decided as revoked")
 	errNotRepairable = apierr.New(http.StatusConflict, "not_repairable",
@@ -57,23 +57,12 @@ type caseKind[C any] struct {
 
 // personFiling is a filing by which a person names themselves with their
 // ID number: its filing is a keyless look-up of the person (LookupLimits).
-type personFiling interface{ SubjectIDNumber() string }
-
-var (
-	_ personFiling = (*casework.ObjectionFiling)(nil)
-	_ personFiling = (*casework.RepairApplication)(nil)
-)
-
 // fileCase serves a filing: it decodes the body, of at most limit bytes,
-// counts a filing by a person against LookupLimits, calls file and answers
-// 201 with what answer makes of the case filed.
+// calls file and answers 201 with what answer makes of the case filed.
 func fileCase[F, C any](a *server, k *caseKind[C], limit int64, file func(context.Context, F) (*C, error), answer func(*C) any) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var f F
 		if !decodeBody(w, r, limit, &f) {
-			return
-		}
-		if p, ok := any(&f).(personFiling); ok && !a.throttleLookup(w, r, p.SubjectIDNumber()) {
 			return
 		}
 		c, err := file(r.Context(), f)

@@ -245,11 +245,16 @@ func TestOpenAPIDescribesCases(t *testing.T) {
 	do(file, call{"GET", repairs + "/" + repairID + "/files/proof/7", operatorKey, "", 404, "file_not_found"}, nil)
 	do(file, call{"GET", repairs + "/" + repairID + "/files/other/0", operatorKey, "", 404, "file_not_found"}, nil)
 
-	// Filings the fake refuses: it knows no record's subject.
+	// Filings: by a person with their ID token only; the fake refuses the
+	// rest, as it knows no record's subject.
+	person := b.token(t, exampleName, exampleIDNumber)
 	for _, path := range []string{objections, repairs} {
 		example := b.lookup("#/paths/" + strings.ReplaceAll(path, "/", "~1") + "/post/requestBody/content/application~1json/example")
-		do(path, call{"POST", path, "", "", 404, "not_the_subject"}, example)
-		do(path, call{"POST", path, "", "", 400, ""}, map[string]any{"record_id": "x"})
+		do(path, call{"POST", path, "", "", 401, "person_token_required"}, example)
+		do(path, call{"POST", path, agencyKey, "", 403, "not_a_person"}, example)
+		do(path, call{"POST", path, "not.an.idtoken", "", 401, "invalid_person_token"}, example)
+		do(path, call{"POST", path, person, "", 404, "not_the_subject"}, example)
+		do(path, call{"POST", path, person, "", 400, ""}, map[string]any{"record_id": "x"})
 	}
 
 	// Decisions.

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,30 +36,32 @@ const (
 )
 
 // routeInquiries registers authorised inquiries: a person grants an
-// agency an authorisation (no key: they prove who they are with their name
-// and ID number), and the agency inquires with it, or under a legal basis.
+// agency an authorisation (with their ID token: an agency cannot grant one
+// itself), and the agency inquires with it, or under a legal basis of its
+// own.
 func (a *server) routeInquiries(mux *http.ServeMux) {
-	mux.Handle("POST /v1/authorisations", a.limitByIP(a.grantAuthorisation))
+	mux.Handle("POST /v1/authorisations", a.asPerson(a.grantAuthorisation))
 	mux.Handle("POST /v1/inquiries", a.authenticate(http.HandlerFunc(a.inquire)))
 }
 
 var (
-	errInquiryNotAgency   = apierr.New(http.StatusForbidden, "not_an_agency", "only agencies make authorised inquiries")
-	errAuthRequired       = apierr.New(http.StatusForbidden, "authorisation_required", "send the person's authorisation token, or a legal_basis code the hub knows").At("/authorisation")
-	errAuthInvalid        = apierr.New(http.StatusForbidden, "authorisation_invalid", "the authorisation token is not one the hub issued; ask the person for a new one").At("/authorisation")
-	errAuthExpired        = apierr.New(http.StatusForbidden, "authorisation_expired", "the authorisation is not valid now; ask the person for a new one").At("/authorisation")
-	errAuthMismatch       = apierr.New(http.StatusForbidden, "authorisation_mismatch", "the authorisation is for another agency, person, purpose or types").At("/authorisation")
-	errLegalBasisUnknown  = apierr.New(http.StatusForbidden, "legal_basis_unknown", "the hub knows no legal basis of this code").At("/legal_basis")
-	errBothBases          = apierr.New(http.StatusBadRequest, "ambiguous_basis", "send either authorisation or legal_basis, not both").At("/legal_basis")
-	errMissingPurpose     = apierr.New(http.StatusBadRequest, "missing_purpose", "purpose is required: why you inquire, in at most 200 characters").At("/purpose")
-	errInvalidIDNumber    = apierr.New(http.StatusBadRequest, "invalid_id_number", "id_number must be an 18-character citizen ID number with a valid check character").At("/id_number")
-	errInvalidValidDays   = apierr.New(http.StatusBadRequest, "invalid_valid_days", "valid_days is from 1 to 90").At("/valid_days")
-	errMissingAgency      = apierr.New(http.StatusBadRequest, "missing_agency", "agency is required: the name of the agency you authorise").At("/agency")
-	errMissingGrantTypes  = apierr.New(http.StatusBadRequest, "missing_types", "types is required: the record types the agency may see").At("/types")
-	errMissingSubjectName = apierr.New(http.StatusBadRequest, "missing_name", "name is required: the name on the ID card").At("/name")
+	errInquiryNotAgency  = apierr.New(http.StatusForbidden, "not_an_agency", "only agencies make authorised inquiries")
+	errAuthRequired      = apierr.New(http.StatusForbidden, "authorisation_required", "send the person's authorisation token, or the code of a legal basis of yours").At("/authorisation")
+	errAuthInvalid       = apierr.New(http.StatusForbidden, "authorisation_invalid", "the authorisation token is not one the hub issued; ask the person for a new one").At("/authorisation")
+	errAuthExpired       = apierr.New(http.StatusForbidden, "authorisation_expired", "the authorisation is not valid now; ask the person for a new one").At("/authorisation")
+	errAuthMismatch      = apierr.New(http.StatusForbidden, "authorisation_mismatch", "the authorisation is for another agency, person, purpose or types").At("/authorisation")
+	errLegalBasisUnknown = apierr.New(http.StatusForbidden, "legal_basis_unknown", "you have no legal basis of this code: legal bases are configured for each agency").At("/legal_basis")
+	errLegalBasisTypes   = apierr.New(http.StatusForbidden, "legal_basis_mismatch", "your legal basis of this code does not cover every type asked for").At("/types")
+	errBothBases         = apierr.New(http.StatusBadRequest, "ambiguous_basis", "send either authorisation or legal_basis, not both").At("/legal_basis")
+	errMissingPurpose    = apierr.New(http.StatusBadRequest, "missing_purpose", "purpose is required: why you inquire, in at most 200 characters").At("/purpose")
+	errInvalidIDNumber   = apierr.New(http.StatusBadRequest, "invalid_id_number", "id_number must be an 18-character citizen ID number with a valid check character").At("/id_number")
+	errInvalidValidDays  = apierr.New(http.StatusBadRequest, "invalid_valid_days", "valid_days is from 1 to 90").At("/valid_days")
+	errMissingAgency     = apierr.New(http.StatusBadRequest, "missing_agency", "agency is required: the name of the agency you authorise").At("/agency")
+	errMissingGrantTypes = apierr.New(http.StatusBadRequest, "missing_types", "types is required: the record types the agency may see").At("/types")
 )
 
-// grantRequest is the body of POST /v1/authorisations.
+// grantRequest is the body of POST /v1/authorisations. Name and IDNumber
+// are optional: the person is the one the request's ID token names.
 type grantRequest struct {
 	Name      string   `json:"name"`
 	IDNumber  string   `json:"id_number"`
@@ -70,26 +71,18 @@ type grantRequest struct {
 	ValidDays int      `json:"valid_days"`
 }
 
-// grantAuthorisation serves POST /v1/authorisations: the person a record
-// is about authorises an agency to inquire, for a purpose, into their
-// records of some authorised-inquiry types, for up to 90 days. A name and
-// number that go with no record get an answer of the same status, form and
-// work, with a token the hub does not accept (the agency's inquiry answers
-// authorisation_invalid), so the answer does not confirm that a person of
-// this name and number has records; a name that does not go with the
-// number's records is a failed proof, in the audit log.
+// grantAuthorisation serves POST /v1/authorisations: the person whose ID
+// token the request bears (asPerson) authorises an agency to inquire, for a
+// purpose, into their records of some authorised-inquiry types, for up to
+// 90 days. A body that names someone else is refused (personSubject).
 func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 	var req grantRequest
-	if !decodeStrict(w, r, &req, `the body must be {"name", "id_number", "agency", "purpose", "types", "valid_days"}`) {
+	if !decodeStrict(w, r, &req, `the body must be {"agency", "purpose", "types", "valid_days"}, with "name" and "id_number" optional`) {
 		return
 	}
-	req.Name, req.IDNumber = strings.TrimSpace(req.Name), strings.ToUpper(strings.TrimSpace(req.IDNumber))
 	req.Agency, req.Purpose = strings.TrimSpace(req.Agency), strings.TrimSpace(req.Purpose)
 	switch {
-	case req.Name == "":
-		apierr.Write(w, errMissingSubjectName)
-		return
-	case ident.CheckCitizenID(req.IDNumber) != nil:
+	case req.IDNumber != "" && ident.CheckCitizenID(strings.ToUpper(strings.TrimSpace(req.IDNumber))) != nil:
 		apierr.Write(w, errInvalidIDNumber)
 		return
 	case req.Agency == "":
@@ -109,50 +102,23 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, e)
 		return
 	}
-	if !a.throttleLookup(w, r, req.IDNumber) {
-		return
-	}
-	subject := record.SubjectKey(a.SubjectKey, req.IDNumber)
-	match, err := a.Subjects.MatchSubject(r.Context(), subject, req.Name)
-	if err != nil {
-		a.Logger.Error("grant authorisation", "err", err)
-		apierr.Write(w, errDown)
+	subject, ok := a.personSubject(w, r, actionAuthorisationGranted, req.Name, req.IDNumber)
+	if !ok {
 		return
 	}
 	now := a.now()
 	g := authorisation.Grant{ID: authorisation.NewID(), Subject: subject, Agency: req.Agency, Purpose: req.Purpose,
 		Types: slices.Compact(slices.Sorted(slices.Values(req.Types))), Issued: now.Unix(),
 		Expires: now.Add(time.Duration(req.ValidDays) * 24 * time.Hour).Unix()}
-	key := a.AuthorisationKey
-	if match != store.SubjectNamed {
-		// Not the subject of any record: the answer has the same form and
-		// takes the same work, but its token is signed with a key used
-		// once, so the hub never accepts it. A refusal would tell that
-		// this name and number go with no record, and a grant that they do.
-		key = make([]byte, len(a.AuthorisationKey))
-		rand.Read(key)
-	}
-	token, err := authorisation.Sign(key, g)
+	token, err := authorisation.Sign(a.AuthorisationKey, g)
 	if err != nil {
 		a.Logger.Error("grant authorisation", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
-	switch match {
-	case store.SubjectNamed:
-		if !a.logAccess(w, r, audit.Entry{Kind: audit.Person, Action: actionAuthorisationGranted, Resource: g.ID,
-			Subject: subject, Purpose: g.Agency + ": " + g.Purpose, Result: audit.OK}) {
-			return
-		}
-	case store.SubjectMisnamed:
-		if e := a.refuseProof(r.Context(), actionAuthorisationGranted, "", subject, nil); e != nil {
-			apierr.Write(w, e)
-			return
-		}
-	default:
-		if !a.logAccess(w, r, audit.Entry{Action: actionAuthorisationGranted, Subject: subject, Result: audit.NotFound}) {
-			return
-		}
+	if !a.logAccess(w, r, audit.Entry{Kind: audit.Person, Action: actionAuthorisationGranted, Resource: g.ID,
+		Subject: subject, Purpose: g.Agency + ": " + g.Purpose, Result: audit.OK}) {
+		return
 	}
 	apierr.JSON(w, http.StatusCreated, map[string]any{"id": g.ID, "token": token,
 		"expires_at": time.Unix(g.Expires, 0).UTC(), "types": g.Types})
@@ -196,7 +162,8 @@ type inquiryRecordView struct {
 // inquire serves POST /v1/inquiries: an agency reads a person's records of
 // authorised-inquiry types, under the person's authorisation (which must
 // cover this agency, person, purpose and every type asked for, and be valid
-// now) or under a configured legal basis. Only types the agency is entitled
+// now) or under a legal basis of the agency's own that covers every type
+// asked for (principal.LegalBasis). Only types the agency is entitled
 // to count; ID numbers are masked unless the type is shared with the
 // agency's kind of body by name. Every inquiry, allowed or refused, is in
 // the audit log with its purpose.
@@ -284,19 +251,25 @@ func (a *server) inquire(w http.ResponseWriter, r *http.Request) {
 func (a *server) inquiryBasis(p *principal.Principal, subject string, req *inquiryRequest) ([]string, string, *apierr.Error) {
 	if req.LegalBasis != "" {
 		basis := "legal basis " + req.LegalBasis
-		if !slices.Contains(a.LegalBases, req.LegalBasis) {
+		lb, ok := p.LegalBasis(req.LegalBasis)
+		if !ok {
 			return nil, basis, errLegalBasisUnknown
 		}
-		if len(req.Types) > 0 {
-			return req.Types, basis, nil
+		if len(req.Types) == 0 {
+			var types []string
+			for _, code := range lb.Types {
+				if t, ok := a.Catalog.Type(code); ok && authz.Allowed(p.Kind, authz.Inquire, t) {
+					types = append(types, code)
+				}
+			}
+			return types, basis, nil
 		}
-		var all []string
-		for _, t := range a.Catalog.Types() {
-			if t.Disclosure == catalog.AuthorisedInquiry {
-				all = append(all, t.Code)
+		for _, code := range req.Types {
+			if !slices.Contains(lb.Types, code) {
+				return nil, basis, errLegalBasisTypes
 			}
 		}
-		return all, basis, nil
+		return req.Types, basis, nil
 	}
 	if req.Authorisation == "" {
 		return nil, "no basis", errAuthRequired

@@ -10,12 +10,12 @@ import (
 )
 
 // routeObjections registers objections (casework.Service): the person files
-// one without a key and follows it with its tracking token; the record's
+// one with their ID token and follows it with its tracking token; the record's
 // source department lists and decides them; operators list and read every
 // department's.
 func (a *server) routeObjections(mux *http.ServeMux) {
 	k := &caseKind[casework.Objection]{codes: objectionCodes, invalid: errBadObjection, view: objectionOf, list: "objections"}
-	mux.Handle("POST /v1/objections", a.limitByIP(fileCase(a, k, maxObjectionBody, a.Cases.FileObjection, objectionOf)))
+	mux.Handle("POST /v1/objections", a.asPerson(fileCase(a, k, maxObjectionBody, a.Cases.FileObjection, objectionOf)))
 	mux.Handle("GET /v1/objections", a.authenticate(listCases(a, k, a.Cases.ListObjections)))
 	mux.Handle("GET /v1/objections/{id}", a.limitByIP(readCase(a, k, a.Cases.ReadObjection)))
 	mux.Handle("POST /v1/objections/{id}/decision", a.authenticate(decideCase(a, k, maxDecisionBody, a.Cases.DecideObjection)))

@@ -41,6 +41,8 @@ import (
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/connectors/webhook"
+	"github.com/credex/credex/idtoken"
+	"github.com/credex/credex/internal/devoidc"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/record"
@@ -152,11 +154,36 @@ func (fakePublisher) Publish(context.Context, ...kafka.Message) error { return n
 
 // bundle is what a test of the document needs.
 type bundle struct {
-	doc      map[string]any // the parsed document
-	raw      string         // the document as written
-	handler  http.Handler   // api.New with fakes behind it
-	audit    *memAudit      // the audit log behind it
-	recordID string         // the id of the record the fake store holds
+	doc      map[string]any  // the parsed document
+	raw      string          // the document as written
+	handler  http.Handler    // api.New with fakes behind it
+	audit    *memAudit       // the audit log behind it
+	recordID string          // the id of the record the fake store holds
+	issuer   *devoidc.Issuer // the identity provider the handler trusts
+}
+
+// issuer starts a test identity provider on a loopback server.
+func issuer(t *testing.T) *devoidc.Issuer {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	iss, err := devoidc.New("http://"+srv.Listener.Addr().String()+devoidc.Path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = iss.Handler()
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return iss
+}
+
+// token is an ID token for the person with this name and ID number.
+func (b *bundle) token(t *testing.T, name, idNumber string) string {
+	t.Helper()
+	tok, err := b.issuer.Token(name, idNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 func setup(t *testing.T) *bundle {
@@ -206,6 +233,11 @@ func setup(t *testing.T) *bundle {
 	})
 	now := func() time.Time { return accepted.Add(24 * time.Hour) }
 	cases := newFakeCases(st, recordID, taxDepartment.Code, accepted)
+	iss := issuer(t)
+	people, err := idtoken.NewVerifier(iss.Config(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := api.New(api.Deps{
 		Store: st, Catalog: newFileCatalog(cat, audited), Ingest: ingest, Audit: recorder, AccessLog: audited, Subjects: audited,
 		Subscriptions: newFakeSubscriptions(recordID, rt.Example, accepted),
@@ -213,6 +245,7 @@ func setup(t *testing.T) *bundle {
 		Cases: casework.New(casework.Config{Store: cases, Catalog: newFileCatalog(cat, audited), Audit: recorder,
 			SubjectKey: []byte(testSubjectKey), Now: now, Registry: reg, Logger: log}),
 		Lists:      cases,
+		People:     people,
 		Keys:       &fakeKeys{},
 		Now:        now,
 		SubjectKey: []byte(testSubjectKey),
@@ -224,7 +257,7 @@ func setup(t *testing.T) *bundle {
 		Ready:         func(context.Context) error { return nil },
 		Gatherer:      reg, Registry: reg, Logger: log,
 	})
-	return &bundle{doc: doc, raw: string(raw), handler: h, audit: audited, recordID: recordID}
+	return &bundle{doc: doc, raw: string(raw), handler: h, audit: audited, recordID: recordID, issuer: iss}
 }
 
 // The subscriptions the fake holds: bank-regulator's webhook subscription
@@ -585,7 +618,8 @@ func routesIn(f *ast.File) []string {
 
 // TestOpenAPIPathsAreServed walks the document and asks the handler for
 // every operation without a key: public operations answer a documented
-// status with a documented media type, the others 401 missing_credentials.
+// status with a documented media type, those of a person 401
+// person_token_required, the others 401 missing_credentials.
 func TestOpenAPIPathsAreServed(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -610,7 +644,11 @@ func TestOpenAPIPathsAreServed(t *testing.T) {
 				continue
 			}
 			resp = b.resolve(t, resp)
-			if !b.public(op) {
+			if b.personal(op) {
+				if code := errorCode(w); w.Code != http.StatusUnauthorized || code != "person_token_required" {
+					t.Errorf("%s without an ID token = %d %q, want 401 person_token_required", name, w.Code, code)
+				}
+			} else if !b.public(op) {
 				if code := errorCode(w); w.Code != http.StatusUnauthorized || code != "missing_credentials" {
 					t.Errorf("%s without a key = %d %q, want 401 missing_credentials", name, w.Code, code)
 				}
@@ -682,6 +720,17 @@ func (b *bundle) public(op map[string]any) bool {
 		security, _ = b.doc["security"].([]any)
 	}
 	return len(security) == 0
+}
+
+// personal reports whether op acts for a person, with their ID token.
+func (b *bundle) personal(op map[string]any) bool {
+	security, _ := op["security"].([]any)
+	for _, s := range security {
+		if _, ok := s.(map[string]any)["personToken"]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 func errorCode(w *httptest.ResponseRecorder) string {

@@ -28,12 +28,13 @@ type PublicRecords interface {
 }
 
 // routePublic registers the public query, which needs no key: anyone may
-// read what is publicly displayed, and a person may look up their own
-// records by name and ID number. ID numbers travel in bodies, never in URLs.
+// read what is publicly displayed, masked, by a person's name and ID
+// number. A person reads their access log with their ID token. ID numbers
+// travel in bodies, never in URLs.
 func (a *server) routePublic(mux *http.ServeMux) {
 	mux.Handle("POST /v1/public/query", a.limitByIP(a.publicQuery))
 	mux.Handle("GET /v1/public/records/{id}", a.limitByIP(a.publicRecord))
-	mux.Handle("POST /v1/public/access-log", a.limitByIP(a.accessLog))
+	mux.Handle("POST /v1/public/access-log", a.asPerson(a.accessLog))
 }
 
 // publicQueryRequest is the body of POST /v1/public/query.
@@ -188,9 +189,9 @@ func (a *server) publicView(rec *store.PublicRecord) publicRecordView {
 	return v
 }
 
-// checkPerson tidies the name and ID number by which a person identifies
-// themselves (spaces trimmed, the check character upper case) and refuses
-// a missing name or an ID number that is not one.
+// checkPerson tidies the name and ID number by which the public query names
+// a person (spaces trimmed, the check character upper case) and refuses a
+// missing name or an ID number that is not one.
 func checkPerson(name, idNumber *string) *apierr.Error {
 	*name, *idNumber = strings.TrimSpace(*name), strings.ToUpper(strings.TrimSpace(*idNumber))
 	switch {

@@ -11,12 +11,12 @@ import (
 )
 
 // routeRepairs registers credit repair (casework.Service) and the red and
-// black list query. A person applies without a key and follows the
+// black list query. A person applies with their ID token and follows the
 // application with its tracking token; the record's source department
 // reviews it; operators list and read every department's.
 func (a *server) routeRepairs(mux *http.ServeMux) {
 	k := &caseKind[casework.Repair]{codes: repairCodes, invalid: errBadRepair, view: repairOf, list: "repairs"}
-	mux.Handle("POST /v1/repairs", a.limitByIP(fileCase(a, k, maxRepairBody, a.Cases.ApplyForRepair, repairReceiptOf)))
+	mux.Handle("POST /v1/repairs", a.asPerson(fileCase(a, k, maxRepairBody, a.Cases.ApplyForRepair, repairReceiptOf)))
 	mux.Handle("GET /v1/repairs", a.authenticate(listCases(a, k, a.Cases.ListRepairs)))
 	mux.Handle("GET /v1/repairs/{id}", a.limitByIP(readCase(a, k, a.Cases.ReadRepair)))
 	mux.Handle("GET /v1/repairs/{id}/files/{list}/{position}", a.limitByIP(a.repairFile))

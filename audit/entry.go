@@ -20,8 +20,8 @@ import (
 const (
 	// Public is anyone, unauthenticated.
 	Public = "public"
-	// Person is the person the records are about, who proved it with the
-	// record's subject name and ID number rather than a key.
+	// Person is a person the records are about, who proved who they are
+	// with an ID token from the identity provider rather than a key.
 	Person = "person"
 )
 
@@ -56,10 +56,11 @@ const (
 	OK       = "ok"
 	Refused  = "refused"
 	NotFound = "not_found"
-	// IdentityFailed: the caller named a person (name and ID number) who
-	// is the subject of records, but not under that name, or named the
-	// record of someone else: they did not prove to be the person. The
-	// entry's Subject is the person whose records were concerned.
+	// IdentityFailed: the caller named a person who is the subject of
+	// records without being them: the public query with a name not on the
+	// number's records, or a person, proven by their ID token, naming
+	// someone else or filing about someone else's record. The entry's
+	// Subject is the person whose records were concerned.
 	IdentityFailed = "identity_failed"
 )
 

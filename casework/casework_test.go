@@ -2,6 +2,7 @@ package casework_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -18,6 +19,7 @@ import (
 	"github.com/credex/credex/casework"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/ident"
+	"github.com/credex/credex/idtoken"
 	"github.com/credex/credex/internal/testkit/pgtest"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/record"
@@ -160,8 +162,9 @@ func (b *bundle) set(s string) { b.clock.set(at(b.t, s)) }
 // as is the context of a request by p.
 func (b *bundle) as(p *principal.Principal) context.Context { return principal.With(b.ctx, p) }
 
-// person is the synthetic subject of a record.
-type person struct{ recordID, name, idNumber string }
+// person is the synthetic subject of a record, and the statement of their
+// filings (empty: one about a wrong fine).
+type person struct{ recordID, name, idNumber, statement string }
 
 // penalty stores a general administrative penalty (shown 3 to 12 months)
 // by the market regulator about a new synthetic person, decided on
@@ -193,8 +196,14 @@ func (b *bundle) penalty(decided string) person {
 	return p
 }
 
+// proved is the context of a request by p, who proved who they are with
+// their ID token.
+func (b *bundle) proved(p person) context.Context {
+	return idtoken.With(b.ctx, &idtoken.Person{IDNumber: p.idNumber, Name: p.name})
+}
+
 func (p person) filing() casework.Filing {
-	return casework.Filing{RecordID: p.recordID, Name: p.name, IDNumber: p.idNumber, Statement: "罚款金额与处罚决定书不符。"}
+	return casework.Filing{RecordID: p.recordID, Name: p.name, IDNumber: p.idNumber, Statement: cmp.Or(p.statement, "罚款金额与处罚决定书不符。")}
 }
 
 func uploads(name string) []casework.Upload {
@@ -205,7 +214,7 @@ func uploads(name string) []casework.Upload {
 // object files an objection by p on listed grounds.
 func (b *bundle) object(p person) *casework.Objection {
 	b.t.Helper()
-	o, err := b.cases.FileObjection(b.ctx, casework.ObjectionFiling{Filing: p.filing(), Grounds: "error"})
+	o, err := b.cases.FileObjection(b.proved(p), casework.ObjectionFiling{Filing: p.filing(), Grounds: "error"})
 	if err != nil {
 		b.t.Fatalf("file objection: %v", err)
 	}
@@ -215,7 +224,7 @@ func (b *bundle) object(p person) *casework.Objection {
 // apply applies for the repair of p's record.
 func (b *bundle) apply(p person) *casework.Repair {
 	b.t.Helper()
-	r, err := b.cases.ApplyForRepair(b.ctx, casework.RepairApplication{Filing: p.filing(),
+	r, err := b.cases.ApplyForRepair(b.proved(p), casework.RepairApplication{Filing: p.filing(),
 		Proof: uploads("receipt.pdf"), Commitment: uploads("commitment.pdf")})
 	if err != nil {
 		b.t.Fatalf("apply for repair: %v", err)

@@ -4,8 +4,10 @@
 // whose minimum display period is over.
 //
 // Both kinds go the same way, through one Service: the person files a case
-// proving with their name and ID number that the record is about them (a
-// mismatch is refused without saying which part was wrong), and gets a
+// about a record of theirs, having proved who they are with an ID token
+// from the identity provider (package idtoken; a filing about someone
+// else's record, or naming someone else, is refused without saying which
+// part was wrong), and gets a
 // tracking token, shown once, by which they read the case afterwards; the
 // record's source department lists its cases, with paging, and decides
 // them; operators list and read every department's. Each case awaits a

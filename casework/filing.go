@@ -15,24 +15,22 @@ import (
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/ident"
+	"github.com/credex/credex/idtoken"
 	"github.com/credex/credex/lifecycle"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 )
 
-// Filing is what the filing of every case says: the record, the person it
-// is about, who proves it with their name and ID number, and what they
-// state.
+// Filing is what the filing of every case says: the record, and what the
+// person it is about states. The person proves who they are with their ID
+// token (package idtoken), which ctx carries; a filing may name them too,
+// by name and ID number, and must then name that person.
 type Filing struct {
 	RecordID  string `json:"record_id"`
 	Name      string `json:"name"`
 	IDNumber  string `json:"id_number"`
 	Statement string `json:"statement"`
 }
-
-// SubjectIDNumber is the ID number by which f names the person the record
-// is about, as sent.
-func (f *Filing) SubjectIDNumber() string { return f.IDNumber }
 
 // Upload is a file as a filing carries it.
 type Upload struct {
@@ -48,8 +46,6 @@ func (f *Filing) check() lifecycle.FieldErrors {
 	var errs lifecycle.FieldErrors
 	for _, v := range []struct{ at, value, what string }{
 		{"/record_id", f.RecordID, "record_id, the id of the record,"},
-		{"/name", f.Name, "name, the name on the ID card of the person the record is about,"},
-		{"/id_number", f.IDNumber, "id_number, the citizen ID number of the person the record is about,"},
 		{"/statement", f.Statement, "statement, in your words,"},
 	} {
 		if strings.TrimSpace(v.value) == "" {
@@ -100,12 +96,12 @@ func merge(errs lifecycle.FieldErrors, more ...lifecycle.FieldErrors) lifecycle.
 	return errs
 }
 
-// subjectRecord returns the record f names if f names its subject, and
-// ErrNotSubject when there is no such record or it is about someone else.
-// The name and the ID number are compared in time that does not depend on
-// which of them differs, and the answer does not say which. A failed proof
-// about an existing record is in the audit log, about the record's
-// subject, who sees it in their access log.
+// subjectRecord returns the record f names if the person ctx carries, who
+// proved who they are with their ID token, is its subject (the person of
+// its ID number) and f names no one else (idtoken.Subject); else
+// ErrNotSubject, which does not say whether the record, the name or the
+// number was wrong. A failed proof about an existing record is in the
+// audit log, about the record's subject, who sees it in their access log.
 func (s *Service) subjectRecord(ctx context.Context, k *kindInfo, f *Filing) (*store.RecordDisplay, error) {
 	rec, err := s.store.RecordDisplay(ctx, f.RecordID)
 	switch {
@@ -114,13 +110,14 @@ func (s *Service) subjectRecord(ctx context.Context, k *kindInfo, f *Filing) (*s
 	case err != nil:
 		return nil, err
 	}
-	key := record.SubjectKey(s.subjectKey, f.IDNumber)
-	sameKey := subtle.ConstantTimeCompare([]byte(key), []byte(rec.SubjectKey))
-	sameName := subtle.ConstantTimeCompare([]byte(f.Name), []byte(rec.SubjectName))
-	if sameKey&sameName != 1 {
+	subject, err := idtoken.Subject(ctx, s.subjectKey, f.Name, f.IDNumber)
+	if err != nil || subtle.ConstantTimeCompare([]byte(subject), []byte(rec.SubjectKey)) != 1 {
 		s.log.Info("case refused: not the subject", "record", rec.ID)
-		if err := s.logAccess(ctx, audit.Entry{Action: k.filed, Resource: rec.ID,
-			Subject: rec.SubjectKey, Result: audit.IdentityFailed}); err != nil {
+		entry := audit.Entry{Action: k.filed, Resource: rec.ID, Subject: rec.SubjectKey, Result: audit.IdentityFailed}
+		if idtoken.From(ctx) != nil {
+			entry.Kind = audit.Person // a person, proven, about someone else's record
+		}
+		if err := s.logAccess(ctx, entry); err != nil {
 			return nil, err
 		}
 		return nil, ErrNotSubject

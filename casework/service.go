@@ -77,7 +77,8 @@ type Config struct {
 	// Audit records every read and change of a case; required.
 	Audit *audit.Recorder
 	// SubjectKey keys the hash of ID numbers (record.SubjectKey), by which
-	// a person proves to be a record's subject.
+	// the person of an ID token (idtoken.Subject) is found to be a
+	// record's subject.
 	SubjectKey []byte
 	// Calendar counts the working days of deadlines; default
 	// workday.Default().
@@ -98,10 +99,10 @@ type Config struct {
 // with *TooEarlyError. Any other error means the database or the audit log
 // did not answer.
 var (
-	// ErrNotSubject: no record with this id is about a person of this name
-	// and ID number; whether the record, the name or the number was wrong
-	// is not said.
-	ErrNotSubject = errors.New("no record with this id is about a person of this name and ID number")
+	// ErrNotSubject: no record with this id is about the person whose ID
+	// token the request bears, or the filing names someone else; whether
+	// the record, the name or the number was wrong is not said.
+	ErrNotSubject = errors.New("no record with this id is about the person of the ID token and of this name and ID number")
 	// ErrNotFound: no case with this id is visible to the caller.
 	ErrNotFound = errors.New("no such case")
 	// ErrNotPermitted: the caller's kind of principal may not do this.

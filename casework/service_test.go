@@ -1,6 +1,7 @@
 package casework_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -212,31 +213,46 @@ func TestListsPageOldestFirst(t *testing.T) {
 	}
 }
 
-// TestFilingChecksThePerson files both kinds of case with a wrong name, a
-// wrong ID number and a record that does not exist: each is refused alike.
+// TestFilingChecksThePerson files both kinds of case as the person whose
+// ID token the request bears, naming someone else, about another person's
+// record, without a token, and about a record that does not exist: each is
+// refused alike. Naming no one but proving who one is files the case.
 func TestFilingChecksThePerson(t *testing.T) {
 	t.Parallel()
 	b := setup(t, "2026-06-01 09:00")
 	p := b.penalty("2026-01-10")
-	wrongName, wrongID, noRecord := p, p, p
+	stranger := person{recordID: p.recordID, name: "李不对", idNumber: ident.NewCitizenID(b.rand)}
+	wrongName, wrongID, noRecord, anonymous := p, p, p, p
 	wrongName.name = "李不对"
-	wrongID.idNumber = ident.NewCitizenID(b.rand)
+	wrongID.idNumber = stranger.idNumber
 	noRecord.recordID = "rec_doesnotexist"
-	file := map[string]func(person) error{
-		"objection": func(p person) error {
-			_, err := b.cases.FileObjection(b.ctx, casework.ObjectionFiling{Filing: p.filing(), Grounds: "error"})
+	anonymous.name, anonymous.idNumber = "", ""
+	file := map[string]func(context.Context, person) error{
+		"objection": func(ctx context.Context, p person) error {
+			_, err := b.cases.FileObjection(ctx, casework.ObjectionFiling{Filing: p.filing(), Grounds: "error"})
 			return err
 		},
-		"repair": func(p person) error {
-			_, err := b.cases.ApplyForRepair(b.ctx, casework.RepairApplication{Filing: p.filing(),
+		"repair": func(ctx context.Context, p person) error {
+			_, err := b.cases.ApplyForRepair(ctx, casework.RepairApplication{Filing: p.filing(),
 				Proof: uploads("receipt.pdf"), Commitment: uploads("commitment.pdf")})
 			return err
 		},
 	}
 	for kind, file := range file {
-		for _, who := range []person{wrongName, wrongID, noRecord} {
-			if err := file(who); err != casework.ErrNotSubject {
-				t.Errorf("%s by %+v: %v, want ErrNotSubject itself, the same for every mismatch", kind, who, err)
+		for name, c := range map[string]struct {
+			ctx context.Context
+			who person
+		}{
+			"the person naming another name":       {b.proved(p), wrongName},
+			"the person naming another ID number":  {b.proved(p), wrongID},
+			"another person naming the subject":    {b.proved(stranger), p},
+			"another person naming no one":         {b.proved(stranger), anonymous},
+			"no token, naming the subject":         {b.ctx, p},
+			"the person, about no existing record": {b.proved(p), noRecord},
+			"another person, about no such record": {b.proved(stranger), noRecord},
+		} {
+			if err := file(c.ctx, c.who); err != casework.ErrNotSubject {
+				t.Errorf("%s by %s: %v, want ErrNotSubject itself, the same for every mismatch", kind, name, err)
 			}
 		}
 		bad := p
@@ -244,30 +260,35 @@ func TestFilingChecksThePerson(t *testing.T) {
 		if p.idNumber[17] == '0' {
 			bad.idNumber = p.idNumber[:17] + "1"
 		}
-		bad.name = " "
-		fe, _ := errors.AsType[lifecycle.FieldErrors](file(bad))
+		bad.statement = " "
+		fe, _ := errors.AsType[lifecycle.FieldErrors](file(b.proved(p), bad))
 		var got []string
 		for _, e := range fe {
 			got = append(got, e.Pointer+" "+e.Code)
 		}
-		if !slices.Contains(got, "/id_number invalid_id_number") || !slices.Contains(got, "/name required") {
-			t.Errorf("%s with a bad check character and no name: %v", kind, got)
+		if !slices.Contains(got, "/id_number invalid_id_number") || !slices.Contains(got, "/statement required") {
+			t.Errorf("%s with a bad check character and no statement: %v", kind, got)
 		}
 	}
-	// A wrong name or ID number for an existing record is a failed proof
-	// about its subject, in the audit log; nothing else was logged.
+	// Every refusal about the existing record is a failed proof about its
+	// subject, in the audit log; nothing else was logged.
 	b.audit.mu.Lock()
-	defer b.audit.mu.Unlock()
 	var failed []string
 	for _, e := range b.audit.entries {
 		if e.Result != audit.IdentityFailed || e.Resource != p.recordID || e.Subject != record.SubjectKey(b.subjectKey, p.idNumber) {
 			t.Errorf("audit entry %+v, want only failed proofs about the record's subject", e)
 		}
-		failed = append(failed, e.Action)
+		failed = append(failed, e.Action+" "+e.Kind)
 	}
+	b.audit.mu.Unlock()
 	slices.Sort(failed)
-	if want := []string{audit.ObjectionFiled, audit.ObjectionFiled, audit.RepairFiled, audit.RepairFiled}; !slices.Equal(failed, want) {
-		t.Errorf("failed proofs logged as %v, want %v (wrong name and wrong ID number, for each kind)", failed, want)
+	want := slices.Concat(slices.Repeat([]string{audit.ObjectionFiled + " person"}, 4), []string{audit.ObjectionFiled + " public"},
+		slices.Repeat([]string{audit.RepairFiled + " person"}, 4), []string{audit.RepairFiled + " public"})
+	if !slices.Equal(failed, want) {
+		t.Errorf("failed proofs logged as %v, want %v: by the persons of tokens, and one without", failed, want)
+	}
+	if o, err := b.cases.FileObjection(b.proved(p), casework.ObjectionFiling{Filing: anonymous.filing(), Grounds: "error"}); err != nil || o.RecordID != p.recordID {
+		t.Errorf("an objection by the person naming no one: %+v, %v; want it filed", o, err)
 	}
 }
 
@@ -440,22 +461,26 @@ func TestOneOpenCaseOfEachKind(t *testing.T) {
 	p := b.penalty("2026-01-10")
 	b.object(p)
 	b.apply(p)
-	if _, err := b.cases.FileObjection(b.ctx, casework.ObjectionFiling{Filing: p.filing(), Grounds: "omission"}); !errors.Is(err, casework.ErrOpen) {
+	if _, err := b.cases.FileObjection(b.proved(p), casework.ObjectionFiling{Filing: p.filing(), Grounds: "omission"}); !errors.Is(err, casework.ErrOpen) {
 		t.Errorf("a second objection: %v, want ErrOpen", err)
 	}
 	application := func(p person) casework.RepairApplication {
 		return casework.RepairApplication{Filing: p.filing(), Proof: uploads("receipt.pdf"), Commitment: uploads("commitment.pdf")}
 	}
-	if _, err := b.cases.ApplyForRepair(b.ctx, application(p)); !errors.Is(err, casework.ErrOpen) {
+	apply := func(p person) error {
+		_, err := b.cases.ApplyForRepair(b.proved(p), application(p))
+		return err
+	}
+	if err := apply(p); !errors.Is(err, casework.ErrOpen) {
 		t.Errorf("a second application: %v, want ErrOpen", err)
 	}
 
-	_, err := b.cases.ApplyForRepair(b.ctx, application(b.penalty("2026-04-01")))
+	err := apply(b.penalty("2026-04-01"))
 	var early *casework.TooEarlyError
 	if !errors.As(err, &early) || early.ApplyFrom.Format(time.DateOnly) != "2026-07-02" {
 		t.Errorf("an application a month early: %v, want to apply from 2 July", err)
 	}
-	if _, err := b.cases.ApplyForRepair(b.ctx, application(b.penalty("2025-05-01"))); !errors.Is(err, casework.ErrDisplayEnded) {
+	if err := apply(b.penalty("2025-05-01")); !errors.Is(err, casework.ErrDisplayEnded) {
 		t.Errorf("an application past the maximum display period: %v, want ErrDisplayEnded", err)
 	}
 }

@@ -84,7 +84,8 @@ func TestAccessesAreAuditedAndShownToThePerson(t *testing.T) {
 	var log struct {
 		Entries []accessView `json:"entries"`
 	}
-	if got := b.call(http.MethodPost, "/v1/public/access-log", "", who, &log); got != http.StatusOK {
+	token := b.idToken(p.name, p.idNumber)
+	if got := b.call(http.MethodPost, "/v1/public/access-log", token, who, &log); got != http.StatusOK {
 		t.Fatalf("access log = %d", got)
 	}
 	if len(log.Entries) < 5 || log.Entries[0].Action != audit.ObjectionFiled {
@@ -95,12 +96,19 @@ func TestAccessesAreAuditedAndShownToThePerson(t *testing.T) {
 	}) {
 		t.Errorf("the person does not see the agency's pull: %+v", log.Entries)
 	}
+	var e apiError
+	wrong := map[string]string{"name": "李不是", "id_number": p.idNumber}
+	if got := b.call(http.MethodPost, "/v1/public/access-log", token, wrong, &e); got != http.StatusForbidden || e.Code != "person_mismatch" {
+		t.Errorf("a wrong name with the person's token: %d %+v, want 403 person_mismatch", got, e)
+	}
+	if got := b.call(http.MethodPost, "/v1/public/access-log", "", who, &e); got != http.StatusUnauthorized || e.Code != "person_token_required" {
+		t.Errorf("name and ID number without a token: %d %+v, want 401 person_token_required", got, e)
+	}
 	var stranger struct {
 		Entries []accessView `json:"entries"`
 	}
-	wrong := map[string]string{"name": "李不是", "id_number": p.idNumber}
-	if got := b.call(http.MethodPost, "/v1/public/access-log", "", wrong, &stranger); got != http.StatusOK || len(stranger.Entries) != 0 {
-		t.Errorf("a wrong name: %d with %d entries, want 200 with none", got, len(stranger.Entries))
+	if got := b.call(http.MethodPost, "/v1/public/access-log", b.idToken("李不是", ident.NewCitizenID(b.rand)), nil, &stranger); got != http.StatusOK || len(stranger.Entries) != 0 {
+		t.Errorf("another person's token: %d with %d entries, want 200 with none", got, len(stranger.Entries))
 	}
 
 	head, err := b.hub.Store().AuditHead(ctx)

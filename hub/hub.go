@@ -29,6 +29,7 @@ import (
 	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/expiry"
 	"github.com/credex/credex/ident"
+	"github.com/credex/credex/idtoken"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/relay"
@@ -52,11 +53,17 @@ type Config struct {
 	// AuthorisationKey signs the tokens by which persons authorise
 	// agencies' inquiries; at least 16 bytes.
 	AuthorisationKey []byte
-	// LegalBases are the codes of the legal bases under which an agency
-	// may inquire into authorised-inquiry records without the person's
-	// authorisation.
-	LegalBases []string
-	// Principals, when set, are created or updated at start.
+	// People is the identity provider whose ID tokens prove who a person
+	// is, to file objections and repair applications, grant authorisations
+	// and read their access log. Its zero value trusts none: those
+	// endpoints answer 503 identity_provider_not_configured.
+	People idtoken.Config
+	// DevRoutes are served beside the API, on the same address: credex
+	// dev's test identity provider. serve has none.
+	DevRoutes map[string]http.Handler
+	// Principals, when set, are created or updated at start. An agency's
+	// legal bases for inquiries without the person's authorisation are
+	// among them.
 	Principals []principal.SeedEntry
 	// Ingest bounds submissions.
 	Ingest httpin.Config
@@ -89,7 +96,7 @@ type Config struct {
 	// keeps working; default api.DefaultKeyOverlap.
 	KeyOverlap time.Duration
 	// KeyLimit and PublicLimit limit the requests of each principal and of
-	// each client address to the routes that need no key, in this process;
+	// each client address to the routes that need no API key, in this process;
 	// defaults api.DefaultKeyLimit and api.DefaultPublicLimit.
 	KeyLimit, PublicLimit api.Limit
 	// LookupLimits bound the keyless look-ups of persons by name and ID
@@ -111,6 +118,11 @@ func (c Config) Validate() error {
 		return errors.New("subject key: shorter than 16 bytes (set CREDEX_SUBJECT_KEY)")
 	case len(c.AuthorisationKey) < 16:
 		return errors.New("authorisation key: shorter than 16 bytes (set CREDEX_AUTHORISATION_KEY)")
+	}
+	if c.People.Configured() {
+		if err := c.People.Validate(); err != nil {
+			return err
+		}
 	}
 	if err := c.Kafka.Validate(); err != nil {
 		return err
@@ -197,17 +209,32 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Calendar: cmp.Or(cfg.Calendar, workday.Default()), Now: orNow(cfg.Now), Registry: h.registry, Logger: h.log,
 	})
 	h.checkpoints = newCheckpointMetrics(h.registry)
+	var people api.People
+	if cfg.People.Configured() {
+		if people, err = idtoken.NewVerifier(cfg.People, orNow(cfg.Now)); err != nil {
+			h.store.Close()
+			return nil, err
+		}
+	}
 	h.handler = api.New(api.Deps{
 		Store: h.store, Catalog: catalogue{h.catalog, cfg.Kafka}, Ingest: ingest, Ready: h.ready,
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
 		CreateTopic: func(ctx context.Context, topic string) error { return pipeline.EnsureTopics(ctx, cfg.Kafka, topic) },
 		Cases:       h.cases, Public: h.store, Lists: h.store,
 		Audit: h.audit, AccessLog: h.store, Subjects: h.store,
-		Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey, LegalBases: cfg.LegalBases,
+		People: people, Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey,
 		SubjectKey: cfg.SubjectKey, Now: orNow(cfg.Now),
 		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
 		LookupLimits: cfg.LookupLimits, Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
+	if len(cfg.DevRoutes) > 0 {
+		mux := http.NewServeMux()
+		for pattern, handler := range cfg.DevRoutes {
+			mux.Handle(pattern, handler)
+		}
+		mux.Handle("/", h.handler)
+		h.handler = mux
+	}
 	return h, nil
 }
 

@@ -169,7 +169,12 @@ func TestReadersNotEntitledNeverSeeAFullIDNumber(t *testing.T) {
 		t.Fatalf("public record answered %d", status)
 	}
 	read["public record"] = []string{body}
-	inquiry := map[string]any{"id_number": person, "purpose": purpose, "legal_basis": testLegalBasis, "types": []string{"tax_credit"}}
+	var grant struct{ Token string }
+	if got := b.call(http.MethodPost, "/v1/authorisations", b.idToken(name, person), map[string]any{"agency": "commercial-bank",
+		"purpose": purpose, "types": []string{"tax_credit"}, "valid_days": 1}, &grant); got != http.StatusCreated {
+		t.Fatalf("the person's authorisation of the bank answered %d", got)
+	}
+	inquiry := map[string]any{"id_number": person, "purpose": purpose, "authorisation": grant.Token, "types": []string{"tax_credit"}}
 	a := b.raw(http.MethodPost, "/v1/inquiries", bankKey, inquiry)
 	var answer inquiryAnswer
 	if json.Unmarshal([]byte(a.body), &answer); a.status != http.StatusOK || len(answer.Records) != 1 {
@@ -181,7 +186,7 @@ func TestReadersNotEntitledNeverSeeAFullIDNumber(t *testing.T) {
 		t.Fatalf("list query answered %d without the listing %s", a.status, listing.recordID)
 	}
 	read["list query"] = []string{a.body}
-	a = b.raw(http.MethodPost, "/v1/public/access-log", "", map[string]any{"name": name, "id_number": person})
+	a = b.raw(http.MethodPost, "/v1/public/access-log", b.idToken(name, person), map[string]any{"name": name, "id_number": person})
 	if a.status != http.StatusOK || !strings.Contains(a.body, "inquiry.read") {
 		t.Fatalf("access log answered %d without the inquiry", a.status)
 	}
@@ -258,9 +263,10 @@ func TestReadersNotEntitledNeverSeeAFullIDNumber(t *testing.T) {
 	if full != 4 {
 		t.Errorf("%d government events show the facts and ID number or the reason in full, want 4", full)
 	}
-	a = b.raw(http.MethodPost, "/v1/inquiries", agencyKey, inquiry)
+	a = b.raw(http.MethodPost, "/v1/inquiries", courtKey, map[string]any{"id_number": person, "purpose": purpose,
+		"legal_basis": testLegalBasis, "types": []string{"tax_credit"}})
 	if a.status != http.StatusOK || !strings.Contains(a.body, jsonString(hidden)) {
-		t.Errorf("a government agency's inquiry answered %d without the facts in full", a.status)
+		t.Errorf("an enforcement court's inquiry under its legal basis answered %d without the facts in full", a.status)
 	}
 	json.Unmarshal([]byte(b.raw(http.MethodPost, "/v1/lists/query", agencyKey, map[string]any{"id_number": person}).body), &lists)
 	if len(lists.Black) != 1 || lists.Black[0].Title != listName || lists.Black[0].IDNumber != person {

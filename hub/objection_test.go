@@ -102,11 +102,12 @@ func objection(recordID string, p person) map[string]any {
 		"grounds": "error", "statement": "罚款金额与处罚决定书不符。"}
 }
 
-// file files body and expects 201.
+// file files body with the ID token of the person it names and expects 201.
 func (b *bundle) file(body map[string]any) objectionView {
 	b.t.Helper()
 	var v objectionView
-	if got := b.call(http.MethodPost, "/v1/objections", "", body, &v); got != http.StatusCreated {
+	token := b.idToken(body["name"].(string), body["id_number"].(string))
+	if got := b.call(http.MethodPost, "/v1/objections", token, body, &v); got != http.StatusCreated {
 		b.t.Fatalf("filing answered %d, want 201", got)
 	}
 	return v
@@ -156,18 +157,24 @@ func TestObjectionFiledOnlyByTheSubject(t *testing.T) {
 	id, p := b.recordAbout("OBJ-SUBJECT")
 	other := ident.NewCitizenID(b.rand)
 
+	token := b.idToken(p.name, p.idNumber)
 	var refusals []string
-	for name, edit := range map[string]func(map[string]any){
-		"a wrong name":      func(o map[string]any) { o["name"] = "李测试" },
-		"a wrong ID number": func(o map[string]any) { o["id_number"] = other },
-		"no such record": func(o map[string]any) {
+	for name, c := range map[string]struct {
+		token string
+		edit  func(map[string]any)
+	}{
+		"a wrong name":      {token, func(o map[string]any) { o["name"] = "李测试" }},
+		"a wrong ID number": {token, func(o map[string]any) { o["id_number"] = other }},
+		"no such record": {token, func(o map[string]any) {
 			o["record_id"] = record.ID(b.idKey, b.market.Code, "administrative_penalty", "NONE")
-		},
+		}},
+		"another person's token":                {b.idToken("李测试", other), func(map[string]any) {}},
+		"another person's token, naming no one": {b.idToken("李测试", other), func(o map[string]any) { delete(o, "name"); delete(o, "id_number") }},
 	} {
 		body := objection(id, p)
-		edit(body)
+		c.edit(body)
 		var e apiError
-		if got := b.call(http.MethodPost, "/v1/objections", "", body, &e); got != http.StatusNotFound || e.Code != "not_the_subject" {
+		if got := b.call(http.MethodPost, "/v1/objections", c.token, body, &e); got != http.StatusNotFound || e.Code != "not_the_subject" {
 			t.Errorf("filing with %s answered %d %+v, want 404 not_the_subject", name, got, e)
 		}
 		raw, _ := json.Marshal(e)
@@ -200,7 +207,7 @@ func TestObjectionFiledOnlyByTheSubject(t *testing.T) {
 	}
 
 	var e apiError
-	if got := b.call(http.MethodPost, "/v1/objections", "", objection(id, p), &e); got != http.StatusConflict || e.Code != "objection_open" {
+	if got := b.call(http.MethodPost, "/v1/objections", token, objection(id, p), &e); got != http.StatusConflict || e.Code != "objection_open" {
 		t.Errorf("a second objection answered %d %+v, want 409 objection_open", got, e)
 	}
 }
@@ -225,7 +232,6 @@ func TestObjectionRequestChecked(t *testing.T) {
 		{"grounds not listed", func(o map[string]any) { o["grounds"] = "unfair" }, "not_allowed", "/grounds"},
 		{"no grounds", func(o map[string]any) { delete(o, "grounds") }, "required", "/grounds"},
 		{"blank statement", func(o map[string]any) { o["statement"] = "  " }, "required", "/statement"},
-		{"no name", func(o map[string]any) { o["name"] = "" }, "required", "/name"},
 		{"ID number fails its check", func(o map[string]any) { o["id_number"] = p.idNumber[:17] + flip(p.idNumber[17]) }, "invalid_id_number", "/id_number"},
 		{"eleven files", func(o map[string]any) { o["evidence"] = many }, "too_many", "/evidence"},
 		{"a Word file", func(o map[string]any) {
@@ -241,19 +247,20 @@ func TestObjectionRequestChecked(t *testing.T) {
 			o["evidence"] = []any{f}
 		}, "invalid_base64", "/evidence/0/content_base64"},
 	}
+	token := b.idToken(p.name, p.idNumber)
 	for _, tt := range tests {
 		body := objection(id, p)
 		tt.edit(body)
 		var e fieldErrors
-		if got := b.call(http.MethodPost, "/v1/objections", "", body, &e); got != http.StatusBadRequest ||
+		if got := b.call(http.MethodPost, "/v1/objections", token, body, &e); got != http.StatusBadRequest ||
 			e.Code != "invalid_objection" || !e.has(tt.code, tt.pointer) {
 			t.Errorf("%s: answered %d %+v, want 400 invalid_objection with %s at %s", tt.name, got, e, tt.code, tt.pointer)
 		}
 	}
 	var e fieldErrors
-	b.call(http.MethodPost, "/v1/objections", "", map[string]any{"grounds": "unfair"}, &e)
-	if e.Pointer != "/record_id" || len(e.Errors) != 5 {
-		t.Errorf("an objection with five problems answered %+v, want each, the first at /record_id", e)
+	b.call(http.MethodPost, "/v1/objections", token, map[string]any{"grounds": "unfair"}, &e)
+	if e.Pointer != "/record_id" || len(e.Errors) != 3 {
+		t.Errorf("an objection with three problems answered %+v, want each, the first at /record_id", e)
 	}
 	if n := b.countObjections(); n != 0 {
 		t.Fatalf("%d objections stored after refusals, want none", n)
@@ -476,7 +483,7 @@ func TestObjectionOutcomes(t *testing.T) {
 				v.State, v.Disputed, last)
 		}
 		var e apiError
-		if got := b.call(http.MethodPost, "/v1/objections", "", objection(id, p), &e); got != http.StatusConflict || e.Code != "record_revoked" {
+		if got := b.call(http.MethodPost, "/v1/objections", b.idToken(p.name, p.idNumber), objection(id, p), &e); got != http.StatusConflict || e.Code != "record_revoked" {
 			t.Errorf("an objection to a revoked record answered %d %+v, want 409 record_revoked", got, e)
 		}
 	})

@@ -84,11 +84,15 @@ func (a applicant) application() map[string]any {
 		"statement": "罚款已全额缴纳，违法行为已整改。", "proof": file("receipt.pdf"), "commitment": file("commitment.pdf")}
 }
 
-// apply submits an application and expects 201.
+// token is the applicant's ID token.
+func (b *bundle) token(a applicant) string { return b.idToken(a.name, a.idNumber) }
+
+// apply submits an application with the applicant's ID token and expects
+// 201.
 func (b *bundle) apply(a applicant) repairView {
 	b.t.Helper()
 	var v repairView
-	if got := b.call(http.MethodPost, "/v1/repairs", "", a.application(), &v); got != http.StatusCreated {
+	if got := b.call(http.MethodPost, "/v1/repairs", b.token(a), a.application(), &v); got != http.StatusCreated {
 		b.t.Fatalf("repair application answered %d (%+v), want 201", got, v)
 	}
 	if v.Status != "submitted" || v.TrackingToken == "" || v.ReviewBy.IsZero() {
@@ -127,7 +131,7 @@ func TestRepairApprovedEndsDisplayAndTellsSubscribers(t *testing.T) {
 
 	t.Run("before the minimum display period it is refused with the date to apply from", func(t *testing.T) {
 		var v repairView
-		if got := b.with(t).call(http.MethodPost, "/v1/repairs", "", early.application(), &v); got != http.StatusConflict || v.Code != "repair_too_early" {
+		if got := b.with(t).call(http.MethodPost, "/v1/repairs", b.token(early), early.application(), &v); got != http.StatusConflict || v.Code != "repair_too_early" {
 			t.Fatalf("early application = %d %q, want 409 repair_too_early", got, v.Code)
 		}
 		decided, _ := repairDate(monthsAgo(1))
@@ -137,16 +141,20 @@ func TestRepairApprovedEndsDisplayAndTellsSubscribers(t *testing.T) {
 		}
 	})
 
-	t.Run("a wrong name, ID number or record is refused alike", func(t *testing.T) {
+	t.Run("a wrong name, ID number, record or person is refused alike", func(t *testing.T) {
 		b := b.with(t)
 		wrongName, wrongID, wrongRecord := due, due, due
 		wrongName.name = "李不对"
 		wrongID.idNumber = ident.NewCitizenID(b.rand)
 		wrongRecord.recordID = "rec_doesnotexistdoesnotexist"
 		var messages []string
-		for _, a := range []applicant{wrongName, wrongID, wrongRecord} {
+		for _, c := range []struct {
+			token string
+			a     applicant
+		}{{b.token(due), wrongName}, {b.token(due), wrongID}, {b.token(due), wrongRecord}, {b.token(wrongID), due}} {
+			a := c.a
 			var e apiError
-			if got := b.call(http.MethodPost, "/v1/repairs", "", a.application(), &e); got != http.StatusNotFound || e.Code != "not_the_subject" {
+			if got := b.call(http.MethodPost, "/v1/repairs", c.token, a.application(), &e); got != http.StatusNotFound || e.Code != "not_the_subject" {
 				t.Errorf("application %+v = %d %q, want 404 not_the_subject", a, got, e.Code)
 			}
 			messages = append(messages, e.Message)
@@ -160,7 +168,7 @@ func TestRepairApprovedEndsDisplayAndTellsSubscribers(t *testing.T) {
 
 	t.Run("one application under review per record", func(t *testing.T) {
 		var e apiError
-		if got := b.with(t).call(http.MethodPost, "/v1/repairs", "", due.application(), &e); got != http.StatusConflict || e.Code != "repair_pending" {
+		if got := b.with(t).call(http.MethodPost, "/v1/repairs", b.token(due), due.application(), &e); got != http.StatusConflict || e.Code != "repair_pending" {
 			t.Errorf("second application = %d %q, want 409 repair_pending", got, e.Code)
 		}
 	})
@@ -271,7 +279,7 @@ func TestRepairApprovedEndsDisplayAndTellsSubscribers(t *testing.T) {
 			t.Errorf("tracked application = %+v, want approved with its review time", v)
 		}
 		var refused apiError
-		if got := b.call(http.MethodPost, "/v1/repairs", "", due.application(), &refused); got != http.StatusConflict || refused.Code != "display_ended" {
+		if got := b.call(http.MethodPost, "/v1/repairs", b.token(due), due.application(), &refused); got != http.StatusConflict || refused.Code != "display_ended" {
 			t.Errorf("applying again for the repaired record = %d %q, want 409 display_ended", got, refused.Code)
 		}
 	})
@@ -340,7 +348,7 @@ func TestRepairRefusedForWhatCannotBeRepaired(t *testing.T) {
 		{"a red list honour", honour, "not_repairable"},
 	} {
 		var e apiError
-		if got := b.call(http.MethodPost, "/v1/repairs", "", c.a.application(), &e); got != http.StatusConflict || e.Code != c.code {
+		if got := b.call(http.MethodPost, "/v1/repairs", b.token(c.a), c.a.application(), &e); got != http.StatusConflict || e.Code != c.code {
 			t.Errorf("%s: = %d %q, want 409 %s", c.name, got, e.Code, c.code)
 		}
 	}
@@ -363,7 +371,7 @@ func TestRepairRefusedForWhatCannotBeRepaired(t *testing.T) {
 		body := due.application()
 		c.edit(body)
 		var e fieldErrors
-		if got := b.call(http.MethodPost, "/v1/repairs", "", body, &e); got != http.StatusBadRequest || e.Code != "invalid_repair" || !e.has(c.code, c.pointer) {
+		if got := b.call(http.MethodPost, "/v1/repairs", b.token(due), body, &e); got != http.StatusBadRequest || e.Code != "invalid_repair" || !e.has(c.code, c.pointer) {
 			t.Errorf("%s: = %d %+v, want 400 invalid_repair with %s at %s", c.name, got, e, c.code, c.pointer)
 		}
 	}

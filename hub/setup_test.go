@@ -42,6 +42,7 @@ const (
 	bankKey   = "test-commercial-bank-key" // an agency of scope financial_institution
 	opKey     = "test-operator-key"
 	civilKey  = "test-civilisation-office-key" // publishes red list records
+	courtKey  = "test-court-enforcement-key"   // an agency of scope judiciary, with a legal basis
 )
 
 // bundle is a hub running on the real broker and database, isolated by its
@@ -101,7 +102,7 @@ func setup(t testing.TB, opts options) *bundle {
 		Catalog:          cat,
 		SubjectKey:       []byte("test-subject-key-0123456789"),
 		AuthorisationKey: []byte(testAuthorisationKey),
-		LegalBases:       []string{testLegalBasis},
+		People:           issuers().trusted.Config(),
 		Principals: []principal.SeedEntry{
 			market,
 			{Kind: principal.Department, Name: "tax", Key: taxKey, Code: ident.NewCreditCode(r),
@@ -112,6 +113,8 @@ func setup(t testing.TB, opts options) *bundle {
 			{Kind: principal.Operator, Name: "operator", Key: opKey},
 			{Kind: principal.Department, Name: "civilisation", Key: civilKey, Code: ident.NewCreditCode(r),
 				Types: []string{"honour_commendation", "volunteer_service"}},
+			{Kind: principal.Agency, Name: "court-enforcement", Key: courtKey, Scope: "judiciary",
+				LegalBases: []principal.LegalBasis{{Code: testLegalBasis, Types: []string{"tax_credit"}}}},
 		},
 		Logger: testlog.Logger(t, slog.LevelWarn),
 		// Every test calls from one address, faster than a client should.

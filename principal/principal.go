@@ -35,9 +35,31 @@ type Principal struct {
 	// government or financial_institution); it decides what the agency may
 	// receive. Empty for others.
 	Scope string
+	// LegalBases are the legal bases under which an agency may inquire
+	// into persons' records without their authorisation; none for others.
+	LegalBases []LegalBasis
 	// KeyID names the API key the principal authenticated with; empty
 	// when it authenticated with a client certificate.
 	KeyID string
+}
+
+// LegalBasis is a legal basis of an agency's: a law or decision, by its
+// code, under which the agency may inquire into persons' records of Types
+// without their authorisation. A basis is the agency's own: another agency
+// citing its code is refused.
+type LegalBasis struct {
+	Code  string   `yaml:"code" json:"code"`
+	Types []string `yaml:"types" json:"types"`
+}
+
+// LegalBasis returns p's legal basis of this code, if p has one.
+func (p *Principal) LegalBasis(code string) (LegalBasis, bool) {
+	for _, b := range p.LegalBases {
+		if b.Code == code {
+			return b, true
+		}
+	}
+	return LegalBasis{}, false
 }
 
 // MayPublish reports whether p is a department assigned recordType.

@@ -31,6 +31,9 @@ type SeedEntry struct {
 	Types      []string `yaml:"types,omitempty"`
 	// Scope is an agency's kind of body; default government.
 	Scope string `yaml:"scope,omitempty"`
+	// LegalBases are an agency's legal bases for inquiries without the
+	// person's authorisation, each with the record types it covers.
+	LegalBases []LegalBasis `yaml:"legal_bases,omitempty"`
 }
 
 // DefaultAgencyScope is the scope of an agency whose entry names none.
@@ -53,7 +56,7 @@ func (e SeedEntry) AgencyScope() string {
 
 // Principal returns the principal the entry describes.
 func (e SeedEntry) Principal() Principal {
-	return Principal{Kind: e.Kind, Name: e.Name, Code: e.Code, Types: e.Types, Scope: e.AgencyScope()}
+	return Principal{Kind: e.Kind, Name: e.Name, Code: e.Code, Types: e.Types, Scope: e.AgencyScope(), LegalBases: e.LegalBases}
 }
 
 // KeyHash returns the stored form of the entry's key, or empty when the
@@ -121,6 +124,9 @@ func (s *Seed) validate(checkCode func(string) error, knownType func(string) boo
 		case e.Scope != "" && !slices.Contains(agencyScopes, e.Scope):
 			return fmt.Errorf("%s.scope: %q is not one of %s", at, e.Scope, strings.Join(agencyScopes, ", "))
 		}
+		if err := checkLegalBases(at, e, knownType); err != nil {
+			return err
+		}
 		if e.Kind != Department {
 			if e.Code != "" || len(e.Types) > 0 {
 				return fmt.Errorf("%s: code and types are for departments only", at)
@@ -133,6 +139,33 @@ func (s *Seed) validate(checkCode func(string) error, knownType func(string) boo
 		for j, t := range e.Types {
 			if !knownType(t) {
 				return fmt.Errorf("%s.types[%d]: %q is not a record type of the catalogue", at, j, t)
+			}
+		}
+	}
+	return nil
+}
+
+// checkLegalBases refuses legal bases of anyone but an agency, and a basis
+// without a code, given twice, or without known record types.
+func checkLegalBases(at string, e SeedEntry, knownType func(string) bool) error {
+	if len(e.LegalBases) > 0 && e.Kind != Agency {
+		return fmt.Errorf("%s.legal_bases: legal bases are for agencies only", at)
+	}
+	codes := map[string]bool{}
+	for i, b := range e.LegalBases {
+		at := fmt.Sprintf("%s.legal_bases[%d]", at, i)
+		switch {
+		case strings.TrimSpace(b.Code) == "" || strings.TrimSpace(b.Code) != b.Code:
+			return fmt.Errorf("%s.code: missing, or with spaces around it", at)
+		case codes[b.Code]:
+			return fmt.Errorf("%s.code: %q listed twice", at, b.Code)
+		case len(b.Types) == 0:
+			return fmt.Errorf("%s.types: none listed; name the record types the basis lets the agency inquire into", at)
+		}
+		codes[b.Code] = true
+		for j, t := range b.Types {
+			if !knownType(t) || slices.Index(b.Types, t) < j {
+				return fmt.Errorf("%s.types[%d]: %q is not a record type of the catalogue, or is listed twice", at, j, t)
 			}
 		}
 	}

@@ -256,6 +256,32 @@ func TestParseSeedRefuses(t *testing.T) {
 			want: []string{"principals[0]", "departments only"},
 		},
 		{
+			name: "legal bases of a department",
+			seed: dept("    code: " + b.code + "\n    legal_bases: [{code: LB-1, types: [administrative_penalty]}]\n"),
+			want: []string{"principals[0].legal_bases", "agencies only"},
+		},
+		{
+			name: "a legal basis without a code",
+			seed: "principals:\n  - {kind: agency, name: court, key: dev-court-enforcement-key, legal_bases: [{types: [serious_dishonesty]}]}\n",
+			want: []string{"principals[0].legal_bases[0].code", "missing"},
+		},
+		{
+			name: "a legal basis twice",
+			seed: "principals:\n  - {kind: agency, name: court, key: dev-court-enforcement-key, legal_bases: [" +
+				"{code: LB-1, types: [serious_dishonesty]}, {code: LB-1, types: [administrative_penalty]}]}\n",
+			want: []string{"principals[0].legal_bases[1].code", `"LB-1"`, "twice"},
+		},
+		{
+			name: "a legal basis without types",
+			seed: "principals:\n  - {kind: agency, name: court, key: dev-court-enforcement-key, legal_bases: [{code: LB-1}]}\n",
+			want: []string{"principals[0].legal_bases[0].types", "none listed"},
+		},
+		{
+			name: "a legal basis of an unknown type",
+			seed: "principals:\n  - {kind: agency, name: court, key: dev-court-enforcement-key, legal_bases: [{code: LB-1, types: [serious_dishonesty, parking_ticket]}]}\n",
+			want: []string{"principals[0].legal_bases[0].types[1]", `"parking_ticket"`},
+		},
+		{
 			name: "second entry is the bad one",
 			seed: "principals:\n" +
 				"  - {kind: operator, name: op, key: dev-operator-key-0006}\n" +
@@ -276,6 +302,26 @@ func TestParseSeedRefuses(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLegalBasesAreTheAgencys: an agency's legal bases come with its
+// principal, and only its own codes are found.
+func TestLegalBasesAreTheAgencys(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	seed, err := b.parse("principals:\n" +
+		"  - {kind: agency, name: court, key: dev-court-enforcement-key, scope: judiciary, legal_bases: [{code: LB-COURT, types: [serious_dishonesty]}]}\n" +
+		"  - {kind: agency, name: bank, key: dev-commercial-bank-key, scope: financial_institution}\n")
+	if err != nil {
+		t.Fatalf("ParseSeed: %v", err)
+	}
+	court, bank := seed.Principals[0].Principal(), seed.Principals[1].Principal()
+	if lb, ok := court.LegalBasis("LB-COURT"); !ok || !slices.Equal(lb.Types, []string{"serious_dishonesty"}) {
+		t.Errorf("the court's basis LB-COURT = %+v, %v", lb, ok)
+	}
+	if lb, ok := bank.LegalBasis("LB-COURT"); ok {
+		t.Errorf("the bank has the court's basis: %+v", lb)
 	}
 }
 
@@ -308,7 +354,7 @@ func TestDevSeedParses(t *testing.T) {
 			t.Errorf("%s: a dev principal gives its key, so the walkthrough can use it", e.Name)
 		}
 	}
-	want := map[principal.Kind]int{principal.Department: 3, principal.Agency: 2, principal.Maintainer: 1, principal.Operator: 1}
+	want := map[principal.Kind]int{principal.Department: 3, principal.Agency: 3, principal.Maintainer: 1, principal.Operator: 1}
 	for k, n := range want {
 		if kinds[k] != n {
 			t.Errorf("%d principals of kind %s, want %d", kinds[k], k, n)

@@ -16,11 +16,15 @@ var qPrincipalByCert = query("principal_by_cert")
 func (s *Store) SavePrincipals(ctx context.Context, entries []principal.SeedEntry) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, e := range entries {
-			types := e.Types
+			types, bases := e.Types, e.LegalBases
 			if types == nil {
 				types = []string{}
 			}
-			if _, err := tx.Exec(ctx, qPrincipalUpsert, e.Name, string(e.Kind), e.Code, e.KeyHash(), types, e.AgencyScope(), e.CertSHA256); err != nil {
+			if bases == nil {
+				bases = []principal.LegalBasis{}
+			}
+			if _, err := tx.Exec(ctx, qPrincipalUpsert, e.Name, string(e.Kind), e.Code, e.KeyHash(), types, e.AgencyScope(),
+				e.CertSHA256, bases); err != nil {
 				return fmt.Errorf("save principal %q: %w", e.Name, err)
 			}
 			if _, err := tx.Exec(ctx, qKeysSeedRetire, e.Name, e.KeyHash()); err != nil {
@@ -45,7 +49,7 @@ func (s *Store) PrincipalByKey(ctx context.Context, key string) (*principal.Prin
 	var kind string
 	var expired, revoked bool
 	err := s.pool.QueryRow(ctx, qPrincipalByKey, principal.HashKey(key)).
-		Scan(&p.Name, &kind, &p.Code, &p.Types, &p.Scope, &p.KeyID, &expired, &revoked)
+		Scan(&p.Name, &kind, &p.Code, &p.Types, &p.Scope, &p.LegalBases, &p.KeyID, &expired, &revoked)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows) || err == nil && revoked:
 		return nil, ErrNotFound
@@ -63,7 +67,7 @@ func (s *Store) PrincipalByKey(ctx context.Context, key string) (*principal.Prin
 func (s *Store) PrincipalByCert(ctx context.Context, hash string) (*principal.Principal, error) {
 	var p principal.Principal
 	var kind string
-	err := s.pool.QueryRow(ctx, qPrincipalByCert, hash).Scan(&p.Name, &kind, &p.Code, &p.Types, &p.Scope)
+	err := s.pool.QueryRow(ctx, qPrincipalByCert, hash).Scan(&p.Name, &kind, &p.Code, &p.Types, &p.Scope, &p.LegalBases)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return nil, ErrNotFound

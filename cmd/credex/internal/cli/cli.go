@@ -32,6 +32,7 @@ var commands = map[string]command{
 	"catalog": {"work with the record type catalogue", catalogCmd},
 	"audit":   {"verify the audit log of accesses to personal data", auditCmd},
 	"rekey":   {"replace the subject key that hashes ID numbers in the database", rekey},
+	"token":   {"print an ID token for a synthetic person from a credex dev hub", token},
 }
 
 // errUsage means the flags were wrong; the flag set printed why.

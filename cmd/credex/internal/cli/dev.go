@@ -9,6 +9,8 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -17,13 +19,11 @@ import (
 
 	devseed "github.com/credex/credex/deploy/dev"
 	"github.com/credex/credex/internal/devkafka"
+	"github.com/credex/credex/internal/devoidc"
 	"github.com/credex/credex/internal/devpg"
 )
 
 const devSeedFile = "deploy/dev/seed.yaml"
-
-// devLegalBases are example legal basis codes of a dev hub.
-const devLegalBases = "DEV-LB-COURT-ENFORCEMENT,DEV-LB-TAX-AUDIT"
 
 func dev(ctx context.Context, args []string, out io.Writer) error {
 	fs := flagSet("dev", "dev [flags]")
@@ -33,7 +33,6 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 	seedFile := fs.String("seed", "", "seed `file` of demo principals; default "+devSeedFile+" when present, else the built-in copy (CREDEX_SEED)")
 	var brokers addrList
 	fs.Var(&brokers, "kafka-brokers", "comma-separated Kafka bootstrap `addresses` to use instead of the embedded broker (CREDEX_KAFKA_BROKERS)")
-	legalBases := fs.String("legal-basis-codes", devLegalBases, "comma-separated `codes` of the legal bases under which agencies may inquire into authorised-inquiry records without the person's authorisation (CREDEX_LEGAL_BASIS_CODES)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -97,25 +96,60 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The test identity provider is served on the hub's own address, so
+	// the hub listens before it starts.
+	ln, err := net.Listen("tcp", hf.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	issuer, err := devoidc.New("http://"+loopbackAddr(ln.Addr())+devoidc.Path, nil)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	cfg.People = issuer.Config()
+	cfg.DevRoutes = map[string]http.Handler{devoidc.Path + "/": issuer.Handler()}
 	cfg.DatabaseURL = dbURL
 	cfg.Kafka.Timeout = 5 * time.Second
 	cfg.Catalog = cat
 	cfg.SubjectKey = subjectKey
 	cfg.AuthorisationKey = authKey
-	cfg.LegalBases = splitList(*legalBases)
 	cfg.Principals = principals
 	cfg.Logger = log
 	if err := cfg.Validate(); err != nil {
+		ln.Close()
 		return err
 	}
-	return run(ctx, cfg, hf.addr, nil, func(addr string) {
+	return run(ctx, cfg, ln, nil, func(addr string) {
 		fmt.Fprintf(out, "\ncredex dev is running at http://%s\n  database: %s\n  kafka:    %s\n\nDemo principals (Authorization: Bearer <key>):\n",
 			addr, dbURL, strings.Join(kafkaAddrs, ","))
 		for _, p := range principals {
-			fmt.Fprintf(out, "  %-11s %-22s %s  %s\n", p.Kind, p.Name, p.Key, strings.Join(p.Types, ","))
+			what := strings.Join(p.Types, ",")
+			if len(p.LegalBases) > 0 {
+				codes := make([]string, len(p.LegalBases))
+				for i, b := range p.LegalBases {
+					codes[i] = b.Code
+				}
+				what = "legal bases " + strings.Join(codes, ",")
+			}
+			fmt.Fprintf(out, "  %-11s %-22s %s  %s\n", p.Kind, p.Name, p.Key, what)
 		}
-		fmt.Fprintln(out, "\nPress Ctrl-C to stop.")
+		fmt.Fprintf(out, "\nPersons (Authorization: Bearer <ID token>) get a token from the test identity provider at %s:\n"+
+			"  credex token --url http://%s --name NAME --id-number ID\n\nPress Ctrl-C to stop.\n", issuer.URL(), addr)
 	})
+}
+
+// loopbackAddr is addr as a client on this machine dials it: an unspecified
+// host (all addresses) is the loopback address.
+func loopbackAddr(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 func readSeed(path string) ([]byte, error) {

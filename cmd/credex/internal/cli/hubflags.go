@@ -64,8 +64,8 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow p
 	fs.DurationVar(&h.checkpoint, "audit-checkpoint-interval", hub.DefaultAuditCheckpointInterval, "time between checkpoints of the audit log's head to Kafka, which credex audit verify checks the log against; entries newer than the last could be cut off unnoticed (CREDEX_AUDIT_CHECKPOINT_INTERVAL)")
 	fs.DurationVar(&h.keyOverlap, "key-overlap", api.DefaultKeyOverlap, "how long an API key replaced through POST /v1/keys keeps working (CREDEX_KEY_OVERLAP)")
 	fs.Var(&h.keyLimit, "rate-limit", "`rate/burst` of requests per second each principal may make, in this process; 0 does not limit (CREDEX_RATE_LIMIT)")
-	fs.Var(&h.publicLimit, "public-rate-limit", "`rate/burst` of requests per second each client address may make to the routes without a key (objections, repairs, public query), in this process; 0 does not limit (CREDEX_PUBLIC_RATE_LIMIT)")
-	fs.BoolVar(&h.lookups, "lookup-limits", true, "limit the look-ups of persons by ID number without a key (public query, access log, authorisations, objections, repairs) per client address, per masked ID number and in all, in this process, so that a masked number cannot be completed by trying candidates (see docs/threat-model.md); false only to test the rest (CREDEX_LOOKUP_LIMITS)")
+	fs.BoolVar(&h.lookups, "lookup-limits", true, "limit the look-ups of persons by ID number without a key (the public query) per client address, per masked ID number and in all, in this process, so that a masked number cannot be completed by trying candidates (see docs/threat-model.md); false only to test the rest (CREDEX_LOOKUP_LIMITS)")
+	fs.Var(&h.publicLimit, "public-rate-limit", "`rate/burst` of requests per second each client address may make to the routes without an API key (the public query, and those a person calls with an ID token), in this process; 0 does not limit (CREDEX_PUBLIC_RATE_LIMIT)")
 	fs.Var(&h.schedule, "retry-schedule", "`delays` between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/credex/credex/audit"
+	"github.com/credex/credex/internal/devoidc"
 	"github.com/credex/credex/internal/testkit/kafkatest"
 	"github.com/credex/credex/internal/testkit/pgtest"
 	"github.com/credex/credex/internal/testkit/testlog"
@@ -103,6 +105,9 @@ func TestServeRunsTheHub(t *testing.T) {
 	}
 	t.Setenv("CREDEX_SUBJECT_KEY", "serve-test-subject-key-0123")
 	t.Setenv("CREDEX_AUTHORISATION_KEY", "serve-test-authorisation-key-0123")
+	issuer := startIssuer(t)
+	t.Setenv("CREDEX_OIDC_ISSUER", issuer.URL())
+	t.Setenv("CREDEX_OIDC_CLIENT_ID", devoidc.ClientID)
 	addr := start(t, serve, []string{
 		"--addr", "127.0.0.1:0", "--database-url", pgtest.URL(t),
 		"--kafka-brokers", strings.Join(kafkatest.Brokers(t), ","), "--topic-prefix", kafkatest.Prefix(t),
@@ -110,6 +115,73 @@ func TestServeRunsTheHub(t *testing.T) {
 	}, `"addr":"([^"]+)"`)
 	ready(t, addr)
 	submitDemo(t, addr, "serve-test-market-key")
+
+	// A person reads their access log with a token of the provider serve
+	// was told to trust; serve itself issues none.
+	idToken, err := issuer.Token("王小明", "500103196607041934")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, code := accessLog(t, addr, idToken); status != http.StatusOK {
+		t.Errorf("access log with the provider's token = %d %s, want 200", status, code)
+	}
+	if status, code := accessLog(t, addr, "serve-test-market-key"); status != http.StatusForbidden || code != "not_a_person" {
+		t.Errorf("access log with a department's key = %d %s, want 403 not_a_person", status, code)
+	}
+	err = token(context.Background(), []string{"--url", "http://" + addr, "--name", "王小明", "--id-number", "500103196607041934"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "only credex dev issues tokens") {
+		t.Errorf("credex token from serve = %v, want no token", err)
+	}
+}
+
+// startIssuer starts a test identity provider on a loopback server.
+func startIssuer(t *testing.T) *devoidc.Issuer {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	iss, err := devoidc.New("http://"+srv.Listener.Addr().String()+devoidc.Path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = iss.Handler()
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return iss
+}
+
+// accessLog reads the access log of the person of idToken and returns the
+// status and the error code, if any.
+func accessLog(t *testing.T, addr, idToken string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/public/access-log", strings.NewReader(`{"limit": 5}`))
+	req.Header.Set("Authorization", "Bearer "+idToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct{ Code string }
+	json.NewDecoder(res.Body).Decode(&body)
+	return res.StatusCode, body.Code
+}
+
+func TestServeRefusesABadIdentityProvider(t *testing.T) {
+	t.Setenv("CREDEX_SUBJECT_KEY", "serve-test-subject-key-0123")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--oidc-client-id", "credex"}, "issuer: not set"},
+		{[]string{"--oidc-issuer", "http://id.example.gov.cn", "--oidc-client-id", "credex"}, "not https"},
+		{[]string{"--oidc-issuer", "https://id.example.gov.cn"}, "client id: not set"},
+		{[]string{"--oidc-issuer", "https://id.example.gov.cn", "--oidc-client-id", "credex", "--oidc-jwks-url", "jwks.json"}, "JWKS URL"},
+		{[]string{"--oidc-issuer", "https://id.example.gov.cn", "--oidc-client-id", "credex", "--oidc-clock-skew", "1h"}, "clock skew"},
+	} {
+		args := append(c.args, "--database-url", "postgres://x@127.0.0.1:1/x", "--kafka-brokers", "127.0.0.1:1")
+		err := serve(context.Background(), args, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "--oidc-") {
+			t.Errorf("serve %v = %v, want an error saying %q and pointing at the --oidc-* flags", c.args, err, c.want)
+		}
+	}
 }
 
 func TestServeRefusesToStartWithoutSubjectKey(t *testing.T) {
@@ -127,6 +199,19 @@ func TestDevRunsTheHubWithEmbeddedKafka(t *testing.T) {
 		"--audit-checkpoint-interval", "100ms"}, `running at http://(\S+)`)
 	ready(t, addr)
 	submitDemo(t, addr, "dev-market-regulation-key-0001")
+
+	// credex token prints a token of the dev hub's test identity
+	// provider, by which the person acts.
+	var printed strings.Builder
+	if err := token(context.Background(), []string{"--url", "http://" + addr, "--name", "王小明", "--id-number", "500103196607041934"}, &printed); err != nil {
+		t.Fatalf("credex token: %v", err)
+	}
+	if status, code := accessLog(t, addr, strings.TrimSpace(printed.String())); status != http.StatusOK {
+		t.Errorf("access log with the dev token = %d %s, want 200", status, code)
+	}
+	if err := token(context.Background(), []string{"--url", "http://" + addr, "--name", "王小明", "--id-number", "500103196607041935"}, io.Discard); err == nil {
+		t.Error("credex token for an ID number that is not one printed a token")
+	}
 	var out strings.Builder
 	err := catalogPublish(context.Background(), []string{"--dir", "../../../../schemas", "--url", "http://" + addr,
 		"--key", "dev-catalogue-maintainer-key-0005", "administrative_penalty"}, &out)

@@ -23,8 +23,9 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	var brokers addrList
 	fs.Var(&brokers, "kafka-brokers", "comma-separated Kafka bootstrap `addresses` (CREDEX_KAFKA_BROKERS)")
 	authKey := fs.String("authorisation-key", "", "`key` (16 bytes or more, secret) that signs the tokens by which persons authorise inquiries; prefer the variable, which ps does not show (CREDEX_AUTHORISATION_KEY)")
-	legalBases := fs.String("legal-basis-codes", "", "comma-separated `codes` of the legal bases under which agencies may inquire into authorised-inquiry records without the person's authorisation (CREDEX_LEGAL_BASIS_CODES)")
-	principalsFile := fs.String("principals", "", "seed `file` of principals to create or update at start; entries give key_sha256 rather than key in production, and cert_sha256 for a client certificate (CREDEX_PRINCIPALS)")
+	principalsFile := fs.String("principals", "", "seed `file` of principals to create or update at start; entries give key_sha256 rather than key in production, cert_sha256 for a client certificate, and for agencies the legal_bases under which each may inquire without the person's authorisation (CREDEX_PRINCIPALS)")
+	var idp idpFlags
+	idp.register(fs)
 	tlsCert := fs.String("tls-cert", "", "PEM `file` of the server certificate (and its chain): serve HTTPS; needs --tls-key (CREDEX_TLS_CERT)")
 	tlsKey := fs.String("tls-key", "", "PEM `file` of the server certificate's private key (CREDEX_TLS_KEY)")
 	clientCA := fs.String("client-ca", "", "PEM `file` of the CA certificates that sign client certificates: ask clients for one and verify it; a verified certificate whose cert_sha256 a principal has authenticates as that principal (CREDEX_CLIENT_CA)")
@@ -36,6 +37,10 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		return errors.New("CREDEX_SUBJECT_KEY is not set: it keys the hash of ID numbers (16 bytes or more, kept secret, never changed casually)")
 	}
 	tlsCfg, err := serverTLS(*tlsCert, *tlsKey, *clientCA)
+	if err != nil {
+		return err
+	}
+	people, err := idp.config(fs)
 	if err != nil {
 		return err
 	}
@@ -61,13 +66,20 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	cfg.Catalog = cat
 	cfg.SubjectKey = []byte(subjectKey)
 	cfg.AuthorisationKey = []byte(*authKey)
-	cfg.LegalBases = splitList(*legalBases)
+	cfg.People = people
 	cfg.Principals = principals
 	cfg.Logger = slog.New(slog.NewJSONHandler(out, nil))
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	return run(ctx, cfg, hf.addr, tlsCfg, nil)
+	if !people.Configured() {
+		cfg.Logger.Warn("no identity provider configured (--oidc-issuer): persons cannot file objections or repair applications, grant authorisations or read their access log; those endpoints answer 503 identity_provider_not_configured")
+	}
+	ln, err := net.Listen("tcp", hf.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return run(ctx, cfg, ln, tlsCfg, nil)
 }
 
 // serverTLS is the TLS configuration of the certificate and key files, or nil
@@ -102,18 +114,16 @@ func serverTLS(certFile, keyFile, caFile string) (*tls.Config, error) {
 	return cfg, nil
 }
 
-// run starts a hub and serves it on addr until ctx ends, over TLS when
-// tlsCfg is set. started, when set, is called once the hub listens.
-func run(ctx context.Context, cfg hub.Config, addr string, tlsCfg *tls.Config, started func(addr string)) error {
+// run starts a hub and serves it on ln, which it closes, until ctx ends,
+// over TLS when tlsCfg is set. started, when set, is called once the hub
+// serves.
+func run(ctx context.Context, cfg hub.Config, ln net.Listener, tlsCfg *tls.Config, started func(addr string)) error {
 	h, err := hub.Start(ctx, cfg)
 	if err != nil {
+		ln.Close()
 		return err
 	}
 	defer h.Close()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	if tlsCfg != nil {
 		ln = tls.NewListener(ln, tlsCfg)
 	}
