@@ -89,9 +89,11 @@ type Config struct {
 	// keeps working; default api.DefaultKeyOverlap.
 	KeyOverlap time.Duration
 	// KeyLimit and PublicLimit limit the requests of each principal and of
-	// each client address to the routes that need no key, in this process;
-	// defaults api.DefaultKeyLimit and api.DefaultPublicLimit.
-	KeyLimit, PublicLimit api.Limit
+	// each client address to the routes that need no key, FailedAuthLimit
+	// the failed attempts to authenticate of each client address, in this
+	// process; defaults api.DefaultKeyLimit, api.DefaultPublicLimit and
+	// api.DefaultFailedAuthLimit.
+	KeyLimit, PublicLimit, FailedAuthLimit api.Limit
 	// Logger; default slog.Default(). The hub masks every ID number in
 	// what it logs (ident.MaskLogs).
 	Logger *slog.Logger
@@ -134,6 +136,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.PublicLimit.Validate(); err != nil {
 		return fmt.Errorf("public %w", err)
+	}
+	if err := c.FailedAuthLimit.Validate(); err != nil {
+		return fmt.Errorf("failed authentication %w", err)
 	}
 	return c.Ingest.Validate()
 }
@@ -198,7 +203,8 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey, LegalBases: cfg.LegalBases,
 		SubjectKey: cfg.SubjectKey, Now: orNow(cfg.Now),
 		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
-		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
+		FailedAuthLimit: cfg.FailedAuthLimit,
+		Gatherer:        h.registry, Registry: h.registry, Logger: h.log,
 	})
 	return h, nil
 }

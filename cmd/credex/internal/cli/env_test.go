@@ -26,6 +26,7 @@ func TestMalformedVariableIsAnErrorNamingIt(t *testing.T) {
 		{"serve", "CREDEX_AUDIT_CHECKPOINT_INTERVAL", "10", "want a duration"},
 		{"serve", "CREDEX_RATE_LIMIT", "fast", "want requests per second and burst"},
 		{"serve", "CREDEX_PUBLIC_RATE_LIMIT", "5/0", "the burst is a whole number"},
+		{"serve", "CREDEX_FAILED_AUTH_LIMIT", "ten", "want requests per second and burst"},
 		{"serve", "CREDEX_WEBHOOK_ALLOW", "10.0.0.0/8,intranet", `"intranet": want an address range`},
 		{"serve", "CREDEX_RETRY_SCHEDULE", "5s,soon", "item 2"},
 		{"serve", "CREDEX_KAFKA_BROKERS", "127.0.0.1:9092,kafka", `"kafka": want host:port`},

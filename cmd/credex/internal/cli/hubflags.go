@@ -42,6 +42,7 @@ type hubFlags struct {
 	keyOverlap  time.Duration
 	keyLimit    limitValue
 	publicLimit limitValue
+	failedAuth  limitValue
 }
 
 func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow prefixList) {
@@ -49,6 +50,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow p
 	h.schedule = scheduleValue(delivery.DefaultSchedule)
 	h.keyLimit = limitValue(api.DefaultKeyLimit)
 	h.publicLimit = limitValue(api.DefaultPublicLimit)
+	h.failedAuth = limitValue(api.DefaultFailedAuthLimit)
 	fs.StringVar(&h.addr, "addr", defaultAddr, "`host:port` to listen on (CREDEX_ADDR)")
 	fs.StringVar(&h.catalogDir, "catalog", "", "catalogue `dir` (manifest catalog.yaml and schemas); empty: the catalogue built into the binary (CREDEX_CATALOG)")
 	fs.StringVar(&h.topicPrefix, "topic-prefix", "", "`prefix` of every Kafka topic and consumer group name (CREDEX_TOPIC_PREFIX)")
@@ -64,6 +66,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow p
 	fs.DurationVar(&h.keyOverlap, "key-overlap", api.DefaultKeyOverlap, "how long an API key replaced through POST /v1/keys keeps working (CREDEX_KEY_OVERLAP)")
 	fs.Var(&h.keyLimit, "rate-limit", "`rate/burst` of requests per second each principal may make, in this process; 0 does not limit (CREDEX_RATE_LIMIT)")
 	fs.Var(&h.publicLimit, "public-rate-limit", "`rate/burst` of requests per second each client address may make to the routes without a key (objections, repairs, public query), in this process; 0 does not limit (CREDEX_PUBLIC_RATE_LIMIT)")
+	fs.Var(&h.failedAuth, "failed-auth-limit", "`rate/burst` of failed attempts to authenticate (wrong, expired or revoked keys, unregistered certificates) per second each client address may make, in this process; beyond it every attempt from the address is answered 429 until the rate allows one; 0 does not limit (CREDEX_FAILED_AUTH_LIMIT)")
 	fs.Var(&h.schedule, "retry-schedule", "`delays` between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
 }
 
@@ -83,6 +86,7 @@ func (h *hubFlags) config(brokers []string) (hub.Config, error) {
 		KeyOverlap:              h.keyOverlap,
 		KeyLimit:                api.Limit(h.keyLimit),
 		PublicLimit:             api.Limit(h.publicLimit),
+		FailedAuthLimit:         api.Limit(h.failedAuth),
 	}
 	if h.calendar != "" {
 		f, err := os.Open(h.calendar)
