@@ -102,9 +102,12 @@ type Deps struct {
 	// time.Now. Cases keep their own (casework.Config.Now).
 	Now func() time.Time
 	// Keys are the principals' API keys; KeyOverlap is how long a key
-	// replaced through POST /v1/keys keeps working (DefaultKeyOverlap).
-	Keys       Keys
-	KeyOverlap time.Duration
+	// replaced through POST /v1/keys keeps working (DefaultKeyOverlap),
+	// KeyLifetime how long a key issued through it works
+	// (DefaultKeyLifetime).
+	Keys        Keys
+	KeyOverlap  time.Duration
+	KeyLifetime time.Duration
 	// KeyLimit limits the requests of each principal; PublicLimit those of
 	// each client address to the routes that need no key; FailedAuthLimit
 	// the failed attempts to authenticate of each client address, beyond
@@ -133,6 +136,7 @@ func New(d Deps) http.Handler {
 		render:        subscription.NewRenderer(d.SubjectKey),
 	}
 	a.KeyOverlap = cmp.Or(a.KeyOverlap, DefaultKeyOverlap)
+	a.KeyLifetime = cmp.Or(a.KeyLifetime, DefaultKeyLifetime)
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/submissions", a.authenticate(d.Ingest))
 	mux.Handle("GET /v1/records/{id}", a.authenticate(http.HandlerFunc(a.record)))

@@ -86,8 +86,10 @@ type Config struct {
 	// calendar of public holidays and make-up working days.
 	Calendar *workday.Calendar
 	// KeyOverlap is how long an API key replaced through POST /v1/keys
-	// keeps working; default api.DefaultKeyOverlap.
-	KeyOverlap time.Duration
+	// keeps working; default api.DefaultKeyOverlap. KeyLifetime is how long
+	// a key issued through it works, longer than the overlap; default
+	// api.DefaultKeyLifetime.
+	KeyOverlap, KeyLifetime time.Duration
 	// KeyLimit and PublicLimit limit the requests of each principal and of
 	// each client address to the routes that need no key, FailedAuthLimit
 	// the failed attempts to authenticate of each client address, in this
@@ -128,6 +130,11 @@ func (c Config) Validate() error {
 		return fmt.Errorf("webhook timeout: %s is negative", c.WebhookTimeout)
 	case c.KeyOverlap < 0:
 		return fmt.Errorf("key overlap: %s is negative", c.KeyOverlap)
+	case c.KeyLifetime < 0:
+		return fmt.Errorf("key lifetime: %s is negative", c.KeyLifetime)
+	case cmp.Or(c.KeyLifetime, api.DefaultKeyLifetime) <= cmp.Or(c.KeyOverlap, api.DefaultKeyOverlap):
+		return fmt.Errorf("key lifetime: %s is not longer than the key overlap, %s",
+			cmp.Or(c.KeyLifetime, api.DefaultKeyLifetime), cmp.Or(c.KeyOverlap, api.DefaultKeyOverlap))
 	case c.AuditCheckpointInterval < 0:
 		return fmt.Errorf("audit checkpoint interval: %s is negative", c.AuditCheckpointInterval)
 	}
@@ -202,7 +209,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Audit: h.audit, AccessLog: h.store, Subjects: h.store,
 		Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey, LegalBases: cfg.LegalBases,
 		SubjectKey: cfg.SubjectKey, Now: orNow(cfg.Now),
-		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
+		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLifetime: cfg.KeyLifetime, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
 		FailedAuthLimit: cfg.FailedAuthLimit,
 		Gatherer:        h.registry, Registry: h.registry, Logger: h.log,
 	})

@@ -23,6 +23,7 @@ func TestMalformedVariableIsAnErrorNamingIt(t *testing.T) {
 		{"serve", "CREDEX_REJECTED_RETENTION", "30", "want a duration"},
 		{"serve", "CREDEX_EXPIRY_INTERVAL", "5 minutes", "want a duration"},
 		{"serve", "CREDEX_KEY_OVERLAP", "1d", "want a duration"},
+		{"serve", "CREDEX_KEY_LIFETIME", "90d", "want a duration"},
 		{"serve", "CREDEX_AUDIT_CHECKPOINT_INTERVAL", "10", "want a duration"},
 		{"serve", "CREDEX_RATE_LIMIT", "fast", "want requests per second and burst"},
 		{"serve", "CREDEX_PUBLIC_RATE_LIMIT", "5/0", "the burst is a whole number"},

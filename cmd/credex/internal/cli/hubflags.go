@@ -40,6 +40,7 @@ type hubFlags struct {
 	expiry      time.Duration
 	checkpoint  time.Duration
 	keyOverlap  time.Duration
+	keyLifetime time.Duration
 	keyLimit    limitValue
 	publicLimit limitValue
 	failedAuth  limitValue
@@ -64,6 +65,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow p
 	fs.DurationVar(&h.expiry, "expiry-interval", time.Minute, "time between passes that end the public display of records whose display period is over (CREDEX_EXPIRY_INTERVAL)")
 	fs.DurationVar(&h.checkpoint, "audit-checkpoint-interval", hub.DefaultAuditCheckpointInterval, "time between checkpoints of the audit log's head to Kafka, which credex audit verify checks the log against; entries newer than the last could be cut off unnoticed (CREDEX_AUDIT_CHECKPOINT_INTERVAL)")
 	fs.DurationVar(&h.keyOverlap, "key-overlap", api.DefaultKeyOverlap, "how long an API key replaced through POST /v1/keys keeps working (CREDEX_KEY_OVERLAP)")
+	fs.DurationVar(&h.keyLifetime, "key-lifetime", api.DefaultKeyLifetime, "how long an API key issued through POST /v1/keys works, longer than the overlap; its holder replaces it before (CREDEX_KEY_LIFETIME)")
 	fs.Var(&h.keyLimit, "rate-limit", "`rate/burst` of requests per second each principal may make, in this process; 0 does not limit (CREDEX_RATE_LIMIT)")
 	fs.Var(&h.publicLimit, "public-rate-limit", "`rate/burst` of requests per second each client address may make to the routes without a key (objections, repairs, public query), in this process; 0 does not limit (CREDEX_PUBLIC_RATE_LIMIT)")
 	fs.Var(&h.failedAuth, "failed-auth-limit", "`rate/burst` of failed attempts to authenticate (wrong, expired or revoked keys, unregistered certificates) per second each client address may make, in this process; beyond it every attempt from the address is answered 429 until the rate allows one; 0 does not limit (CREDEX_FAILED_AUTH_LIMIT)")
@@ -84,6 +86,7 @@ func (h *hubFlags) config(brokers []string) (hub.Config, error) {
 		ExpiryInterval:          h.expiry,
 		AuditCheckpointInterval: h.checkpoint,
 		KeyOverlap:              h.keyOverlap,
+		KeyLifetime:             h.keyLifetime,
 		KeyLimit:                api.Limit(h.keyLimit),
 		PublicLimit:             api.Limit(h.publicLimit),
 		FailedAuthLimit:         api.Limit(h.failedAuth),
