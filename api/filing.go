@@ -87,7 +87,6 @@ func decodeFiling[F any](w http.ResponseWriter, r *http.Request, l filingLimits,
 		dec.DisallowUnknownFields()
 		err = dec.Decode(f)
 	}
-	var syntax *syntaxError
 	switch {
 	case err == nil && len(d.problems) > 0:
 		apierr.JSON(w, http.StatusBadRequest, problems(invalid, d.problems))
@@ -97,8 +96,6 @@ func decodeFiling[F any](w http.ResponseWriter, r *http.Request, l filingLimits,
 		apierr.Write(w, errTooLarge)
 	case errors.Is(err, errEmptyBody):
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", "the body must be a JSON object; it is empty"))
-	case errors.As(err, &syntax):
-		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", "the body must be a JSON object of the documented fields: "+syntax.msg))
 	default:
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", "the body must be a JSON object of the documented fields: "+err.Error()))
 	}
@@ -110,13 +107,6 @@ var (
 	errFilingTooLarge = errors.New("filing too large")
 	errEmptyBody      = errors.New("empty body")
 )
-
-// syntaxError is a body that is not JSON of a filing's shape.
-type syntaxError struct{ msg string }
-
-func (e *syntaxError) Error() string { return e.msg }
-
-func syntax(format string, args ...any) error { return &syntaxError{fmt.Sprintf(format, args...)} }
 
 // filingDecoder reads a filing's body: a JSON object whose lists of files
 // it decodes, keeping every other member, in JSON, for encoding/json.
@@ -144,7 +134,7 @@ func (d *filingDecoder) decode() error {
 	case err != nil:
 		return d.unexpected(err)
 	case c != '{':
-		return syntax("the body is not a JSON object")
+		return errors.New("the body is not a JSON object")
 	}
 	d.rest = append(d.rest, '{')
 	err = d.members(func(key string, raw []byte) error {
@@ -178,7 +168,7 @@ func (d *filingDecoder) members(member func(key string, raw []byte) error) error
 	}
 	for {
 		if c != '"' {
-			return syntax("an object's member does not start with its name in quotes")
+			return errors.New("an object's member does not start with its name in quotes")
 		}
 		key, raw, err := d.key()
 		if err != nil {
@@ -188,7 +178,7 @@ func (d *filingDecoder) members(member func(key string, raw []byte) error) error
 			return d.unexpected(err)
 		}
 		if c != ':' {
-			return syntax("the name %s is not followed by a colon", raw)
+			return fmt.Errorf("the name %s is not followed by a colon", raw)
 		}
 		if err := member(key, raw); err != nil {
 			return err
@@ -204,7 +194,7 @@ func (d *filingDecoder) members(member func(key string, raw []byte) error) error
 				return d.unexpected(err)
 			}
 		default:
-			return syntax("an object's members are not separated by commas")
+			return errors.New("an object's members are not separated by commas")
 		}
 	}
 }
@@ -216,14 +206,14 @@ const maxKey = 256
 func (d *filingDecoder) key() (string, []byte, error) {
 	raw, err := d.string([]byte{'"'}, maxKey)
 	if errors.Is(err, errFilingTooLarge) {
-		return "", nil, syntax("a member's name is longer than any field's")
+		return "", nil, errors.New("a member's name is longer than any field's")
 	}
 	if err != nil {
 		return "", nil, err
 	}
 	var key string
 	if err := json.Unmarshal(raw, &key); err != nil {
-		return "", nil, syntax("a member's name is not a JSON string")
+		return "", nil, errors.New("a member's name is not a JSON string")
 	}
 	return key, raw, nil
 }
@@ -239,7 +229,7 @@ func (d *filingDecoder) list(list string) ([]casework.Upload, error) {
 		return nil, d.literal("ull")
 	case '[':
 	default:
-		return nil, syntax("%s is not a list of files", list)
+		return nil, fmt.Errorf("%s is not a list of files", list)
 	}
 	files := []casework.Upload{}
 	if c, err = d.next(); err != nil {
@@ -250,7 +240,7 @@ func (d *filingDecoder) list(list string) ([]casework.Upload, error) {
 	}
 	for {
 		if c != '{' {
-			return nil, syntax("%s/%d is not a file: an object with name, media_type and content_base64", list, len(files))
+			return nil, fmt.Errorf("%s/%d is not a file: an object with name, media_type and content_base64", list, len(files))
 		}
 		f, err := d.file(fmt.Sprintf("/%s/%d", list, len(files)))
 		if err != nil {
@@ -268,7 +258,7 @@ func (d *filingDecoder) list(list string) ([]casework.Upload, error) {
 				return nil, d.unexpected(err)
 			}
 		default:
-			return nil, syntax("the files of %s are not separated by commas", list)
+			return nil, fmt.Errorf("the files of %s are not separated by commas", list)
 		}
 	}
 }
@@ -288,13 +278,13 @@ func (d *filingDecoder) file(at string) (casework.Upload, error) {
 				s = &f.MediaType
 			}
 			if err := json.Unmarshal(raw, s); err != nil {
-				return syntax("%s/%s is not a string", at, key)
+				return fmt.Errorf("%s/%s is not a string", at, key)
 			}
 			return nil
 		case "content_base64":
 			return d.content(at+"/content_base64", &f.Content)
 		}
-		return syntax("json: unknown field %q in %s", key, at)
+		return fmt.Errorf("json: unknown field %q in %s", key, at)
 	})
 	return f, err
 }
@@ -311,7 +301,7 @@ func (d *filingDecoder) content(at string, content *[]byte) error {
 		return d.literal("ull")
 	case '"':
 	default:
-		return syntax("%s is not a string", at)
+		return fmt.Errorf("%s is not a string", at)
 	}
 	s := &stringReader{r: d.r}
 	dec := base64.NewDecoder(base64.StdEncoding, s)
@@ -429,7 +419,7 @@ func (d *filingDecoder) literal(rest string) error {
 			return d.unexpected(err)
 		}
 		if c != rest[i] {
-			return syntax("a value is not JSON")
+			return errors.New("a value is not JSON")
 		}
 	}
 	return nil
@@ -457,7 +447,7 @@ func (d *filingDecoder) unexpected(err error) error {
 		return errFilingTooLarge
 	}
 	if errors.Is(err, io.EOF) {
-		return syntax("the body ends before its JSON does")
+		return errors.New("the body ends before its JSON does")
 	}
 	return err
 }
@@ -493,7 +483,7 @@ func (s *stringReader) Read(p []byte) (int, error) {
 			p[n] = c
 			n++
 		case c < 0x20:
-			s.err = syntax("a string holds a control character")
+			s.err = errors.New("a string holds a control character")
 			return n, s.err
 		default:
 			p[n] = c
@@ -534,11 +524,11 @@ func (s *stringReader) unescape() (byte, error) {
 		r, err := strconv.ParseUint(string(hex[:]), 16, 16)
 		switch {
 		case err != nil:
-			return 0, syntax(`a string holds a \u escape that is not hexadecimal`)
+			return 0, errors.New(`a string holds a \u escape that is not hexadecimal`)
 		case r < 0x80:
 			return byte(r), nil
 		}
 		return 0xff, nil
 	}
-	return 0, syntax(`a string holds an unknown escape \%c`, c)
+	return 0, fmt.Errorf(`a string holds an unknown escape \%c`, c)
 }
