@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/credex/credex/casework"
 	"github.com/credex/credex/internal/apierr"
@@ -138,10 +139,12 @@ func (d *filingDecoder) decode() error {
 	}
 	d.rest = append(d.rest, '{')
 	err = d.members(func(key string, raw []byte) error {
-		if list, ok := d.lists[key]; ok {
-			files, err := d.list(key)
-			*list = files
-			return err
+		for name, list := range d.lists {
+			if strings.EqualFold(key, name) {
+				files, err := d.list(name)
+				*list = files
+				return err
+			}
 		}
 		if len(d.rest) > 1 {
 			d.rest = append(d.rest, ',')
@@ -267,24 +270,26 @@ func (d *filingDecoder) list(list string) ([]casework.Upload, error) {
 func (d *filingDecoder) file(at string) (casework.Upload, error) {
 	var f casework.Upload
 	err := d.members(func(key string, _ []byte) error {
-		switch key {
-		case "name", "media_type":
-			raw, err := d.value(nil)
-			if d.other += len(raw); err != nil {
-				return err
-			}
-			s := &f.Name
-			if key == "media_type" {
-				s = &f.MediaType
-			}
-			if err := json.Unmarshal(raw, s); err != nil {
-				return fmt.Errorf("%s/%s is not a string", at, key)
-			}
-			return nil
-		case "content_base64":
+		// Names match as encoding/json matches them, whatever their case.
+		var s *string
+		switch {
+		case strings.EqualFold(key, "content_base64"):
 			return d.content(at+"/content_base64", &f.Content)
+		case strings.EqualFold(key, "name"):
+			s = &f.Name
+		case strings.EqualFold(key, "media_type"):
+			s = &f.MediaType
+		default:
+			return fmt.Errorf("json: unknown field %q in %s", key, at)
 		}
-		return fmt.Errorf("json: unknown field %q in %s", key, at)
+		raw, err := d.value(nil)
+		if d.other += len(raw); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(raw, s); err != nil {
+			return fmt.Errorf("%s/%s is not a string", at, key)
+		}
+		return nil
 	})
 	return f, err
 }

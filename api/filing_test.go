@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -187,4 +188,37 @@ func TestFilingOfProvenCallerKeepsFilesWithinLimits(t *testing.T) {
 	if d.ok || d.status != http.StatusRequestEntityTooLarge || d.code != "body_too_large" {
 		t.Errorf("files of more than %d bytes in all answered %d %s, want 413 body_too_large", maxEvidence, d.status, d.body)
 	}
+}
+
+// FuzzFilingDecodedAsEncodingJSONWould checks the streaming decoder against
+// encoding/json: a body that encoding/json decodes, strictly, decodes to
+// the same filing (if it is an object), and no body makes it fail
+// otherwise than by answering.
+func FuzzFilingDecodedAsEncodingJSONWould(f *testing.F) {
+	for _, seed := range []string{
+		`{"record_id":"r","name":"王","grounds":"error","statement":"s\u0041","evidence":[{"name":"a.pdf","media_type":"application/pdf","content_base64":"JVBERi0xLjQK"}]}`,
+		`{"evidence":[{"content_base64":"QU\/B\nQQ==","NAME":"x"},{}],"Evidence":null}`,
+		`{"evidence":[],"statement":{"nested":["[",{"}":"\""}]}}`,
+		`{"evidence": [ { "content_base64" : null } ] , "record_id" : 12e3 }`,
+		`{"evidence":"x"}`, `[]`, ``, `{"a":1}`, `{"evidence":[{"content_base64":"Q"}]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		d := decodeObjection(t, keylessFiling, bytes.NewReader(body))
+		if d.ok == (d.status != http.StatusOK) {
+			t.Fatalf("decoded %v, answered %d", d.ok, d.status)
+		}
+		var want casework.ObjectionFiling
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		// A body that is not an object (null) is refused, though
+		// encoding/json would take it for no fields at all.
+		if dec.Decode(&want) != nil || len(body) > keylessBody || !bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("{")) {
+			return
+		}
+		if !d.ok || !reflect.DeepEqual(d.filing, want) {
+			t.Errorf("%q decoded %v %+v (%s), encoding/json %+v", body, d.ok, d.filing, d.body, want)
+		}
+	})
 }
