@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/credex/credex/audit"
@@ -102,15 +103,22 @@ type Deps struct {
 	// time.Now. Cases keep their own (casework.Config.Now).
 	Now func() time.Time
 	// Keys are the principals' API keys; KeyOverlap is how long a key
-	// replaced through POST /v1/keys keeps working (DefaultKeyOverlap).
-	Keys       Keys
-	KeyOverlap time.Duration
+	// replaced through POST /v1/keys keeps working (DefaultKeyOverlap),
+	// KeyLifetime how long a key issued through it works
+	// (DefaultKeyLifetime).
+	Keys        Keys
+	KeyOverlap  time.Duration
+	KeyLifetime time.Duration
 	// KeyLimit limits the requests of each principal; PublicLimit those of
 	// each client address to the routes that need no API key (the public
-	// query, and those a person calls with an ID token). Zero values are
-	// DefaultKeyLimit and DefaultPublicLimit; a negative Rate does not limit.
-	KeyLimit    Limit
-	PublicLimit Limit
+	// query, and those a person calls with an ID token); FailedAuthLimit
+	// the failed attempts to authenticate of each client address, beyond
+	// which its attempts are refused before their credentials are looked
+	// up. Zero values are DefaultKeyLimit, DefaultPublicLimit and
+	// DefaultFailedAuthLimit; a negative Rate does not limit.
+	KeyLimit        Limit
+	PublicLimit     Limit
+	FailedAuthLimit Limit
 	// LookupLimits bound the look-ups of persons by name and ID number
 	// that need no key; zero values are DefaultLookupLimits.
 	LookupLimits LookupLimits
@@ -128,10 +136,13 @@ func New(d Deps) http.Handler {
 	a := &server{Deps: d,
 		keyLimiter:    newLimiter(cmp.Or(d.KeyLimit, DefaultKeyLimit), time.Now),
 		publicLimiter: newLimiter(cmp.Or(d.PublicLimit, DefaultPublicLimit), time.Now),
+		failLimiter:   newLimiter(cmp.Or(d.FailedAuthLimit, DefaultFailedAuthLimit), time.Now),
+		authFailures:  newAuthFailures(d.Registry),
 		render:        subscription.NewRenderer(d.SubjectKey),
 		lookups:       newLookups(d.LookupLimits, d.SubjectKey, time.Now, d.Registry),
 	}
 	a.KeyOverlap = cmp.Or(a.KeyOverlap, DefaultKeyOverlap)
+	a.KeyLifetime = cmp.Or(a.KeyLifetime, DefaultKeyLifetime)
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/submissions", a.authenticate(d.Ingest))
 	mux.Handle("GET /v1/records/{id}", a.authenticate(http.HandlerFunc(a.record)))
@@ -176,6 +187,10 @@ type server struct {
 	keyLimiter, publicLimiter *limiter
 	// lookups throttle the keyless look-ups of persons (LookupLimits).
 	lookups *lookups
+	// failLimiter counts the failed attempts to authenticate of each
+	// client address (authFailures counts them all).
+	failLimiter  *limiter
+	authFailures *prometheus.CounterVec
 	// render renders events for agencies, with pseudonyms keyed by a key
 	// derived from SubjectKey.
 	render *subscription.Renderer
@@ -187,6 +202,14 @@ func (a *server) now() time.Time {
 		return time.Now()
 	}
 	return a.Now()
+}
+
+// newAuthFailures registers the count of failed attempts to authenticate.
+func newAuthFailures(reg prometheus.Registerer) *prometheus.CounterVec {
+	return promauto.With(reg).NewCounterVec(prometheus.CounterOpts{
+		Name: "credex_auth_failures_total",
+		Help: "Attempts to authenticate with credentials that name no principal, by reason: invalid_key (unknown or revoked), expired_key, unregistered_certificate.",
+	}, []string{"reason"})
 }
 
 // unrouted answers a request no route took: 405 with Allow when the path
@@ -218,7 +241,9 @@ var (
 
 // authenticate puts the principal named by the bearer key, or else by the
 // verified client certificate of a mutual TLS connection, and the purpose
-// the request states (PurposeHeader), into the context.
+// the request states (PurposeHeader), into the context. A client address
+// whose credentials failed more often than FailedAuthLimit allows is
+// answered 429 before its credentials are looked up, whatever they are.
 func (a *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, e := purpose(r)
@@ -228,24 +253,29 @@ func (a *server) authenticate(next http.Handler) http.Handler {
 		}
 		scheme, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		hasKey := strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(key) != ""
-		if !hasKey && r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
-			a.authenticateCert(w, r.WithContext(ctx), next)
+		hasCert := r.TLS != nil && len(r.TLS.VerifiedChains) > 0
+		if !hasKey && !hasCert {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="credex"`)
+			apierr.Write(w, errNoKey)
+			return
+		}
+		if ok, wait := a.failLimiter.peek(clientAddr(r)); !ok {
+			refuse(w, wait)
 			return
 		}
 		if !hasKey {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="credex"`)
-			apierr.Write(w, errNoKey)
+			a.authenticateCert(w, r.WithContext(ctx), next)
 			return
 		}
 		p, err := a.Store.PrincipalByKey(r.Context(), strings.TrimSpace(key))
 		switch {
 		case errors.Is(err, store.ErrKeyExpired):
 			w.Header().Set("WWW-Authenticate", `Bearer realm="credex", error="invalid_token"`)
-			apierr.Write(w, errExpiredKey)
+			a.authFailed(w, r, "expired_key", errExpiredKey)
 			return
 		case errors.Is(err, store.ErrNotFound):
 			w.Header().Set("WWW-Authenticate", `Bearer realm="credex", error="invalid_token"`)
-			apierr.Write(w, errBadKey)
+			a.authFailed(w, r, "invalid_key", errBadKey)
 			return
 		case err != nil:
 			a.Logger.Error("authenticate", "err", err)
@@ -263,7 +293,7 @@ func (a *server) authenticateCert(w http.ResponseWriter, r *http.Request, next h
 	p, err := a.Store.PrincipalByCert(r.Context(), principal.CertHash(r.TLS.VerifiedChains[0][0].Raw))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		apierr.Write(w, errBadCert)
+		a.authFailed(w, r, "unregistered_certificate", errBadCert)
 		return
 	case err != nil:
 		a.Logger.Error("authenticate", "err", err)
@@ -271,6 +301,19 @@ func (a *server) authenticateCert(w http.ResponseWriter, r *http.Request, next h
 		return
 	}
 	a.serveAs(w, r, p, next)
+}
+
+// authFailed answers r, whose credentials failed for reason, with e, and
+// counts the failure against its client address: a failure beyond the
+// address's limit is answered 429 instead.
+func (a *server) authFailed(w http.ResponseWriter, r *http.Request, reason string, e *apierr.Error) {
+	a.authFailures.WithLabelValues(reason).Inc()
+	if ok, wait := a.failLimiter.take(clientAddr(r)); !ok {
+		w.Header().Del("WWW-Authenticate")
+		refuse(w, wait)
+		return
+	}
+	apierr.Write(w, e)
 }
 
 // serveAs serves r as p, within p's rate limit.

@@ -55,14 +55,14 @@ type caseKind[C any] struct {
 	list string
 }
 
-// personFiling is a filing by which a person names themselves with their
-// ID number: its filing is a keyless look-up of the person (LookupLimits).
-// fileCase serves a filing: it decodes the body, of at most limit bytes,
-// calls file and answers 201 with what answer makes of the case filed.
-func fileCase[F, C any](a *server, k *caseKind[C], limit int64, file func(context.Context, F) (*C, error), answer func(*C) any) http.HandlerFunc {
+// fileCase serves a filing: it decodes the body within the limits of its
+// caller (filingLimitsOf), the lists of files that lists names as they
+// arrive, calls file and answers 201 with what answer makes of the case
+// filed.
+func fileCase[F, C any](a *server, k *caseKind[C], lists func(*F) map[string]*[]casework.Upload, file func(context.Context, F) (*C, error), answer func(*C) any) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var f F
-		if !decodeBody(w, r, limit, &f) {
+		if !decodeFiling(w, r, filingLimitsOf(r), &f, lists(&f), k.invalid) {
 			return
 		}
 		c, err := file(r.Context(), f)
@@ -189,6 +189,9 @@ func problems(e *apierr.Error, errs lifecycle.FieldErrors) *invalidFields {
 // decodeBody decodes a JSON body of at most limit bytes into v, refusing
 // unknown fields; when it cannot, it answers and returns false.
 func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+	if declaredTooLarge(w, r, limit) {
+		return false
+	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)

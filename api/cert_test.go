@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/credex/credex/principal"
 )
 
@@ -18,6 +20,7 @@ func TestAuthenticateByClientCertificate(t *testing.T) {
 		Deps:          Deps{Store: keyStore{}, Logger: slog.New(slog.DiscardHandler)},
 		keyLimiter:    newLimiter(Limit{Rate: -1}, time.Now),
 		publicLimiter: newLimiter(Limit{Rate: -1}, time.Now),
+		authFailures:  newAuthFailures(prometheus.NewRegistry()),
 	}
 	verified := func(der []byte) *tls.ConnectionState {
 		return &tls.ConnectionState{VerifiedChains: [][]*x509.Certificate{{{Raw: der}}}}

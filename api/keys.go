@@ -18,7 +18,8 @@ import (
 
 // Keys are the principals' API keys.
 type Keys interface {
-	// IssueKey stores a new key and retires the one it replaces.
+	// IssueKey stores a new key and retires the one it replaces;
+	// store.ErrKeyReplaced when that one was replaced already.
 	IssueKey(ctx context.Context, k store.NewKey) (issued store.Key, retired *store.Key, err error)
 	// Keys lists a principal's keys.
 	Keys(ctx context.Context, principal string) ([]store.Key, error)
@@ -31,6 +32,10 @@ type Keys interface {
 // working, unless Deps.KeyOverlap says otherwise.
 const DefaultKeyOverlap = 24 * time.Hour
 
+// DefaultKeyLifetime is how long a key issued through POST /v1/keys works,
+// unless Deps.KeyLifetime says otherwise: its holder replaces it before.
+const DefaultKeyLifetime = 90 * 24 * time.Hour
+
 // KeyPrefix starts every API key the hub issues, so that a key found in a
 // log or a repository is recognised for what it is.
 const KeyPrefix = "cx_"
@@ -39,6 +44,8 @@ var (
 	errNoKeyFound   = apierr.New(http.StatusNotFound, "key_not_found", "no API key with this id is visible to you")
 	errExpiredKey   = apierr.New(http.StatusUnauthorized, "expired_credentials", "the API key has expired; use the key that replaced it")
 	errNotKeyHolder = apierr.New(http.StatusForbidden, "not_a_principal", "only principals with API keys manage keys")
+	errKeyReplaced  = apierr.New(http.StatusForbidden, "key_replaced",
+		"this API key has been replaced and works only until its overlap ends; issue keys with the key that replaced it")
 )
 
 func (a *server) routeKeys(mux *http.ServeMux) {
@@ -72,8 +79,9 @@ func newKey() string {
 	return KeyPrefix + base64.RawURLEncoding.EncodeToString(b)
 }
 
-// issueKey serves POST /v1/keys: a new key for the caller, shown once; the
-// key the request used expires after the overlap.
+// issueKey serves POST /v1/keys: a new key for the caller, shown once,
+// that expires after the key lifetime; the key the request used expires
+// after the overlap. A key replaced already issues none.
 func (a *server) issueKey(w http.ResponseWriter, r *http.Request) {
 	p := principal.From(r.Context())
 	if !authz.Allowed(p.Kind, authz.ManageOwnKeys, nil) {
@@ -92,8 +100,12 @@ func (a *server) issueKey(w http.ResponseWriter, r *http.Request) {
 	secret := newKey()
 	issued, retired, err := a.Keys.IssueKey(r.Context(), store.NewKey{
 		ID: newID("key_"), Principal: p.Name, Label: req.Label, Hash: principal.HashKey(secret),
-		Retire: p.KeyID, Overlap: a.KeyOverlap,
+		Lifetime: a.KeyLifetime, Retire: p.KeyID, Overlap: a.KeyOverlap,
 	})
+	if errors.Is(err, store.ErrKeyReplaced) {
+		apierr.Write(w, errKeyReplaced)
+		return
+	}
 	if err != nil {
 		a.Logger.Error("issue key", "err", err)
 		apierr.Write(w, errDown)

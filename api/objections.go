@@ -15,7 +15,7 @@ import (
 // department's.
 func (a *server) routeObjections(mux *http.ServeMux) {
 	k := &caseKind[casework.Objection]{codes: objectionCodes, invalid: errBadObjection, view: objectionOf, list: "objections"}
-	mux.Handle("POST /v1/objections", a.asPerson(fileCase(a, k, maxObjectionBody, a.Cases.FileObjection, objectionOf)))
+	mux.Handle("POST /v1/objections", a.asPerson(fileCase(a, k, evidence, a.Cases.FileObjection, objectionOf)))
 	mux.Handle("GET /v1/objections", a.authenticate(listCases(a, k, a.Cases.ListObjections)))
 	mux.Handle("GET /v1/objections/{id}", a.limitByIP(readCase(a, k, a.Cases.ReadObjection)))
 	mux.Handle("POST /v1/objections/{id}/decision", a.authenticate(decideCase(a, k, maxDecisionBody, a.Cases.DecideObjection)))
@@ -33,9 +33,10 @@ var (
 	}
 )
 
-// maxObjectionBody bounds the body of an objection: the most evidence the
-// lifecycle allows, in base64, and the rest.
-const maxObjectionBody = lifecycle.DefaultMaxFiles*lifecycle.DefaultMaxSize*4/3 + 1<<20
+// evidence names the list of files of an objection.
+func evidence(f *casework.ObjectionFiling) map[string]*[]casework.Upload {
+	return map[string]*[]casework.Upload{"evidence": &f.Evidence}
+}
 
 // maxDecisionBody bounds the body of a decision, a corrected payload included.
 const maxDecisionBody = 4 << 20

@@ -58,6 +58,11 @@ func (a *server) asPerson(next http.HandlerFunc) http.Handler {
 		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		token = strings.TrimSpace(token)
 		if !strings.EqualFold(scheme, "Bearer") || token == "" {
+			// A body larger than anyone unproven may send is refused as
+			// such, unread.
+			if declaredTooLarge(w, r, keylessBody) {
+				return
+			}
 			w.Header().Set("WWW-Authenticate", personRealm)
 			apierr.Write(w, errNoPersonToken)
 			return

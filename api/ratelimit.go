@@ -28,10 +28,13 @@ func (l Limit) Validate() error {
 }
 
 // Default limits: generous for principals, tighter for the routes anyone may
-// call without a key (objections, repairs, the public query).
+// call without a key (objections, repairs, the public query), and tightest
+// for credentials that fail, from one client address: ten, then one every
+// ten seconds.
 var (
-	DefaultKeyLimit    = Limit{Rate: 50, Burst: 100}
-	DefaultPublicLimit = Limit{Rate: 5, Burst: 20}
+	DefaultKeyLimit        = Limit{Rate: 50, Burst: 100}
+	DefaultPublicLimit     = Limit{Rate: 5, Burst: 20}
+	DefaultFailedAuthLimit = Limit{Rate: 0.1, Burst: 10}
 )
 
 // limiter holds one token bucket per caller: a principal's name, or a
@@ -89,6 +92,25 @@ func (l *limiter) take(who string) (bool, time.Duration) {
 	return false, time.Duration((1 - b.tokens) / l.limit.Rate * float64(time.Second))
 }
 
+// peek reports whether who's bucket has a token, without taking it; when
+// it has none, it answers false and how long until a token is there.
+func (l *limiter) peek(who string) (bool, time.Duration) {
+	if l == nil || l.limit.Rate <= 0 {
+		return true, 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[who]
+	if !ok {
+		return true, 0
+	}
+	tokens := min(float64(max(l.limit.Burst, 1)), b.tokens+l.now().Sub(b.at).Seconds()*l.limit.Rate)
+	if tokens >= 1 {
+		return true, 0
+	}
+	return false, time.Duration((1 - tokens) / l.limit.Rate * float64(time.Second))
+}
+
 var errRateLimited = apierr.New(http.StatusTooManyRequests, "rate_limited", "too many requests; wait as long as Retry-After says")
 
 // refuse answers 429 with Retry-After in whole seconds, at least 1.
@@ -102,14 +124,20 @@ func refuse(w http.ResponseWriter, wait time.Duration) {
 // bucket, so the proxy should limit by client itself.
 func (a *server) limitByIP(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		if ok, wait := a.publicLimiter.take(host); !ok {
+		if ok, wait := a.publicLimiter.take(clientAddr(r)); !ok {
 			refuse(w, wait)
 			return
 		}
 		next(w, r)
 	})
+}
+
+// clientAddr is the address limits count r against: the IP address of the
+// connection's peer.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

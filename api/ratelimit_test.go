@@ -159,3 +159,26 @@ func errCode(w *httptest.ResponseRecorder) string {
 	}
 	return e.Code
 }
+
+func TestLimiterPeekTakesNothing(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)}
+	l := newLimiter(Limit{Rate: 0.1, Burst: 2}, c.now)
+	for range 5 {
+		if ok, _ := l.peek("198.51.100.7"); !ok {
+			t.Fatal("peeking into a bucket never taken from answered empty")
+		}
+	}
+	l.take("198.51.100.7")
+	l.take("198.51.100.7")
+	if ok, wait := l.peek("198.51.100.7"); ok || wait != 10*time.Second {
+		t.Errorf("peek at an empty bucket = %v, wait %v; want empty, wait 10s", ok, wait)
+	}
+	c.advance(10 * time.Second)
+	if ok, _ := l.peek("198.51.100.7"); !ok {
+		t.Error("peek after the refill answered empty")
+	}
+	if ok, _ := l.take("198.51.100.7"); !ok {
+		t.Error("the token peeked at was gone")
+	}
+}

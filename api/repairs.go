@@ -16,7 +16,7 @@ import (
 // reviews it; operators list and read every department's.
 func (a *server) routeRepairs(mux *http.ServeMux) {
 	k := &caseKind[casework.Repair]{codes: repairCodes, invalid: errBadRepair, view: repairOf, list: "repairs"}
-	mux.Handle("POST /v1/repairs", a.asPerson(fileCase(a, k, maxRepairBody, a.Cases.ApplyForRepair, repairReceiptOf)))
+	mux.Handle("POST /v1/repairs", a.asPerson(fileCase(a, k, proofAndCommitment, a.Cases.ApplyForRepair, repairReceiptOf)))
 	mux.Handle("GET /v1/repairs", a.authenticate(listCases(a, k, a.Cases.ListRepairs)))
 	mux.Handle("GET /v1/repairs/{id}", a.limitByIP(readCase(a, k, a.Cases.ReadRepair)))
 	mux.Handle("GET /v1/repairs/{id}/files/{list}/{position}", a.limitByIP(a.repairFile))
@@ -24,8 +24,10 @@ func (a *server) routeRepairs(mux *http.ServeMux) {
 	mux.Handle("POST /v1/lists/query", a.authenticate(http.HandlerFunc(a.queryLists)))
 }
 
-// maxRepairBody bounds an application: its files travel in it, base64.
-const maxRepairBody = 40 << 20
+// proofAndCommitment names the lists of files of an application.
+func proofAndCommitment(a *casework.RepairApplication) map[string]*[]casework.Upload {
+	return map[string]*[]casework.Upload{"proof": &a.Proof, "commitment": &a.Commitment}
+}
 
 // maxRepairDecisionBody bounds the body of a decision on an application.
 const maxRepairDecisionBody = 64 << 10

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -207,8 +206,7 @@ func (p person) filing() casework.Filing {
 }
 
 func uploads(name string) []casework.Upload {
-	return []casework.Upload{{Name: name, MediaType: "application/pdf",
-		ContentBase64: base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\n% synthetic\n"))}}
+	return []casework.Upload{{Name: name, MediaType: "application/pdf", Content: []byte("%PDF-1.4\n% synthetic\n")}}
 }
 
 // object files an objection by p on listed grounds.

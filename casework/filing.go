@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base32"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -32,12 +31,19 @@ type Filing struct {
 	Statement string `json:"statement"`
 }
 
-// Upload is a file as a filing carries it.
+// Upload is a file as a filing carries it. In JSON its content is
+// content_base64, in standard base64 (RFC 4648, with padding); whoever
+// decodes a filing reports content that is not as the problem
+// CodeInvalidBase64 at that pointer.
 type Upload struct {
-	Name          string `json:"name"`
-	MediaType     string `json:"media_type"`
-	ContentBase64 string `json:"content_base64"`
+	Name      string `json:"name"`
+	MediaType string `json:"media_type"`
+	Content   []byte `json:"content_base64"`
 }
+
+// CodeInvalidBase64 is the code of the problem of a file's content_base64
+// that is not standard base64.
+const CodeInvalidBase64 = "invalid_base64"
 
 // check tidies f (spaces trimmed, the ID number's check character in upper
 // case) and returns every problem with it.
@@ -61,22 +67,22 @@ func (f *Filing) check() lifecycle.FieldErrors {
 	return errs
 }
 
-// decode returns the attachments of uploads, the list at pointer at, with
-// their contents, and the problems of uploads that are not base64.
-func decode(at string, uploads []Upload) ([]lifecycle.Attachment, [][]byte, lifecycle.FieldErrors) {
-	attachments := make([]lifecycle.Attachment, len(uploads))
-	contents := make([][]byte, len(uploads))
-	var errs lifecycle.FieldErrors
+// attachments describes uploads.
+func attachments(uploads []Upload) []lifecycle.Attachment {
+	a := make([]lifecycle.Attachment, len(uploads))
 	for i, u := range uploads {
-		content, err := base64.StdEncoding.DecodeString(u.ContentBase64)
-		if err != nil {
-			errs = append(errs, lifecycle.FieldError{Code: "invalid_base64", Pointer: fmt.Sprintf("%s/%d/content_base64", at, i),
-				Message: "content_base64 is not standard base64 (RFC 4648, with padding)"})
-		}
-		attachments[i] = lifecycle.Attachment{Name: u.Name, MediaType: u.MediaType, Size: int64(len(content))}
-		contents[i] = content
+		a[i] = lifecycle.Attachment{Name: u.Name, MediaType: u.MediaType, Size: int64(len(u.Content))}
 	}
-	return attachments, contents, errs
+	return a
+}
+
+// contents are the contents of uploads, in their order.
+func contents(uploads []Upload) [][]byte {
+	c := make([][]byte, len(uploads))
+	for i, u := range uploads {
+		c[i] = u.Content
+	}
+	return c
 }
 
 // merge appends to errs the problems of more at pointers errs does not

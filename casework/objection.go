@@ -76,9 +76,8 @@ func (s *Service) FileObjection(ctx context.Context, f ObjectionFiling) (*Object
 		errs = append(errs, lifecycle.FieldError{Code: lifecycle.CodeNotAllowed, Pointer: "/grounds",
 			Message: "grounds must be one of error, omission, duplicate, should_not_be_public, shown_past_period and differs_from_deciding_authority"})
 	}
-	evidence, files, fileErrs := decode("/evidence", f.Evidence)
-	req := lifecycle.ObjectionRequest{Grounds: f.Grounds, Statement: f.Statement, Evidence: evidence}
-	if errs = merge(errs, fileErrs, s.desk.CheckObjection(req)); len(errs) > 0 {
+	req := lifecycle.ObjectionRequest{Grounds: f.Grounds, Statement: f.Statement, Evidence: attachments(f.Evidence)}
+	if errs = merge(errs, s.desk.CheckObjection(req)); len(errs) > 0 {
 		return nil, errs
 	}
 	rec, err := s.subjectRecord(ctx, &s.objections.kindInfo, &f.Filing)
@@ -95,7 +94,7 @@ func (s *Service) FileObjection(ctx context.Context, f ObjectionFiling) (*Object
 	}
 	token := newToken("otk_")
 	stored := &store.Objection{Objection: *o, Department: rec.Department, TokenHash: tokenHash(token),
-		SubjectKey: rec.SubjectKey, Files: files}
+		SubjectKey: rec.SubjectKey, Files: contents(f.Evidence)}
 	err = s.store.FileObjection(ctx, stored, func(l *store.Ledger) error {
 		return change(ctx, l, rec.ID, func(r *store.Record) ([]*record.Record, error) {
 			return []*record.Record{objectionChange(r, record.OpDispute, o.ID, o.AcceptedAt,

@@ -78,10 +78,8 @@ const (
 // shown this once.
 func (s *Service) ApplyForRepair(ctx context.Context, a RepairApplication) (*Repair, error) {
 	errs := a.check()
-	proof, proofFiles, proofErrs := decode("/"+proofList, a.Proof)
-	commitment, commitmentFiles, commitmentErrs := decode("/"+commitmentList, a.Commitment)
-	req := lifecycle.RepairRequest{Proof: proof, Commitment: commitment}
-	if errs = merge(errs, proofErrs, commitmentErrs, s.desk.CheckRepair(req)); len(errs) > 0 {
+	req := lifecycle.RepairRequest{Proof: attachments(a.Proof), Commitment: attachments(a.Commitment)}
+	if errs = merge(errs, s.desk.CheckRepair(req)); len(errs) > 0 {
 		return nil, errs
 	}
 	rec, err := s.subjectRecord(ctx, &s.repairs.kindInfo, &a.Filing)
@@ -109,7 +107,7 @@ func (s *Service) ApplyForRepair(ctx context.Context, a RepairApplication) (*Rep
 	token := newToken("rpt_")
 	stored := &store.Repair{Repair: *app, RecordType: rec.Type, Department: rec.Department, Statement: a.Statement,
 		TokenHash: tokenHash(token), SubjectKey: rec.SubjectKey}
-	files := slices.Concat(repairFiles(proofList, a.Proof, proofFiles), repairFiles(commitmentList, a.Commitment, commitmentFiles))
+	files := slices.Concat(repairFiles(proofList, a.Proof), repairFiles(commitmentList, a.Commitment))
 	if err := opened(s.store.FileRepair(ctx, stored, files)); err != nil {
 		return nil, err
 	}
@@ -123,10 +121,10 @@ func (s *Service) ApplyForRepair(ctx context.Context, a RepairApplication) (*Rep
 }
 
 // repairFiles are the files of one list of an application, to store.
-func repairFiles(list string, uploads []Upload, contents [][]byte) []store.RepairFile {
+func repairFiles(list string, uploads []Upload) []store.RepairFile {
 	files := make([]store.RepairFile, len(uploads))
 	for i, u := range uploads {
-		files[i] = store.RepairFile{List: list, Position: i, Name: u.Name, MediaType: u.MediaType, Content: contents[i]}
+		files[i] = store.RepairFile{List: list, Position: i, Name: u.Name, MediaType: u.MediaType, Content: u.Content}
 	}
 	return files
 }

@@ -93,12 +93,16 @@ type Config struct {
 	// calendar of public holidays and make-up working days.
 	Calendar *workday.Calendar
 	// KeyOverlap is how long an API key replaced through POST /v1/keys
-	// keeps working; default api.DefaultKeyOverlap.
-	KeyOverlap time.Duration
+	// keeps working; default api.DefaultKeyOverlap. KeyLifetime is how long
+	// a key issued through it works, longer than the overlap; default
+	// api.DefaultKeyLifetime.
+	KeyOverlap, KeyLifetime time.Duration
 	// KeyLimit and PublicLimit limit the requests of each principal and of
-	// each client address to the routes that need no API key, in this process;
-	// defaults api.DefaultKeyLimit and api.DefaultPublicLimit.
-	KeyLimit, PublicLimit api.Limit
+	// each client address to the routes that need no API key, FailedAuthLimit
+	// the failed attempts to authenticate of each client address, in this
+	// process; defaults api.DefaultKeyLimit, api.DefaultPublicLimit and
+	// api.DefaultFailedAuthLimit.
+	KeyLimit, PublicLimit, FailedAuthLimit api.Limit
 	// LookupLimits bound the keyless look-ups of persons by name and ID
 	// number, in this process; default api.DefaultLookupLimits.
 	LookupLimits api.LookupLimits
@@ -141,6 +145,11 @@ func (c Config) Validate() error {
 		return fmt.Errorf("webhook timeout: %s is negative", c.WebhookTimeout)
 	case c.KeyOverlap < 0:
 		return fmt.Errorf("key overlap: %s is negative", c.KeyOverlap)
+	case c.KeyLifetime < 0:
+		return fmt.Errorf("key lifetime: %s is negative", c.KeyLifetime)
+	case cmp.Or(c.KeyLifetime, api.DefaultKeyLifetime) <= cmp.Or(c.KeyOverlap, api.DefaultKeyOverlap):
+		return fmt.Errorf("key lifetime: %s is not longer than the key overlap, %s",
+			cmp.Or(c.KeyLifetime, api.DefaultKeyLifetime), cmp.Or(c.KeyOverlap, api.DefaultKeyOverlap))
 	case c.AuditCheckpointInterval < 0:
 		return fmt.Errorf("audit checkpoint interval: %s is negative", c.AuditCheckpointInterval)
 	}
@@ -152,6 +161,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.LookupLimits.Validate(); err != nil {
 		return err
+	}
+	if err := c.FailedAuthLimit.Validate(); err != nil {
+		return fmt.Errorf("failed authentication %w", err)
 	}
 	return c.Ingest.Validate()
 }
@@ -224,8 +236,9 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Audit: h.audit, AccessLog: h.store, Subjects: h.store,
 		People: people, Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey,
 		SubjectKey: cfg.SubjectKey, Now: orNow(cfg.Now),
-		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
-		LookupLimits: cfg.LookupLimits, Gatherer: h.registry, Registry: h.registry, Logger: h.log,
+		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLifetime: cfg.KeyLifetime, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
+		FailedAuthLimit: cfg.FailedAuthLimit, LookupLimits: cfg.LookupLimits,
+		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
 	if len(cfg.DevRoutes) > 0 {
 		mux := http.NewServeMux()

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -156,5 +157,61 @@ func TestSeedNamingANewKeyRevokesTheOld(t *testing.T) {
 	}
 	if got, code := restarted.authStatus(rotated.Key); got != http.StatusOK {
 		t.Errorf("a key issued through the API answered %d %s after the seed changed; want it kept", got, code)
+	}
+}
+
+// The attack: a key leaks, its holder replaces it, and whoever holds the
+// leaked key uses what is left of its overlap to mint a key of their own.
+// A replaced key mints none, however often it tries; it works otherwise
+// until its overlap ends. Keys issued through the API expire.
+func TestReplacedKeyIssuesNoKeys(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	before := time.Now()
+	issued := b.rotate(taxKey, "after the leak")
+	if issued.ExpiresAt == nil || issued.ExpiresAt.Before(before.Add(90*24*time.Hour-time.Minute)) ||
+		issued.ExpiresAt.After(time.Now().Add(90*24*time.Hour+time.Minute)) {
+		t.Errorf("a key issued through the API expires at %v, want 90 days after it was issued", issued.ExpiresAt)
+	}
+
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			var e apiError
+			if got := b.call(http.MethodPost, "/v1/keys", taxKey, map[string]any{"label": "mine now"}, &e); got != http.StatusForbidden || e.Code != "key_replaced" {
+				t.Errorf("the replaced key issuing a key answered %d %+v, want 403 key_replaced", got, e)
+			}
+		})
+	}
+	wg.Wait()
+	if n := b.count(`SELECT count(*) FROM principal_keys WHERE principal = 'tax'`); n != 2 {
+		t.Errorf("tax holds %d keys, want the seed key and its successor", n)
+	}
+	if got, code := b.authStatus(taxKey); got != http.StatusOK {
+		t.Errorf("during its overlap the replaced key answered %d %s, want it still served", got, code)
+	}
+
+	// Two rotations with one key at once: one replaces it, the other is
+	// refused, so the key has one successor.
+	codes := make(chan int, 2)
+	for range 2 {
+		wg.Go(func() { codes <- b.call(http.MethodPost, "/v1/keys", issued.Key, map[string]any{"label": "race"}, nil) })
+	}
+	wg.Wait()
+	close(codes)
+	var created, refused int
+	for c := range codes {
+		switch c {
+		case http.StatusCreated:
+			created++
+		case http.StatusForbidden:
+			refused++
+		}
+	}
+	if created != 1 || refused != 1 {
+		t.Errorf("two rotations of one key at once: %d created, %d refused; want one of each", created, refused)
+	}
+	if n := b.count(`SELECT count(*) FROM principal_keys WHERE principal = 'tax' AND expires_at IS NULL`); n != 0 {
+		t.Errorf("%d keys of tax never expire, want none", n)
 	}
 }

@@ -240,7 +240,6 @@ func TestObjectionRequestChecked(t *testing.T) {
 			o["evidence"] = []any{f}
 		}, "media_type", "/evidence/0/media_type"},
 		{"an empty file", func(o map[string]any) { o["evidence"] = []any{pdf(1), pdf(0)} }, "empty", "/evidence/1/content_base64"},
-		{"a file over 10 MiB", func(o map[string]any) { o["evidence"] = []any{pdf(10<<20 + 1)} }, "too_large", "/evidence/0/content_base64"},
 		{"not base64", func(o map[string]any) {
 			f := pdf(10)
 			f["content_base64"] = "not base64!"
@@ -257,6 +256,13 @@ func TestObjectionRequestChecked(t *testing.T) {
 			t.Errorf("%s: answered %d %+v, want 400 invalid_objection with %s at %s", tt.name, got, e, tt.code, tt.pointer)
 		}
 	}
+	// Without proof of who files it, an objection's files fit in 256 KiB.
+	tooLarge := objection(id, p)
+	tooLarge["evidence"] = []any{pdf(200 << 10)}
+	var big apiError
+	if got := b.call(http.MethodPost, "/v1/objections", "", tooLarge, &big); got != http.StatusRequestEntityTooLarge || big.Code != "body_too_large" {
+		t.Errorf("a keyless objection over 256 KiB answered %d %+v, want 413 body_too_large", got, big)
+	}
 	var e fieldErrors
 	b.call(http.MethodPost, "/v1/objections", token, map[string]any{"grounds": "unfair"}, &e)
 	if e.Pointer != "/record_id" || len(e.Errors) != 3 {
@@ -268,10 +274,10 @@ func TestObjectionRequestChecked(t *testing.T) {
 
 	body := objection(id, p)
 	png := []byte("\x89PNG\r\n\x1a\n a photo of the receipt")
-	body["evidence"] = []any{pdf(10 << 20), map[string]any{"name": "receipt.png", "media_type": "image/png",
+	body["evidence"] = []any{pdf(150 << 10), map[string]any{"name": "receipt.png", "media_type": "image/png",
 		"content_base64": base64.StdEncoding.EncodeToString(png)}}
 	o := b.file(body)
-	if len(o.Evidence) != 2 || o.Evidence[0].Size != 10<<20 || o.Evidence[1].Name != "receipt.png" || o.Evidence[1].Size != int64(len(png)) {
+	if len(o.Evidence) != 2 || o.Evidence[0].Size != 150<<10 || o.Evidence[1].Name != "receipt.png" || o.Evidence[1].Size != int64(len(png)) {
 		t.Errorf("evidence %+v, want the two files with their sizes", o.Evidence)
 	}
 	var stored []byte

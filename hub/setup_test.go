@@ -118,9 +118,10 @@ func setup(t testing.TB, opts options) *bundle {
 		},
 		Logger: testlog.Logger(t, slog.LevelWarn),
 		// Every test calls from one address, faster than a client should.
-		PublicLimit:  api.Limit{Rate: -1},
-		KeyLimit:     api.Limit{Rate: -1},
-		LookupLimits: api.NoLookupLimits,
+		PublicLimit:     api.Limit{Rate: -1},
+		KeyLimit:        api.Limit{Rate: -1},
+		FailedAuthLimit: api.Limit{Rate: -1},
+		LookupLimits:    api.NoLookupLimits,
 	}
 	if opts.delivery {
 		sched, err := delivery.ParseSchedule(cmp.Or(opts.schedule, "50ms,100ms,200ms"))

@@ -22,6 +22,10 @@ var (
 // so callers that do not tell the two apart treat it as no key at all.
 var ErrKeyExpired = fmt.Errorf("%w: key expired", ErrNotFound)
 
+// ErrKeyReplaced is returned by IssueKey when the key to retire was
+// replaced (or revoked) already: a key is replaced once.
+var ErrKeyReplaced = errors.New("key replaced already")
+
 // Key is an API key as the hub lists it: never the key itself.
 type Key struct {
 	ID        string
@@ -39,27 +43,30 @@ type NewKey struct {
 	ID, Principal, Label string
 	// Hash is the key's SHA-256 (principal.HashKey).
 	Hash string
+	// Lifetime is how long the key works: it expires Lifetime after now.
+	Lifetime time.Duration
 	// Retire, when set, is the id of the principal's key the new one
-	// replaces: it expires Overlap after now.
+	// replaces: it expires Overlap after now, and is marked replaced.
 	Retire  string
 	Overlap time.Duration
 }
 
 // IssueKey stores a new key and retires the one it replaces, in one
 // transaction. retired is the replaced key with its new expiry, or nil when
-// there is none (or it is revoked).
+// there is none. It returns ErrKeyReplaced, and issues nothing, when the
+// key to retire was replaced or revoked already.
 func (s *Store) IssueKey(ctx context.Context, k NewKey) (issued Key, retired *Key, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if issued, err = scanKey(tx.QueryRow(ctx, qKeysInsert, k.ID, k.Principal, k.Hash, k.Label)); err != nil {
+		if issued, err = scanKey(tx.QueryRow(ctx, qKeysInsert, k.ID, k.Principal, k.Hash, k.Label, k.Lifetime.Seconds())); err != nil {
 			return fmt.Errorf("issue key: %w", err)
 		}
 		if k.Retire == "" {
 			return nil
 		}
-		old, err := scanKey(tx.QueryRow(ctx, qKeysRetire, k.Retire, k.Principal, k.Overlap.Seconds()))
+		old, err := scanKey(tx.QueryRow(ctx, qKeysRetire, k.Retire, k.Principal, k.Overlap.Seconds(), k.ID))
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
-			return nil
+			return ErrKeyReplaced
 		case err != nil:
 			return fmt.Errorf("retire key %s: %w", k.Retire, err)
 		}

@@ -40,9 +40,11 @@ type hubFlags struct {
 	expiry      time.Duration
 	checkpoint  time.Duration
 	keyOverlap  time.Duration
+	keyLifetime time.Duration
 	keyLimit    limitValue
 	publicLimit limitValue
 	lookups     bool
+	failedAuth  limitValue
 }
 
 func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow prefixList) {
@@ -50,6 +52,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow p
 	h.schedule = scheduleValue(delivery.DefaultSchedule)
 	h.keyLimit = limitValue(api.DefaultKeyLimit)
 	h.publicLimit = limitValue(api.DefaultPublicLimit)
+	h.failedAuth = limitValue(api.DefaultFailedAuthLimit)
 	fs.StringVar(&h.addr, "addr", defaultAddr, "`host:port` to listen on (CREDEX_ADDR)")
 	fs.StringVar(&h.catalogDir, "catalog", "", "catalogue `dir` (manifest catalog.yaml and schemas); empty: the catalogue built into the binary (CREDEX_CATALOG)")
 	fs.StringVar(&h.topicPrefix, "topic-prefix", "", "`prefix` of every Kafka topic and consumer group name (CREDEX_TOPIC_PREFIX)")
@@ -63,9 +66,11 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow p
 	fs.DurationVar(&h.expiry, "expiry-interval", time.Minute, "time between passes that end the public display of records whose display period is over (CREDEX_EXPIRY_INTERVAL)")
 	fs.DurationVar(&h.checkpoint, "audit-checkpoint-interval", hub.DefaultAuditCheckpointInterval, "time between checkpoints of the audit log's head to Kafka, which credex audit verify checks the log against; entries newer than the last could be cut off unnoticed (CREDEX_AUDIT_CHECKPOINT_INTERVAL)")
 	fs.DurationVar(&h.keyOverlap, "key-overlap", api.DefaultKeyOverlap, "how long an API key replaced through POST /v1/keys keeps working (CREDEX_KEY_OVERLAP)")
+	fs.DurationVar(&h.keyLifetime, "key-lifetime", api.DefaultKeyLifetime, "how long an API key issued through POST /v1/keys works, longer than the overlap; its holder replaces it before (CREDEX_KEY_LIFETIME)")
 	fs.Var(&h.keyLimit, "rate-limit", "`rate/burst` of requests per second each principal may make, in this process; 0 does not limit (CREDEX_RATE_LIMIT)")
 	fs.BoolVar(&h.lookups, "lookup-limits", true, "limit the look-ups of persons by ID number without a key (the public query) per client address, per masked ID number and in all, in this process, so that a masked number cannot be completed by trying candidates (see docs/threat-model.md); false only to test the rest (CREDEX_LOOKUP_LIMITS)")
 	fs.Var(&h.publicLimit, "public-rate-limit", "`rate/burst` of requests per second each client address may make to the routes without an API key (the public query, and those a person calls with an ID token), in this process; 0 does not limit (CREDEX_PUBLIC_RATE_LIMIT)")
+	fs.Var(&h.failedAuth, "failed-auth-limit", "`rate/burst` of failed attempts to authenticate (wrong, expired or revoked keys, unregistered certificates) per second each client address may make, in this process; beyond it every attempt from the address is answered 429 until the rate allows one; 0 does not limit (CREDEX_FAILED_AUTH_LIMIT)")
 	fs.Var(&h.schedule, "retry-schedule", "`delays` between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
 }
 
@@ -83,8 +88,10 @@ func (h *hubFlags) config(brokers []string) (hub.Config, error) {
 		ExpiryInterval:          h.expiry,
 		AuditCheckpointInterval: h.checkpoint,
 		KeyOverlap:              h.keyOverlap,
+		KeyLifetime:             h.keyLifetime,
 		KeyLimit:                api.Limit(h.keyLimit),
 		PublicLimit:             api.Limit(h.publicLimit),
+		FailedAuthLimit:         api.Limit(h.failedAuth),
 	}
 	if !h.lookups {
 		cfg.LookupLimits = api.NoLookupLimits
