@@ -2,12 +2,16 @@ package hub_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/internal/testkit/kafkatest"
 )
 
 // TestBadInputIsRefusedPrecisely sends every kind of bad submission. Each gets
@@ -96,4 +100,52 @@ func flipCheck(id string) string {
 		}
 	}
 	panic(fmt.Sprintf("cannot flip %q", strings.Repeat("*", len(id))))
+}
+
+// TestHugeInvalidRecordIsRejectedAndItsRejectionFits sends an invalid record
+// carrying a 1 MiB string. The receipt says rejected with the field's code,
+// and the rejected topic holds the rejection with the envelope cut down to a
+// marked head and the hash of the whole.
+func TestHugeInvalidRecordIsRejectedAndItsRejectionFits(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{noSink: true})
+	d := b.penalty()
+	d["facts"] = strings.Repeat("x", 1<<20)
+	env := envelope("administrative_penalty", "upsert", "HUGE-1", d)
+	var resp httpin.Response
+	if status := b.post(marketKey, "application/json", batch(env), &resp); status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d (%s: %s), want 422", status, resp.Code, resp.Message)
+	}
+	if resp.Code != "rejected" || len(resp.Receipts) != 1 {
+		t.Fatalf("answer = %s %q, want one rejected receipt", resp.Code, resp.Message)
+	}
+	assertError(t, resp.Receipts[0], "invalid_string", "/records/0/data/facts")
+
+	msgs := kafkatest.ReadAll(t, b.cfg.Kafka.Brokers, b.cfg.Kafka.Topics.Rejected())
+	if len(msgs) != 1 {
+		t.Fatalf("rejected topic holds %d messages, want 1", len(msgs))
+	}
+	var rej struct {
+		httpin.Rejection
+		Truncated *struct {
+			Bytes  int    `json:"bytes"`
+			SHA256 string `json:"sha256"`
+			Head   string `json:"head"`
+		} `json:"truncated_envelope"`
+	}
+	if err := json.Unmarshal(msgs[0].Value, &rej); err != nil {
+		t.Fatalf("rejection does not decode: %v", err)
+	}
+	if rej.SubmissionID != resp.SubmissionID || len(rej.Errors) != 1 || rej.Errors[0].Code != "invalid_string" {
+		t.Errorf("rejection = %s %+v, want submission %s with the receipt's error", rej.SubmissionID, rej.Errors, resp.SubmissionID)
+	}
+	if rej.Envelope != nil || rej.Truncated == nil {
+		t.Fatalf("rejection carries the whole envelope (%d bytes), want its head and hash", len(rej.Envelope))
+	}
+	raw := mustJSON(env)
+	sum := sha256.Sum256(raw)
+	head := strings.TrimSuffix(rej.Truncated.Head, "…")
+	if tr := rej.Truncated; tr.Bytes != len(raw) || tr.SHA256 != hex.EncodeToString(sum[:]) || head == "" || !bytes.HasPrefix(raw, []byte(head)) {
+		t.Errorf("truncated envelope = %d bytes, hash %s, head %.40q; want %d bytes, hash %x and the envelope's head", tr.Bytes, tr.SHA256, tr.Head, len(raw), sum)
+	}
 }
