@@ -30,7 +30,7 @@ var (
 		"the record is no longer publicly displayed, so there is nothing to repair")
 	errUnknownOutcome = apierr.New(http.StatusBadRequest, "invalid_outcome", `outcome must be "approved" or "refused"`).At("/outcome")
 	errNoFile         = apierr.New(http.StatusNotFound, "file_not_found",
-		"the application has no such file: name proof or commitment, and the file's position from 0")
+		"the application has no file at this list and position")
 	errBadDecision = apierr.New(http.StatusBadRequest, "invalid_decision", "the decision cannot be made as it is; errors lists every problem")
 	errTooLarge    = apierr.New(http.StatusRequestEntityTooLarge, "body_too_large", "the body is larger than the hub allows")
 )

@@ -243,7 +243,14 @@ func TestOpenAPIDescribesCases(t *testing.T) {
 	do(repair, call{"GET", repairs + "/" + repairID + "?token=" + objectionToken, "", "", 404, "repair_not_found"}, nil)
 	do(file, call{"GET", repairs + "/" + repairID + "/files/proof/0?token=" + repairToken, "", "", 200, ""}, nil)
 	do(file, call{"GET", repairs + "/" + repairID + "/files/proof/7", operatorKey, "", 404, "file_not_found"}, nil)
-	do(file, call{"GET", repairs + "/" + repairID + "/files/other/0", operatorKey, "", 404, "file_not_found"}, nil)
+	for _, c := range []struct{ path, pointer string }{
+		{"/files/other/0", "/list"}, {"/files/proof/10", "/position"}, {"/files/proof/4294967296", "/position"},
+		{"/files/proof/-1", "/position"}, {"/files/proof/first", "/position"},
+	} {
+		if v := do(file, call{"GET", repairs + "/" + repairID + c.path, operatorKey, "", 400, "invalid_parameter"}, nil); v["pointer"] != c.pointer {
+			t.Errorf("GET %s: pointer %v, want %s", c.path, v["pointer"], c.pointer)
+		}
+	}
 
 	// Filings the fake refuses: it knows no record's subject.
 	for _, path := range []string{objections, repairs} {

@@ -93,8 +93,8 @@ type Config struct {
 
 // Errors the service answers with; callers branch on them with errors.Is.
 // Besides these, a request with problems is refused with
-// lifecycle.FieldErrors listing every one, a list query with a bad
-// parameter with *InvalidParameter, a repair application made too early
+// lifecycle.FieldErrors listing every one, a list query or a file's path
+// with a bad parameter with *InvalidParameter, a repair application made too early
 // with *TooEarlyError. Any other error means the database or the audit log
 // did not answer.
 var (
@@ -140,8 +140,8 @@ func (e *TooEarlyError) Error() string {
 // Unwrap returns lifecycle.ErrTooEarly.
 func (e *TooEarlyError) Unwrap() error { return lifecycle.ErrTooEarly }
 
-// InvalidParameter refuses a list query whose parameter Name is not one of
-// its values; Message tells what it takes.
+// InvalidParameter refuses a request whose parameter Name (of the query or
+// the path) is not one of its values; Message tells what it takes.
 type InvalidParameter struct {
 	Name, Message string
 }

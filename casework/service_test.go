@@ -459,3 +459,47 @@ func TestOneOpenCaseOfEachKind(t *testing.T) {
 		t.Errorf("an application past the maximum display period: %v, want ErrDisplayEnded", err)
 	}
 }
+
+// TestRepairFileParameters reads the files of an application by list and
+// position as the request path names them: a position past the most files
+// a list may hold, or not a number, and a list other than proof and
+// commitment are invalid parameters, never a question for the database.
+func TestRepairFileParameters(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "2026-06-01 09:00")
+	r := b.apply(b.penalty("2026-01-10"))
+	for _, c := range []struct {
+		list, position string
+		want           error  // nil, or ErrNoFile
+		param          string // the invalid parameter
+	}{
+		{"proof", "0", nil, ""},
+		{"commitment", "0", nil, ""},
+		{"proof", "1", casework.ErrNoFile, ""},
+		{"proof", "9", casework.ErrNoFile, ""},
+		{"proof", "10", nil, "position"},
+		{"proof", "2147483648", nil, "position"},
+		{"proof", "4294967296", nil, "position"},
+		{"proof", "99999999999999999999", nil, "position"},
+		{"proof", "-1", nil, "position"},
+		{"proof", "01", casework.ErrNoFile, ""},
+		{"proof", "x", nil, "position"},
+		{"proof", "", nil, "position"},
+		{"other", "0", nil, "list"},
+	} {
+		f, err := b.cases.RepairFile(b.ctx, r.ID, r.TrackingToken, c.list, c.position)
+		var param *casework.InvalidParameter
+		switch {
+		case c.param != "":
+			if !errors.As(err, &param) || param.Name != c.param || param.Message == "" {
+				t.Errorf("file %s/%s: %v, want invalid parameter %s", c.list, c.position, err, c.param)
+			}
+		case c.want != nil:
+			if !errors.Is(err, c.want) {
+				t.Errorf("file %s/%s: %v, want %v", c.list, c.position, err, c.want)
+			}
+		case err != nil || f == nil:
+			t.Errorf("file %s/%s: %v, want the file", c.list, c.position, err)
+		}
+	}
+}
