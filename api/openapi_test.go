@@ -1183,8 +1183,31 @@ func TestOpenAPIDescribesSubscriptions(t *testing.T) {
 	if evs, _ := first["events"].([]any); len(evs) != 1 || first["next"] == next {
 		t.Errorf("limit=1: %v", first)
 	}
-	do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events?after=abc", bankKey, "", 400, "invalid_cursor"})
-	do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events?wait=soon", bankKey, "", 400, "invalid_wait"})
+	do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events?after=&wait=0", bankKey, "", 200, ""})
+	if last := do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events?after=999999999999999999", bankKey, "", 200, ""}); last["next"] != "999999999999999999" {
+		t.Errorf("after the largest cursor: %v, want no events and the same cursor", last)
+	}
+	// Each parameter within the limits the document states, or refused.
+	for _, c := range []struct{ query, code, pointer string }{
+		{"after=abc", "invalid_cursor", "/after"},
+		{"after=-1", "invalid_cursor", "/after"},
+		{"after=1000000000000000000", "invalid_cursor", "/after"},
+		{"after=99999999999999999999", "invalid_cursor", "/after"},
+		{"wait=soon", "invalid_wait", "/wait"},
+		{"wait=31", "invalid_wait", "/wait"},
+		{"wait=-1", "invalid_wait", "/wait"},
+		{"wait=", "invalid_wait", "/wait"},
+		{"wait=4294967296", "invalid_wait", "/wait"},
+		{"limit=0", "invalid_limit", "/limit"},
+		{"limit=501", "invalid_limit", "/limit"},
+		{"limit=many", "invalid_limit", "/limit"},
+		{"limit=", "invalid_limit", "/limit"},
+	} {
+		v := do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events?" + c.query, bankKey, "", 400, c.code})
+		if v["pointer"] != c.pointer {
+			t.Errorf("events?%s: pointer %v, want %s", c.query, v["pointer"], c.pointer)
+		}
+	}
 	do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events", agencyKey, "", 404, "subscription_not_found"})
 
 	// Replay, with each request example.
@@ -1200,6 +1223,8 @@ func TestOpenAPIDescribesSubscriptions(t *testing.T) {
 	do(replay, call{"POST", "/v1/subscriptions/" + pullSubscription + "/replay", bankKey, `{}`, 400, "invalid_body"})
 	do(replay, call{"POST", "/v1/subscriptions/" + pullSubscription + "/replay", bankKey, `{"after":"2","from":"2026-01-02T15:04:05Z"}`, 400, "invalid_body"})
 	do(replay, call{"POST", "/v1/subscriptions/" + pullSubscription + "/replay", bankKey, `{"after":"-1"}`, 400, "invalid_cursor"})
+	do(replay, call{"POST", "/v1/subscriptions/" + pullSubscription + "/replay", bankKey, `{"after":"1000000000000000000"}`, 400, "invalid_cursor"})
+	do(replay, call{"POST", "/v1/subscriptions/" + pullSubscription + "/replay", bankKey, `{"after":""}`, 200, ""})
 
 	// Dead letters, then their redelivery.
 	const dead = "/v1/subscriptions/{id}/dead-letters"
