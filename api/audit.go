@@ -119,10 +119,9 @@ const (
 func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
 	var req accessLogRequest
 	dec := json.NewDecoder(io.LimitReader(r.Body, 4<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	if err := decodeJSON(dec, &req); err != nil {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body",
-			`the body must be {"name": ..., "id_number": ...}, with "before" and "limit" to page`))
+			`the body must be {"name": ..., "id_number": ...}, with "before" and "limit" to page: `+err.Error()))
 		return
 	}
 	before, err := parseCursor(req.Before)

@@ -188,8 +188,7 @@ func problems(e *apierr.Error, errs lifecycle.FieldErrors) *invalidFields {
 // unknown fields; when it cannot, it answers and returns false.
 func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err := decodeJSON(dec, v, "data")
 	_, tooLarge := errors.AsType[*http.MaxBytesError](err)
 	switch {
 	case err == nil:

@@ -316,9 +316,8 @@ func (a *server) catalogDecide(w http.ResponseWriter, r *http.Request, approve b
 	}
 	if !approve {
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&body); err != nil {
-			apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `the body must be {"reason": "..."}`))
+		if err := decodeJSON(dec, &body); err != nil {
+			apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `the body must be {"reason": "..."}: `+err.Error()))
 			return
 		}
 		if body.Reason = strings.TrimSpace(body.Reason); body.Reason == "" {

@@ -311,9 +311,8 @@ func validPurpose(s string) bool {
 // on failure it answers 400 invalid_body with shape and returns false.
 func decodeStrict(w http.ResponseWriter, r *http.Request, v any, shape string) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", shape))
+	if err := decodeJSON(dec, v); err != nil {
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", shape+": "+err.Error()))
 		return false
 	}
 	return true

@@ -84,8 +84,7 @@ func (a *server) issueKey(w http.ResponseWriter, r *http.Request) {
 		Label string `json:"label"`
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+	if err := decodeJSON(dec, &req); err != nil && !errors.Is(err, io.EOF) {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `the body is empty or {"label": ...}`))
 		return
 	}

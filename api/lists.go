@@ -83,9 +83,8 @@ func (a *server) queryLists(w http.ResponseWriter, r *http.Request) {
 	}
 	var req listsQuery
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `the body must be {"id_number": ..., "name": ...}`))
+	if err := decodeJSON(dec, &req); err != nil {
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `the body must be {"id_number": ..., "name": ...}: `+err.Error()))
 		return
 	}
 	req.Name, req.IDNumber = strings.TrimSpace(req.Name), strings.ToUpper(strings.TrimSpace(req.IDNumber))

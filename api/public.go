@@ -75,10 +75,9 @@ var errNoPublicRecord = apierr.New(http.StatusNotFound, "record_not_found", "no 
 func (a *server) publicQuery(w http.ResponseWriter, r *http.Request) {
 	var req publicQueryRequest
 	dec := json.NewDecoder(io.LimitReader(r.Body, 4<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	if err := decodeJSON(dec, &req); err != nil {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body",
-			`the body must be {"name": ..., "id_number": ...}`))
+			`the body must be {"name": ..., "id_number": ...}: `+err.Error()))
 		return
 	}
 	if e := checkPerson(&req.Name, &req.IDNumber); e != nil {

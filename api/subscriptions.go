@@ -96,8 +96,7 @@ func (a *server) createSubscription(w http.ResponseWriter, r *http.Request) {
 	}
 	var req subscriptionRequest
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	if err := decodeJSON(dec, &req); err != nil {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", "the body must be a subscription object: "+err.Error()))
 		return
 	}
@@ -337,8 +336,7 @@ func (a *server) replay(w http.ResponseWriter, r *http.Request) {
 		From  *time.Time `json:"from"`
 	}
 	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil || (req.After == nil) == (req.From == nil) {
+	if err := decodeJSON(dec, &req); err != nil || (req.After == nil) == (req.From == nil) {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `send {"after": CURSOR} or {"from": "2026-01-02T15:04:05Z"}`))
 		return
 	}

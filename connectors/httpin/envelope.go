@@ -142,6 +142,11 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 	var errs []catalog.FieldError
 	for k, v := range fields {
 		var err error
+		if string(bytes.TrimSpace(v)) == "null" && envelopeTypes[k] != "" {
+			// null is no value: not a field left out.
+			errs = append(errs, catalog.FieldError{Code: "wrong_type", Pointer: "/" + k, Message: k + " must be " + envelopeTypes[k] + ", not null"})
+			continue
+		}
 		switch k {
 		case "type":
 			err = json.Unmarshal(v, &env.Type)
@@ -169,7 +174,7 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 			errs = append(errs, catalog.FieldError{Code: "wrong_type", Pointer: "/" + k, Message: k + " must be " + envelopeTypes[k]})
 		}
 	}
-	if env.Op == "" && fields["op"] == nil {
+	if env.Op == "" && fields["op"] == nil && !hasPointer(errs, "/op") {
 		env.Op = "upsert"
 	}
 	if !slices.Contains(submittedOps, env.Op) && fields["op"] != nil && !hasPointer(errs, "/op") {
@@ -186,7 +191,7 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/type", Message: "type, the record type code, is required"})
 	}
 	switch {
-	case (env.Op == "upsert" || env.Op == "correct") && env.Data == nil:
+	case (env.Op == "upsert" || env.Op == "correct") && env.Data == nil && !hasPointer(errs, "/data"):
 		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/data", Message: "data, the record's payload, is required"})
 	case env.Op == "revoke" && env.Data != nil && !hasPointer(errs, "/data"):
 		errs = append(errs, checkRevocation(env.Data)...)

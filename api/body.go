@@ -1,0 +1,121 @@
+package api
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// decodeJSON reads the next JSON value of dec into v, refusing unknown
+// fields, and refuses null anywhere in it but within the top-level members
+// named free (a record's data, which the catalogue checks; the member itself
+// must not be null). The API
+// document declares no field of a request nullable: a null is not a field
+// left out, and taking it for one would accept what the document refuses.
+func decodeJSON(dec *json.Decoder, v any, free ...string) error {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return err
+	}
+	if at, ok := nullAt(raw, free); ok {
+		return fmt.Errorf("%s is null: give it a value or leave it out", cmp.Or(at, "the body"))
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.DisallowUnknownFields()
+	return d.Decode(v)
+}
+
+// nullAt returns the JSON pointer of the first null in raw, one valid JSON
+// value, looking into no member of the top-level object named free.
+func nullAt(raw json.RawMessage, free []string) (string, bool) {
+	type frame struct {
+		object  bool
+		wantKey bool
+		key     string
+		index   int
+	}
+	var stack []frame
+	done := func() { // a value of the innermost container ended
+		if n := len(stack); n > 0 {
+			if stack[n-1].object {
+				stack[n-1].wantKey = true
+			} else {
+				stack[n-1].index++
+			}
+		}
+	}
+	pointer := func() string {
+		var b strings.Builder
+		for _, f := range stack {
+			b.WriteByte('/')
+			if f.object {
+				b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(f.key))
+			} else {
+				b.WriteString(strconv.Itoa(f.index))
+			}
+		}
+		return b.String()
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return "", false
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			if t == '{' || t == '[' {
+				stack = append(stack, frame{object: t == '{', wantKey: t == '{'})
+				continue
+			}
+			stack = stack[:len(stack)-1]
+			done()
+		case string:
+			if n := len(stack); n > 0 && stack[n-1].wantKey {
+				stack[n-1].key, stack[n-1].wantKey = t, false
+				if n == 1 && slices.Contains(free, t) && !skip(d) {
+					return pointer(), true
+				}
+				if n == 1 && slices.Contains(free, t) {
+					done()
+				}
+				continue
+			}
+			done()
+		case nil:
+			return pointer(), true
+		default:
+			done()
+		}
+		if len(stack) == 0 {
+			return "", false
+		}
+	}
+}
+
+// skip reads past the next value of d, and reports false when it is null.
+func skip(d *json.Decoder) bool {
+	depth := 0
+	for {
+		tok, err := d.Token()
+		switch t := tok.(type) {
+		case nil:
+			if err == nil && depth == 0 {
+				return false
+			}
+		case json.Delim:
+			if t == '{' || t == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		}
+		if err != nil || depth == 0 {
+			return true
+		}
+	}
+}

@@ -1,0 +1,43 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+)
+
+// TestRequestBodiesRefuseNull sends bodies that name a field with null,
+// which the document declares for no field of a request: each is refused
+// with invalid_body, as a field of the wrong type would be, and not taken
+// for a field left out.
+func TestRequestBodiesRefuseNull(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const (
+		person = `"name": "王小明", "id_number": "500103196607041934"`
+	)
+	tests := []struct {
+		name, method, path, key, body string
+	}{
+		{"a key's label", "POST", "/v1/keys", departmentKey, `{"label": null}`},
+		{"a pull subscription's url", "POST", "/v1/subscriptions", agencyKey, `{"types": ["administrative_penalty"], "mode": "pull", "url": null}`},
+		{"a subscription's departments", "POST", "/v1/subscriptions", agencyKey, `{"types": ["administrative_penalty"], "mode": "pull", "departments": null}`},
+		{"a replay's after beside from", "POST", "/v1/subscriptions/" + pullSubscription + "/replay", bankKey, `{"after": null, "from": "2026-01-02T15:04:05Z"}`},
+		{"the access log's before", "POST", "/v1/public/access-log", "", `{` + person + `, "before": null}`},
+		{"the access log's limit", "POST", "/v1/public/access-log", "", `{` + person + `, "limit": null}`},
+		{"the lists' name", "POST", "/v1/lists/query", agencyKey, `{"id_number": "500103196607041934", "name": null}`},
+		{"a repair approval's reasons", "POST", "/v1/repairs/" + repairID + "/decision", departmentKey, `{"outcome": "approved", "reasons": null}`},
+		{"an objection decision's data", "POST", "/v1/objections/" + objectionID + "/decision", departmentKey, `{"outcome": "upheld", "reason": "r", "data": null}`},
+		{"an item of a list", "POST", "/v1/subscriptions", agencyKey, `{"types": ["administrative_penalty", null], "mode": "pull"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := b.do(tt.method, tt.path, "application/json", tt.key, []byte(tt.body))
+			var e struct{ Code, Message string }
+			json.Unmarshal(w.Body.Bytes(), &e)
+			if w.Code != http.StatusBadRequest || e.Code != "invalid_body" {
+				t.Errorf("%s %s %s = %d %s, want 400 invalid_body", tt.method, tt.path, tt.body, w.Code, w.Body)
+			}
+		})
+	}
+}
