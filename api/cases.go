@@ -90,6 +90,12 @@ func readCase[C any](a *server, k *caseKind[C], read func(ctx context.Context, i
 func listCases[C any](a *server, k *caseKind[C], list func(context.Context, casework.Query) (*casework.Page[C], error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
+		for _, name := range []string{"status", "overdue", "limit"} {
+			if q.Has(name) && q.Get(name) == "" {
+				apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_parameter", name+" is given without a value; give one or leave it out").At("/"+name))
+				return
+			}
+		}
 		page, err := list(r.Context(), casework.Query{Status: q.Get("status"), Overdue: q.Get("overdue"),
 			Limit: q.Get("limit"), After: q.Get("after")})
 		if a.failed(w, r, err, k.codes, nil) {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -224,12 +225,20 @@ func TestOpenAPIDescribesCases(t *testing.T) {
 	do(repairs, call{"GET", repairs + "?status=open&limit=10", operatorKey, "", 200, ""}, nil)
 	for _, c := range []struct{ query, pointer string }{
 		{"?status=pending", "/status"}, {"?overdue=maybe", "/overdue"}, {"?limit=0", "/limit"}, {"?after=x", "/after"},
+		{"?status=", "/status"}, {"?overdue=", "/overdue"}, {"?limit=", "/limit"}, {"?limit=4294967296", "/limit"},
+		{"?after=1.", "/after"}, {"?after=1772416800000000", "/after"}, {"?after=1000000000000000000.obj_x", "/after"},
+		{"?after=" + url.QueryEscape("1772416800000000.obj_X"), "/after"},
 	} {
 		for _, path := range []string{objections, repairs} {
 			if v := do(path, call{"GET", path + c.query, departmentKey, "", 400, "invalid_parameter"}, nil); v["pointer"] != c.pointer {
 				t.Errorf("GET %s%s: pointer %v, want %s", path, c.query, v["pointer"], c.pointer)
 			}
 		}
+	}
+	// A cursor of the documented form reads on from where it says, whether
+	// or not a page ended there.
+	for _, after := range []string{"", "0.a", "999999999999999999.obj_zzzzzzzzzzzzzzzzzzzzzzzz", "1772416800000000.rpr_repairrepairrepairrepairre"} {
+		do(repairs, call{"GET", repairs + "?after=" + after, departmentKey, "", 200, ""}, nil)
 	}
 	do(objections, call{"GET", objections, agencyKey, "", 403, "not_a_department"}, nil)
 	do(repairs, call{"GET", repairs, maintainerKey, "", 403, "not_a_department"}, nil)

@@ -2,8 +2,8 @@ package casework
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/authz"
+	"github.com/credex/credex/internal/param"
 	"github.com/credex/credex/lifecycle"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
@@ -197,12 +198,12 @@ func (s *Service) parse(k *kindInfo, q Query) (store.CaseQuery, int, error) {
 	}
 	limit := DefaultLimit
 	if q.Limit != "" {
-		n, err := strconv.Atoi(q.Limit)
-		if err != nil || n < 1 || n > MaxLimit {
+		n, ok := param.Int(q.Limit, 1, MaxLimit)
+		if !ok {
 			return sq, 0, &InvalidParameter{"limit", "limit is a number from 1 to " + strconv.Itoa(MaxLimit) +
 				" (default " + strconv.Itoa(DefaultLimit) + ")"}
 		}
-		limit = n
+		limit = int(n)
 	}
 	var ok bool
 	if sq.After, ok = parseCursor(q.After); !ok {
@@ -211,26 +212,27 @@ func (s *Service) parse(k *kindInfo, q Query) (store.CaseQuery, int, error) {
 	return sq, limit, nil
 }
 
-// cursor is the After of the page that follows the case at key.
+// cursor is the After of the page that follows the case at key: the
+// time the case was filed, in microseconds since 1970 (the database's
+// precision), a dot, and its id.
 func cursor(key store.CaseKey) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(key.Filed.UTC().Format(time.RFC3339Nano) + " " + key.ID))
+	return strconv.FormatInt(key.Filed.UnixMicro(), 10) + "." + key.ID
 }
+
+// cursorForm is the form of a cursor, as the API document states it.
+var cursorForm = regexp.MustCompile(`^[0-9]{1,18}\.[a-z0-9_]{1,64}$`)
 
 // parseCursor reads a cursor; the empty cursor is the zero key.
 func parseCursor(s string) (store.CaseKey, bool) {
 	if s == "" {
 		return store.CaseKey{}, true
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
+	if !cursorForm.MatchString(s) {
 		return store.CaseKey{}, false
 	}
-	at, id, ok := strings.Cut(string(raw), " ")
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if !ok || err != nil || id == "" {
-		return store.CaseKey{}, false
-	}
-	return store.CaseKey{Filed: t, ID: id}, true
+	at, id, _ := strings.Cut(s, ".")
+	micros, _ := strconv.ParseInt(at, 10, 64) // at most 18 digits
+	return store.CaseKey{Filed: time.UnixMicro(micros).UTC(), ID: id}, true
 }
 
 // decide moves the case of this id for the caller, its department, with
