@@ -52,6 +52,8 @@ func TestBadInputIsRefusedPrecisely(t *testing.T) {
 			a := d["decision"].(map[string]any)["authority"].(map[string]any)
 			a["credit_code"] = flipCheck(a["credit_code"].(string))
 		}), 422, "invalid_credit_code", "/records/0/data/decision/authority/credit_code"},
+		{"a NUL character, which the database cannot store, in the data", marketKey, one(func(d map[string]any) { d["facts"] = "fined\x00twice" }), 422, "invalid_string", "/records/0/data/facts"},
+		{"a NUL character in the source id", marketKey, batch(envelope("administrative_penalty", "upsert", "X-\x001", b.penalty())), 422, "invalid_string", "/records/0/source_id"},
 		{"missing source id", marketKey, batch(envelope("administrative_penalty", "upsert", "", b.penalty())), 422, "missing_field", "/records/0/source_id"},
 		{"unknown op", marketKey, batch(envelope("administrative_penalty", "delete", "X-1", b.penalty())), 422, "invalid_op", "/records/0/op"},
 		{"unknown envelope field", marketKey, batch(map[string]any{"type": "administrative_penalty", "source_id": "X", "data": b.penalty(), "priority": 1}), 422, "unknown_field", "/records/0/priority"},

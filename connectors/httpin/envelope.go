@@ -186,6 +186,8 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/source_id", Message: "source_id, the department's own id of the record, is required"})
 	case len(env.SourceID) > maxSourceID:
 		errs = append(errs, catalog.FieldError{Code: "invalid_string", Pointer: "/source_id", Message: fmt.Sprintf("source_id is longer than %d bytes", maxSourceID)})
+	case strings.ContainsRune(env.SourceID, 0):
+		errs = append(errs, nulError("/source_id"))
 	}
 	if env.Type == "" && !hasPointer(errs, "/type") {
 		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/type", Message: "type, the record type code, is required"})
@@ -202,6 +204,8 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/reason", Message: "a correction says why it was made: reason is required"})
 	case len(env.Reason) > maxReason:
 		errs = append(errs, catalog.FieldError{Code: "invalid_string", Pointer: "/reason", Message: fmt.Sprintf("reason is longer than %d bytes", maxReason)})
+	case strings.ContainsRune(env.Reason, 0):
+		errs = append(errs, nulError("/reason"))
 	}
 	slices.SortStableFunc(errs, func(a, b catalog.FieldError) int { return strings.Compare(a.Pointer, b.Pointer) })
 	return env, errs
@@ -231,9 +235,18 @@ func checkRevocation(data json.RawMessage) []catalog.FieldError {
 			errs = append(errs, catalog.FieldError{Code: "wrong_type", Pointer: "/data/reason", Message: "reason must be a string"})
 		case len(reason) > maxReason:
 			errs = append(errs, catalog.FieldError{Code: "invalid_string", Pointer: "/data/reason", Message: fmt.Sprintf("reason is longer than %d bytes", maxReason)})
+		case strings.ContainsRune(reason, 0):
+			errs = append(errs, nulError("/data/reason"))
 		}
 	}
 	return errs
+}
+
+// nulError refuses a string that holds U+0000, which the database cannot
+// store.
+func nulError(pointer string) catalog.FieldError {
+	return catalog.FieldError{Code: "invalid_string", Pointer: pointer,
+		Message: pointer[1:] + " contains the character U+0000, which cannot be stored"}
 }
 
 func hasPointer(errs []catalog.FieldError, pointer string) bool {
