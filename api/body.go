@@ -11,27 +11,39 @@ import (
 )
 
 // decodeJSON reads the next JSON value of dec into v, refusing unknown
-// fields, and refuses null anywhere in it but within the top-level members
-// named free (a record's data, which the catalogue checks; the member itself
-// must not be null). The API
-// document declares no field of a request nullable: a null is not a field
-// left out, and taking it for one would accept what the document refuses.
+// fields, and refuses null, and text holding U+0000, anywhere in it but
+// within the top-level members named free (a record's data, which the
+// catalogue checks; the member itself must not be null). The API document
+// declares no field of a request nullable: a null is not a field left out,
+// and taking it for one would accept what the document refuses. U+0000 is
+// text the database cannot store.
 func decodeJSON(dec *json.Decoder, v any, free ...string) error {
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		return err
 	}
-	if at, ok := nullAt(raw, free); ok {
+	switch at, found := refusedAt(raw, free); found {
+	case foundNull:
 		return fmt.Errorf("%s is null: give it a value or leave it out", cmp.Or(at, "the body"))
+	case foundNUL:
+		return fmt.Errorf("%s holds the character U+0000, which cannot be stored", cmp.Or(at, "the body"))
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()
 	return d.Decode(v)
 }
 
-// nullAt returns the JSON pointer of the first null in raw, one valid JSON
-// value, looking into no member of the top-level object named free.
-func nullAt(raw json.RawMessage, free []string) (string, bool) {
+// What refusedAt finds.
+const (
+	foundNothing = iota
+	foundNull
+	foundNUL // a string or a member name holding U+0000
+)
+
+// refusedAt returns the JSON pointer of the first null, or string holding
+// U+0000, in raw, one valid JSON value, and which it found; it looks into
+// no member of the top-level object named free.
+func refusedAt(raw json.RawMessage, free []string) (string, int) {
 	type frame struct {
 		object  bool
 		wantKey bool
@@ -64,7 +76,7 @@ func nullAt(raw json.RawMessage, free []string) (string, bool) {
 	for {
 		tok, err := d.Token()
 		if err != nil {
-			return "", false
+			return "", foundNothing
 		}
 		switch t := tok.(type) {
 		case json.Delim:
@@ -75,24 +87,29 @@ func nullAt(raw json.RawMessage, free []string) (string, bool) {
 			stack = stack[:len(stack)-1]
 			done()
 		case string:
-			if n := len(stack); n > 0 && stack[n-1].wantKey {
-				stack[n-1].key, stack[n-1].wantKey = t, false
-				if n == 1 && slices.Contains(free, t) && !skip(d) {
-					return pointer(), true
-				}
-				if n == 1 && slices.Contains(free, t) {
-					done()
-				}
-				continue
+			key := len(stack) > 0 && stack[len(stack)-1].wantKey
+			if key {
+				stack[len(stack)-1].key, stack[len(stack)-1].wantKey = t, false
 			}
-			done()
+			switch {
+			case strings.ContainsRune(t, 0):
+				return pointer(), foundNUL
+			case !key:
+				done()
+			case len(stack) == 1 && slices.Contains(free, t):
+				if !skip(d) {
+					return pointer(), foundNull
+				}
+				done()
+			}
+			continue
 		case nil:
-			return pointer(), true
+			return pointer(), foundNull
 		default:
 			done()
 		}
 		if len(stack) == 0 {
-			return "", false
+			return "", foundNothing
 		}
 	}
 }

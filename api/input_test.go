@@ -41,3 +41,24 @@ func TestRequestBodiesRefuseNull(t *testing.T) {
 		})
 	}
 }
+
+// TestPathsThatAreNotTextNameNothing asks for resources by names the
+// database cannot hold: each is not found, without a query.
+func TestPathsThatAreNotTextNameNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, target := range []string{
+		"/v1/records/%00", "/v1/records/%FF", "/v1/subscriptions/sbn_%00", "/v1/subscriptions/%C3",
+		"/v1/objections/%00", "/v1/repairs/rpr_%FE%FF", "/v1/principals/%00/keys/key_x",
+	} {
+		w := b.do("GET", target, "", operatorKey, nil)
+		if target == "/v1/principals/%00/keys/key_x" {
+			w = b.do("DELETE", target, "", operatorKey, nil)
+		}
+		var e struct{ Code string }
+		json.Unmarshal(w.Body.Bytes(), &e)
+		if w.Code != http.StatusNotFound || e.Code != "not_found" {
+			t.Errorf("%s = %d %s, want 404 not_found", target, w.Code, w.Body)
+		}
+	}
+}

@@ -151,3 +151,35 @@ func TestHugeInvalidRecordIsRejectedAndItsRejectionFits(t *testing.T) {
 		t.Errorf("truncated envelope = %d bytes, hash %s, head %.40q; want %d bytes, hash %x and the envelope's head", tr.Bytes, tr.SHA256, tr.Head, len(raw), sum)
 	}
 }
+
+// TestTextTheDatabaseCannotHoldIsRefused names resources, and sends fields,
+// with text PostgreSQL cannot hold: invalid UTF-8 and U+0000. Each is
+// refused as a bad request or a name of nothing, never a 503.
+func TestTextTheDatabaseCannotHoldIsRefused(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{noSink: true})
+	person := map[string]any{"name": "王\x00小明", "id_number": "500103196607041934"}
+	for _, c := range []struct {
+		method, path, key string
+		body              any
+		status            int
+		code              string
+	}{
+		{"GET", "/v1/records/rec_%00", marketKey, nil, 404, "not_found"},
+		{"GET", "/v1/records/%FF%FE", marketKey, nil, 404, "not_found"},
+		{"GET", "/v1/subscriptions/sbn_%00", agencyKey, nil, 404, "not_found"},
+		{"GET", "/v1/objections/obj_%C3", opKey, nil, 404, "not_found"},
+		{"GET", "/v1/repairs/%00/files/proof/0", opKey, nil, 404, "not_found"},
+		{"DELETE", "/v1/keys/key_%00", marketKey, nil, 404, "not_found"},
+		{"POST", "/v1/keys", marketKey, map[string]any{"label": "a\x00b"}, 400, "invalid_body"},
+		{"POST", "/v1/public/query", "", person, 400, "invalid_body"},
+		{"POST", "/v1/public/access-log", "", person, 400, "invalid_body"},
+		{"POST", "/v1/objections", "", map[string]any{"record_id": "rec_\x00", "name": "王小明", "id_number": "500103196607041934",
+			"grounds": "error", "statement": "wrong"}, 400, "invalid_body"},
+	} {
+		var e struct{ Code, Message string }
+		if got := b.call(c.method, c.path, c.key, c.body, &e); got != c.status || e.Code != c.code {
+			t.Errorf("%s %s = %d %s (%s), want %d %s", c.method, c.path, got, e.Code, e.Message, c.status, c.code)
+		}
+	}
+}
