@@ -988,9 +988,13 @@ func TestOpenAPIDescribesServedJSON(t *testing.T) {
 		schemaOf("/v1/catalog/types/{code}/versions/{version}", "get", "404"))
 	check("GET "+penalty+"/diff", b.do("GET", penalty+"/diff?from=1&to=1", "", "", nil), 200,
 		schemaOf("/v1/catalog/types/{code}/diff", "get", "200"))
-	if v := check("GET "+penalty+"/diff without to", b.do("GET", penalty+"/diff?from=1", "", "", nil), 404,
+	if v := check("GET "+penalty+"/diff without to", b.do("GET", penalty+"/diff?from=1", "", "", nil), 400,
+		schemaOf("/v1/catalog/types/{code}/diff", "get", "400")); v["code"] != "invalid_parameter" || v["pointer"] != "/to" {
+		t.Errorf("diff without to: code %v pointer %v, want invalid_parameter /to", v["code"], v["pointer"])
+	}
+	if v := check("GET "+penalty+"/diff to 9", b.do("GET", penalty+"/diff?from=1&to=9", "", "", nil), 404,
 		schemaOf("/v1/catalog/types/{code}/diff", "get", "404")); v["code"] != "unknown_catalog_version" || v["pointer"] != "/to" {
-		t.Errorf("diff without to: code %v pointer %v, want unknown_catalog_version /to", v["code"], v["pointer"])
+		t.Errorf("diff to 9: code %v pointer %v, want unknown_catalog_version /to", v["code"], v["pointer"])
 	}
 	publish := "#/paths/~1v1~1catalog~1types~1{code}~1versions/post/requestBody/content/application~1json/examples"
 	docs, _ := b.lookup(publish).(map[string]any)

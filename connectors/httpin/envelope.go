@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -32,7 +33,7 @@ const maxSourceID = 128
 // envelopeTypes says what each envelope field must be, for error messages.
 var envelopeTypes = map[string]string{
 	"type": "a string", "op": "a string", "source_id": "a string",
-	"catalog_version": "a positive integer", "data": "an object", "reason": "a string",
+	"catalog_version": "a whole number from 1 to 2147483647", "data": "an object", "reason": "a string",
 }
 
 // envelope is one record of a submission as the department sent it.
@@ -155,8 +156,8 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 		case "source_id":
 			err = json.Unmarshal(v, &env.SourceID)
 		case "catalog_version":
-			if err = json.Unmarshal(v, &env.CatalogVersion); err == nil && env.CatalogVersion < 1 {
-				err = errors.New("not positive")
+			if err = json.Unmarshal(v, &env.CatalogVersion); err == nil && (env.CatalogVersion < 1 || env.CatalogVersion > math.MaxInt32) {
+				err = errors.New("out of range")
 			}
 		case "data":
 			env.Data = v

@@ -38,6 +38,7 @@ func TestParseEnvelope(t *testing.T) {
 		{"revoke without data", `{"type":"administrative_penalty","op":"revoke","source_id":"MR-1"}`, nil},
 		{"revoke with a reason", `{"type":"administrative_penalty","op":"revoke","source_id":"MR-1","data":{"reason":"withdrawn"}}`, nil},
 		{"catalog version 1", `{"type":"t","source_id":"s","data":{},"catalog_version":1}`, nil},
+		{"catalog version 2147483647", `{"type":"t","source_id":"s","data":{},"catalog_version":2147483647}`, nil},
 		{"source id of the largest length", `{"type":"t","source_id":"` + long[1:] + `","data":{}}`, nil},
 
 		{"not JSON", `{"type":`, []string{"malformed_json "}},
@@ -70,6 +71,8 @@ func TestParseEnvelope(t *testing.T) {
 		{"revoke with data not an object", `{"type":"t","op":"revoke","source_id":"s","data":1}`, []string{"wrong_type /data"}},
 		{"catalog version 0", `{"type":"t","source_id":"s","data":{},"catalog_version":0}`, []string{"wrong_type /catalog_version"}},
 		{"catalog version negative", `{"type":"t","source_id":"s","data":{},"catalog_version":-1}`, []string{"wrong_type /catalog_version"}},
+		{"catalog version past what the database keeps", `{"type":"t","source_id":"s","data":{},"catalog_version":2147483648}`, []string{"wrong_type /catalog_version"}},
+		{"catalog version past any integer", `{"type":"t","source_id":"s","data":{},"catalog_version":99999999999999999999}`, []string{"wrong_type /catalog_version"}},
 		{"catalog version fractional", `{"type":"t","source_id":"s","data":{},"catalog_version":1.5}`, []string{"wrong_type /catalog_version"}},
 		{"catalog version a string", `{"type":"t","source_id":"s","data":{},"catalog_version":"1"}`, []string{"wrong_type /catalog_version"}},
 		{"unknown field", `{"type":"t","source_id":"s","data":{},"field":1}`, []string{"unknown_field /field"}},
