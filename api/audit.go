@@ -91,7 +91,9 @@ type accessLogRequest struct {
 	IDNumber string `json:"id_number"`
 	// Before is the cursor of the page: the next of the page before.
 	Before string `json:"before"`
-	Limit  int    `json:"limit"`
+	// Limit is the most entries of the page, from 1 to maxAccessPage;
+	// defaultAccessPage when absent.
+	Limit *int `json:"limit"`
 }
 
 // accessView is one access as the person it concerns sees it.
@@ -133,13 +135,13 @@ func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_cursor", "before must be the next of an earlier answer").At("/before"))
 		return
-	case req.Limit < 0 || req.Limit > maxAccessPage:
+	case req.Limit != nil && (*req.Limit < 1 || *req.Limit > maxAccessPage):
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_limit", "limit is from 1 to 200 (default 50)").At("/limit"))
 		return
 	}
-	limit := req.Limit
-	if limit == 0 {
-		limit = defaultAccessPage
+	limit := defaultAccessPage
+	if req.Limit != nil {
+		limit = *req.Limit
 	}
 	subject := audit.Subject(a.SubjectKey, req.IDNumber)
 	answer := map[string]any{"entries": []accessView{}, "next": ""}

@@ -150,6 +150,22 @@ func TestAccessLogShowsThePersonTheirEntries(t *testing.T) {
 	if len(page) != 1 {
 		t.Errorf("second page has %d entries, want the oldest query", len(page))
 	}
+	// A limit or a cursor outside what the document states is refused.
+	for _, c := range []struct{ extra, code, pointer string }{
+		{`"limit":0`, "invalid_limit", "/limit"},
+		{`"limit":201`, "invalid_limit", "/limit"},
+		{`"limit":-1`, "invalid_limit", "/limit"},
+		{`"before":"x"`, "invalid_cursor", "/before"},
+		{`"before":"1000000000000000000"`, "invalid_cursor", "/before"},
+	} {
+		w := b.do("POST", "/v1/public/access-log", "application/json", "",
+			[]byte(`{"name":"`+exampleName+`","id_number":"`+exampleIDNumber+`",`+c.extra+`}`))
+		var e struct{ Code, Pointer string }
+		json.Unmarshal(w.Body.Bytes(), &e)
+		if w.Code != 400 || e.Code != c.code || e.Pointer != c.pointer {
+			t.Errorf("access log with %s = %d %s, want 400 %s at %s", c.extra, w.Code, w.Body, c.code, c.pointer)
+		}
+	}
 	if page, _ := read(`{"name":"李小红","id_number":"` + exampleIDNumber + `"}`); len(page) != 0 {
 		t.Errorf("a wrong name reads %d entries, want none", len(page))
 	}
