@@ -32,7 +32,9 @@ var (
 	errNoFile         = apierr.New(http.StatusNotFound, "file_not_found",
 		"the application has no file at this list and position")
 	errBadDecision = apierr.New(http.StatusBadRequest, "invalid_decision", "the decision cannot be made as it is; errors lists every problem")
-	errTooLarge    = apierr.New(http.StatusRequestEntityTooLarge, "body_too_large", "the body is larger than the hub allows")
+	errBadCaseKey  = apierr.New(http.StatusUnauthorized, "invalid_credentials",
+		"neither an API key nor this case's tracking token: send the token its filing gave, or your key")
+	errTooLarge = apierr.New(http.StatusRequestEntityTooLarge, "body_too_large", "the body is larger than the hub allows")
 )
 
 // caseCodes are the answers of one kind of case to the service's errors
@@ -145,6 +147,9 @@ func (a *server) failed(w http.ResponseWriter, r *http.Request, err error, codes
 			*apierr.Error
 			ApplyFrom string `json:"apply_from"`
 		}{e, from})
+	case errors.Is(err, casework.ErrBadCredential):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="credex", error="invalid_token"`)
+		apierr.Write(w, errBadCaseKey)
 	default:
 		apierr.Write(w, a.caseError(r, err, codes))
 	}

@@ -249,7 +249,13 @@ func TestOpenAPIDescribesCases(t *testing.T) {
 	do(objection, call{"GET", objections + "/" + objectionID, agencyKey, "", 404, "objection_not_found"}, nil)
 	do(repair, call{"GET", repairs + "/" + repairID + "?token=" + repairToken, "", "", 200, ""}, nil)
 	do(repair, call{"GET", repairs + "/" + repairID, departmentKey, "", 200, ""}, nil)
-	do(repair, call{"GET", repairs + "/" + repairID + "?token=" + objectionToken, "", "", 404, "repair_not_found"}, nil)
+	// Another case's token, or no key at all, is a bad credential, whether
+	// or not the case exists; a principal that may not see it is told it
+	// does not.
+	do(repair, call{"GET", repairs + "/" + repairID + "?token=" + objectionToken, "", "", 401, "invalid_credentials"}, nil)
+	do(repair, call{"GET", repairs + "/rpr_nosuchrepair", "not-a-key", "", 401, "invalid_credentials"}, nil)
+	do(objection, call{"GET", objections + "/obj_nosuchobjection", "not-a-key", "", 401, "invalid_credentials"}, nil)
+	do(repair, call{"GET", repairs + "/rpr_nosuchrepair", operatorKey, "", 404, "repair_not_found"}, nil)
 	do(file, call{"GET", repairs + "/" + repairID + "/files/proof/0?token=" + repairToken, "", "", 200, ""}, nil)
 	do(file, call{"GET", repairs + "/" + repairID + "/files/proof/7", operatorKey, "", 404, "file_not_found"}, nil)
 	for _, c := range []struct{ path, pointer string }{

@@ -67,29 +67,35 @@ type head struct {
 // read returns the case of this id to the holder of credential: the
 // tracking token of the person who filed it, or the API key of its
 // department or of an operator, if the authorisation matrix lets their kind
-// read it. Anyone else is told ErrNotFound, as for an id that does not
-// exist, so that ids and tokens cannot be probed. The read is in the audit
-// log.
+// read it. A credential that is neither the case's token nor a key is told
+// ErrBadCredential, whether or not the case exists; another principal is
+// told ErrNotFound, as for an id that does not exist; so ids and tokens
+// cannot be probed. The read is in the audit log.
 func read[C, A any](ctx context.Context, s *Service, k *kind[C, A], id, credential string) (*A, error) {
 	c, err := k.get(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
+	missing := errors.Is(err, store.ErrNotFound)
+	if err != nil && !missing {
 		return nil, err
 	}
-	h := k.head(c)
-	entry := audit.Entry{Action: k.readAudit, Resource: h.id, Subject: h.subjectKey, Result: audit.OK}
-	if sameToken(credential, h.tokenHash) {
+	var entry audit.Entry
+	if !missing {
+		h := k.head(c)
+		entry = audit.Entry{Action: k.readAudit, Resource: h.id, Subject: h.subjectKey, Result: audit.OK}
+	}
+	if !missing && sameToken(credential, k.head(c).tokenHash) {
 		entry.Kind = audit.Person
 	} else {
 		p, err := s.store.PrincipalByKey(ctx, credential)
 		switch {
 		case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrKeyExpired):
-			return nil, ErrNotFound
+			// Neither this case's token nor a key: whether the case
+			// exists is not said.
+			return nil, ErrBadCredential
 		case err != nil:
 			return nil, err
-		case !authz.Allowed(p.Kind, k.read, nil) || (p.Kind != principal.Operator && p.Code != h.department):
+		case missing:
+			return nil, ErrNotFound
+		case !authz.Allowed(p.Kind, k.read, nil) || (p.Kind != principal.Operator && p.Code != k.head(c).department):
 			return nil, ErrNotFound
 		}
 		entry.Principal, entry.Kind = p.Name, string(p.Kind)

@@ -116,7 +116,8 @@ func (s *Service) FileObjection(ctx context.Context, f ObjectionFiling) (*Object
 
 // ReadObjection returns the objection with this id to the person who filed
 // it, by its tracking token, and to the record's department and operators,
-// by their API keys. Anyone else is told ErrNotFound.
+// by their API keys. Another principal is told ErrNotFound; a credential
+// that is neither, ErrBadCredential.
 func (s *Service) ReadObjection(ctx context.Context, id, credential string) (*Objection, error) {
 	return read(ctx, s, &s.objections, id, credential)
 }

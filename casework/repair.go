@@ -160,7 +160,8 @@ func (s *Service) window(rec *store.RecordDisplay) (time.Time, lifecycle.Period,
 
 // ReadRepair returns the application with this id to the person who
 // applied, by its tracking token, and to its deciding department and
-// operators, by their API keys. Anyone else is told ErrNotFound.
+// operators, by their API keys. Another principal is told ErrNotFound; a credential
+// that is neither, ErrBadCredential.
 func (s *Service) ReadRepair(ctx context.Context, id, credential string) (*Repair, error) {
 	return read(ctx, s, &s.repairs, id, credential)
 }

@@ -104,6 +104,10 @@ var (
 	ErrNotSubject = errors.New("no record with this id is about a person of this name and ID number")
 	// ErrNotFound: no case with this id is visible to the caller.
 	ErrNotFound = errors.New("no such case")
+	// ErrBadCredential: the credential a case is read with is neither an
+	// API key nor this case's tracking token; whether the case exists is
+	// not said.
+	ErrBadCredential = errors.New("neither an API key nor the case's tracking token")
 	// ErrNotPermitted: the caller's kind of principal may not do this.
 	ErrNotPermitted = errors.New("not permitted to the caller's kind")
 	// ErrOpen: the record has an open case of this kind already.

@@ -273,7 +273,9 @@ func TestFilingChecksThePerson(t *testing.T) {
 
 // TestTrackingTokens checks that both kinds of case give tokens of one
 // strength, and are read with them, or with their department's or an
-// operator's key, and by no one else.
+// operator's key, and by no one else: a credential that is neither a key
+// nor the case's token is bad whether or not the case exists, and another
+// principal is told it does not.
 func TestTrackingTokens(t *testing.T) {
 	t.Parallel()
 	b := setup(t, "2026-06-01 09:00")
@@ -305,18 +307,22 @@ func TestTrackingTokens(t *testing.T) {
 			{"its token", tokens[kind], nil},
 			{"the department", marketKey, nil},
 			{"an operator", opKey, nil},
-			{"the other case's token", other, casework.ErrNotFound},
-			{"its token in upper case", strings.ToUpper(tokens[kind]), casework.ErrNotFound},
+			{"the other case's token", other, casework.ErrBadCredential},
+			{"its token in upper case", strings.ToUpper(tokens[kind]), casework.ErrBadCredential},
 			{"another department", taxKey, casework.ErrNotFound},
 			{"an agency", agencyKey, casework.ErrNotFound},
-			{"nothing", "", casework.ErrNotFound},
+			{"nothing", "", casework.ErrBadCredential},
 		} {
 			if err := read(ids[kind], c.cred); !errors.Is(err, c.want) || (c.want == nil) != (err == nil) {
 				t.Errorf("%s read with %s: %v, want %v", kind, c.who, err, c.want)
 			}
 		}
-		if err := read("no_such_case", tokens[kind]); !errors.Is(err, casework.ErrNotFound) {
-			t.Errorf("%s that does not exist: %v, want ErrNotFound", kind, err)
+		// Whether a case exists is said to keys only.
+		if err := read("no_such_case", tokens[kind]); !errors.Is(err, casework.ErrBadCredential) {
+			t.Errorf("%s that does not exist, read with a token: %v, want ErrBadCredential", kind, err)
+		}
+		if err := read("no_such_case", opKey); !errors.Is(err, casework.ErrNotFound) {
+			t.Errorf("%s that does not exist, read with a key: %v, want ErrNotFound", kind, err)
 		}
 	}
 	want := []string{"objection.filed person", "repair.filed person",

@@ -295,21 +295,27 @@ func TestObjectionTrackedWithItsToken(t *testing.T) {
 	if got := b.call(http.MethodGet, "/v1/objections/"+o1.ID+"?token="+o1.TrackingToken, "", nil, &v); got != http.StatusOK || v.ID != o1.ID {
 		t.Errorf("tracking with ?token= answered %d, want 200", got)
 	}
-	for name, cred := range map[string]string{
-		"another objection's token": o2.TrackingToken,
-		"a made-up token":           "otk_made_up",
-		"a department not deciding": taxKey,
-		"an agency":                 agencyKey,
-		"its token in upper case":   strings.ToUpper(o1.TrackingToken),
+	// A principal that may not see it is told it does not exist; a
+	// credential that is neither a key nor its token is refused, whether
+	// or not the objection exists.
+	for name, c := range map[string]struct {
+		cred, code string
+		status     int
+	}{
+		"another objection's token": {o2.TrackingToken, "invalid_credentials", http.StatusUnauthorized},
+		"a made-up token":           {"otk_made_up", "invalid_credentials", http.StatusUnauthorized},
+		"its token in upper case":   {strings.ToUpper(o1.TrackingToken), "invalid_credentials", http.StatusUnauthorized},
+		"a department not deciding": {taxKey, "objection_not_found", http.StatusNotFound},
+		"an agency":                 {agencyKey, "objection_not_found", http.StatusNotFound},
 	} {
 		var e apiError
-		if got := b.call(http.MethodGet, "/v1/objections/"+o1.ID, cred, nil, &e); got != http.StatusNotFound || e.Code != "objection_not_found" {
-			t.Errorf("tracking with %s answered %d %+v, want 404 objection_not_found", name, got, e)
+		if got := b.call(http.MethodGet, "/v1/objections/"+o1.ID, c.cred, nil, &e); got != c.status || e.Code != c.code {
+			t.Errorf("tracking with %s answered %d %+v, want %d %s", name, got, e, c.status, c.code)
 		}
 	}
 	var e apiError
-	if got := b.call(http.MethodGet, "/v1/objections/obj_nosuchobjection", o1.TrackingToken, nil, &e); got != http.StatusNotFound || e.Code != "objection_not_found" {
-		t.Errorf("tracking an unknown id answered %d %+v, want 404 objection_not_found", got, e)
+	if got := b.call(http.MethodGet, "/v1/objections/obj_nosuchobjection", o1.TrackingToken, nil, &e); got != http.StatusUnauthorized || e.Code != "invalid_credentials" {
+		t.Errorf("tracking an unknown id answered %d %+v, want 401 invalid_credentials, as for a wrong token", got, e)
 	}
 	if got := b.call(http.MethodGet, "/v1/objections/"+o1.ID, "", nil, &e); got != http.StatusUnauthorized || e.Code != "missing_credentials" {
 		t.Errorf("tracking without a token answered %d %+v, want 401 missing_credentials", got, e)
