@@ -5,9 +5,13 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/credex/credex/internal/apierr"
 )
 
 // decodeJSON reads the next JSON value of dec into v, refusing unknown
@@ -31,6 +35,15 @@ func decodeJSON(dec *json.Decoder, v any, free ...string) error {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()
 	return d.Decode(v)
+}
+
+// tooLong refuses s, the text at pointer, when it has more than max
+// characters (before any spaces around it are trimmed): code too_long.
+func tooLong(pointer, s string, max int) *apierr.Error {
+	if utf8.RuneCountInString(s) <= max {
+		return nil
+	}
+	return apierr.New(http.StatusBadRequest, "too_long", fmt.Sprintf("%s is longer than %d characters", pointer[1:], max)).At(pointer)
 }
 
 // What refusedAt finds.

@@ -179,6 +179,10 @@ func (a *server) catalogDiff(w http.ResponseWriter, r *http.Request) {
 	apierr.Write(w, apierr.New(http.StatusInternalServerError, "internal", "the versions could not be compared"))
 }
 
+// maxRejectionReason bounds the reason of a rejected record type version,
+// in characters.
+const maxRejectionReason = 200
+
 // maxTypeBytes bounds a published record type document.
 const maxTypeBytes = 1 << 20
 
@@ -331,6 +335,10 @@ func (a *server) catalogDecide(w http.ResponseWriter, r *http.Request, approve b
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
 		if err := decodeJSON(dec, &body); err != nil {
 			apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `the body must be {"reason": "..."}: `+err.Error()))
+			return
+		}
+		if e := tooLong("/reason", body.Reason, maxRejectionReason); e != nil {
+			apierr.Write(w, e)
 			return
 		}
 		if body.Reason = strings.TrimSpace(body.Reason); body.Reason == "" {

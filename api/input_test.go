@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -59,6 +60,37 @@ func TestPathsThatAreNotTextNameNothing(t *testing.T) {
 		json.Unmarshal(w.Body.Bytes(), &e)
 		if w.Code != http.StatusNotFound || e.Code != "not_found" {
 			t.Errorf("%s = %d %s, want 404 not_found", target, w.Code, w.Body)
+		}
+	}
+}
+
+// TestTextsWithinTheDocumentedLimits sends texts one character past the
+// limits the document states, and ID numbers written other than it says:
+// each is refused with the field's pointer.
+func TestTextsWithinTheDocumentedLimits(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	long := func(n int) string { return strings.Repeat("名", n) }
+	const id = "500103196607041934"
+	for _, c := range []struct {
+		name, method, path, key, body, code, pointer string
+	}{
+		{"a name of 101 characters", "POST", "/v1/public/query", "", `{"name":"` + long(101) + `","id_number":"` + id + `"}`, "too_long", "/name"},
+		{"an ID number with a space", "POST", "/v1/public/query", "", `{"name":"王小明","id_number":" ` + id + `"}`, "invalid_id_number", "/id_number"},
+		{"an access log's name of 101 characters", "POST", "/v1/public/access-log", "", `{"name":"` + long(101) + `","id_number":"` + id + `"}`, "too_long", "/name"},
+		{"a label of 201 characters", "POST", "/v1/keys", departmentKey, `{"label":"` + long(201) + `"}`, "too_long", "/label"},
+		{"an agency of 101 characters", "POST", "/v1/authorisations", "", `{"name":"王小明","id_number":"` + id + `","agency":"` + long(101) +
+			`","purpose":"p","types":["tax_credit"],"valid_days":1}`, "too_long", "/agency"},
+		{"a purpose of 201 characters, spaces included", "POST", "/v1/authorisations", "", `{"name":"王小明","id_number":"` + id + `","agency":"a","purpose":" ` + long(200) +
+			`","types":["tax_credit"],"valid_days":1}`, "too_long", "/purpose"},
+		{"a lists query's name of 101 characters", "POST", "/v1/lists/query", agencyKey, `{"id_number":"` + id + `","name":"` + long(101) + `"}`, "too_long", "/name"},
+		{"a rejection's reason of 201 characters", "POST", "/v1/catalog/types/tax_credit/versions/2/rejection", operatorKey, `{"reason":"` + long(201) + `"}`, "too_long", "/reason"},
+	} {
+		w := b.do(c.method, c.path, "application/json", c.key, []byte(c.body))
+		var e struct{ Code, Pointer string }
+		json.Unmarshal(w.Body.Bytes(), &e)
+		if w.Code != http.StatusBadRequest || e.Code != c.code || e.Pointer != c.pointer {
+			t.Errorf("%s: %d %s, want 400 %s at %s", c.name, w.Code, w.Body, c.code, c.pointer)
 		}
 	}
 }

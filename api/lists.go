@@ -12,6 +12,7 @@ import (
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/authz"
+	"github.com/credex/credex/casework"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
@@ -87,7 +88,11 @@ func (a *server) queryLists(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `the body must be {"id_number": ..., "name": ...}: `+err.Error()))
 		return
 	}
-	req.Name, req.IDNumber = strings.TrimSpace(req.Name), strings.ToUpper(strings.TrimSpace(req.IDNumber))
+	if e := tooLong("/name", req.Name, casework.MaxName); e != nil {
+		apierr.Write(w, e)
+		return
+	}
+	req.Name, req.IDNumber = strings.TrimSpace(req.Name), strings.ToUpper(req.IDNumber)
 	if ident.CheckCitizenID(req.IDNumber) != nil {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_id_number",
 			"id_number must be an 18-character citizen ID number with a valid check character").At("/id_number"))

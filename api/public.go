@@ -11,6 +11,7 @@ import (
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/authz"
+	"github.com/credex/credex/casework"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/record"
@@ -188,7 +189,10 @@ func (a *server) publicView(rec *store.PublicRecord) publicRecordView {
 // themselves (spaces trimmed, the check character upper case) and refuses
 // a missing name or an ID number that is not one.
 func checkPerson(name, idNumber *string) *apierr.Error {
-	*name, *idNumber = strings.TrimSpace(*name), strings.ToUpper(strings.TrimSpace(*idNumber))
+	if e := tooLong("/name", *name, casework.MaxName); e != nil {
+		return e
+	}
+	*name, *idNumber = strings.TrimSpace(*name), strings.ToUpper(*idNumber)
 	switch {
 	case *name == "":
 		return apierr.New(http.StatusBadRequest, "missing_name", "name is required: the name on the ID card").At("/name")

@@ -37,21 +37,33 @@ type Upload struct {
 	ContentBase64 string `json:"content_base64"`
 }
 
-// check tidies f (spaces trimmed, the ID number's check character in upper
-// case) and returns every problem with it.
+// The longest texts of a filing, in characters.
+const (
+	MaxRecordID  = 128
+	MaxName      = 100 // as the catalogue bounds the name of a record's subject
+	MaxStatement = 4000
+)
+
+// check tidies f (spaces around the name trimmed, the ID number's check
+// character in upper case) and returns every problem with it.
 func (f *Filing) check() lifecycle.FieldErrors {
-	f.Name, f.IDNumber = strings.TrimSpace(f.Name), strings.ToUpper(strings.TrimSpace(f.IDNumber))
 	var errs lifecycle.FieldErrors
-	for _, v := range []struct{ at, value, what string }{
-		{"/record_id", f.RecordID, "record_id, the id of the record,"},
-		{"/name", f.Name, "name, the name on the ID card of the person the record is about,"},
-		{"/id_number", f.IDNumber, "id_number, the citizen ID number of the person the record is about,"},
-		{"/statement", f.Statement, "statement, in your words,"},
+	for _, v := range []struct {
+		at, value, what string
+		max             int
+	}{
+		{"/record_id", f.RecordID, "record_id, the id of the record,", MaxRecordID},
+		{"/name", f.Name, "name, the name on the ID card of the person the record is about,", MaxName},
+		{"/id_number", f.IDNumber, "id_number, the citizen ID number of the person the record is about,", 0},
+		{"/statement", f.Statement, "statement, in your words,", MaxStatement},
 	} {
 		if strings.TrimSpace(v.value) == "" {
 			errs = append(errs, lifecycle.FieldError{Code: lifecycle.CodeRequired, Pointer: v.at, Message: v.what + " is required"})
+		} else if v.max > 0 {
+			errs = lifecycle.TooLong(errs, v.at, v.value, v.max, v.at[1:])
 		}
 	}
+	f.Name, f.IDNumber = strings.TrimSpace(f.Name), strings.ToUpper(f.IDNumber)
 	if f.IDNumber != "" {
 		if err := ident.CheckCitizenID(f.IDNumber); err != nil {
 			errs = append(errs, lifecycle.FieldError{Code: "invalid_id_number", Pointer: "/id_number",
@@ -69,7 +81,7 @@ func decode(at string, uploads []Upload) ([]lifecycle.Attachment, [][]byte, life
 	var errs lifecycle.FieldErrors
 	for i, u := range uploads {
 		content, err := base64.StdEncoding.DecodeString(u.ContentBase64)
-		if err != nil {
+		if err != nil || strings.ContainsAny(u.ContentBase64, "\r\n") { // the decoder skips line breaks
 			errs = append(errs, lifecycle.FieldError{Code: "invalid_base64", Pointer: fmt.Sprintf("%s/%d/content_base64", at, i),
 				Message: "content_base64 is not standard base64 (RFC 4648, with padding)"})
 		}

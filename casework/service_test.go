@@ -509,3 +509,49 @@ func TestRepairFileParameters(t *testing.T) {
 		}
 	}
 }
+
+// TestFilingsWithinTheirLimits files cases whose texts pass the limits the
+// API document states, or whose ID number or file is written other than it
+// says: each is refused with a pointer at the culprit, before anything is
+// looked up.
+func TestFilingsWithinTheirLimits(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "2026-06-01 09:00")
+	p := b.penalty("2026-01-10")
+	pdf := uploads("receipt.pdf")[0]
+	for _, c := range []struct {
+		name string
+		edit func(f *casework.Filing, u *casework.Upload)
+		want string // "pointer code"
+	}{
+		{"a name too long", func(f *casework.Filing, _ *casework.Upload) { f.Name = strings.Repeat("名", casework.MaxName+1) }, "/name too_long"},
+		{"a statement too long", func(f *casework.Filing, _ *casework.Upload) { f.Statement = strings.Repeat("述", casework.MaxStatement+1) }, "/statement too_long"},
+		{"a record id too long", func(f *casework.Filing, _ *casework.Upload) { f.RecordID = "rec_" + strings.Repeat("x", casework.MaxRecordID) }, "/record_id too_long"},
+		{"an ID number with spaces around it", func(f *casework.Filing, _ *casework.Upload) { f.IDNumber = " " + f.IDNumber + " " }, "/id_number invalid_id_number"},
+		{"a file's content with line breaks", func(_ *casework.Filing, u *casework.Upload) { u.ContentBase64 = u.ContentBase64[:8] + "\r\n" + u.ContentBase64[8:] }, "/0/content_base64 invalid_base64"},
+		{"a file's media type with parameters", func(_ *casework.Filing, u *casework.Upload) { u.MediaType = "application/pdf; name=x" }, "/0/media_type media_type"},
+		{"a file's name too long", func(_ *casework.Filing, u *casework.Upload) { u.Name = strings.Repeat("n", lifecycle.MaxFileName+1) }, "/0/name too_long"},
+	} {
+		f, u := p.filing(), pdf
+		c.edit(&f, &u)
+		for kind, err := range map[string]error{
+			"objection": func() error {
+				_, err := b.cases.FileObjection(b.ctx, casework.ObjectionFiling{Filing: f, Grounds: "error", Evidence: []casework.Upload{u}})
+				return err
+			}(),
+			"repair": func() error {
+				_, err := b.cases.ApplyForRepair(b.ctx, casework.RepairApplication{Filing: f, Proof: []casework.Upload{u}, Commitment: []casework.Upload{pdf}})
+				return err
+			}(),
+		} {
+			fe, _ := errors.AsType[lifecycle.FieldErrors](err)
+			var got []string
+			for _, e := range fe {
+				got = append(got, e.Pointer+" "+e.Code)
+			}
+			if !slices.ContainsFunc(got, func(g string) bool { return strings.HasSuffix(g, c.want) }) {
+				t.Errorf("%s with %s: %v (%v), want %s", kind, c.name, got, err, c.want)
+			}
+		}
+	}
+}
