@@ -525,10 +525,16 @@ func TestFilingsWithinTheirLimits(t *testing.T) {
 		want string // "pointer code"
 	}{
 		{"a name too long", func(f *casework.Filing, _ *casework.Upload) { f.Name = strings.Repeat("名", casework.MaxName+1) }, "/name too_long"},
-		{"a statement too long", func(f *casework.Filing, _ *casework.Upload) { f.Statement = strings.Repeat("述", casework.MaxStatement+1) }, "/statement too_long"},
-		{"a record id too long", func(f *casework.Filing, _ *casework.Upload) { f.RecordID = "rec_" + strings.Repeat("x", casework.MaxRecordID) }, "/record_id too_long"},
+		{"a statement too long", func(f *casework.Filing, _ *casework.Upload) {
+			f.Statement = strings.Repeat("述", casework.MaxStatement+1)
+		}, "/statement too_long"},
+		{"a record id too long", func(f *casework.Filing, _ *casework.Upload) {
+			f.RecordID = "rec_" + strings.Repeat("x", casework.MaxRecordID)
+		}, "/record_id too_long"},
 		{"an ID number with spaces around it", func(f *casework.Filing, _ *casework.Upload) { f.IDNumber = " " + f.IDNumber + " " }, "/id_number invalid_id_number"},
-		{"a file's content with line breaks", func(_ *casework.Filing, u *casework.Upload) { u.ContentBase64 = u.ContentBase64[:8] + "\r\n" + u.ContentBase64[8:] }, "/0/content_base64 invalid_base64"},
+		{"a file's content with line breaks", func(_ *casework.Filing, u *casework.Upload) {
+			u.ContentBase64 = u.ContentBase64[:8] + "\r\n" + u.ContentBase64[8:]
+		}, "/0/content_base64 invalid_base64"},
 		{"a file's media type with parameters", func(_ *casework.Filing, u *casework.Upload) { u.MediaType = "application/pdf; name=x" }, "/0/media_type media_type"},
 		{"a file's name too long", func(_ *casework.Filing, u *casework.Upload) { u.Name = strings.Repeat("n", lifecycle.MaxFileName+1) }, "/0/name too_long"},
 	} {
