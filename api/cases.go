@@ -32,7 +32,9 @@ var (
 	errNoFile         = apierr.New(http.StatusNotFound, "file_not_found",
 		"the application has no file at this list and position")
 	errBadDecision = apierr.New(http.StatusBadRequest, "invalid_decision", "the decision cannot be made as it is; errors lists every problem")
-	errBadCaseKey  = apierr.New(http.StatusUnauthorized, "invalid_credentials",
+	errInvalidData = apierr.New(http.StatusUnprocessableEntity, "invalid_data",
+		"the corrected data is not valid under its record type (GET /v1/catalog/types/{code}); errors lists every problem")
+	errBadCaseKey = apierr.New(http.StatusUnauthorized, "invalid_credentials",
 		"neither an API key nor this case's tracking token: send the token its filing gave, or your key")
 	errTooLarge = apierr.New(http.StatusRequestEntityTooLarge, "body_too_large", "the body is larger than the hub allows")
 )
@@ -133,6 +135,7 @@ func (a *server) failed(w http.ResponseWriter, r *http.Request, err error, codes
 	var param *casework.InvalidParameter
 	var early *casework.TooEarlyError
 	fe, isFieldErrors := errors.AsType[lifecycle.FieldErrors](err)
+	badData, isInvalidData := errors.AsType[*casework.InvalidDataError](err)
 	switch {
 	case err == nil:
 		return false
@@ -147,6 +150,8 @@ func (a *server) failed(w http.ResponseWriter, r *http.Request, err error, codes
 			*apierr.Error
 			ApplyFrom string `json:"apply_from"`
 		}{e, from})
+	case isInvalidData:
+		apierr.JSON(w, http.StatusUnprocessableEntity, problems(errInvalidData, badData.Errors))
 	case errors.Is(err, casework.ErrBadCredential):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="credex", error="invalid_token"`)
 		apierr.Write(w, errBadCaseKey)

@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -142,7 +143,8 @@ type ObjectionDecision struct {
 // corrected replaces the record's content with d.Data, revoked revokes the
 // record; each settles the dispute, in the transaction that stores the
 // decision. Anyone else is told ErrNotFound. It returns lifecycle.FieldErrors
-// for a decision with problems, ErrClosed when the objection is decided
+// for a decision with problems, *InvalidDataError for a corrected payload
+// the catalogue refuses, ErrClosed when the objection is decided
 // already and ErrRecordRevoked when the record was revoked and d does not
 // revoke it.
 func (s *Service) DecideObjection(ctx context.Context, id string, d ObjectionDecision) (*Objection, error) {
@@ -154,6 +156,9 @@ func (s *Service) DecideObjection(ctx context.Context, id string, d ObjectionDec
 		}
 		err = change(ctx, l, o.RecordID, func(rec *store.Record) ([]*record.Record, error) {
 			changes, dataErrs, err := s.decision(rec, o.ID, next.ClosedAt, d)
+			if _, invalid := errors.AsType[*InvalidDataError](err); invalid && len(errs) > 0 {
+				err = nil // the decision's own problems first
+			}
 			if errs = append(errs, dataErrs...); err == nil && len(errs) > 0 {
 				return nil, errs
 			}
@@ -188,8 +193,11 @@ func (s *Service) decision(rec *store.Record, id string, at time.Time, d Objecti
 		for _, fe := range rt.Validate(d.Data) {
 			errs = append(errs, lifecycle.FieldError{Code: fe.Code, Pointer: "/data" + fe.Pointer, Message: fe.Message})
 		}
-		if len(errs) > 0 || strings.TrimSpace(d.Reason) == "" {
-			return nil, errs, nil
+		if len(errs) > 0 {
+			return nil, nil, &InvalidDataError{Errors: errs}
+		}
+		if strings.TrimSpace(d.Reason) == "" {
+			return nil, nil, nil // Decide said so
 		}
 		c, err := record.Correction(rec.Ref(), rt, s.subjectKey, d.Data, id, at, d.Reason)
 		if err != nil {

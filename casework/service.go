@@ -144,6 +144,18 @@ func (e *TooEarlyError) Error() string {
 // Unwrap returns lifecycle.ErrTooEarly.
 func (e *TooEarlyError) Unwrap() error { return lifecycle.ErrTooEarly }
 
+// InvalidDataError refuses a corrected payload that the catalogue rejects
+// under its record type: Errors lists every problem, with pointers under
+// /data.
+type InvalidDataError struct {
+	Errors lifecycle.FieldErrors
+}
+
+// Error says how many problems the payload has.
+func (e *InvalidDataError) Error() string {
+	return fmt.Sprintf("the corrected data has %d problems under its record type", len(e.Errors))
+}
+
 // InvalidParameter refuses a request whose parameter Name (of the query or
 // the path) is not one of its values; Message tells what it takes.
 type InvalidParameter struct {

@@ -426,21 +426,27 @@ func TestObjectionOutcomes(t *testing.T) {
 		id, p := b.recordAbout("OBJ-CHECK-DECISION")
 		o := b.file(objection(id, p))
 		bad := b.example("administrative_penalty", func(d map[string]any) { d["severity"] = "huge" })
+		// A decision the document refuses is 400 invalid_decision; a
+		// correction the catalogue refuses, which the document cannot say,
+		// is 422 invalid_data.
 		tests := []struct {
 			name          string
 			body          map[string]any
+			status        int
+			error         string
 			code, pointer string
 		}{
-			{"unknown outcome", map[string]any{"outcome": "maybe", "reason": "r"}, "not_allowed", "/outcome"},
-			{"no reason", map[string]any{"outcome": "upheld"}, "required", "/reason"},
-			{"correction without data", map[string]any{"outcome": "corrected", "reason": "r"}, "required", "/data"},
-			{"upheld with data", map[string]any{"outcome": "upheld", "reason": "r", "data": b.penalty()}, "not_allowed", "/data"},
-			{"invalid correction", map[string]any{"outcome": "corrected", "reason": "r", "data": bad}, "not_allowed_value", "/data/severity"},
+			{"unknown outcome", map[string]any{"outcome": "maybe", "reason": "r"}, 400, "invalid_decision", "not_allowed", "/outcome"},
+			{"no reason", map[string]any{"outcome": "upheld"}, 400, "invalid_decision", "required", "/reason"},
+			{"correction without data", map[string]any{"outcome": "corrected", "reason": "r"}, 400, "invalid_decision", "required", "/data"},
+			{"upheld with data", map[string]any{"outcome": "upheld", "reason": "r", "data": b.penalty()}, 400, "invalid_decision", "not_allowed", "/data"},
+			{"invalid correction without a reason", map[string]any{"outcome": "corrected", "reason": " ", "data": bad}, 400, "invalid_decision", "required", "/reason"},
+			{"invalid correction", map[string]any{"outcome": "corrected", "reason": "r", "data": bad}, 422, "invalid_data", "not_allowed_value", "/data/severity"},
 		}
 		for _, tt := range tests {
 			var e fieldErrors
-			if got := b.decide(marketKey, o.ID, tt.body, &e); got != http.StatusBadRequest || e.Code != "invalid_decision" || !e.has(tt.code, tt.pointer) {
-				t.Errorf("%s: answered %d %+v, want 400 invalid_decision with %s at %s", tt.name, got, e, tt.code, tt.pointer)
+			if got := b.decide(marketKey, o.ID, tt.body, &e); got != tt.status || e.Code != tt.error || !e.has(tt.code, tt.pointer) {
+				t.Errorf("%s: answered %d %+v, want %d %s with %s at %s", tt.name, got, e, tt.status, tt.error, tt.code, tt.pointer)
 			}
 		}
 		if _, v := b.track(o.TrackingToken, o.ID); v.Status != "accepted" {
