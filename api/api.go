@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -179,7 +180,20 @@ func New(d Deps) http.Handler {
 		w.Write(openapi)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { unrouted(mux, w, r) })
-	return instrument(mux, d.Registry)
+	return instrument(textPaths(mux), d.Registry)
+}
+
+// textPaths answers 404 to a request whose path is not text the database
+// can hold (invalid UTF-8, or U+0000): no resource is named so, and no
+// route reads its path values into a query.
+func textPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !utf8.ValidString(r.URL.Path) || strings.ContainsRune(r.URL.Path, 0) {
+			apierr.Write(w, apierr.New(http.StatusNotFound, "not_found", "nothing has this name: a path is UTF-8 text without U+0000"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 type server struct {

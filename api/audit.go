@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/credex/credex/audit"
+	"github.com/credex/credex/casework"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/store"
@@ -76,7 +77,9 @@ type accessLogRequest struct {
 	IDNumber string `json:"id_number"`
 	// Before is the cursor of the page: the next of the page before.
 	Before string `json:"before"`
-	Limit  int    `json:"limit"`
+	// Limit is the most entries of the page, from 1 to maxAccessPage;
+	// defaultAccessPage when absent.
+	Limit *int `json:"limit"`
 }
 
 // accessView is one access as the person it concerns sees it.
@@ -102,10 +105,9 @@ const (
 func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
 	var req accessLogRequest
 	dec := json.NewDecoder(io.LimitReader(r.Body, 4<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+	if err := decodeJSON(dec, &req); err != nil && !errors.Is(err, io.EOF) {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body",
-			`the body is empty or {"name": ..., "id_number": ...}, with "before" and "limit" to page; name and id_number are optional`))
+			`the body is empty or {"name": ..., "id_number": ...}, with "before" and "limit" to page; name and id_number are optional: `+err.Error()))
 		return
 	}
 	before, err := parseCursor(req.Before)
@@ -113,13 +115,17 @@ func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_cursor", "before must be the next of an earlier answer").At("/before"))
 		return
-	case req.Limit < 0 || req.Limit > maxAccessPage:
+	case req.Limit != nil && (*req.Limit < 1 || *req.Limit > maxAccessPage):
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_limit", "limit is from 1 to 200 (default 50)").At("/limit"))
 		return
 	}
-	limit := req.Limit
-	if limit == 0 {
-		limit = defaultAccessPage
+	if e := tooLong("/name", req.Name, casework.MaxName); e != nil {
+		apierr.Write(w, e)
+		return
+	}
+	limit := defaultAccessPage
+	if req.Limit != nil {
+		limit = *req.Limit
 	}
 	subject, ok := a.personSubject(w, r, audit.AccessLogRead, req.Name, req.IDNumber)
 	if !ok {

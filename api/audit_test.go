@@ -160,6 +160,21 @@ func TestAccessLogShowsThePersonTheirEntries(t *testing.T) {
 	if page, _ := read(b.token(t, "李小红", stranger), ``); len(page) != 0 {
 		t.Errorf("another person reads %d entries, want none", len(page))
 	}
+	// A limit or a cursor outside what the document states is refused.
+	for _, c := range []struct{ extra, code, pointer string }{
+		{`"limit":0`, "invalid_limit", "/limit"},
+		{`"limit":201`, "invalid_limit", "/limit"},
+		{`"limit":-1`, "invalid_limit", "/limit"},
+		{`"before":"x"`, "invalid_cursor", "/before"},
+		{`"before":"1000000000000000000"`, "invalid_cursor", "/before"},
+	} {
+		w := b.do("POST", "/v1/public/access-log", "application/json", token, []byte(`{`+c.extra+`}`))
+		var e struct{ Code, Pointer string }
+		json.Unmarshal(w.Body.Bytes(), &e)
+		if w.Code != 400 || e.Code != c.code || e.Pointer != c.pointer {
+			t.Errorf("access log with %s = %d %s, want 400 %s at %s", c.extra, w.Code, w.Body, c.code, c.pointer)
+		}
+	}
 	if w := b.do("POST", "/v1/public/access-log", "application/json", "", []byte(body)); w.Code != 401 || errorCode(w) != "person_token_required" {
 		t.Errorf("name and ID number without a token = %d %s, want 401 person_token_required", w.Code, w.Body)
 	}

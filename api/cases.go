@@ -30,9 +30,13 @@ var (
 		"the record is no longer publicly displayed, so there is nothing to repair")
 	errUnknownOutcome = apierr.New(http.StatusBadRequest, "invalid_outcome", `outcome must be "approved" or "refused"`).At("/outcome")
 	errNoFile         = apierr.New(http.StatusNotFound, "file_not_found",
-		"the application has no such file: name proof or commitment, and the file's position from 0")
+		"the application has no file at this list and position")
 	errBadDecision = apierr.New(http.StatusBadRequest, "invalid_decision", "the decision cannot be made as it is; errors lists every problem")
-	errTooLarge    = apierr.New(http.StatusRequestEntityTooLarge, "body_too_large", "the body is larger than the hub allows")
+	errInvalidData = apierr.New(http.StatusUnprocessableEntity, "invalid_data",
+		"the corrected data is not valid under its record type (GET /v1/catalog/types/{code}); errors lists every problem")
+	errBadCaseKey = apierr.New(http.StatusUnauthorized, "invalid_credentials",
+		"neither an API key nor this case's tracking token: send the token its filing gave, or your key")
+	errTooLarge = apierr.New(http.StatusRequestEntityTooLarge, "body_too_large", "the body is larger than the hub allows")
 )
 
 // caseCodes are the answers of one kind of case to the service's errors
@@ -92,6 +96,12 @@ func readCase[C any](a *server, k *caseKind[C], read func(ctx context.Context, i
 func listCases[C any](a *server, k *caseKind[C], list func(context.Context, casework.Query) (*casework.Page[C], error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
+		for _, name := range []string{"status", "overdue", "limit"} {
+			if q.Has(name) && q.Get(name) == "" {
+				apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_parameter", name+" is given without a value; give one or leave it out").At("/"+name))
+				return
+			}
+		}
 		page, err := list(r.Context(), casework.Query{Status: q.Get("status"), Overdue: q.Get("overdue"),
 			Limit: q.Get("limit"), After: q.Get("after")})
 		if a.failed(w, r, err, k.codes, nil) {
@@ -127,6 +137,7 @@ func (a *server) failed(w http.ResponseWriter, r *http.Request, err error, codes
 	var param *casework.InvalidParameter
 	var early *casework.TooEarlyError
 	fe, isFieldErrors := errors.AsType[lifecycle.FieldErrors](err)
+	badData, isInvalidData := errors.AsType[*casework.InvalidDataError](err)
 	switch {
 	case err == nil:
 		return false
@@ -141,6 +152,11 @@ func (a *server) failed(w http.ResponseWriter, r *http.Request, err error, codes
 			*apierr.Error
 			ApplyFrom string `json:"apply_from"`
 		}{e, from})
+	case isInvalidData:
+		apierr.JSON(w, http.StatusUnprocessableEntity, problems(errInvalidData, badData.Errors))
+	case errors.Is(err, casework.ErrBadCredential):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="credex", error="invalid_token"`)
+		apierr.Write(w, errBadCaseKey)
 	default:
 		apierr.Write(w, a.caseError(r, err, codes))
 	}
@@ -193,8 +209,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) bool
 		return false
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err := decodeJSON(dec, v, "data")
 	_, tooLarge := errors.AsType[*http.MaxBytesError](err)
 	switch {
 	case err == nil:

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -224,12 +225,20 @@ func TestOpenAPIDescribesCases(t *testing.T) {
 	do(repairs, call{"GET", repairs + "?status=open&limit=10", operatorKey, "", 200, ""}, nil)
 	for _, c := range []struct{ query, pointer string }{
 		{"?status=pending", "/status"}, {"?overdue=maybe", "/overdue"}, {"?limit=0", "/limit"}, {"?after=x", "/after"},
+		{"?status=", "/status"}, {"?overdue=", "/overdue"}, {"?limit=", "/limit"}, {"?limit=4294967296", "/limit"},
+		{"?after=1.", "/after"}, {"?after=1772416800000000", "/after"}, {"?after=1000000000000000000.obj_x", "/after"},
+		{"?after=" + url.QueryEscape("1772416800000000.obj_X"), "/after"},
 	} {
 		for _, path := range []string{objections, repairs} {
 			if v := do(path, call{"GET", path + c.query, departmentKey, "", 400, "invalid_parameter"}, nil); v["pointer"] != c.pointer {
 				t.Errorf("GET %s%s: pointer %v, want %s", path, c.query, v["pointer"], c.pointer)
 			}
 		}
+	}
+	// A cursor of the documented form reads on from where it says, whether
+	// or not a page ended there.
+	for _, after := range []string{"", "0.a", "999999999999999999.obj_zzzzzzzzzzzzzzzzzzzzzzzz", "1772416800000000.rpr_repairrepairrepairrepairre"} {
+		do(repairs, call{"GET", repairs + "?after=" + after, departmentKey, "", 200, ""}, nil)
 	}
 	do(objections, call{"GET", objections, agencyKey, "", 403, "not_a_department"}, nil)
 	do(repairs, call{"GET", repairs, maintainerKey, "", 403, "not_a_department"}, nil)
@@ -240,10 +249,23 @@ func TestOpenAPIDescribesCases(t *testing.T) {
 	do(objection, call{"GET", objections + "/" + objectionID, agencyKey, "", 404, "objection_not_found"}, nil)
 	do(repair, call{"GET", repairs + "/" + repairID + "?token=" + repairToken, "", "", 200, ""}, nil)
 	do(repair, call{"GET", repairs + "/" + repairID, departmentKey, "", 200, ""}, nil)
-	do(repair, call{"GET", repairs + "/" + repairID + "?token=" + objectionToken, "", "", 404, "repair_not_found"}, nil)
+	// Another case's token, or no key at all, is a bad credential, whether
+	// or not the case exists; a principal that may not see it is told it
+	// does not.
+	do(repair, call{"GET", repairs + "/" + repairID + "?token=" + objectionToken, "", "", 401, "invalid_credentials"}, nil)
+	do(repair, call{"GET", repairs + "/rpr_nosuchrepair", "not-a-key", "", 401, "invalid_credentials"}, nil)
+	do(objection, call{"GET", objections + "/obj_nosuchobjection", "not-a-key", "", 401, "invalid_credentials"}, nil)
+	do(repair, call{"GET", repairs + "/rpr_nosuchrepair", operatorKey, "", 404, "repair_not_found"}, nil)
 	do(file, call{"GET", repairs + "/" + repairID + "/files/proof/0?token=" + repairToken, "", "", 200, ""}, nil)
 	do(file, call{"GET", repairs + "/" + repairID + "/files/proof/7", operatorKey, "", 404, "file_not_found"}, nil)
-	do(file, call{"GET", repairs + "/" + repairID + "/files/other/0", operatorKey, "", 404, "file_not_found"}, nil)
+	for _, c := range []struct{ path, pointer string }{
+		{"/files/other/0", "/list"}, {"/files/proof/10", "/position"}, {"/files/proof/4294967296", "/position"},
+		{"/files/proof/-1", "/position"}, {"/files/proof/first", "/position"},
+	} {
+		if v := do(file, call{"GET", repairs + "/" + repairID + c.path, operatorKey, "", 400, "invalid_parameter"}, nil); v["pointer"] != c.pointer {
+			t.Errorf("GET %s: pointer %v, want %s", c.path, v["pointer"], c.pointer)
+		}
+	}
 
 	// Filings: by a person with their ID token only; the fake refuses the
 	// rest, as it knows no record's subject.
@@ -285,6 +307,14 @@ func TestOpenAPIDocumentsCaseParameters(t *testing.T) {
 		var got []string
 		for _, p := range asSlice(op["parameters"]) {
 			got = append(got, fmt.Sprint(b.resolve(t, p.(map[string]any))["name"]))
+		}
+		// A credential in the query is a security scheme of the operation.
+		for _, alt := range asSlice(op["security"]) {
+			for scheme := range alt.(map[string]any) {
+				if s, _ := b.lookup("#/components/securitySchemes/" + scheme).(map[string]any); s["in"] == "query" {
+					got = append(got, fmt.Sprint(s["name"]))
+				}
+			}
 		}
 		for _, name := range want {
 			if !slices.Contains(got, name) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/credex/credex/catalog/compat"
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/internal/apierr"
+	"github.com/credex/credex/internal/param"
 	"github.com/credex/credex/principal"
 )
 
@@ -89,7 +91,7 @@ func (a *server) catalogVersions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *server) catalogVersion(w http.ResponseWriter, r *http.Request) {
-	t, e := a.typeVersion(r.PathValue("code"), r.PathValue("version"))
+	t, e := a.typeVersion(r.PathValue("code"), r.PathValue("version"), "/version")
 	if e != nil {
 		apierr.Write(w, e)
 		return
@@ -97,16 +99,27 @@ func (a *server) catalogVersion(w http.ResponseWriter, r *http.Request) {
 	apierr.JSON(w, http.StatusOK, t)
 }
 
-// typeVersion finds one version of a type named by request strings: a
-// published one, or the one that waits for approval, so that it can be
-// reviewed.
-func (a *server) typeVersion(code, version string) (*catalog.RecordType, *apierr.Error) {
+// versionNumber reads the number of a record type version, a request
+// parameter at pointer: from 1 to the largest the database keeps.
+func versionNumber(s, pointer string) (int, *apierr.Error) {
+	n, ok := param.Int(s, 1, math.MaxInt32)
+	if !ok {
+		return 0, apierr.New(http.StatusBadRequest, "invalid_parameter",
+			fmt.Sprintf("%s is a version number from 1 to %d", pointer[1:], math.MaxInt32)).At(pointer)
+	}
+	return int(n), nil
+}
+
+// typeVersion finds one version of a type named by request strings, the
+// version's at pointer: a published one, or the one that waits for
+// approval, so that it can be reviewed.
+func (a *server) typeVersion(code, version, pointer string) (*catalog.RecordType, *apierr.Error) {
 	if _, ok := a.Catalog.Type(code); !ok {
 		return nil, errNoType
 	}
-	v, err := strconv.Atoi(version)
-	if err != nil {
-		return nil, errNoVersion
+	v, e := versionNumber(version, pointer)
+	if e != nil {
+		return nil, e
 	}
 	if t, ok := a.Catalog.TypeVersion(code, v); ok {
 		return t, nil
@@ -138,12 +151,12 @@ func (a *server) catalogDiff(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, errNoType)
 		return
 	}
-	from, e := a.typeVersion(code, r.URL.Query().Get("from"))
+	from, e := a.typeVersion(code, r.URL.Query().Get("from"), "/from")
 	if e != nil {
 		apierr.Write(w, e.At("/from"))
 		return
 	}
-	to, e := a.typeVersion(code, r.URL.Query().Get("to"))
+	to, e := a.typeVersion(code, r.URL.Query().Get("to"), "/to")
 	if e != nil {
 		apierr.Write(w, e.At("/to"))
 		return
@@ -165,6 +178,10 @@ func (a *server) catalogDiff(w http.ResponseWriter, r *http.Request) {
 	a.Logger.Error("catalogue diff", "type", code, "err", err)
 	apierr.Write(w, apierr.New(http.StatusInternalServerError, "internal", "the versions could not be compared"))
 }
+
+// maxRejectionReason bounds the reason of a rejected record type version,
+// in characters.
+const maxRejectionReason = 200
 
 // maxTypeBytes bounds a published record type document.
 const maxTypeBytes = 1 << 20
@@ -306,9 +323,9 @@ func (a *server) catalogDecide(w http.ResponseWriter, r *http.Request, approve b
 		apierr.Write(w, errNoType)
 		return
 	}
-	n, err := strconv.Atoi(version)
-	if err != nil || n < 1 {
-		apierr.Write(w, errNotPending)
+	n, e := versionNumber(version, "/version")
+	if e != nil {
+		apierr.Write(w, e)
 		return
 	}
 	var body struct {
@@ -316,9 +333,12 @@ func (a *server) catalogDecide(w http.ResponseWriter, r *http.Request, approve b
 	}
 	if !approve {
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&body); err != nil {
-			apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `the body must be {"reason": "..."}`))
+		if err := decodeJSON(dec, &body); err != nil {
+			apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `the body must be {"reason": "..."}: `+err.Error()))
+			return
+		}
+		if e := tooLong("/reason", body.Reason, maxRejectionReason); e != nil {
+			apierr.Write(w, e)
 			return
 		}
 		if body.Reason = strings.TrimSpace(body.Reason); body.Reason == "" {

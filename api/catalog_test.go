@@ -109,6 +109,28 @@ func TestOpenAPIDescribesCatalogApproval(t *testing.T) {
 	do(call{"POST", reject, tax + "/versions/2/rejection", operatorKey, `{"why":"no"}`, http.StatusBadRequest, "invalid_body"})
 	do(call{"POST", approval, tax + "/versions/3/approval", operatorKey, "", http.StatusConflict, "not_pending"})
 	do(call{"POST", approval, "/v1/catalog/types/no_such_type/versions/2/approval", operatorKey, "", http.StatusNotFound, "unknown_type"})
+	// A version is a number from 1 to 2147483647, as the database keeps it.
+	for _, bad := range []string{"0", "-1", "2147483648", "99999999999999999999", "two"} {
+		for _, c := range []call{
+			{"POST", approval, tax + "/versions/" + bad + "/approval", operatorKey, "", http.StatusBadRequest, "invalid_parameter"},
+			{"POST", reject, tax + "/versions/" + bad + "/rejection", operatorKey, `{"reason":"r"}`, http.StatusBadRequest, "invalid_parameter"},
+			{"GET", "/v1/catalog/types/{code}/versions/{version}", tax + "/versions/" + bad, "", "", http.StatusBadRequest, "invalid_parameter"},
+		} {
+			if v := do(c); v["pointer"] != "/version" {
+				t.Errorf("%s %s: pointer %v, want /version", c.method, c.target, v["pointer"])
+			}
+		}
+		for _, q := range []string{"from=" + bad + "&to=1", "from=1&to=" + bad} {
+			v := do(call{"GET", "/v1/catalog/types/{code}/diff", tax + "/diff?" + q, "", "", http.StatusBadRequest, "invalid_parameter"})
+			if want := "/" + q[:strings.IndexByte(q, '=')]; strings.Contains(q, "to="+bad) && v["pointer"] != "/to" || !strings.Contains(q, "to="+bad) && v["pointer"] != want {
+				t.Errorf("diff?%s: pointer %v", q, v["pointer"])
+			}
+		}
+	}
+	for _, q := range []string{"to=1", "from=1", "from=&to=1"} {
+		do(call{"GET", "/v1/catalog/types/{code}/diff", tax + "/diff?" + q, "", "", http.StatusBadRequest, "invalid_parameter"})
+	}
+	do(call{"GET", "/v1/catalog/types/{code}/diff", tax + "/diff?from=1&to=2147483647", "", "", http.StatusNotFound, "unknown_catalog_version"})
 	v = do(call{"POST", approval, tax + "/versions/2/approval", operatorKey, "", http.StatusOK, ""})
 	if v["status"] != "published" || v["decided_by"] != "operator" {
 		t.Errorf("approval: %v", v)

@@ -84,9 +84,7 @@ func decodeFiling[F any](w http.ResponseWriter, r *http.Request, l filingLimits,
 	d := &filingDecoder{r: bufio.NewReaderSize(http.MaxBytesReader(w, r.Body, l.body), 32<<10), limits: l, lists: lists}
 	err := d.decode()
 	if err == nil {
-		dec := json.NewDecoder(bytes.NewReader(d.rest))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(f)
+		err = decodeJSON(json.NewDecoder(bytes.NewReader(d.rest)), f)
 	}
 	switch {
 	case err == nil && len(d.problems) > 0:
@@ -502,7 +500,9 @@ func (s *stringReader) Read(p []byte) (int, error) {
 }
 
 // unescape returns the byte an escape sequence, whose '\' is read, stands
-// for; what is not ASCII stands for 0xff, which is not base64 either.
+// for in a file's base64; what is not ASCII, and a line break (which a
+// base64 decoder would skip, but unbroken base64 is what is asked for),
+// stand for 0xff, which is not base64.
 func (s *stringReader) unescape() (byte, error) {
 	c, err := s.r.ReadByte()
 	if err != nil {
@@ -515,10 +515,8 @@ func (s *stringReader) unescape() (byte, error) {
 		return '\b', nil
 	case 'f':
 		return '\f', nil
-	case 'n':
-		return '\n', nil
-	case 'r':
-		return '\r', nil
+	case 'n', 'r':
+		return 0xff, nil
 	case 't':
 		return '\t', nil
 	case 'u':
@@ -530,6 +528,8 @@ func (s *stringReader) unescape() (byte, error) {
 		switch {
 		case err != nil:
 			return 0, errors.New(`a string holds a \u escape that is not hexadecimal`)
+		case r == '\n' || r == '\r':
+			return 0xff, nil
 		case r < 0x80:
 			return byte(r), nil
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/authorisation"
 	"github.com/credex/credex/authz"
+	"github.com/credex/credex/casework"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
@@ -80,6 +81,14 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 	if !decodeStrict(w, r, &req, `the body must be {"agency", "purpose", "types", "valid_days"}, with "name" and "id_number" optional`) {
 		return
 	}
+	for _, e := range []*apierr.Error{tooLong("/name", req.Name, casework.MaxName), tooLong("/agency", req.Agency, maxAgency),
+		tooLong("/purpose", req.Purpose, maxPurpose)} {
+		if e != nil {
+			apierr.Write(w, e)
+			return
+		}
+	}
+	req.Name, req.IDNumber = strings.TrimSpace(req.Name), strings.ToUpper(req.IDNumber)
 	req.Agency, req.Purpose = strings.TrimSpace(req.Agency), strings.TrimSpace(req.Purpose)
 	switch {
 	case req.IDNumber != "" && ident.CheckCitizenID(strings.ToUpper(strings.TrimSpace(req.IDNumber))) != nil:
@@ -177,7 +186,13 @@ func (a *server) inquire(w http.ResponseWriter, r *http.Request) {
 	if !decodeStrict(w, r, &req, `the body must be {"id_number", "purpose", "authorisation"} or {"id_number", "purpose", "legal_basis"}`) {
 		return
 	}
-	req.Name, req.IDNumber, req.Purpose = strings.TrimSpace(req.Name), strings.ToUpper(strings.TrimSpace(req.IDNumber)), strings.TrimSpace(req.Purpose)
+	for _, e := range []*apierr.Error{tooLong("/name", req.Name, casework.MaxName), tooLong("/purpose", req.Purpose, maxPurpose)} {
+		if e != nil {
+			apierr.Write(w, e)
+			return
+		}
+	}
+	req.Name, req.IDNumber, req.Purpose = strings.TrimSpace(req.Name), strings.ToUpper(req.IDNumber), strings.TrimSpace(req.Purpose)
 	switch {
 	case ident.CheckCitizenID(req.IDNumber) != nil:
 		apierr.Write(w, errInvalidIDNumber)
@@ -293,6 +308,9 @@ func (a *server) inquiryBasis(p *principal.Principal, subject string, req *inqui
 	return types, basis, nil
 }
 
+// maxAgency is the longest name of an agency authorised, in characters.
+const maxAgency = 100
+
 // validPurpose: a purpose is required, at most 200 characters of text.
 func validPurpose(s string) bool {
 	return s != "" && utf8.ValidString(s) && utf8.RuneCountInString(s) <= 200
@@ -302,9 +320,8 @@ func validPurpose(s string) bool {
 // on failure it answers 400 invalid_body with shape and returns false.
 func decodeStrict(w http.ResponseWriter, r *http.Request, v any, shape string) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", shape))
+	if err := decodeJSON(dec, v); err != nil {
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", shape+": "+err.Error()))
 		return false
 	}
 	return true

@@ -36,6 +36,9 @@ const DefaultKeyOverlap = 24 * time.Hour
 // unless Deps.KeyLifetime says otherwise: its holder replaces it before.
 const DefaultKeyLifetime = 90 * 24 * time.Hour
 
+// maxLabel bounds the label of a key, in characters.
+const maxLabel = 200
+
 // KeyPrefix starts every API key the hub issues, so that a key found in a
 // log or a repository is recognised for what it is.
 const KeyPrefix = "cx_"
@@ -92,9 +95,12 @@ func (a *server) issueKey(w http.ResponseWriter, r *http.Request) {
 		Label string `json:"label"`
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+	if err := decodeJSON(dec, &req); err != nil && !errors.Is(err, io.EOF) {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `the body is empty or {"label": ...}`))
+		return
+	}
+	if e := tooLong("/label", req.Label, maxLabel); e != nil {
+		apierr.Write(w, e)
 		return
 	}
 	secret := newKey()

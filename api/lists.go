@@ -12,6 +12,7 @@ import (
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/authz"
+	"github.com/credex/credex/casework"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
@@ -83,12 +84,15 @@ func (a *server) queryLists(w http.ResponseWriter, r *http.Request) {
 	}
 	var req listsQuery
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `the body must be {"id_number": ..., "name": ...}`))
+	if err := decodeJSON(dec, &req); err != nil {
+		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `the body must be {"id_number": ..., "name": ...}: `+err.Error()))
 		return
 	}
-	req.Name, req.IDNumber = strings.TrimSpace(req.Name), strings.ToUpper(strings.TrimSpace(req.IDNumber))
+	if e := tooLong("/name", req.Name, casework.MaxName); e != nil {
+		apierr.Write(w, e)
+		return
+	}
+	req.Name, req.IDNumber = strings.TrimSpace(req.Name), strings.ToUpper(req.IDNumber)
 	if ident.CheckCitizenID(req.IDNumber) != nil {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_id_number",
 			"id_number must be an 18-character citizen ID number with a valid check character").At("/id_number"))

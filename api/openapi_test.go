@@ -244,11 +244,13 @@ func setup(t *testing.T) *bundle {
 		Public:        newFakePublic(recordID, rt.Example, accepted),
 		Cases: casework.New(casework.Config{Store: cases, Catalog: newFileCatalog(cat, audited), Audit: recorder,
 			SubjectKey: []byte(testSubjectKey), Now: now, Registry: reg, Logger: log}),
-		Lists:      cases,
-		People:     people,
-		Keys:       &fakeKeys{},
-		Now:        now,
-		SubjectKey: []byte(testSubjectKey),
+		Lists:  cases,
+		People: people,
+		Keys:   &fakeKeys{},
+		// Tests call from one address, faster than a client should.
+		PublicLimit: api.Limit{Rate: -1},
+		Now:         now,
+		SubjectKey:  []byte(testSubjectKey),
 		// Loopback stands in for the agencies' public endpoints, which a test
 		// cannot resolve.
 		Guard:         webhook.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
@@ -1037,9 +1039,13 @@ func TestOpenAPIDescribesServedJSON(t *testing.T) {
 		schemaOf("/v1/catalog/types/{code}/versions/{version}", "get", "404"))
 	check("GET "+penalty+"/diff", b.do("GET", penalty+"/diff?from=1&to=1", "", "", nil), 200,
 		schemaOf("/v1/catalog/types/{code}/diff", "get", "200"))
-	if v := check("GET "+penalty+"/diff without to", b.do("GET", penalty+"/diff?from=1", "", "", nil), 404,
+	if v := check("GET "+penalty+"/diff without to", b.do("GET", penalty+"/diff?from=1", "", "", nil), 400,
+		schemaOf("/v1/catalog/types/{code}/diff", "get", "400")); v["code"] != "invalid_parameter" || v["pointer"] != "/to" {
+		t.Errorf("diff without to: code %v pointer %v, want invalid_parameter /to", v["code"], v["pointer"])
+	}
+	if v := check("GET "+penalty+"/diff to 9", b.do("GET", penalty+"/diff?from=1&to=9", "", "", nil), 404,
 		schemaOf("/v1/catalog/types/{code}/diff", "get", "404")); v["code"] != "unknown_catalog_version" || v["pointer"] != "/to" {
-		t.Errorf("diff without to: code %v pointer %v, want unknown_catalog_version /to", v["code"], v["pointer"])
+		t.Errorf("diff to 9: code %v pointer %v, want unknown_catalog_version /to", v["code"], v["pointer"])
 	}
 	publish := "#/paths/~1v1~1catalog~1types~1{code}~1versions/post/requestBody/content/application~1json/examples"
 	docs, _ := b.lookup(publish).(map[string]any)
@@ -1232,8 +1238,31 @@ func TestOpenAPIDescribesSubscriptions(t *testing.T) {
 	if evs, _ := first["events"].([]any); len(evs) != 1 || first["next"] == next {
 		t.Errorf("limit=1: %v", first)
 	}
-	do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events?after=abc", bankKey, "", 400, "invalid_cursor"})
-	do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events?wait=soon", bankKey, "", 400, "invalid_wait"})
+	do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events?after=&wait=0", bankKey, "", 200, ""})
+	if last := do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events?after=999999999999999999", bankKey, "", 200, ""}); last["next"] != "999999999999999999" {
+		t.Errorf("after the largest cursor: %v, want no events and the same cursor", last)
+	}
+	// Each parameter within the limits the document states, or refused.
+	for _, c := range []struct{ query, code, pointer string }{
+		{"after=abc", "invalid_cursor", "/after"},
+		{"after=-1", "invalid_cursor", "/after"},
+		{"after=1000000000000000000", "invalid_cursor", "/after"},
+		{"after=99999999999999999999", "invalid_cursor", "/after"},
+		{"wait=soon", "invalid_wait", "/wait"},
+		{"wait=31", "invalid_wait", "/wait"},
+		{"wait=-1", "invalid_wait", "/wait"},
+		{"wait=", "invalid_wait", "/wait"},
+		{"wait=4294967296", "invalid_wait", "/wait"},
+		{"limit=0", "invalid_limit", "/limit"},
+		{"limit=501", "invalid_limit", "/limit"},
+		{"limit=many", "invalid_limit", "/limit"},
+		{"limit=", "invalid_limit", "/limit"},
+	} {
+		v := do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events?" + c.query, bankKey, "", 400, c.code})
+		if v["pointer"] != c.pointer {
+			t.Errorf("events?%s: pointer %v, want %s", c.query, v["pointer"], c.pointer)
+		}
+	}
 	do(events, call{"GET", "/v1/subscriptions/" + pullSubscription + "/events", agencyKey, "", 404, "subscription_not_found"})
 
 	// Replay, with each request example.
@@ -1249,6 +1278,8 @@ func TestOpenAPIDescribesSubscriptions(t *testing.T) {
 	do(replay, call{"POST", "/v1/subscriptions/" + pullSubscription + "/replay", bankKey, `{}`, 400, "invalid_body"})
 	do(replay, call{"POST", "/v1/subscriptions/" + pullSubscription + "/replay", bankKey, `{"after":"2","from":"2026-01-02T15:04:05Z"}`, 400, "invalid_body"})
 	do(replay, call{"POST", "/v1/subscriptions/" + pullSubscription + "/replay", bankKey, `{"after":"-1"}`, 400, "invalid_cursor"})
+	do(replay, call{"POST", "/v1/subscriptions/" + pullSubscription + "/replay", bankKey, `{"after":"1000000000000000000"}`, 400, "invalid_cursor"})
+	do(replay, call{"POST", "/v1/subscriptions/" + pullSubscription + "/replay", bankKey, `{"after":""}`, 200, ""})
 
 	// Dead letters, then their redelivery.
 	const dead = "/v1/subscriptions/{id}/dead-letters"

@@ -11,6 +11,7 @@ import (
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/authz"
+	"github.com/credex/credex/casework"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/record"
@@ -76,10 +77,9 @@ var errNoPublicRecord = apierr.New(http.StatusNotFound, "record_not_found", "no 
 func (a *server) publicQuery(w http.ResponseWriter, r *http.Request) {
 	var req publicQueryRequest
 	dec := json.NewDecoder(io.LimitReader(r.Body, 4<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	if err := decodeJSON(dec, &req); err != nil {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body",
-			`the body must be {"name": ..., "id_number": ...}`))
+			`the body must be {"name": ..., "id_number": ...}: `+err.Error()))
 		return
 	}
 	if e := checkPerson(&req.Name, &req.IDNumber); e != nil {
@@ -193,7 +193,10 @@ func (a *server) publicView(rec *store.PublicRecord) publicRecordView {
 // a person (spaces trimmed, the check character upper case) and refuses a
 // missing name or an ID number that is not one.
 func checkPerson(name, idNumber *string) *apierr.Error {
-	*name, *idNumber = strings.TrimSpace(*name), strings.ToUpper(strings.TrimSpace(*idNumber))
+	if e := tooLong("/name", *name, casework.MaxName); e != nil {
+		return e
+	}
+	*name, *idNumber = strings.TrimSpace(*name), strings.ToUpper(*idNumber)
 	switch {
 	case *name == "":
 		return apierr.New(http.StatusBadRequest, "missing_name", "name is required: the name on the ID card").At("/name")

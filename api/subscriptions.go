@@ -21,6 +21,7 @@ import (
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
+	"github.com/credex/credex/internal/param"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/subscription"
@@ -95,8 +96,7 @@ func (a *server) createSubscription(w http.ResponseWriter, r *http.Request) {
 	}
 	var req subscriptionRequest
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	if err := decodeJSON(dec, &req); err != nil {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", "the body must be a subscription object: "+err.Error()))
 		return
 	}
@@ -271,23 +271,27 @@ func (a *server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	wait := time.Duration(0)
-	if s := r.URL.Query().Get("wait"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_wait", "wait must be a whole number of seconds").At("/wait"))
+	if r.URL.Query().Has("wait") {
+		n, ok := param.Int(r.URL.Query().Get("wait"), 0, int64(maxWait/time.Second))
+		if !ok {
+			apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_wait",
+				fmt.Sprintf("wait is a whole number of seconds from 0 to %d", maxWait/time.Second)).At("/wait"))
 			return
 		}
-		wait = min(time.Duration(n)*time.Second, maxWait)
+		wait = time.Duration(n) * time.Second
 	}
-	limit := maxEvents
-	if s := r.URL.Query().Get("limit"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil && n > 0 {
-			limit = min(n, maxEvents)
+	limit := int64(maxEvents)
+	if r.URL.Query().Has("limit") {
+		var ok bool
+		if limit, ok = param.Int(r.URL.Query().Get("limit"), 1, maxEvents); !ok {
+			apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_limit",
+				fmt.Sprintf("limit is a number from 1 to %d (default %[1]d)", maxEvents)).At("/limit"))
+			return
 		}
 	}
 	deadline := time.Now().Add(wait)
 	for {
-		events, err := a.Subscriptions.Events(r.Context(), sub.ID, after, limit)
+		events, err := a.Subscriptions.Events(r.Context(), sub.ID, after, int(limit))
 		if err != nil {
 			if r.Context().Err() == nil {
 				a.Logger.Error("read events", "err", err)
@@ -332,8 +336,7 @@ func (a *server) replay(w http.ResponseWriter, r *http.Request) {
 		From  *time.Time `json:"from"`
 	}
 	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil || (req.After == nil) == (req.From == nil) {
+	if err := decodeJSON(dec, &req); err != nil || (req.After == nil) == (req.From == nil) {
 		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `send {"after": CURSOR} or {"from": "2026-01-02T15:04:05Z"}`))
 		return
 	}
@@ -472,12 +475,16 @@ func parseCursor(s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
+	n, ok := param.Int(s, 0, maxCursor)
+	if !ok {
 		return 0, errors.New("bad cursor")
 	}
 	return n, nil
 }
+
+// maxCursor is the largest cursor taken: 18 digits, as the document's
+// pattern says.
+const maxCursor = 999_999_999_999_999_999
 
 // list makes an absent list encode as [] rather than null.
 func list(s []string) []string {

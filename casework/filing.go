@@ -45,19 +45,32 @@ type Upload struct {
 // that is not standard base64.
 const CodeInvalidBase64 = "invalid_base64"
 
-// check tidies f (spaces trimmed, the ID number's check character in upper
-// case) and returns every problem with it.
+// The longest texts of a filing, in characters.
+const (
+	MaxRecordID  = 128
+	MaxName      = 100 // as the catalogue bounds the name of a record's subject
+	MaxStatement = 4000
+)
+
+// check tidies f (spaces around the name trimmed, the ID number's check
+// character in upper case) and returns every problem with it.
 func (f *Filing) check() lifecycle.FieldErrors {
-	f.Name, f.IDNumber = strings.TrimSpace(f.Name), strings.ToUpper(strings.TrimSpace(f.IDNumber))
 	var errs lifecycle.FieldErrors
-	for _, v := range []struct{ at, value, what string }{
-		{"/record_id", f.RecordID, "record_id, the id of the record,"},
-		{"/statement", f.Statement, "statement, in your words,"},
+	for _, v := range []struct {
+		at, value, what string
+		max             int
+	}{
+		{"/record_id", f.RecordID, "record_id, the id of the record,", MaxRecordID},
+		{"/statement", f.Statement, "statement, in your words,", MaxStatement},
 	} {
 		if strings.TrimSpace(v.value) == "" {
 			errs = append(errs, lifecycle.FieldError{Code: lifecycle.CodeRequired, Pointer: v.at, Message: v.what + " is required"})
+		} else if v.max > 0 {
+			errs = lifecycle.TooLong(errs, v.at, v.value, v.max, v.at[1:])
 		}
 	}
+	f.Name, f.IDNumber = strings.TrimSpace(f.Name), strings.ToUpper(f.IDNumber)
+	errs = lifecycle.TooLong(errs, "/name", f.Name, MaxName, "name")
 	if f.IDNumber != "" {
 		if err := ident.CheckCitizenID(f.IDNumber); err != nil {
 			errs = append(errs, lifecycle.FieldError{Code: "invalid_id_number", Pointer: "/id_number",

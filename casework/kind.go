@@ -2,8 +2,8 @@ package casework
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/authz"
+	"github.com/credex/credex/internal/param"
 	"github.com/credex/credex/lifecycle"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
@@ -66,29 +67,35 @@ type head struct {
 // read returns the case of this id to the holder of credential: the
 // tracking token of the person who filed it, or the API key of its
 // department or of an operator, if the authorisation matrix lets their kind
-// read it. Anyone else is told ErrNotFound, as for an id that does not
-// exist, so that ids and tokens cannot be probed. The read is in the audit
-// log.
+// read it. A credential that is neither the case's token nor a key is told
+// ErrBadCredential, whether or not the case exists; another principal is
+// told ErrNotFound, as for an id that does not exist; so ids and tokens
+// cannot be probed. The read is in the audit log.
 func read[C, A any](ctx context.Context, s *Service, k *kind[C, A], id, credential string) (*A, error) {
 	c, err := k.get(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
+	missing := errors.Is(err, store.ErrNotFound)
+	if err != nil && !missing {
 		return nil, err
 	}
-	h := k.head(c)
-	entry := audit.Entry{Action: k.readAudit, Resource: h.id, Subject: h.subjectKey, Result: audit.OK}
-	if sameToken(credential, h.tokenHash) {
+	var entry audit.Entry
+	if !missing {
+		h := k.head(c)
+		entry = audit.Entry{Action: k.readAudit, Resource: h.id, Subject: h.subjectKey, Result: audit.OK}
+	}
+	if !missing && sameToken(credential, k.head(c).tokenHash) {
 		entry.Kind = audit.Person
 	} else {
 		p, err := s.store.PrincipalByKey(ctx, credential)
 		switch {
 		case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrKeyExpired):
-			return nil, ErrNotFound
+			// Neither this case's token nor a key: whether the case
+			// exists is not said.
+			return nil, ErrBadCredential
 		case err != nil:
 			return nil, err
-		case !authz.Allowed(p.Kind, k.read, nil) || (p.Kind != principal.Operator && p.Code != h.department):
+		case missing:
+			return nil, ErrNotFound
+		case !authz.Allowed(p.Kind, k.read, nil) || (p.Kind != principal.Operator && p.Code != k.head(c).department):
 			return nil, ErrNotFound
 		}
 		entry.Principal, entry.Kind = p.Name, string(p.Kind)
@@ -197,12 +204,12 @@ func (s *Service) parse(k *kindInfo, q Query) (store.CaseQuery, int, error) {
 	}
 	limit := DefaultLimit
 	if q.Limit != "" {
-		n, err := strconv.Atoi(q.Limit)
-		if err != nil || n < 1 || n > MaxLimit {
+		n, ok := param.Int(q.Limit, 1, MaxLimit)
+		if !ok {
 			return sq, 0, &InvalidParameter{"limit", "limit is a number from 1 to " + strconv.Itoa(MaxLimit) +
 				" (default " + strconv.Itoa(DefaultLimit) + ")"}
 		}
-		limit = n
+		limit = int(n)
 	}
 	var ok bool
 	if sq.After, ok = parseCursor(q.After); !ok {
@@ -211,26 +218,27 @@ func (s *Service) parse(k *kindInfo, q Query) (store.CaseQuery, int, error) {
 	return sq, limit, nil
 }
 
-// cursor is the After of the page that follows the case at key.
+// cursor is the After of the page that follows the case at key: the
+// time the case was filed, in microseconds since 1970 (the database's
+// precision), a dot, and its id.
 func cursor(key store.CaseKey) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(key.Filed.UTC().Format(time.RFC3339Nano) + " " + key.ID))
+	return strconv.FormatInt(key.Filed.UnixMicro(), 10) + "." + key.ID
 }
+
+// cursorForm is the form of a cursor, as the API document states it.
+var cursorForm = regexp.MustCompile(`^[0-9]{1,18}\.[a-z0-9_]{1,64}$`)
 
 // parseCursor reads a cursor; the empty cursor is the zero key.
 func parseCursor(s string) (store.CaseKey, bool) {
 	if s == "" {
 		return store.CaseKey{}, true
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
+	if !cursorForm.MatchString(s) {
 		return store.CaseKey{}, false
 	}
-	at, id, ok := strings.Cut(string(raw), " ")
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if !ok || err != nil || id == "" {
-		return store.CaseKey{}, false
-	}
-	return store.CaseKey{Filed: t, ID: id}, true
+	at, id, _ := strings.Cut(s, ".")
+	micros, _ := strconv.ParseInt(at, 10, 64) // at most 18 digits
+	return store.CaseKey{Filed: time.UnixMicro(micros).UTC(), ID: id}, true
 }
 
 // decide moves the case of this id for the caller, its department, with

@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -115,7 +116,8 @@ func (s *Service) FileObjection(ctx context.Context, f ObjectionFiling) (*Object
 
 // ReadObjection returns the objection with this id to the person who filed
 // it, by its tracking token, and to the record's department and operators,
-// by their API keys. Anyone else is told ErrNotFound.
+// by their API keys. Another principal is told ErrNotFound; a credential
+// that is neither, ErrBadCredential.
 func (s *Service) ReadObjection(ctx context.Context, id, credential string) (*Objection, error) {
 	return read(ctx, s, &s.objections, id, credential)
 }
@@ -140,7 +142,8 @@ type ObjectionDecision struct {
 // corrected replaces the record's content with d.Data, revoked revokes the
 // record; each settles the dispute, in the transaction that stores the
 // decision. Anyone else is told ErrNotFound. It returns lifecycle.FieldErrors
-// for a decision with problems, ErrClosed when the objection is decided
+// for a decision with problems, *InvalidDataError for a corrected payload
+// the catalogue refuses, ErrClosed when the objection is decided
 // already and ErrRecordRevoked when the record was revoked and d does not
 // revoke it.
 func (s *Service) DecideObjection(ctx context.Context, id string, d ObjectionDecision) (*Objection, error) {
@@ -152,6 +155,9 @@ func (s *Service) DecideObjection(ctx context.Context, id string, d ObjectionDec
 		}
 		err = change(ctx, l, o.RecordID, func(rec *store.Record) ([]*record.Record, error) {
 			changes, dataErrs, err := s.decision(rec, o.ID, next.ClosedAt, d)
+			if _, invalid := errors.AsType[*InvalidDataError](err); invalid && len(errs) > 0 {
+				err = nil // the decision's own problems first
+			}
 			if errs = append(errs, dataErrs...); err == nil && len(errs) > 0 {
 				return nil, errs
 			}
@@ -186,8 +192,11 @@ func (s *Service) decision(rec *store.Record, id string, at time.Time, d Objecti
 		for _, fe := range rt.Validate(d.Data) {
 			errs = append(errs, lifecycle.FieldError{Code: fe.Code, Pointer: "/data" + fe.Pointer, Message: fe.Message})
 		}
-		if len(errs) > 0 || strings.TrimSpace(d.Reason) == "" {
-			return nil, errs, nil
+		if len(errs) > 0 {
+			return nil, nil, &InvalidDataError{Errors: errs}
+		}
+		if strings.TrimSpace(d.Reason) == "" {
+			return nil, nil, nil // Decide said so
 		}
 		c, err := record.Correction(rec.Ref(), rt, s.subjectKey, d.Data, id, at, d.Reason)
 		if err != nil {

@@ -3,13 +3,14 @@ package casework
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/authz"
 	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/internal/param"
 	"github.com/credex/credex/lifecycle"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/record"
@@ -157,24 +158,30 @@ func (s *Service) window(rec *store.RecordDisplay) (time.Time, lifecycle.Period,
 
 // ReadRepair returns the application with this id to the person who
 // applied, by its tracking token, and to its deciding department and
-// operators, by their API keys. Anyone else is told ErrNotFound.
+// operators, by their API keys. Another principal is told ErrNotFound; a credential
+// that is neither, ErrBadCredential.
 func (s *Service) ReadRepair(ctx context.Context, id, credential string) (*Repair, error) {
 	return read(ctx, s, &s.repairs, id, credential)
 }
 
 // RepairFile returns a file of the application with this id, the one at
 // position (from 0) in list (proof or commitment), to those ReadRepair
-// answers; it returns ErrNoFile when the application has no such file.
+// answers; it returns ErrNoFile when the application has no such file. A
+// list other than those, or a position that is not a number below
+// lifecycle.DefaultMaxFiles, is an *InvalidParameter, whoever asks.
 func (s *Service) RepairFile(ctx context.Context, id, credential, list, position string) (*store.RepairFile, error) {
+	if list != proofList && list != commitmentList {
+		return nil, &InvalidParameter{"list", "list is proof or commitment"}
+	}
+	n, ok := param.Int(position, 0, lifecycle.DefaultMaxFiles-1)
+	if !ok {
+		return nil, &InvalidParameter{"position", fmt.Sprintf("position is a number from 0 to %d: a list holds at most %d files", lifecycle.DefaultMaxFiles-1, lifecycle.DefaultMaxFiles)}
+	}
 	app, err := s.ReadRepair(ctx, id, credential)
 	if err != nil {
 		return nil, err
 	}
-	n, err := strconv.Atoi(position)
-	if (list != proofList && list != commitmentList) || err != nil || n < 0 {
-		return nil, ErrNoFile
-	}
-	f, err := s.store.RepairFile(ctx, app.ID, list, n)
+	f, err := s.store.RepairFile(ctx, app.ID, list, int(n))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNoFile
 	}

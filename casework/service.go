@@ -94,8 +94,8 @@ type Config struct {
 
 // Errors the service answers with; callers branch on them with errors.Is.
 // Besides these, a request with problems is refused with
-// lifecycle.FieldErrors listing every one, a list query with a bad
-// parameter with *InvalidParameter, a repair application made too early
+// lifecycle.FieldErrors listing every one, a list query or a file's path
+// with a bad parameter with *InvalidParameter, a repair application made too early
 // with *TooEarlyError. Any other error means the database or the audit log
 // did not answer.
 var (
@@ -105,6 +105,10 @@ var (
 	ErrNotSubject = errors.New("no record with this id is about the person of the ID token and of this name and ID number")
 	// ErrNotFound: no case with this id is visible to the caller.
 	ErrNotFound = errors.New("no such case")
+	// ErrBadCredential: the credential a case is read with is neither an
+	// API key nor this case's tracking token; whether the case exists is
+	// not said.
+	ErrBadCredential = errors.New("neither an API key nor the case's tracking token")
 	// ErrNotPermitted: the caller's kind of principal may not do this.
 	ErrNotPermitted = errors.New("not permitted to the caller's kind")
 	// ErrOpen: the record has an open case of this kind already.
@@ -141,8 +145,20 @@ func (e *TooEarlyError) Error() string {
 // Unwrap returns lifecycle.ErrTooEarly.
 func (e *TooEarlyError) Unwrap() error { return lifecycle.ErrTooEarly }
 
-// InvalidParameter refuses a list query whose parameter Name is not one of
-// its values; Message tells what it takes.
+// InvalidDataError refuses a corrected payload that the catalogue rejects
+// under its record type: Errors lists every problem, with pointers under
+// /data.
+type InvalidDataError struct {
+	Errors lifecycle.FieldErrors
+}
+
+// Error says how many problems the payload has.
+func (e *InvalidDataError) Error() string {
+	return fmt.Sprintf("the corrected data has %d problems under its record type", len(e.Errors))
+}
+
+// InvalidParameter refuses a request whose parameter Name (of the query or
+// the path) is not one of its values; Message tells what it takes.
 type InvalidParameter struct {
 	Name, Message string
 }

@@ -294,7 +294,9 @@ func TestFilingChecksThePerson(t *testing.T) {
 
 // TestTrackingTokens checks that both kinds of case give tokens of one
 // strength, and are read with them, or with their department's or an
-// operator's key, and by no one else.
+// operator's key, and by no one else: a credential that is neither a key
+// nor the case's token is bad whether or not the case exists, and another
+// principal is told it does not.
 func TestTrackingTokens(t *testing.T) {
 	t.Parallel()
 	b := setup(t, "2026-06-01 09:00")
@@ -326,18 +328,22 @@ func TestTrackingTokens(t *testing.T) {
 			{"its token", tokens[kind], nil},
 			{"the department", marketKey, nil},
 			{"an operator", opKey, nil},
-			{"the other case's token", other, casework.ErrNotFound},
-			{"its token in upper case", strings.ToUpper(tokens[kind]), casework.ErrNotFound},
+			{"the other case's token", other, casework.ErrBadCredential},
+			{"its token in upper case", strings.ToUpper(tokens[kind]), casework.ErrBadCredential},
 			{"another department", taxKey, casework.ErrNotFound},
 			{"an agency", agencyKey, casework.ErrNotFound},
-			{"nothing", "", casework.ErrNotFound},
+			{"nothing", "", casework.ErrBadCredential},
 		} {
 			if err := read(ids[kind], c.cred); !errors.Is(err, c.want) || (c.want == nil) != (err == nil) {
 				t.Errorf("%s read with %s: %v, want %v", kind, c.who, err, c.want)
 			}
 		}
-		if err := read("no_such_case", tokens[kind]); !errors.Is(err, casework.ErrNotFound) {
-			t.Errorf("%s that does not exist: %v, want ErrNotFound", kind, err)
+		// Whether a case exists is said to keys only.
+		if err := read("no_such_case", tokens[kind]); !errors.Is(err, casework.ErrBadCredential) {
+			t.Errorf("%s that does not exist, read with a token: %v, want ErrBadCredential", kind, err)
+		}
+		if err := read("no_such_case", opKey); !errors.Is(err, casework.ErrNotFound) {
+			t.Errorf("%s that does not exist, read with a key: %v, want ErrNotFound", kind, err)
 		}
 	}
 	want := []string{"objection.filed person", "repair.filed person",
@@ -482,5 +488,98 @@ func TestOneOpenCaseOfEachKind(t *testing.T) {
 	}
 	if err := apply(b.penalty("2025-05-01")); !errors.Is(err, casework.ErrDisplayEnded) {
 		t.Errorf("an application past the maximum display period: %v, want ErrDisplayEnded", err)
+	}
+}
+
+// TestRepairFileParameters reads the files of an application by list and
+// position as the request path names them: a position past the most files
+// a list may hold, or not a number, and a list other than proof and
+// commitment are invalid parameters, never a question for the database.
+func TestRepairFileParameters(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "2026-06-01 09:00")
+	r := b.apply(b.penalty("2026-01-10"))
+	for _, c := range []struct {
+		list, position string
+		want           error  // nil, or ErrNoFile
+		param          string // the invalid parameter
+	}{
+		{"proof", "0", nil, ""},
+		{"commitment", "0", nil, ""},
+		{"proof", "1", casework.ErrNoFile, ""},
+		{"proof", "9", casework.ErrNoFile, ""},
+		{"proof", "10", nil, "position"},
+		{"proof", "2147483648", nil, "position"},
+		{"proof", "4294967296", nil, "position"},
+		{"proof", "99999999999999999999", nil, "position"},
+		{"proof", "-1", nil, "position"},
+		{"proof", "01", casework.ErrNoFile, ""},
+		{"proof", "x", nil, "position"},
+		{"proof", "", nil, "position"},
+		{"other", "0", nil, "list"},
+	} {
+		f, err := b.cases.RepairFile(b.ctx, r.ID, r.TrackingToken, c.list, c.position)
+		var param *casework.InvalidParameter
+		switch {
+		case c.param != "":
+			if !errors.As(err, &param) || param.Name != c.param || param.Message == "" {
+				t.Errorf("file %s/%s: %v, want invalid parameter %s", c.list, c.position, err, c.param)
+			}
+		case c.want != nil:
+			if !errors.Is(err, c.want) {
+				t.Errorf("file %s/%s: %v, want %v", c.list, c.position, err, c.want)
+			}
+		case err != nil || f == nil:
+			t.Errorf("file %s/%s: %v, want the file", c.list, c.position, err)
+		}
+	}
+}
+
+// TestFilingsWithinTheirLimits files cases whose texts pass the limits the
+// API document states, or whose ID number or file is written other than it
+// says: each is refused with a pointer at the culprit, before anything is
+// looked up.
+func TestFilingsWithinTheirLimits(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "2026-06-01 09:00")
+	p := b.penalty("2026-01-10")
+	pdf := uploads("receipt.pdf")[0]
+	for _, c := range []struct {
+		name string
+		edit func(f *casework.Filing, u *casework.Upload)
+		want string // "pointer code"
+	}{
+		{"a name too long", func(f *casework.Filing, _ *casework.Upload) { f.Name = strings.Repeat("名", casework.MaxName+1) }, "/name too_long"},
+		{"a statement too long", func(f *casework.Filing, _ *casework.Upload) {
+			f.Statement = strings.Repeat("述", casework.MaxStatement+1)
+		}, "/statement too_long"},
+		{"a record id too long", func(f *casework.Filing, _ *casework.Upload) {
+			f.RecordID = "rec_" + strings.Repeat("x", casework.MaxRecordID)
+		}, "/record_id too_long"},
+		{"an ID number with spaces around it", func(f *casework.Filing, _ *casework.Upload) { f.IDNumber = " " + f.IDNumber + " " }, "/id_number invalid_id_number"},
+		{"a file's media type with parameters", func(_ *casework.Filing, u *casework.Upload) { u.MediaType = "application/pdf; name=x" }, "/0/media_type media_type"},
+		{"a file's name too long", func(_ *casework.Filing, u *casework.Upload) { u.Name = strings.Repeat("n", lifecycle.MaxFileName+1) }, "/0/name too_long"},
+	} {
+		f, u := p.filing(), pdf
+		c.edit(&f, &u)
+		for kind, err := range map[string]error{
+			"objection": func() error {
+				_, err := b.cases.FileObjection(b.ctx, casework.ObjectionFiling{Filing: f, Grounds: "error", Evidence: []casework.Upload{u}})
+				return err
+			}(),
+			"repair": func() error {
+				_, err := b.cases.ApplyForRepair(b.ctx, casework.RepairApplication{Filing: f, Proof: []casework.Upload{u}, Commitment: []casework.Upload{pdf}})
+				return err
+			}(),
+		} {
+			fe, _ := errors.AsType[lifecycle.FieldErrors](err)
+			var got []string
+			for _, e := range fe {
+				got = append(got, e.Pointer+" "+e.Code)
+			}
+			if !slices.ContainsFunc(got, func(g string) bool { return strings.HasSuffix(g, c.want) }) {
+				t.Errorf("%s with %s: %v (%v), want %s", kind, c.name, got, err, c.want)
+			}
+		}
 	}
 }

@@ -1,11 +1,13 @@
 package catalog
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/xeipuuv/gojsonschema"
@@ -66,7 +68,8 @@ func (check stringChecker) IsFormat(v any) bool {
 }
 
 // Validate checks a payload, the raw JSON of a record's "data", against the
-// type's schema. It returns nil for a valid payload, and otherwise every
+// type's schema, and that no string of it holds U+0000, which the database
+// cannot store. It returns nil for a valid payload, and otherwise every
 // problem found, sorted by pointer then code, at most one per code and
 // pointer. Data that is not JSON gives the single error malformed_json at "".
 // Validate is safe for concurrent use.
@@ -78,10 +81,10 @@ func (t *RecordType) Validate(data json.RawMessage) []FieldError {
 	if err != nil {
 		return []FieldError{{Code: CodeMalformedJSON, Message: "The data could not be read as JSON."}}
 	}
-	if result.Valid() {
+	errs := nulErrors(data)
+	if result.Valid() && len(errs) == 0 {
 		return nil
 	}
-	var errs []FieldError
 	wrongType := map[string]bool{}
 	for _, re := range result.Errors() {
 		if fe, ok := fieldError(re); ok {
@@ -243,4 +246,44 @@ func pointer(path []string) string {
 		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(p))
 	}
 	return b.String()
+}
+
+// nulErrors returns an invalid_string error for each string of data, a
+// value or a field name, that holds the character U+0000: the database
+// stores no such text, so a record with one could be accepted and never
+// stored.
+func nulErrors(data json.RawMessage) []FieldError {
+	if !bytes.Contains(data, []byte(`\u0000`)) {
+		return nil
+	}
+	var v any
+	if json.Unmarshal(data, &v) != nil {
+		return nil
+	}
+	var errs []FieldError
+	var walk func(path []string, v any)
+	walk = func(path []string, v any) {
+		switch v := v.(type) {
+		case string:
+			if strings.ContainsRune(v, 0) {
+				errs = append(errs, FieldError{Code: CodeInvalidString, Pointer: pointer(path),
+					Message: label(path) + " contains the character U+0000, which cannot be stored; remove it."})
+			}
+		case []any:
+			for i, item := range v {
+				walk(append(slices.Clip(path), strconv.Itoa(i)), item)
+			}
+		case map[string]any:
+			for k, item := range v {
+				at := append(slices.Clip(path), k)
+				if strings.ContainsRune(k, 0) {
+					errs = append(errs, FieldError{Code: CodeInvalidString, Pointer: pointer(at),
+						Message: "A field name contains the character U+0000, which cannot be stored; remove it."})
+				}
+				walk(at, item)
+			}
+		}
+	}
+	walk(nil, v)
+	return errs
 }

@@ -175,6 +175,21 @@ func TestValidate(t *testing.T) {
 			[]want{{CodeInvalidString, "/subject/name"}},
 		},
 		{
+			"a NUL character, which the database cannot store, in a value", "administrative_penalty",
+			changed(func(p map[string]any) { p["facts"] = "fined\x00twice" }),
+			[]want{{CodeInvalidString, "/facts"}},
+		},
+		{
+			"a NUL character in a value of a list", "administrative_penalty",
+			changed(func(p map[string]any) { p["penalty_types"] = []any{"fine\x00"} }),
+			[]want{{CodeInvalidString, "/penalty_types/0"}, {CodeNotAllowedValue, "/penalty_types/0"}},
+		},
+		{
+			"a NUL character in a field name", "administrative_penalty",
+			changed(func(p map[string]any) { p["x\x00"] = 1 }),
+			[]want{{CodeInvalidString, "/x\x00"}, {CodeUnknownField, "/x\x00"}},
+		},
+		{
 			"unknown fields are named in escaped pointers", "serious_dishonesty",
 			changed(func(p map[string]any) { p["a/b"] = 1; p["c~d"] = 2 }),
 			[]want{{CodeUnknownField, "/a~1b"}, {CodeUnknownField, "/c~0d"}},

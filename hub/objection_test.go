@@ -308,21 +308,27 @@ func TestObjectionTrackedWithItsToken(t *testing.T) {
 	if got := b.call(http.MethodGet, "/v1/objections/"+o1.ID+"?token="+o1.TrackingToken, "", nil, &v); got != http.StatusOK || v.ID != o1.ID {
 		t.Errorf("tracking with ?token= answered %d, want 200", got)
 	}
-	for name, cred := range map[string]string{
-		"another objection's token": o2.TrackingToken,
-		"a made-up token":           "otk_made_up",
-		"a department not deciding": taxKey,
-		"an agency":                 agencyKey,
-		"its token in upper case":   strings.ToUpper(o1.TrackingToken),
+	// A principal that may not see it is told it does not exist; a
+	// credential that is neither a key nor its token is refused, whether
+	// or not the objection exists.
+	for name, c := range map[string]struct {
+		cred, code string
+		status     int
+	}{
+		"another objection's token": {o2.TrackingToken, "invalid_credentials", http.StatusUnauthorized},
+		"a made-up token":           {"otk_made_up", "invalid_credentials", http.StatusUnauthorized},
+		"its token in upper case":   {strings.ToUpper(o1.TrackingToken), "invalid_credentials", http.StatusUnauthorized},
+		"a department not deciding": {taxKey, "objection_not_found", http.StatusNotFound},
+		"an agency":                 {agencyKey, "objection_not_found", http.StatusNotFound},
 	} {
 		var e apiError
-		if got := b.call(http.MethodGet, "/v1/objections/"+o1.ID, cred, nil, &e); got != http.StatusNotFound || e.Code != "objection_not_found" {
-			t.Errorf("tracking with %s answered %d %+v, want 404 objection_not_found", name, got, e)
+		if got := b.call(http.MethodGet, "/v1/objections/"+o1.ID, c.cred, nil, &e); got != c.status || e.Code != c.code {
+			t.Errorf("tracking with %s answered %d %+v, want %d %s", name, got, e, c.status, c.code)
 		}
 	}
 	var e apiError
-	if got := b.call(http.MethodGet, "/v1/objections/obj_nosuchobjection", o1.TrackingToken, nil, &e); got != http.StatusNotFound || e.Code != "objection_not_found" {
-		t.Errorf("tracking an unknown id answered %d %+v, want 404 objection_not_found", got, e)
+	if got := b.call(http.MethodGet, "/v1/objections/obj_nosuchobjection", o1.TrackingToken, nil, &e); got != http.StatusUnauthorized || e.Code != "invalid_credentials" {
+		t.Errorf("tracking an unknown id answered %d %+v, want 401 invalid_credentials, as for a wrong token", got, e)
 	}
 	if got := b.call(http.MethodGet, "/v1/objections/"+o1.ID, "", nil, &e); got != http.StatusUnauthorized || e.Code != "missing_credentials" {
 		t.Errorf("tracking without a token answered %d %+v, want 401 missing_credentials", got, e)
@@ -433,21 +439,27 @@ func TestObjectionOutcomes(t *testing.T) {
 		id, p := b.recordAbout("OBJ-CHECK-DECISION")
 		o := b.file(objection(id, p))
 		bad := b.example("administrative_penalty", func(d map[string]any) { d["severity"] = "huge" })
+		// A decision the document refuses is 400 invalid_decision; a
+		// correction the catalogue refuses, which the document cannot say,
+		// is 422 invalid_data.
 		tests := []struct {
 			name          string
 			body          map[string]any
+			status        int
+			error         string
 			code, pointer string
 		}{
-			{"unknown outcome", map[string]any{"outcome": "maybe", "reason": "r"}, "not_allowed", "/outcome"},
-			{"no reason", map[string]any{"outcome": "upheld"}, "required", "/reason"},
-			{"correction without data", map[string]any{"outcome": "corrected", "reason": "r"}, "required", "/data"},
-			{"upheld with data", map[string]any{"outcome": "upheld", "reason": "r", "data": b.penalty()}, "not_allowed", "/data"},
-			{"invalid correction", map[string]any{"outcome": "corrected", "reason": "r", "data": bad}, "not_allowed_value", "/data/severity"},
+			{"unknown outcome", map[string]any{"outcome": "maybe", "reason": "r"}, 400, "invalid_decision", "not_allowed", "/outcome"},
+			{"no reason", map[string]any{"outcome": "upheld"}, 400, "invalid_decision", "required", "/reason"},
+			{"correction without data", map[string]any{"outcome": "corrected", "reason": "r"}, 400, "invalid_decision", "required", "/data"},
+			{"upheld with data", map[string]any{"outcome": "upheld", "reason": "r", "data": b.penalty()}, 400, "invalid_decision", "not_allowed", "/data"},
+			{"invalid correction without a reason", map[string]any{"outcome": "corrected", "reason": " ", "data": bad}, 400, "invalid_decision", "required", "/reason"},
+			{"invalid correction", map[string]any{"outcome": "corrected", "reason": "r", "data": bad}, 422, "invalid_data", "not_allowed_value", "/data/severity"},
 		}
 		for _, tt := range tests {
 			var e fieldErrors
-			if got := b.decide(marketKey, o.ID, tt.body, &e); got != http.StatusBadRequest || e.Code != "invalid_decision" || !e.has(tt.code, tt.pointer) {
-				t.Errorf("%s: answered %d %+v, want 400 invalid_decision with %s at %s", tt.name, got, e, tt.code, tt.pointer)
+			if got := b.decide(marketKey, o.ID, tt.body, &e); got != tt.status || e.Code != tt.error || !e.has(tt.code, tt.pointer) {
+				t.Errorf("%s: answered %d %+v, want %d %s with %s at %s", tt.name, got, e, tt.status, tt.error, tt.code, tt.pointer)
 			}
 		}
 		if _, v := b.track(o.TrackingToken, o.ID); v.Status != "accepted" {

@@ -184,7 +184,7 @@ func TestRepairApprovedEndsDisplayAndTellsSubscribers(t *testing.T) {
 			{"an operator", opKey, http.StatusOK},
 			{"another department", taxKey, http.StatusNotFound},
 			{"an agency", agencyKey, http.StatusNotFound},
-			{"a wrong token", app.TrackingToken + "x", http.StatusNotFound},
+			{"a wrong token", app.TrackingToken + "x", http.StatusUnauthorized},
 			{"nobody", "", http.StatusUnauthorized},
 		} {
 			var v repairView
@@ -300,7 +300,11 @@ func TestRepairRefusedWithReasons(t *testing.T) {
 		{"a blank reason", []string{"receipt missing", " "}, "/reasons/1"},
 	} {
 		var e fieldErrors
-		got := b.decideRepair(marketKey, app.ID, map[string]any{"outcome": "refused", "reasons": c.reasons}, &e)
+		decision := map[string]any{"outcome": "refused"}
+		if c.reasons != nil {
+			decision["reasons"] = c.reasons
+		}
+		got := b.decideRepair(marketKey, app.ID, decision, &e)
 		if got != http.StatusBadRequest || e.Code != "invalid_decision" || !e.has("required", c.pointer) {
 			t.Errorf("refusal with %s = %d %+v, want 400 invalid_decision with required at %s", c.name, got, e, c.pointer)
 		}

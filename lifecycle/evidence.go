@@ -3,9 +3,9 @@ package lifecycle
 import (
 	"cmp"
 	"fmt"
-	"mime"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // The codes of FieldError. They are stable: clients branch on them.
@@ -16,6 +16,17 @@ const (
 	CodeEmpty      = "empty"       // an attachment of no bytes
 	CodeMediaType  = "media_type"  // an attachment of a type not accepted
 	CodeNotAllowed = "not_allowed" // not one of the values listed for the field
+	CodeTooLong    = "too_long"    // a text longer than its limit
+)
+
+// The longest texts of cases, in characters.
+const (
+	MaxFileName = 255  // the name of an attachment
+	MaxReason   = 2000 // the reason of a decision on an objection
+	// A refusal of a repair gives at most MaxRefusalReasons reasons, each
+	// of at most MaxRefusalReason characters.
+	MaxRefusalReasons = 10
+	MaxRefusalReason  = 500
 )
 
 // FieldError is one problem with a request.
@@ -63,8 +74,9 @@ const (
 )
 
 // EvidenceLimits bound the attachments of one list: how many, and how large
-// each. Zero fields mean the defaults. Accepted media types are fixed:
-// application/pdf, image/jpeg and image/png.
+// each. Zero fields mean the defaults. Accepted media types are fixed,
+// written exactly so, without parameters: application/pdf, image/jpeg and
+// image/png. A file's name has at most MaxFileName characters.
 type EvidenceLimits struct {
 	MaxFiles int   // most attachments in one list; default DefaultMaxFiles
 	MaxSize  int64 // most bytes in one attachment; default DefaultMaxSize
@@ -81,7 +93,8 @@ func (l EvidenceLimits) Check(at string, files []Attachment) FieldErrors {
 	for i, f := range files {
 		at := fmt.Sprintf("%s/%d", at, i)
 		errs = required(errs, at+"/name", f.Name, "the file's name")
-		if mt, _, err := mime.ParseMediaType(f.MediaType); err != nil || !slices.Contains(mediaTypes, mt) {
+		errs = TooLong(errs, at+"/name", f.Name, MaxFileName, "the file's name")
+		if !slices.Contains(mediaTypes, f.MediaType) {
 			errs = append(errs, FieldError{CodeMediaType, at + "/media_type", "attach PDF, JPEG or PNG files only"})
 		}
 		switch {
@@ -90,6 +103,15 @@ func (l EvidenceLimits) Check(at string, files []Attachment) FieldErrors {
 		case f.Size > maxSize:
 			errs = append(errs, FieldError{CodeTooLarge, at + "/size", fmt.Sprintf("the file is larger than the limit of %d bytes", maxSize)})
 		}
+	}
+	return errs
+}
+
+// TooLong appends to errs a FieldError at pointer at when s, what it is, has
+// more than max characters.
+func TooLong(errs FieldErrors, at, s string, max int, what string) FieldErrors {
+	if utf8.RuneCountInString(s) > max {
+		errs = append(errs, FieldError{CodeTooLong, at, fmt.Sprintf("%s is longer than %d characters", what, max)})
 	}
 	return errs
 }

@@ -155,7 +155,7 @@ func (d *Desk) RefuseObjection(o *Objection, reason string) error {
 	if o.Status != Filed {
 		return o.illegal("refuse")
 	}
-	if errs := required(nil, "/reason", reason, "a reason for the refusal"); errs != nil {
+	if errs := TooLong(required(nil, "/reason", reason, "a reason for the refusal"), "/reason", reason, MaxReason, "the reason"); errs != nil {
 		return fmt.Errorf("refuse objection %s: %w", o.ID, errs)
 	}
 	o.Status, o.ClosedAt, o.Reason = Refused, d.clock.Now(), reason
@@ -163,7 +163,7 @@ func (d *Desk) RefuseObjection(o *Objection, reason string) error {
 }
 
 // Decide records the source department's decision on an accepted objection,
-// with its reason (required). The record is no longer disputed; for Corrected
+// with its reason (required, at most MaxReason characters). The record is no longer disputed; for Corrected
 // and Revoked the hub changes the record itself.
 func (d *Desk) Decide(o *Objection, outcome Outcome, reason string) error {
 	if o.Status != Accepted {
@@ -174,6 +174,7 @@ func (d *Desk) Decide(o *Objection, outcome Outcome, reason string) error {
 		errs = append(errs, FieldError{CodeNotAllowed, "/outcome", "the outcome is one of upheld, corrected and revoked"})
 	}
 	errs = required(errs, "/reason", reason, "a reason for the decision")
+	errs = TooLong(errs, "/reason", reason, MaxReason, "the reason")
 	if len(errs) > 0 {
 		return fmt.Errorf("decide objection %s: %w", o.ID, errs)
 	}

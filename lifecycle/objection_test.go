@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -215,6 +216,8 @@ func TestObjectionFieldErrors(t *testing.T) {
 	before := *o
 	err = b.desk.Decide(o, "annulled", " ")
 	wantFieldErrors(t, err, "/outcome not_allowed", "/reason required")
+	err = b.desk.Decide(o, lifecycle.Upheld, strings.Repeat("理", lifecycle.MaxReason+1))
+	wantFieldErrors(t, err, "/reason too_long")
 	if !reflect.DeepEqual(*o, before) {
 		t.Error("a refused decision changed the objection")
 	}
@@ -294,8 +297,13 @@ func TestEvidenceLimits(t *testing.T) {
 		want   []string
 	}{
 		{"none", lifecycle.EvidenceLimits{}, nil, nil},
-		{"accepted types", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{pdf, jpeg, {Name: "s.png", MediaType: "IMAGE/PNG", Size: 1}}, nil},
-		{"parameters are ignored", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{{Name: "a.pdf", MediaType: "application/pdf; name=a.pdf", Size: 1}}, nil},
+		{"accepted types", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{pdf, jpeg, {Name: "s.png", MediaType: "image/png", Size: 1}}, nil},
+		// The media type is served back as the file's Content-Type: one of
+		// the three, exactly as the API document lists them.
+		{"a type in capitals", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{{Name: "s.png", MediaType: "IMAGE/PNG", Size: 1}}, []string{"/e/0/media_type media_type"}},
+		{"a type with parameters", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{{Name: "a.pdf", MediaType: "application/pdf; name=a.pdf", Size: 1}}, []string{"/e/0/media_type media_type"}},
+		{"a name of the longest length", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{{Name: strings.Repeat("名", lifecycle.MaxFileName), MediaType: "application/pdf", Size: 1}}, nil},
+		{"a name too long", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{{Name: strings.Repeat("名", lifecycle.MaxFileName+1), MediaType: "application/pdf", Size: 1}}, []string{"/e/0/name too_long"}},
 		{"other types", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{{Name: "a.gif", MediaType: "image/gif", Size: 1}, {Name: "a", MediaType: "", Size: 1}}, []string{"/e/0/media_type media_type", "/e/1/media_type media_type"}},
 		{"no name", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{{Name: " ", MediaType: "application/pdf", Size: 1}}, []string{"/e/0/name required"}},
 		{"empty file", lifecycle.EvidenceLimits{}, []lifecycle.Attachment{{Name: "a.pdf", MediaType: "application/pdf"}}, []string{"/e/0/size empty"}},

@@ -152,7 +152,8 @@ func (d *Desk) Approve(r *Repair) error {
 }
 
 // RefuseRepair refuses a submitted application, for the given reasons (at
-// least one, none blank).
+// least one and at most MaxRefusalReasons, none blank or longer than
+// MaxRefusalReason).
 func (d *Desk) RefuseRepair(r *Repair, reasons []string) error {
 	if r.Status != Submitted {
 		return r.illegal("refuse")
@@ -161,8 +162,12 @@ func (d *Desk) RefuseRepair(r *Repair, reasons []string) error {
 	if len(reasons) == 0 {
 		errs = append(errs, FieldError{CodeRequired, "/reasons", "give at least one reason for the refusal"})
 	}
+	if len(reasons) > MaxRefusalReasons {
+		errs = append(errs, FieldError{CodeTooMany, "/reasons", fmt.Sprintf("give at most %d reasons", MaxRefusalReasons)})
+	}
 	for i, reason := range reasons {
 		errs = required(errs, fmt.Sprintf("/reasons/%d", i), reason, "a reason")
+		errs = TooLong(errs, fmt.Sprintf("/reasons/%d", i), reason, MaxRefusalReason, "a reason")
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("refuse repair %s: %w", r.ID, errs)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,6 +156,10 @@ func TestRepairRefused(t *testing.T) {
 	wantFieldErrors(t, err, "/reasons required")
 	err = b.desk.RefuseRepair(r, []string{"The fine is unpaid.", " "})
 	wantFieldErrors(t, err, "/reasons/1 required")
+	err = b.desk.RefuseRepair(r, []string{strings.Repeat("欠", lifecycle.MaxRefusalReason+1)})
+	wantFieldErrors(t, err, "/reasons/0 too_long")
+	err = b.desk.RefuseRepair(r, slices.Repeat([]string{"unpaid"}, lifecycle.MaxRefusalReasons+1))
+	wantFieldErrors(t, err, "/reasons too_many")
 	if r.Status != lifecycle.Submitted {
 		t.Fatal("a refused refusal changed the application")
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -32,7 +33,7 @@ const maxSourceID = 128
 // envelopeTypes says what each envelope field must be, for error messages.
 var envelopeTypes = map[string]string{
 	"type": "a string", "op": "a string", "source_id": "a string",
-	"catalog_version": "a positive integer", "data": "an object", "reason": "a string",
+	"catalog_version": "a whole number from 1 to 2147483647", "data": "an object", "reason": "a string",
 }
 
 // envelope is one record of a submission as the department sent it.
@@ -142,6 +143,11 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 	var errs []catalog.FieldError
 	for k, v := range fields {
 		var err error
+		if string(bytes.TrimSpace(v)) == "null" && envelopeTypes[k] != "" {
+			// null is no value: not a field left out.
+			errs = append(errs, catalog.FieldError{Code: "wrong_type", Pointer: "/" + k, Message: k + " must be " + envelopeTypes[k] + ", not null"})
+			continue
+		}
 		switch k {
 		case "type":
 			err = json.Unmarshal(v, &env.Type)
@@ -150,8 +156,8 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 		case "source_id":
 			err = json.Unmarshal(v, &env.SourceID)
 		case "catalog_version":
-			if err = json.Unmarshal(v, &env.CatalogVersion); err == nil && env.CatalogVersion < 1 {
-				err = errors.New("not positive")
+			if err = json.Unmarshal(v, &env.CatalogVersion); err == nil && (env.CatalogVersion < 1 || env.CatalogVersion > math.MaxInt32) {
+				err = errors.New("out of range")
 			}
 		case "data":
 			env.Data = v
@@ -169,7 +175,7 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 			errs = append(errs, catalog.FieldError{Code: "wrong_type", Pointer: "/" + k, Message: k + " must be " + envelopeTypes[k]})
 		}
 	}
-	if env.Op == "" && fields["op"] == nil {
+	if env.Op == "" && fields["op"] == nil && !hasPointer(errs, "/op") {
 		env.Op = "upsert"
 	}
 	if !slices.Contains(submittedOps, env.Op) && fields["op"] != nil && !hasPointer(errs, "/op") {
@@ -181,12 +187,14 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/source_id", Message: "source_id, the department's own id of the record, is required"})
 	case len(env.SourceID) > maxSourceID:
 		errs = append(errs, catalog.FieldError{Code: "invalid_string", Pointer: "/source_id", Message: fmt.Sprintf("source_id is longer than %d bytes", maxSourceID)})
+	case strings.ContainsRune(env.SourceID, 0):
+		errs = append(errs, nulError("/source_id"))
 	}
 	if env.Type == "" && !hasPointer(errs, "/type") {
 		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/type", Message: "type, the record type code, is required"})
 	}
 	switch {
-	case (env.Op == "upsert" || env.Op == "correct") && env.Data == nil:
+	case (env.Op == "upsert" || env.Op == "correct") && env.Data == nil && !hasPointer(errs, "/data"):
 		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/data", Message: "data, the record's payload, is required"})
 	case env.Op == "revoke" && env.Data != nil && !hasPointer(errs, "/data"):
 		errs = append(errs, checkRevocation(env.Data)...)
@@ -197,6 +205,8 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/reason", Message: "a correction says why it was made: reason is required"})
 	case len(env.Reason) > maxReason:
 		errs = append(errs, catalog.FieldError{Code: "invalid_string", Pointer: "/reason", Message: fmt.Sprintf("reason is longer than %d bytes", maxReason)})
+	case strings.ContainsRune(env.Reason, 0):
+		errs = append(errs, nulError("/reason"))
 	}
 	slices.SortStableFunc(errs, func(a, b catalog.FieldError) int { return strings.Compare(a.Pointer, b.Pointer) })
 	return env, errs
@@ -226,9 +236,18 @@ func checkRevocation(data json.RawMessage) []catalog.FieldError {
 			errs = append(errs, catalog.FieldError{Code: "wrong_type", Pointer: "/data/reason", Message: "reason must be a string"})
 		case len(reason) > maxReason:
 			errs = append(errs, catalog.FieldError{Code: "invalid_string", Pointer: "/data/reason", Message: fmt.Sprintf("reason is longer than %d bytes", maxReason)})
+		case strings.ContainsRune(reason, 0):
+			errs = append(errs, nulError("/data/reason"))
 		}
 	}
 	return errs
+}
+
+// nulError refuses a string that holds U+0000, which the database cannot
+// store.
+func nulError(pointer string) catalog.FieldError {
+	return catalog.FieldError{Code: "invalid_string", Pointer: pointer,
+		Message: pointer[1:] + " contains the character U+0000, which cannot be stored"}
 }
 
 func hasPointer(errs []catalog.FieldError, pointer string) bool {

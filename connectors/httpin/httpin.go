@@ -4,13 +4,16 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base32"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
@@ -82,14 +85,44 @@ type Response struct {
 }
 
 // Rejection is the message published to the rejected topic for one envelope.
+// It is at most MaxRejectionBytes long: a rejection that would be longer
+// carries the envelope as a TruncatedEnvelope instead, and its first 20
+// errors, with pointers and messages cut to 512 bytes ending in "…".
 type Rejection struct {
 	SubmissionID string               `json:"submission_id"`
 	Index        int                  `json:"index"`
 	Department   string               `json:"department"`
 	ReceivedAt   time.Time            `json:"received_at"`
 	Errors       []catalog.FieldError `json:"errors"`
-	Envelope     json.RawMessage      `json:"envelope"`
+	// ErrorsOmitted counts the errors of the receipt left out to fit.
+	ErrorsOmitted int `json:"errors_omitted,omitempty"`
+	// Envelope is the envelope as sent (a JSON string when it was not
+	// JSON); absent when Truncated is set.
+	Envelope  json.RawMessage    `json:"envelope,omitempty"`
+	Truncated *TruncatedEnvelope `json:"truncated_envelope,omitempty"`
 }
+
+// TruncatedEnvelope stands for an envelope too large to be kept whole in
+// the rejected topic.
+type TruncatedEnvelope struct {
+	// Bytes is the size of the envelope as sent.
+	Bytes int `json:"bytes"`
+	// SHA256 is the hex SHA-256 of the envelope as sent.
+	SHA256 string `json:"sha256"`
+	// Head is its first 4 KiB, as text ending in "…".
+	Head string `json:"head"`
+}
+
+// MaxRejectionBytes bounds a message of the rejected topic, well below the
+// 1 MiB Kafka takes by default.
+const MaxRejectionBytes = 256 << 10
+
+// What a rejection too large to publish keeps.
+const (
+	maxEnvelopeHead    = 4 << 10
+	maxRejectionErrors = 20
+	maxRejectionText   = 512
+)
 
 // Handler serves POST /v1/submissions for authenticated departments.
 type Handler struct {
@@ -334,12 +367,47 @@ func (h *Handler) publishRejections(ctx context.Context, sub *submission, items 
 }
 
 func (h *Handler) rejection(sub *submission, index int, it *item) (kafka.Message, error) {
-	v, err := json.Marshal(Rejection{SubmissionID: sub.id, Index: index, Department: sub.department.Code,
-		ReceivedAt: sub.received, Errors: it.errs, Envelope: validJSONOrString(it.raw)})
+	rej := Rejection{SubmissionID: sub.id, Index: index, Department: sub.department.Code,
+		ReceivedAt: sub.received, Errors: it.errs, Envelope: validJSONOrString(it.raw)}
+	v, err := json.Marshal(rej)
+	if err == nil && len(v) > MaxRejectionBytes {
+		v, err = json.Marshal(rej.shrink(it.raw))
+	}
 	if err != nil {
 		return kafka.Message{}, fmt.Errorf("encode rejection: %w", err)
 	}
 	return kafka.Message{Topic: h.topics.Rejected(), Key: []byte(sub.department.Code), Value: v}, nil
+}
+
+// shrink returns the rejection cut down to fit MaxRejectionBytes whatever
+// raw, the envelope as sent, holds: its head and hash instead of the
+// envelope, and the first errors, clipped.
+func (rej Rejection) shrink(raw []byte) Rejection {
+	sum := sha256.Sum256(raw)
+	rej.Envelope = nil
+	rej.Truncated = &TruncatedEnvelope{Bytes: len(raw), SHA256: hex.EncodeToString(sum[:]), Head: clip(string(raw), maxEnvelopeHead)}
+	if n := len(rej.Errors); n > maxRejectionErrors {
+		rej.Errors, rej.ErrorsOmitted = rej.Errors[:maxRejectionErrors], n-maxRejectionErrors
+	}
+	errs := make([]catalog.FieldError, len(rej.Errors))
+	for i, fe := range rej.Errors {
+		fe.Pointer, fe.Message = clip(fe.Pointer, maxRejectionText), clip(fe.Message, maxRejectionText)
+		errs[i] = fe
+	}
+	rej.Errors = errs
+	return rej
+}
+
+// clip cuts s to its first n bytes or fewer, at a character boundary, and
+// makes it valid UTF-8; a cut string ends in "…".
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return strings.ToValidUTF8(s, "\uFFFD")
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return strings.ToValidUTF8(s[:n], "\uFFFD") + "…"
 }
 
 func validJSONOrString(raw json.RawMessage) json.RawMessage {
