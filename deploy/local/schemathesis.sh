@@ -15,7 +15,10 @@ not be), and stops the hub. Every operation is tested but DELETE /v1/keys/{id}
 (revokeOwnKey), which would revoke the key the run uses. Authenticated
 operations use the dev tax bureau's key (CREDEX_SCHEMATHESIS_KEY to change it,
 e.g. dev-operator-key-0006). The hooks in schemathesis_hooks.py teach it the
-document's own string formats (citizen ID numbers, credit codes, cursors).
+document's own string formats (citizen ID numbers, credit codes, record type
+codes); schemathesis.toml counts 413 too_many_records as a refusal, and 422 as
+the answer to a request whose record data the catalogue refuses (its schemas
+are not in the document).
 When CREDEX_DATABASE_URL is set, a throwaway database is made next to it and
 dropped afterwards; otherwise credex dev starts its own PostgreSQL. Bounded by
 --max-examples ${MAX_EXAMPLES:-20} (MAX_EXAMPLES). Extra arguments go to
