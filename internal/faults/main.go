@@ -51,7 +51,7 @@ var scenarios = map[string]func(ctx context.Context, h *harness) error{
 	"hub-kill": func(ctx context.Context, h *harness) error {
 		for i := 0; i < 3 && sleep(ctx, h.duration/4); i++ {
 			h.kill()
-			if err := h.start(ctx); err != nil {
+			if err := h.start(context.WithoutCancel(ctx)); err != nil {
 				return err
 			}
 		}
@@ -71,7 +71,7 @@ var scenarios = map[string]func(ctx context.Context, h *harness) error{
 		}
 		h.faultAt(time.Now())
 		sleep(ctx, 3*time.Second)
-		return h.script(ctx, "kafka.sh", "start")
+		return h.script(context.WithoutCancel(ctx), "kafka.sh", "start")
 	},
 	// postgres-stop: PostgreSQL stops at once (immediate shutdown, as on a
 	// crash) and is started again.
@@ -94,7 +94,7 @@ var scenarios = map[string]func(ctx context.Context, h *harness) error{
 		}
 		h.faultAt(time.Now())
 		sleep(ctx, 2*time.Second)
-		return h.script(ctx, "postgres.sh", "start")
+		return h.script(context.WithoutCancel(ctx), "postgres.sh", "start")
 	},
 }
 
