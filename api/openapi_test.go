@@ -43,6 +43,7 @@ import (
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/idtoken"
 	"github.com/credex/credex/internal/devoidc"
+	"github.com/credex/credex/internal/testkit/oidctest"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/record"
@@ -162,20 +163,6 @@ type bundle struct {
 	issuer   *devoidc.Issuer // the identity provider the handler trusts
 }
 
-// issuer starts a test identity provider on a loopback server.
-func issuer(t *testing.T) *devoidc.Issuer {
-	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	iss, err := devoidc.New("http://"+srv.Listener.Addr().String()+devoidc.Path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = iss.Handler()
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return iss
-}
-
 // token is an ID token for the person with this name and ID number.
 func (b *bundle) token(t *testing.T, name, idNumber string) string {
 	t.Helper()
@@ -233,7 +220,7 @@ func setup(t *testing.T) *bundle {
 	})
 	now := func() time.Time { return accepted.Add(24 * time.Hour) }
 	cases := newFakeCases(st, recordID, taxDepartment.Code, accepted)
-	iss := issuer(t)
+	iss := oidctest.Issuer(t)
 	people, err := idtoken.NewVerifier(iss.Config(), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/idtoken"
 	"github.com/credex/credex/internal/devoidc"
+	"github.com/credex/credex/internal/testkit/oidctest"
 	"github.com/credex/credex/record"
 )
 
@@ -37,23 +38,9 @@ type clock struct{ offset atomic.Int64 }
 func (c *clock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
-// issuer starts an issuer on a loopback server.
-func issuer(t *testing.T) *devoidc.Issuer {
-	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	iss, err := devoidc.New("http://"+srv.Listener.Addr().String()+devoidc.Path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = iss.Handler()
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return iss
-}
-
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	b := &bundle{issuer: issuer(t), other: issuer(t), clock: &clock{}, name: "王测试",
+	b := &bundle{issuer: oidctest.Issuer(t), other: oidctest.Issuer(t), clock: &clock{}, name: "王测试",
 		id: ident.NewCitizenID(rand.New(rand.NewPCG(rand.Uint64(), 1)))}
 	var err error
 	if b.verifier, err = idtoken.NewVerifier(b.issuer.Config(), b.clock.now); err != nil {

@@ -5,26 +5,18 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/idtoken"
-	"github.com/credex/credex/internal/devoidc"
+	"github.com/credex/credex/internal/testkit/oidctest"
 )
 
 // TestTokenEndpoint: the token endpoint signs a token a hub trusting the
 // issuer by discovery verifies, and refuses a person who is not one.
 func TestTokenEndpoint(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewUnstartedServer(nil)
-	iss, err := devoidc.New("http://"+srv.Listener.Addr().String()+devoidc.Path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = iss.Handler()
-	srv.Start()
-	t.Cleanup(srv.Close)
+	iss := oidctest.Issuer(t)
 	id := ident.NewCitizenID(rand.New(rand.NewPCG(1, 1)))
 
 	post := func(body string) (int, map[string]any) {

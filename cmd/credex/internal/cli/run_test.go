@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,6 +19,7 @@ import (
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/internal/devoidc"
 	"github.com/credex/credex/internal/testkit/kafkatest"
+	"github.com/credex/credex/internal/testkit/oidctest"
 	"github.com/credex/credex/internal/testkit/pgtest"
 	"github.com/credex/credex/internal/testkit/testlog"
 	"github.com/credex/credex/internal/testkit/wait"
@@ -105,7 +105,7 @@ func TestServeRunsTheHub(t *testing.T) {
 	}
 	t.Setenv("CREDEX_SUBJECT_KEY", "serve-test-subject-key-0123")
 	t.Setenv("CREDEX_AUTHORISATION_KEY", "serve-test-authorisation-key-0123")
-	issuer := startIssuer(t)
+	issuer := oidctest.Issuer(t)
 	t.Setenv("CREDEX_OIDC_ISSUER", issuer.URL())
 	t.Setenv("CREDEX_OIDC_CLIENT_ID", devoidc.ClientID)
 	addr := start(t, serve, []string{
@@ -132,20 +132,6 @@ func TestServeRunsTheHub(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "only credex dev issues tokens") {
 		t.Errorf("credex token from serve = %v, want no token", err)
 	}
-}
-
-// startIssuer starts a test identity provider on a loopback server.
-func startIssuer(t *testing.T) *devoidc.Issuer {
-	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	iss, err := devoidc.New("http://"+srv.Listener.Addr().String()+devoidc.Path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = iss.Handler()
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return iss
 }
 
 // accessLog reads the access log of the person of idToken and returns the
