@@ -83,9 +83,7 @@ func (a *server) queryLists(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req listsQuery
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
-	if err := decodeJSON(dec, &req); err != nil {
-		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_body", `the body must be {"id_number": ..., "name": ...}: `+err.Error()))
+	if !decodeStrict(w, r, &req, `the body must be {"id_number": ..., "name": ...}`) {
 		return
 	}
 	if e := tooLong("/name", req.Name, casework.MaxName); e != nil {
