@@ -40,6 +40,7 @@ import (
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/connectors/intake"
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/idtoken"
 	"github.com/credex/credex/internal/devoidc"
@@ -214,10 +215,10 @@ func setup(t *testing.T) *bundle {
 	log := slog.New(slog.DiscardHandler)
 	audited := &memAudit{names: map[string]string{record.SubjectKey([]byte(testSubjectKey), exampleIDNumber): exampleName}}
 	recorder := &audit.Recorder{Log: audited}
-	ingest := httpin.New(httpin.Config{}, httpin.Deps{
+	ingest := httpin.New(httpin.Config{}, intake.New(intake.Config{}, intake.Deps{
 		Catalog: cat, Ledger: fakeLedger{}, Relay: fakeRelay{}, Publisher: fakePublisher{},
 		SubjectKey: []byte("test-subject-key"), RecordIDKey: []byte("test-record-id-key"), Audit: recorder, Logger: log, Registry: reg,
-	})
+	}), log, reg)
 	now := func() time.Time { return accepted.Add(24 * time.Hour) }
 	cases := newFakeCases(st, recordID, taxDepartment.Code, accepted)
 	iss := oidctest.Issuer(t)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/connectors/intake"
 	"github.com/credex/credex/internal/testkit/kafkatest"
 )
 
@@ -128,7 +129,7 @@ func TestHugeInvalidRecordIsRejectedAndItsRejectionFits(t *testing.T) {
 		t.Fatalf("rejected topic holds %d messages, want 1", len(msgs))
 	}
 	var rej struct {
-		httpin.Rejection
+		intake.Rejection
 		Truncated *struct {
 			Bytes  int    `json:"bytes"`
 			SHA256 string `json:"sha256"`

@@ -25,6 +25,7 @@ import (
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/connectors/intake"
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/expiry"
@@ -65,8 +66,10 @@ type Config struct {
 	// legal bases for inquiries without the person's authorisation are
 	// among them.
 	Principals []principal.SeedEntry
-	// Ingest bounds submissions.
+	// Ingest bounds the submissions of the HTTP API.
 	Ingest httpin.Config
+	// Intake tunes the admission of every connector's records.
+	Intake intake.Config
 	// Relay tunes the publication of the ledger's outbox to Kafka.
 	Relay relay.Config
 	// Delivery tunes the workers that push events to agencies.
@@ -165,6 +168,9 @@ func (c Config) Validate() error {
 	if err := c.FailedAuthLimit.Validate(); err != nil {
 		return fmt.Errorf("failed authentication %w", err)
 	}
+	if err := c.Intake.Validate(); err != nil {
+		return err
+	}
 	return c.Ingest.Validate()
 }
 
@@ -177,6 +183,7 @@ type Hub struct {
 	catalog  *registry.Registry
 	producer *pipeline.Producer
 	relay    *relay.Relay
+	intake   *intake.Intake
 	registry *prometheus.Registry
 	handler  http.Handler
 	delivery *delivery.Metrics
@@ -210,10 +217,11 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	h.relay = relay.New(cfg.Relay, h.store, h.producer, cfg.Kafka.Topics,
 		func(ctx context.Context) error { return pipeline.Ping(ctx, cfg.Kafka) }, h.log, h.registry)
 	h.audit = &audit.Recorder{Log: audit.LogFunc(h.store.AppendAudit)}
-	ingest := httpin.New(cfg.Ingest, httpin.Deps{
+	h.intake = intake.New(cfg.Intake, intake.Deps{
 		Catalog: h.catalog, Ledger: h.store, Relay: h.relay, Publisher: h.producer, Topics: cfg.Kafka.Topics,
 		SubjectKey: cfg.SubjectKey, RecordIDKey: h.idKey, Audit: h.audit, Logger: h.log, Registry: h.registry,
 	})
+	ingest := httpin.New(cfg.Ingest, h.intake, h.log, h.registry)
 	h.delivery = delivery.NewMetrics(h.registry)
 	h.expiry = expiry.NewMetrics(h.registry)
 	h.cases = casework.New(casework.Config{

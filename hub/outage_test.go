@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/connectors/intake"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/relay"
@@ -42,13 +43,13 @@ func TestUnreachableInfrastructureAcceptsNothing(t *testing.T) {
 	}
 	deadRelay, deadProducer := relayOf(b.hub.Store(), deadKafka)
 	liveRelay, liveProducer := relayOf(deadStore, b.cfg.Kafka)
-	for name, deps := range map[string]httpin.Deps{
+	for name, deps := range map[string]intake.Deps{
 		"kafka down":    {Ledger: b.hub.Store(), Relay: deadRelay, Publisher: deadProducer},
 		"database down": {Ledger: deadStore, Relay: liveRelay, Publisher: liveProducer},
 	} {
 		deps.Catalog, deps.Topics, deps.SubjectKey = b.catalog, b.cfg.Kafka.Topics, b.cfg.SubjectKey
 		deps.Logger, deps.Registry = slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry()
-		ingest := httpin.New(httpin.Config{}, deps)
+		ingest := httpin.New(httpin.Config{}, intake.New(intake.Config{}, deps), deps.Logger, deps.Registry)
 		req := httptest.NewRequest(http.MethodPost, "/v1/submissions", strings.NewReader(string(body)))
 		req = req.WithContext(principal.With(req.Context(), &principal.Principal{
 			Kind: principal.Department, Name: b.market.Name, Code: b.market.Code, Types: b.market.Types}))

@@ -132,7 +132,7 @@ func setup(t testing.TB, opts options) *bundle {
 		cfg.WebhookTimeout = 5 * time.Second
 	}
 	cfg.Now = opts.now
-	cfg.Ingest.AckTimeout = opts.ackTimeout
+	cfg.Intake.AckTimeout = opts.ackTimeout
 	if opts.poolMax > 0 {
 		cfg.DatabaseURL += fmt.Sprintf("&pool_max_conns=%d", opts.poolMax)
 	}

@@ -3,7 +3,6 @@ package httpin
 import (
 	"cmp"
 	"fmt"
-	"time"
 )
 
 // Config bounds what one submission may carry.
@@ -12,10 +11,6 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxRecords is the largest batch accepted; default 500.
 	MaxRecords int
-	// AckTimeout is how long a submission waits for Kafka to acknowledge
-	// the versions the ledger committed before it answers that they are
-	// pending; default 10s.
-	AckTimeout time.Duration
 }
 
 // Validate names the first impossible setting.
@@ -26,14 +21,8 @@ func (c Config) Validate() error {
 	if c.MaxRecords < 0 {
 		return fmt.Errorf("max records: %d is negative", c.MaxRecords)
 	}
-	if c.AckTimeout < 0 {
-		return fmt.Errorf("ack timeout: %s is negative", c.AckTimeout)
-	}
 	return nil
 }
 
 func (c Config) maxBody() int64  { return cmp.Or(c.MaxBodyBytes, 4<<20) }
 func (c Config) maxRecords() int { return cmp.Or(c.MaxRecords, 500) }
-func (c Config) ackTimeout() time.Duration {
-	return cmp.Or(c.AckTimeout, 10*time.Second)
-}

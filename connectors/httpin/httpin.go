@@ -2,73 +2,20 @@ package httpin
 
 import (
 	"cmp"
-	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base32"
-	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/segmentio/kafka-go"
 
-	"github.com/credex/credex/audit"
-	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/connectors/intake"
 	"github.com/credex/credex/internal/apierr"
-	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
-	"github.com/credex/credex/record"
-	"github.com/credex/credex/store"
 )
 
-// Ledger assigns versions to records and commits them to its outbox (see
-// store.Store.Admit).
-type Ledger interface {
-	Admit(ctx context.Context, recs []*record.Record) (*store.Admission, error)
-}
-
-// Relay publishes what the ledger committed (see relay.Relay).
-type Relay interface {
-	// Ready reports whether Kafka takes what the relay publishes.
-	Ready(ctx context.Context) error
-	// Await returns once the outbox rows ids are in Kafka.
-	Await(ctx context.Context, ids []int64) error
-}
-
-// Catalog gives the record types submissions are checked against: the
-// latest version of each, or the one a submission names.
-type Catalog interface {
-	Type(code string) (*catalog.RecordType, bool)
-	TypeVersion(code string, version int) (*catalog.RecordType, bool)
-}
-
-// Publisher writes rejections to Kafka and waits for their acknowledgement.
-type Publisher interface {
-	Publish(ctx context.Context, msgs ...kafka.Message) error
-}
-
 // Receipt is the answer for one envelope of a submission.
-type Receipt struct {
-	Index int `json:"index"`
-	// Status is accepted (Kafka has the version), rejected, or pending:
-	// the ledger committed the version and publishes it, but Kafka did not
-	// acknowledge it in time. Sending the same record again answers
-	// accepted, with the same version, once Kafka has it.
-	Status   string `json:"status"`
-	RecordID string `json:"record_id,omitempty"`
-	Version  int    `json:"version,omitempty"`
-	// Unchanged: the record already had this content; nothing new was written.
-	Unchanged bool   `json:"unchanged,omitempty"`
-	Topic     string `json:"topic,omitempty"`
-	// Errors lists every problem of a rejected envelope.
-	Errors []catalog.FieldError `json:"errors,omitempty"`
-}
+type Receipt = intake.Receipt
 
 // Response is the answer to a submission.
 type Response struct {
@@ -84,100 +31,26 @@ type Response struct {
 	Receipts []Receipt `json:"receipts"`
 }
 
-// Rejection is the message published to the rejected topic for one envelope.
-// It is at most MaxRejectionBytes long: a rejection that would be longer
-// carries the envelope as a TruncatedEnvelope instead, and its first 20
-// errors, with pointers and messages cut to 512 bytes ending in "…".
-type Rejection struct {
-	SubmissionID string               `json:"submission_id"`
-	Index        int                  `json:"index"`
-	Department   string               `json:"department"`
-	ReceivedAt   time.Time            `json:"received_at"`
-	Errors       []catalog.FieldError `json:"errors"`
-	// ErrorsOmitted counts the errors of the receipt left out to fit.
-	ErrorsOmitted int `json:"errors_omitted,omitempty"`
-	// Envelope is the envelope as sent (a JSON string when it was not
-	// JSON); absent when Truncated is set.
-	Envelope  json.RawMessage    `json:"envelope,omitempty"`
-	Truncated *TruncatedEnvelope `json:"truncated_envelope,omitempty"`
-}
-
-// TruncatedEnvelope stands for an envelope too large to be kept whole in
-// the rejected topic.
-type TruncatedEnvelope struct {
-	// Bytes is the size of the envelope as sent.
-	Bytes int `json:"bytes"`
-	// SHA256 is the hex SHA-256 of the envelope as sent.
-	SHA256 string `json:"sha256"`
-	// Head is its first 4 KiB, as text ending in "…".
-	Head string `json:"head"`
-}
-
-// MaxRejectionBytes bounds a message of the rejected topic, well below the
-// 1 MiB Kafka takes by default.
-const MaxRejectionBytes = 256 << 10
-
-// What a rejection too large to publish keeps.
-const (
-	maxEnvelopeHead    = 4 << 10
-	maxRejectionErrors = 20
-	maxRejectionText   = 512
-)
+// Connector is the name of this door in receipts, metrics and the
+// rejected topic.
+const Connector = "http"
 
 // Handler serves POST /v1/submissions for authenticated departments.
 type Handler struct {
-	cfg        Config
-	catalog    Catalog
-	ledger     Ledger
-	relay      Relay
-	publisher  Publisher
-	topics     pipeline.Topics
-	subjectKey []byte
-	idKey      []byte
-	audit      *audit.Recorder
-	log        *slog.Logger
-	m          metrics
-	now        func() time.Time
+	cfg      Config
+	intake   *intake.Intake
+	log      *slog.Logger
+	requests *prometheus.CounterVec
 }
 
-// Deps are what a Handler works with.
-type Deps struct {
-	Catalog   Catalog
-	Ledger    Ledger
-	Relay     Relay
-	Publisher Publisher
-	Topics    pipeline.Topics
-	// SubjectKey keys the hash by which subjects are looked up and partitioned.
-	SubjectKey []byte
-	// RecordIDKey keys record ids (record.ID; store.Store.RecordIDKey).
-	RecordIDKey []byte
-	// Audit records every accepted record, once Kafka has it and before
-	// the receipt says so.
-	Audit    *audit.Recorder
-	Logger   *slog.Logger
-	Registry prometheus.Registerer
-}
-
-// New returns the ingest handler.
-func New(cfg Config, d Deps) *Handler {
-	return &Handler{
-		cfg: cfg, catalog: d.Catalog, ledger: d.Ledger, relay: d.Relay, publisher: d.Publisher, topics: d.Topics,
-		subjectKey: d.SubjectKey, idKey: d.RecordIDKey, audit: d.Audit, log: cmp.Or(d.Logger, slog.Default()), m: newMetrics(d.Registry), now: time.Now,
-	}
-}
-
-// item is one envelope on its way through a submission.
-type item struct {
-	raw    json.RawMessage
-	env    envelope
-	rtype  *catalog.RecordType
-	record *record.Record
-	errs   []catalog.FieldError
-	// outcome is what the ledger made of an accepted record.
-	outcome store.Outcome
-	// pending: the ledger committed the record, Kafka did not acknowledge
-	// it in time.
-	pending bool
+// New returns the submissions handler, which hands its batches to in.
+func New(cfg Config, in *intake.Intake, log *slog.Logger, reg prometheus.Registerer) *Handler {
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "credex_submissions_total",
+		Help: "Submissions received, by department and result (ok, rejected, unavailable, or the whole-request error code).",
+	}, []string{"department", "result"})
+	reg.MustRegister(requests)
+	return &Handler{cfg: cfg, intake: in, log: cmp.Or(log, slog.Default()), requests: requests}
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -188,32 +61,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	raws, e := readBatch(r, h.cfg)
 	if e != nil {
-		h.m.requests.WithLabelValues(p.Name, e.Code).Inc()
+		h.requests.WithLabelValues(p.Name, e.Code).Inc()
 		apierr.Write(w, e)
 		return
 	}
-	sub := &submission{id: newSubmissionID(), department: p, received: h.now().UTC()}
-	items := make([]*item, len(raws))
-	for i, raw := range raws {
-		items[i] = h.check(p, raw)
-		if items[i].record != nil {
-			h.prepare(items[i], sub)
+	res, err := h.intake.Submit(r.Context(), intake.Batch{Department: p, Connector: Connector, Envelopes: raws})
+	if err != nil {
+		h.requests.WithLabelValues(p.Name, "unavailable").Inc()
+		message := "the hub cannot store records right now; nothing of this submission was accepted, send it again later"
+		if errors.Is(err, intake.ErrUnconfirmed) {
+			message = "the hub cannot confirm this submission right now; send it again later: records it accepted already come back unchanged"
 		}
-	}
-	if err := h.admit(r.Context(), sub, items); err != nil {
-		h.log.Error("submission not accepted: infrastructure unavailable", "submission", sub.id, "department", p.Name, "err", err)
-		h.m.requests.WithLabelValues(p.Name, "unavailable").Inc()
-		apierr.Write(w, apierr.New(http.StatusServiceUnavailable, "unavailable",
-			"the hub cannot store records right now; nothing of this submission was accepted, send it again later"))
+		apierr.Write(w, apierr.New(http.StatusServiceUnavailable, "unavailable", message))
 		return
 	}
-	resp := h.respond(sub, items)
-	if err := h.audit.Record(r.Context(), submitted(items)...); err != nil {
-		h.log.Error("submission accepted but not in the audit log", "submission", sub.id, "department", p.Name, "err", err)
-		h.m.requests.WithLabelValues(p.Name, "unavailable").Inc()
-		apierr.Write(w, apierr.New(http.StatusServiceUnavailable, "unavailable",
-			"the hub cannot confirm this submission right now; send it again later: records it accepted already come back unchanged"))
-		return
+	resp := Response{SubmissionID: res.SubmissionID, Accepted: res.Accepted, Rejected: res.Rejected, Pending: res.Pending, Receipts: res.Receipts}
+	for i := range resp.Receipts {
+		for j := range resp.Receipts[i].Errors {
+			fe := &resp.Receipts[i].Errors[j]
+			fe.Pointer = fmt.Sprintf("/records/%d%s", i, fe.Pointer)
+		}
 	}
 	status, result := http.StatusOK, "ok"
 	switch {
@@ -224,262 +91,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status, result = http.StatusUnprocessableEntity, "rejected"
 		resp.Code, resp.Message = "rejected", "no record of the submission was accepted; every receipt lists its errors"
 	}
-	h.m.requests.WithLabelValues(p.Name, result).Inc()
-	h.log.Info("submission", "submission", sub.id, "department", p.Name, "accepted", resp.Accepted, "rejected", resp.Rejected, "pending", resp.Pending)
+	h.requests.WithLabelValues(p.Name, result).Inc()
 	apierr.JSON(w, status, resp)
-}
-
-// submitted are the audit entries of the accepted records of a submission,
-// one each; a revocation's subject comes from the ledger.
-func submitted(items []*item) []audit.Entry {
-	var entries []audit.Entry
-	for _, it := range items {
-		if it.record != nil {
-			entries = append(entries, audit.Entry{Action: audit.RecordSubmitted, Resource: it.record.ID,
-				Subject: it.record.SubjectKey, Result: audit.OK})
-		}
-	}
-	return entries
-}
-
-type submission struct {
-	id         string
-	department *principal.Principal
-	received   time.Time
-}
-
-// check validates one envelope and, when it is valid, builds its record.
-func (h *Handler) check(p *principal.Principal, raw json.RawMessage) *item {
-	it := &item{raw: raw}
-	it.env, it.errs = parseEnvelope(raw)
-	if hasPointer(it.errs, "") || hasPointer(it.errs, "/type") {
-		return it
-	}
-	rt, ok := h.catalog.Type(it.env.Type)
-	switch {
-	case !ok:
-		it.errs = append(it.errs, catalog.FieldError{Code: "unknown_type", Pointer: "/type",
-			Message: fmt.Sprintf("%q is not a record type of the catalogue (see GET /v1/catalog)", it.env.Type)})
-		return it
-	case !p.MayPublish(rt.Code):
-		it.errs = append(it.errs, catalog.FieldError{Code: "type_not_assigned", Pointer: "/type",
-			Message: fmt.Sprintf("the catalogue does not assign %q to this department", rt.Code)})
-		return it
-	case it.env.CatalogVersion != 0:
-		named, ok := h.catalog.TypeVersion(rt.Code, it.env.CatalogVersion)
-		if !ok {
-			it.errs = append(it.errs, catalog.FieldError{Code: "unknown_catalog_version", Pointer: "/catalog_version",
-				Message: fmt.Sprintf("%s has no catalogue version %d (the latest is %d)", rt.Code, it.env.CatalogVersion, rt.Version)})
-			it.rtype = rt
-			return it
-		}
-		rt = named
-	}
-	it.rtype = rt
-	if record.Op(it.env.Op).Content() && it.env.Data != nil && !hasPointer(it.errs, "/data") {
-		for _, fe := range rt.Validate(it.env.Data) {
-			fe.Pointer = "/data" + fe.Pointer
-			it.errs = append(it.errs, fe)
-		}
-	}
-	if len(it.errs) == 0 {
-		it.record = &record.Record{}
-	}
-	return it
-}
-
-// prepare fills in the record of a valid envelope.
-func (h *Handler) prepare(it *item, sub *submission) {
-	r := it.record
-	r.ID = record.ID(h.idKey, sub.department.Code, it.rtype.Code, it.env.SourceID)
-	r.Op, r.SourceID, r.Department = record.Op(it.env.Op), it.env.SourceID, sub.department.Code
-	r.SubmissionID, r.AcceptedAt = sub.id, sub.received
-	r.Data, r.Reason = it.env.Data, it.env.Reason
-	if r.Op == record.OpRevoke && r.Reason == "" {
-		r.Reason = revocationReason(it.env.Data)
-	}
-	if err := record.Build(r, it.rtype, h.subjectKey); err != nil { // the envelope parsed, so its data re-encodes
-		it.errs = append(it.errs, catalog.FieldError{Code: "malformed_json", Pointer: "/data", Message: "data could not be read"})
-		it.record = nil
-	}
-}
-
-// admit admits the valid records into the ledger and waits until Kafka has
-// their versions; it publishes the rejections. It refuses to admit anything
-// while Kafka cannot be reached. An error means nothing was admitted.
-func (h *Handler) admit(ctx context.Context, sub *submission, items []*item) error {
-	if err := h.relay.Ready(ctx); err != nil {
-		return err
-	}
-	var recs []*record.Record
-	var owners []*item
-	for _, it := range items {
-		if it.record != nil {
-			recs, owners = append(recs, it.record), append(owners, it)
-		}
-	}
-	var outbox []int64
-	if len(recs) > 0 {
-		a, err := h.ledger.Admit(ctx, recs)
-		if err != nil {
-			return err
-		}
-		outbox = a.Outbox
-		for i, o := range a.Outcomes {
-			owners[i].outcome = o
-			if o == store.UnknownRecord {
-				owners[i].errs = append(owners[i].errs, catalog.FieldError{Code: "unknown_record", Pointer: "/source_id",
-					Message: fmt.Sprintf("no record with this source_id was ever accepted from this department, so it cannot be %s", pastTense[recs[i].Op])})
-				owners[i].record = nil
-			}
-		}
-	}
-	h.publishRejections(ctx, sub, items)
-	ackCtx, cancel := context.WithTimeout(ctx, h.cfg.ackTimeout())
-	defer cancel()
-	if err := h.relay.Await(ackCtx, outbox); err != nil {
-		h.log.Warn("submission stored, not yet in Kafka", "submission", sub.id, "department", sub.department.Name, "err", err)
-		for _, it := range owners {
-			it.pending = it.record != nil
-		}
-	}
-	return nil
-}
-
-// publishRejections writes the rejected envelopes to the rejected topic.
-// The receipts are the department's answer; the topic is for operators, so
-// a failure is logged and does not fail the submission.
-func (h *Handler) publishRejections(ctx context.Context, sub *submission, items []*item) {
-	var msgs []kafka.Message
-	for i, it := range items {
-		if len(it.errs) > 0 {
-			m, err := h.rejection(sub, i, it)
-			if err != nil {
-				h.log.Error("encode rejection", "submission", sub.id, "index", i, "err", err)
-				continue
-			}
-			msgs = append(msgs, m)
-		}
-	}
-	if err := h.publisher.Publish(ctx, msgs...); err != nil {
-		h.log.Error("rejections not published", "submission", sub.id, "department", sub.department.Name, "count", len(msgs), "err", err)
-	}
-}
-
-func (h *Handler) rejection(sub *submission, index int, it *item) (kafka.Message, error) {
-	rej := Rejection{SubmissionID: sub.id, Index: index, Department: sub.department.Code,
-		ReceivedAt: sub.received, Errors: it.errs, Envelope: validJSONOrString(it.raw)}
-	v, err := json.Marshal(rej)
-	if err == nil && len(v) > MaxRejectionBytes {
-		v, err = json.Marshal(rej.shrink(it.raw))
-	}
-	if err != nil {
-		return kafka.Message{}, fmt.Errorf("encode rejection: %w", err)
-	}
-	return kafka.Message{Topic: h.topics.Rejected(), Key: []byte(sub.department.Code), Value: v}, nil
-}
-
-// shrink returns the rejection cut down to fit MaxRejectionBytes whatever
-// raw, the envelope as sent, holds: its head and hash instead of the
-// envelope, and the first errors, clipped.
-func (rej Rejection) shrink(raw []byte) Rejection {
-	sum := sha256.Sum256(raw)
-	rej.Envelope = nil
-	rej.Truncated = &TruncatedEnvelope{Bytes: len(raw), SHA256: hex.EncodeToString(sum[:]), Head: clip(string(raw), maxEnvelopeHead)}
-	if n := len(rej.Errors); n > maxRejectionErrors {
-		rej.Errors, rej.ErrorsOmitted = rej.Errors[:maxRejectionErrors], n-maxRejectionErrors
-	}
-	errs := make([]catalog.FieldError, len(rej.Errors))
-	for i, fe := range rej.Errors {
-		fe.Pointer, fe.Message = clip(fe.Pointer, maxRejectionText), clip(fe.Message, maxRejectionText)
-		errs[i] = fe
-	}
-	rej.Errors = errs
-	return rej
-}
-
-// clip cuts s to its first n bytes or fewer, at a character boundary, and
-// makes it valid UTF-8; a cut string ends in "…".
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return strings.ToValidUTF8(s, "\uFFFD")
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return strings.ToValidUTF8(s[:n], "\uFFFD") + "…"
-}
-
-func validJSONOrString(raw json.RawMessage) json.RawMessage {
-	if json.Valid(raw) {
-		return raw
-	}
-	s, _ := json.Marshal(string(raw))
-	return s
-}
-
-func (h *Handler) respond(sub *submission, items []*item) Response {
-	resp := Response{SubmissionID: sub.id, Receipts: make([]Receipt, len(items))}
-	for i, it := range items {
-		typeLabel := "unknown"
-		if it.rtype != nil {
-			typeLabel = it.rtype.Code
-		}
-		rc := Receipt{Index: i}
-		if it.record == nil {
-			rc.Status, rc.Errors = "rejected", it.errs
-			for j := range rc.Errors {
-				rc.Errors[j].Pointer = fmt.Sprintf("/records/%d%s", i, rc.Errors[j].Pointer)
-				h.m.errors.WithLabelValues(typeLabel, sub.department.Name, rc.Errors[j].Code).Inc()
-			}
-			resp.Rejected++
-		} else {
-			rc.Status, rc.RecordID, rc.Version = "accepted", it.record.ID, it.record.Version
-			if it.outcome == store.Unchanged {
-				rc.Unchanged = true
-			} else {
-				rc.Topic = h.topics.Record(it.record.Type)
-			}
-			if it.pending {
-				rc.Status = "pending"
-				resp.Pending++
-			} else {
-				resp.Accepted++
-			}
-		}
-		h.m.records.WithLabelValues(typeLabel, sub.department.Name, rc.Status).Inc()
-		resp.Receipts[i] = rc
-	}
-	return resp
-}
-
-func newSubmissionID() string {
-	b := make([]byte, 15)
-	rand.Read(b)
-	return "sub_" + strings.ToLower(base32.StdEncoding.EncodeToString(b))
-}
-
-type metrics struct {
-	requests *prometheus.CounterVec
-	records  *prometheus.CounterVec
-	errors   *prometheus.CounterVec
-}
-
-func newMetrics(reg prometheus.Registerer) metrics {
-	m := metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "credex_submissions_total",
-			Help: "Submissions received, by department and result (ok, rejected, unavailable, or the whole-request error code).",
-		}, []string{"department", "result"}),
-		records: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "credex_submission_records_total",
-			Help: "Records submitted, by record type, department and status (accepted or rejected).",
-		}, []string{"type", "department", "status"}),
-		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "credex_submission_errors_total",
-			Help: "Errors found in rejected records, by record type, department and error code.",
-		}, []string{"type", "department", "code"}),
-	}
-	reg.MustRegister(m.requests, m.records, m.errors)
-	return m
 }

@@ -1,4 +1,4 @@
-package httpin
+package intake
 
 import (
 	"bytes"
@@ -44,7 +44,7 @@ func TestRejectionFitsTheTopic(t *testing.T) {
 		{"not JSON", `{"type": "` + huge[:1<<20], false},
 		{"not UTF-8", `{"type":"t","source_id":"s","` + strings.Repeat("\xff", 1<<20) + `":1}`, false},
 	}
-	h := &Handler{topics: pipeline.Topics{Prefix: "test."}}
+	in := &Intake{topics: pipeline.Topics{Prefix: "test."}}
 	sub := &submission{id: "sub_test", department: &principal.Principal{Code: "DEPT"}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,7 +54,7 @@ func TestRejectionFitsTheTopic(t *testing.T) {
 			if len(it.errs) == 0 {
 				t.Fatal("the envelope has no error to reject it for")
 			}
-			m, err := h.rejection(sub, 7, it)
+			m, err := in.rejection(sub, 7, it)
 			if err != nil {
 				t.Fatal(err)
 			}

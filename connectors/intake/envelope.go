@@ -1,31 +1,17 @@
-package httpin
+package intake
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"math"
-	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/credex/credex/catalog"
-	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/record"
-)
-
-// Whole-request errors of a submission.
-var (
-	errMalformed   = apierr.New(http.StatusBadRequest, "malformed_json", "the body is not valid JSON")
-	errEmpty       = apierr.New(http.StatusBadRequest, "empty_batch", "the batch has no records")
-	errTooMany     = apierr.New(http.StatusRequestEntityTooLarge, "too_many_records", "the batch has more records than allowed")
-	errTooLarge    = apierr.New(http.StatusRequestEntityTooLarge, "body_too_large", "the body is larger than allowed")
-	errMediaType   = apierr.New(http.StatusUnsupportedMediaType, "unsupported_media_type", "send application/json or application/x-ndjson")
-	errShape       = apierr.New(http.StatusBadRequest, "invalid_body", "the body must be an object {\"records\": [...]}")
-	errUnknownBody = apierr.New(http.StatusBadRequest, "unknown_field", "the body has a field other than records")
 )
 
 const maxSourceID = 128
@@ -44,89 +30,6 @@ type envelope struct {
 	SourceID       string
 	Data           json.RawMessage
 	CatalogVersion int
-}
-
-// readBatch reads the body as a JSON batch or NDJSON and returns the raw
-// envelopes. A line of NDJSON that is not JSON is kept, to be rejected on its
-// own, so one bad line loses only itself.
-func readBatch(r *http.Request, cfg Config) ([]json.RawMessage, *apierr.Error) {
-	mediaType, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
-	mediaType = strings.TrimSpace(strings.ToLower(mediaType))
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, cfg.maxBody()))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, &apierr.Error{Status: errTooLarge.Status, Code: errTooLarge.Code,
-				Message: fmt.Sprintf("the body is larger than %d bytes; split the batch", cfg.maxBody())}
-		}
-		return nil, apierr.New(http.StatusBadRequest, "unreadable_body", "the body could not be read: "+err.Error())
-	}
-	var raws []json.RawMessage
-	switch mediaType {
-	case "", "application/json":
-		var e *apierr.Error
-		if raws, e = splitJSON(body); e != nil {
-			return nil, e
-		}
-	case "application/x-ndjson", "application/jsonl", "application/jsonlines":
-		raws = splitLines(body)
-	default:
-		return nil, errMediaType
-	}
-	switch {
-	case len(raws) == 0:
-		return nil, errEmpty.At("/records")
-	case len(raws) > cfg.maxRecords():
-		return nil, &apierr.Error{Status: errTooMany.Status, Code: errTooMany.Code, Pointer: "/records",
-			Message: fmt.Sprintf("the batch has %d records, at most %d are allowed; split it", len(raws), cfg.maxRecords())}
-	}
-	return raws, nil
-}
-
-func splitJSON(body []byte) ([]json.RawMessage, *apierr.Error) {
-	if !json.Valid(body) {
-		return nil, malformed(body)
-	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil || top == nil {
-		return nil, errShape
-	}
-	for _, k := range slices.Sorted(maps.Keys(top)) {
-		if k != "records" {
-			return nil, errUnknownBody.At("/" + pointerEscape(k))
-		}
-	}
-	raw, ok := top["records"]
-	if !ok {
-		return nil, apierr.New(http.StatusBadRequest, "missing_field", "the body has no records array").At("/records")
-	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(raw, &raws); err != nil {
-		return nil, apierr.New(http.StatusBadRequest, "wrong_type", "records must be an array of envelopes").At("/records")
-	}
-	return raws, nil
-}
-
-// malformed says where the JSON broke.
-func malformed(body []byte) *apierr.Error {
-	var v any
-	err := json.Unmarshal(body, &v)
-	var syntax *json.SyntaxError
-	if errors.As(err, &syntax) {
-		return &apierr.Error{Status: errMalformed.Status, Code: errMalformed.Code,
-			Message: fmt.Sprintf("the body is not valid JSON: %s at byte %d", syntax.Error(), syntax.Offset)}
-	}
-	return errMalformed
-}
-
-func splitLines(body []byte) []json.RawMessage {
-	var raws []json.RawMessage
-	for line := range bytes.Lines(body) {
-		if line = bytes.TrimSpace(line); len(line) > 0 {
-			raws = append(raws, json.RawMessage(line))
-		}
-	}
-	return raws
 }
 
 // parseEnvelope decodes one envelope. Every problem is reported with a

@@ -1,0 +1,34 @@
+package intake
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// FuzzParseEnvelope feeds arbitrary envelopes to the envelope parser: it
+// never panics, every error points inside the envelope, and an envelope
+// without errors has a type, a source id and an op.
+func FuzzParseEnvelope(f *testing.F) {
+	for _, seed := range []string{
+		`{"type": "administrative_penalty", "op": "upsert", "source_id": "P-1", "data": {}}`,
+		`1`, `null`, `{"a": 1}`, `{not json`,
+		`{"type": 1, "op": null, "source_id": "", "data": [], "catalog_version": -1, "x": 2}`,
+		`{"type": "t", "op": "revoke", "source_id": "s", "data": {"reason": 3, "a/b~c": 1}}`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		env, errs := parseEnvelope(json.RawMessage(raw))
+		for _, fe := range errs {
+			if fe.Code == "" || fe.Message == "" || (fe.Pointer != "" && !strings.HasPrefix(fe.Pointer, "/")) {
+				t.Fatalf("envelope error without a code, message or JSON pointer: %+v", fe)
+			}
+		}
+		if len(errs) == 0 && (env.Type == "" || env.SourceID == "" || !slices.Contains(submittedOps, env.Op)) {
+			t.Fatalf("envelope %s accepted without type, source id or op: %+v", bytes.TrimSpace([]byte(raw)), env)
+		}
+	})
+}
