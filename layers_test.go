@@ -26,8 +26,10 @@ var layers = [][]string{
 	{"pipeline", "subscription"},
 	// Services over the database and Kafka.
 	{"store/dbsink", "relay", "catalog/registry", "expiry", "delivery", "casework"},
-	// The one admission path of departments' records; what source connectors share.
-	{"connectors/intake", "connectors/source"},
+	// The one admission path of departments' records.
+	{"connectors/intake"},
+	// What source connectors share.
+	{"connectors/source"},
 	// Connectors: departments' doors in, agencies' transports out.
 	{"connectors/..."},
 	// The HTTP layer.

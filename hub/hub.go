@@ -26,6 +26,7 @@ import (
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/connectors/intake"
+	"github.com/credex/credex/connectors/source"
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/expiry"
@@ -70,6 +71,9 @@ type Config struct {
 	Ingest httpin.Config
 	// Intake tunes the admission of every connector's records.
 	Intake intake.Config
+	// Connectors read departments' files, databases and topics
+	// (RunConnectors).
+	Connectors []source.Connector
 	// Relay tunes the publication of the ledger's outbox to Kafka.
 	Relay relay.Config
 	// Delivery tunes the workers that push events to agencies.
@@ -184,12 +188,14 @@ type Hub struct {
 	producer *pipeline.Producer
 	relay    *relay.Relay
 	intake   *intake.Intake
-	registry *prometheus.Registry
-	handler  http.Handler
-	delivery *delivery.Metrics
-	expiry   *expiry.Metrics
-	audit    *audit.Recorder
-	cases    *casework.Service
+	// connectorMetrics follow the source connectors.
+	connectorMetrics *source.Metrics
+	registry         *prometheus.Registry
+	handler          http.Handler
+	delivery         *delivery.Metrics
+	expiry           *expiry.Metrics
+	audit            *audit.Recorder
+	cases            *casework.Service
 	// idKey keys record ids (store.Store.RecordIDKey).
 	idKey []byte
 	// checkpoints follow RunAuditCheckpoints.
@@ -222,6 +228,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		SubjectKey: cfg.SubjectKey, RecordIDKey: h.idKey, Audit: h.audit, Logger: h.log, Registry: h.registry,
 	})
 	ingest := httpin.New(cfg.Ingest, h.intake, h.log, h.registry)
+	h.connectorMetrics = source.NewMetrics(h.registry)
 	h.delivery = delivery.NewMetrics(h.registry)
 	h.expiry = expiry.NewMetrics(h.registry)
 	h.cases = casework.New(casework.Config{

@@ -10,7 +10,10 @@ import (
 	"github.com/credex/credex/principal"
 )
 
-var qPrincipalByCert = query("principal_by_cert")
+var (
+	qPrincipalByCert = query("principal_by_cert")
+	qPrincipalByName = query("principal_by_name")
+)
 
 // SavePrincipals creates or updates the principals of a seed, in one transaction.
 func (s *Store) SavePrincipals(ctx context.Context, entries []principal.SeedEntry) error {
@@ -73,6 +76,21 @@ func (s *Store) PrincipalByCert(ctx context.Context, hash string) (*principal.Pr
 		return nil, ErrNotFound
 	case err != nil:
 		return nil, fmt.Errorf("look up principal by certificate: %w", err)
+	}
+	p.Kind = principal.Kind(kind)
+	return &p, nil
+}
+
+// PrincipalByName returns the principal of a name, or ErrNotFound.
+func (s *Store) PrincipalByName(ctx context.Context, name string) (*principal.Principal, error) {
+	var p principal.Principal
+	var kind string
+	err := s.pool.QueryRow(ctx, qPrincipalByName, name).Scan(&p.Name, &kind, &p.Code, &p.Types, &p.Scope, &p.LegalBases)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, ErrNotFound
+	case err != nil:
+		return nil, fmt.Errorf("look up principal %s: %w", name, err)
 	}
 	p.Kind = principal.Kind(kind)
 	return &p, nil

@@ -1,0 +1,58 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/credex/credex/connectors/source"
+	"github.com/credex/credex/principal"
+	"github.com/credex/credex/store"
+)
+
+// Runner is a source connector at work: it reads its source until ctx
+// ends, then returns nil, or returns the error that stopped it.
+type Runner interface {
+	Run(ctx context.Context) error
+}
+
+// Connector builds the connector c describes, reading for its department
+// and handing what it reads to the hub's intake.
+func (h *Hub) Connector(ctx context.Context, c source.Connector) (Runner, error) {
+	dept, err := h.store.PrincipalByName(ctx, c.Department)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || err == nil && dept.Kind != principal.Department:
+		return nil, fmt.Errorf("connector %s: %q is not a department", c.Name, c.Department)
+	case err != nil:
+		return nil, err
+	}
+	deps := source.Deps{Intake: h.intake, Department: dept, Metrics: h.connectorMetrics, Logger: h.log.With("connector", c.Name)}
+	_ = deps
+	return nil, fmt.Errorf("connector %s: no such kind of connector", c.Name)
+}
+
+// RunConnectors runs the configured connectors until ctx ends. A connector
+// that stops with an error is logged and started again after a pause.
+func (h *Hub) RunConnectors(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, c := range h.cfg.Connectors {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				r, err := h.Connector(ctx, c)
+				if err == nil {
+					err = r.Run(ctx)
+				}
+				if err != nil && ctx.Err() == nil {
+					h.log.Error("connector stopped; starting it again", "connector", c.Name, "err", err)
+				}
+				select {
+				case <-ctx.Done():
+				case <-time.After(5 * time.Second):
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,2 @@
+-- A connector's cursor.
+SELECT position FROM connector_cursors WHERE connector = $1
