@@ -383,6 +383,9 @@ func TestDatabasePollingRejectsBadRowsAndGoesOn(t *testing.T) {
 	if c := got["BAD-AMOUNT"].errors; len(c) > 0 && c[0].Code != source.CodeInvalidCell {
 		t.Errorf("error of BAD-AMOUNT %+v, want %s", c, source.CodeInvalidCell)
 	}
+	if c := got["BAD-TYPE"].errors; len(c) > 0 && (c[0].Code != "not_allowed_value" || c[0].Pointer != "/data/penalty_types/0") {
+		t.Errorf("error of BAD-TYPE %+v, want not_allowed_value at /data/penalty_types/0", c)
+	}
 	d.penaltyRow("GOOD-3", "新增", "", b.penalty())
 	if r := d.waitReceipts(5, "the receipt of a later row", nil)["GOOD-3"]; r.status != "accepted" {
 		t.Errorf("receipt of GOOD-3: %+v, want accepted", r)
