@@ -131,7 +131,9 @@ func (m *Mapping) Envelope(cell func(header string) (string, bool)) (json.RawMes
 	}
 	if env["op"] == "revoke" { // a revocation carries no content
 		delete(env, "data")
-		errs = slices.DeleteFunc(errs, func(fe catalog.FieldError) bool { return fe.Pointer == "/data" || strings.HasPrefix(fe.Pointer, "/data/") })
+		errs = slices.DeleteFunc(errs, func(fe catalog.FieldError) bool {
+			return fe.Pointer == "/data" || strings.HasPrefix(fe.Pointer, "/data/")
+		})
 	}
 	raw, err := json.Marshal(env)
 	if err != nil { // texts, numbers and maps always encode
