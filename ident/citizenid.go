@@ -25,7 +25,7 @@ var (
 
 const (
 	idLength       = 18
-	legacyIDLength = 15           // a first-generation number: no century, no check character
+	legacyIDLength = 15            // a first-generation number: no century, no check character
 	idCheckChars   = "10X98765432" // indexed by the weighted sum mod 11
 )
 

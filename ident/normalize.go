@@ -119,7 +119,7 @@ func upgradeLegacyID(s string, now time.Time) (string, error) {
 		return "", &checkError{ErrIDDigits, read + "character 1, the first of the region code, is 0, which no region code starts with"}
 	}
 	if birthDate("19"+s[6:12], now) != validDate {
-		return "", &checkError{ErrIDBirthDate, read + "characters 7 to 12 are not a birth date (YYMMDD) of the 1900s"}
+		return "", &checkError{ErrIDBirthDate, read + "characters 7 to 12 are not a birth date written YYMMDD"}
 	}
 	body := s[:6] + "19" + s[6:]
 	return body + string(citizenIDCheck(body)), nil
