@@ -68,6 +68,10 @@ type Receipt struct {
 	Topic     string `json:"topic,omitempty"`
 	// Errors lists every problem of a rejected envelope.
 	Errors []catalog.FieldError `json:"errors,omitempty"`
+	// Normalized lists how the hub rewrote identifiers of the data
+	// (catalog.RecordType.Normalize) before it checked them: the record
+	// holds them so rewritten.
+	Normalized []catalog.Normalized `json:"normalized,omitempty"`
 }
 
 // Response is the answer to a submission.
@@ -173,6 +177,8 @@ type item struct {
 	rtype  *catalog.RecordType
 	record *record.Record
 	errs   []catalog.FieldError
+	// normalized are the rewritings of identifiers in env.Data.
+	normalized []catalog.Normalized
 	// outcome is what the ledger made of an accepted record.
 	outcome store.Outcome
 	// pending: the ledger committed the record, Kafka did not acknowledge
@@ -277,6 +283,10 @@ func (h *Handler) check(p *principal.Principal, raw json.RawMessage) *item {
 	}
 	it.rtype = rt
 	if record.Op(it.env.Op).Content() && it.env.Data != nil && !hasPointer(it.errs, "/data") {
+		it.env.Data, it.normalized = rt.Normalize(it.env.Data)
+		for i := range it.normalized {
+			it.normalized[i].Pointer = "/data" + it.normalized[i].Pointer
+		}
 		for _, fe := range rt.Validate(it.env.Data) {
 			fe.Pointer = "/data" + fe.Pointer
 			it.errs = append(it.errs, fe)
@@ -425,7 +435,10 @@ func (h *Handler) respond(sub *submission, items []*item) Response {
 		if it.rtype != nil {
 			typeLabel = it.rtype.Code
 		}
-		rc := Receipt{Index: i}
+		rc := Receipt{Index: i, Normalized: it.normalized}
+		for j := range rc.Normalized {
+			rc.Normalized[j].Pointer = fmt.Sprintf("/records/%d%s", i, rc.Normalized[j].Pointer)
+		}
 		if it.record == nil {
 			rc.Status, rc.Errors = "rejected", it.errs
 			for j := range rc.Errors {
