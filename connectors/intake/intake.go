@@ -67,6 +67,10 @@ type Receipt struct {
 	Topic     string `json:"topic,omitempty"`
 	// Errors lists every problem of a rejected envelope.
 	Errors []catalog.FieldError `json:"errors,omitempty"`
+	// Normalized lists how the hub rewrote identifiers of the data
+	// (catalog.RecordType.Normalize) before it checked them: the record
+	// holds them so rewritten.
+	Normalized []catalog.Normalized `json:"normalized,omitempty"`
 }
 
 // Rejection is the message published to the rejected topic for one envelope.
@@ -201,6 +205,8 @@ type item struct {
 	rtype  *catalog.RecordType
 	record *record.Record
 	errs   []catalog.FieldError
+	// normalized are the rewritings of identifiers in env.Data.
+	normalized []catalog.Normalized
 	// outcome is what the ledger made of an accepted record.
 	outcome store.Outcome
 	// pending: the ledger committed the record, Kafka did not acknowledge
@@ -286,6 +292,10 @@ func (in *Intake) check(p *principal.Principal, raw json.RawMessage) *item {
 	}
 	it.rtype = rt
 	if record.Op(it.env.Op).Content() && it.env.Data != nil && !hasPointer(it.errs, "/data") {
+		it.env.Data, it.normalized = rt.Normalize(it.env.Data)
+		for i := range it.normalized {
+			it.normalized[i].Pointer = "/data" + it.normalized[i].Pointer
+		}
 		for _, fe := range rt.Validate(it.env.Data) {
 			fe.Pointer = "/data" + fe.Pointer
 			it.errs = append(it.errs, fe)
@@ -434,7 +444,7 @@ func (in *Intake) result(sub *submission, items []*item) *Result {
 		if it.rtype != nil {
 			typeLabel = it.rtype.Code
 		}
-		rc := Receipt{Index: i}
+		rc := Receipt{Index: i, Normalized: it.normalized}
 		if it.record == nil {
 			rc.Status, rc.Errors = "rejected", it.errs
 			for _, fe := range rc.Errors {
