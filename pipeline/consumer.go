@@ -272,7 +272,7 @@ func GroupLag(ctx context.Context, cfg KafkaConfig, group string, topics []strin
 			return 0, fmt.Errorf("topic %s: %w", t.Name, t.Error)
 		}
 		for _, p := range t.Partitions {
-			listReq[t.Name] = append(listReq[t.Name], kafka.LastOffsetOf(p.ID))
+			listReq[t.Name] = append(listReq[t.Name], kafka.FirstOffsetOf(p.ID), kafka.LastOffsetOf(p.ID))
 			fetchReq[t.Name] = append(fetchReq[t.Name], p.ID)
 		}
 	}

@@ -112,7 +112,7 @@ func (c *Connector) consume(ctx context.Context) error {
 			return err
 		}
 		if err := w.WriteMessages(ctx, out...); err != nil {
-			return fmt.Errorf("write %d replies to %s: %w", len(out), c.cfg.ReplyTopic, err)
+			return fmt.Errorf("write %d replies to %s: %w", len(out), c.cfg.ReplyTopic, briefly(err))
 		}
 		if err := r.CommitMessages(ctx, msgs...); err != nil {
 			return fmt.Errorf("commit offsets of group %s: %w", c.cfg.Group, err)
@@ -215,4 +215,20 @@ func (c *Connector) watchBacklog(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+// briefly shortens the errors of a write, one per message, to the first
+// and a count.
+func briefly(err error) error {
+	var each kafka.WriteErrors
+	if !errors.As(err, &each) {
+		return err
+	}
+	var first error
+	for _, e := range each {
+		if e != nil && first == nil {
+			first = e
+		}
+	}
+	return fmt.Errorf("%d of %d messages not written, the first: %w", each.Count(), len(each), first)
 }
