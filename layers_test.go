@@ -30,6 +30,8 @@ var layers = [][]string{
 	{"connectors/intake"},
 	// What source connectors share.
 	{"connectors/source"},
+	// The files departments drop, read row by row.
+	{"connectors/tabular"},
 	// Connectors: departments' doors in, agencies' transports out.
 	{"connectors/..."},
 	// The HTTP layer.

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -168,13 +169,9 @@ func (c Column) read(text string) (any, error) {
 		}
 		return nil, fmt.Errorf("not one of true/false, yes/no, 1/0, 是/否")
 	case "date":
-		pattern := c.Date
-		if pattern == "" {
-			pattern = "YYYY-MM-DD"
-		}
-		d, err := time.Parse(dateLayout(pattern), text)
+		d, err := time.Parse(c.DateLayout(), text)
 		if err != nil {
-			return nil, fmt.Errorf("not a date written %s", pattern)
+			return nil, fmt.Errorf("not a date written %s", cmp.Or(c.Date, "YYYY-MM-DD"))
 		}
 		return d.Format(time.DateOnly), nil
 	case "list":
@@ -195,6 +192,9 @@ func (c Column) read(text string) (any, error) {
 	}
 	return text, nil
 }
+
+// DateLayout is the layout, of package time, of the column's date pattern.
+func (c Column) DateLayout() string { return dateLayout(cmp.Or(c.Date, "YYYY-MM-DD")) }
 
 // dateLayout turns a date pattern into a layout of package time.
 func dateLayout(pattern string) string {

@@ -1,0 +1,42 @@
+package tabular
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// MaxLine is the longest line JSON Lines are read with.
+const MaxLine = 16 << 20
+
+// JSONL reads JSON Lines: each line that is not blank is an envelope, as
+// is, numbered by its line.
+type JSONL struct {
+	s *bufio.Scanner
+	n int
+}
+
+// NewJSONL reads the lines of r.
+func NewJSONL(r io.Reader) *JSONL {
+	s := bufio.NewScanner(r)
+	s.Buffer(make([]byte, 64<<10), MaxLine)
+	return &JSONL{s: s}
+}
+
+func (j *JSONL) Next() (Row, error) {
+	for j.s.Scan() {
+		j.n++
+		line := bytes.TrimSpace(j.s.Bytes())
+		if len(line) > 0 {
+			return Row{Number: j.n, line: json.RawMessage(bytes.Clone(line))}, nil
+		}
+	}
+	if err := j.s.Err(); err != nil {
+		return Row{}, fmt.Errorf("line %d: %w", j.n+1, err)
+	}
+	return Row{}, io.EOF
+}
+
+func (j *JSONL) Close() error { return nil }
