@@ -39,7 +39,8 @@ type doorReceipt struct {
 // doors are every connector, each opened for the market regulator of a
 // fresh hub.
 var doors = map[string]func(t *testing.T, b *bundle) door{
-	"http": newHTTPDoor,
+	"http":  newHTTPDoor,
+	"kafka": newKafkaDoor,
 }
 
 // TestConnectors holds every connector to the same promises: a restart
