@@ -151,8 +151,8 @@ func TestKafkaConnectorAnswersEveryMessageOnce(t *testing.T) {
 	})
 }
 
-// TestKafkaConnectorCommitsOnlyAnsweredMessages keeps the reply topic from
-// taking replies: the records are admitted but no offset is committed, and
+// TestKafkaConnectorCommitsOnlyAnsweredMessages lets the connector create
+// the reply topic, like the topic read, then keeps it from taking replies: the records are admitted but no offset is committed, and
 // one warning says so. The connector is then killed, the reply topic
 // mended and the connector started again: it reads the same messages again
 // and answers each, unchanged at version 1.
@@ -164,6 +164,10 @@ func TestKafkaConnectorCommitsOnlyAnsweredMessages(t *testing.T) {
 	wait.For(t, 30*time.Second, "a reply topic refusing replies", func() bool {
 		return d.setReplyLimit(t, "64") == nil
 	})
+	meta, err := (&kafka.Client{Addr: kafka.TCP(d.brokers...)}).Metadata(context.Background(), &kafka.MetadataRequest{Topics: []string{d.replies}})
+	if err != nil || len(meta.Topics) != 1 || len(meta.Topics[0].Partitions) != 3 {
+		t.Errorf("reply topic created with %+v, %v; want the 3 partitions of the topic read", meta, err)
+	}
 
 	const n = 30
 	envelopes := make([]map[string]any, n)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -73,8 +74,10 @@ func New(c source.Connector, d source.Deps, brokers []string) (*Connector, error
 // mid-batch, the batch is left uncommitted: the group reads it again.
 func (c *Connector) Run(ctx context.Context) error {
 	backlog, stop := context.WithCancel(ctx)
+	var watching sync.WaitGroup
+	watching.Go(func() { c.watchBacklog(backlog) })
+	defer watching.Wait()
 	defer stop()
-	go c.watchBacklog(backlog)
 	for {
 		err := c.consume(ctx)
 		if ctx.Err() != nil {
@@ -175,21 +178,31 @@ func (c *Connector) submit(ctx context.Context, msgs []kafka.Message) *intake.Re
 }
 
 // ensureReplyTopic creates the reply topic when it is missing, with the
-// partitions and replication factor of the topic read.
+// partitions and replication factor of the topic read. A reply topic that
+// exists is left as it is, so a hub allowed only to write to it works.
 func (c *Connector) ensureReplyTopic(ctx context.Context) error {
 	client := &kafka.Client{Addr: kafka.TCP(c.kafka.Brokers...), Timeout: 10 * time.Second}
-	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{c.cfg.Topic}})
+	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{c.cfg.Topic, c.cfg.ReplyTopic}})
 	if err != nil {
-		return fmt.Errorf("metadata of topic %s: %w", c.cfg.Topic, err)
+		return fmt.Errorf("metadata of topics %s and %s: %w", c.cfg.Topic, c.cfg.ReplyTopic, err)
 	}
-	if len(meta.Topics) != 1 || meta.Topics[0].Error != nil || len(meta.Topics[0].Partitions) == 0 {
-		var terr error = errors.New("no partitions")
-		if len(meta.Topics) == 1 && meta.Topics[0].Error != nil {
-			terr = meta.Topics[0].Error
+	var read *kafka.Topic
+	for i, t := range meta.Topics {
+		switch {
+		case t.Name == c.cfg.ReplyTopic && t.Error == nil && len(t.Partitions) > 0:
+			return nil
+		case t.Name == c.cfg.Topic:
+			read = &meta.Topics[i]
 		}
-		return fmt.Errorf("topic %s: %w", c.cfg.Topic, terr)
 	}
-	read := meta.Topics[0]
+	switch {
+	case read == nil:
+		return fmt.Errorf("topic %s: not in the cluster's metadata", c.cfg.Topic)
+	case read.Error != nil:
+		return fmt.Errorf("topic %s: %w", c.cfg.Topic, read.Error)
+	case len(read.Partitions) == 0:
+		return fmt.Errorf("topic %s: no partitions", c.cfg.Topic)
+	}
 	cfg := c.kafka
 	cfg.Partitions, cfg.ReplicationFactor = len(read.Partitions), len(read.Partitions[0].Replicas)
 	return pipeline.EnsureTopics(ctx, cfg, c.cfg.ReplyTopic)
