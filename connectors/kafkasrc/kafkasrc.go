@@ -28,7 +28,6 @@ type Connector struct {
 	// kafka reaches the department's cluster.
 	kafka pipeline.KafkaConfig
 	deps  source.Deps
-	log   *slog.Logger
 	// broker follows the department's cluster as the group reads and
 	// replies, lag as the backlog is looked up, hub the intake.
 	broker, lag, hub *outage
@@ -61,7 +60,7 @@ func New(c source.Connector, d source.Deps, brokers []string) (*Connector, error
 	}
 	log := cmp.Or(d.Logger, slog.Default()).With("topic", k.Topic)
 	return &Connector{
-		name: c.Name, cfg: k, kafka: pipeline.KafkaConfig{Brokers: k.Brokers}, deps: d, log: log,
+		name: c.Name, cfg: k, kafka: pipeline.KafkaConfig{Brokers: k.Brokers}, deps: d,
 		broker: &outage{log: log, down: "kafka topic not read or not answered; retrying, offsets not committed", up: "kafka topic read and answered again"},
 		lag:    &outage{log: log, down: "kafka topic backlog unknown; retrying", up: "kafka topic backlog known again"},
 		hub:    &outage{log: log, down: "hub cannot take the batch; retrying it, offsets not committed", up: "hub takes batches again"},
