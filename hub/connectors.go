@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/credex/credex/connectors/dbpoll"
 	"github.com/credex/credex/connectors/kafkasrc"
 	"github.com/credex/credex/connectors/source"
 	"github.com/credex/credex/principal"
@@ -31,6 +32,8 @@ func (h *Hub) Connector(ctx context.Context, c source.Connector) (Runner, error)
 	}
 	deps := source.Deps{Intake: h.intake, Department: dept, Metrics: h.connectorMetrics, Logger: h.log.With("connector", c.Name)}
 	switch {
+	case c.Database != nil:
+		return dbpoll.New(c, deps, h.store)
 	case c.Kafka != nil:
 		return kafkasrc.New(c, deps, h.cfg.Kafka.Brokers)
 	}

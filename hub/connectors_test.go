@@ -39,8 +39,9 @@ type doorReceipt struct {
 // doors are every connector, each opened for the market regulator of a
 // fresh hub.
 var doors = map[string]func(t *testing.T, b *bundle) door{
-	"http":  newHTTPDoor,
-	"kafka": newKafkaDoor,
+	"http":     newHTTPDoor,
+	"database": newDatabaseDoor,
+	"kafka":    newKafkaDoor,
 }
 
 // TestConnectors holds every connector to the same promises: a restart
