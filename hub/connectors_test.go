@@ -41,6 +41,7 @@ type doorReceipt struct {
 var doors = map[string]func(t *testing.T, b *bundle) door{
 	"http":     newHTTPDoor,
 	"database": newDatabaseDoor,
+	"kafka":    newKafkaDoor,
 }
 
 // TestConnectors holds every connector to the same promises: a restart

@@ -405,16 +405,23 @@ func (rej Rejection) shrink(raw []byte) Rejection {
 	sum := sha256.Sum256(raw)
 	rej.Envelope = nil
 	rej.Truncated = &TruncatedEnvelope{Bytes: len(raw), SHA256: hex.EncodeToString(sum[:]), Head: clip(string(raw), maxEnvelopeHead)}
-	if n := len(rej.Errors); n > maxRejectionErrors {
-		rej.Errors, rej.ErrorsOmitted = rej.Errors[:maxRejectionErrors], n-maxRejectionErrors
-	}
-	errs := make([]catalog.FieldError, len(rej.Errors))
-	for i, fe := range rej.Errors {
-		fe.Pointer, fe.Message = clip(fe.Pointer, maxRejectionText), clip(fe.Message, maxRejectionText)
-		errs[i] = fe
-	}
-	rej.Errors = errs
+	rej.Errors, rej.ErrorsOmitted = ClipErrors(rej.Errors)
 	return rej
+}
+
+// ClipErrors cuts the errors of a receipt down to fit a message of bounded
+// size, whatever the envelope held: it keeps the first 20, with pointers and
+// messages cut to 512 bytes ending in "…", and returns how many it left out.
+func ClipErrors(errs []catalog.FieldError) (kept []catalog.FieldError, omitted int) {
+	if n := len(errs); n > maxRejectionErrors {
+		errs, omitted = errs[:maxRejectionErrors], n-maxRejectionErrors
+	}
+	kept = make([]catalog.FieldError, len(errs))
+	for i, fe := range errs {
+		fe.Pointer, fe.Message = clip(fe.Pointer, maxRejectionText), clip(fe.Message, maxRejectionText)
+		kept[i] = fe
+	}
+	return kept, omitted
 }
 
 // clip cuts s to its first n bytes or fewer, at a character boundary, and
