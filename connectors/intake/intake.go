@@ -229,6 +229,9 @@ func (in *Intake) Submit(ctx context.Context, b Batch) (*Result, error) {
 		}
 	}
 	if err := in.admit(ctx, sub, items); err != nil {
+		if ctx.Err() != nil { // the caller gave up: nothing to tell operators
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+		}
 		in.log.Error("batch not accepted: infrastructure unavailable", "submission", sub.id, "department", p.Name, "connector", b.Connector, "err", err)
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
