@@ -19,6 +19,9 @@ type Normalized struct {
 	// Message is an English sentence saying what was rewritten. It never
 	// contains the value.
 	Message string `json:"message"`
+	// Original is the value as it was sent, which the record keeps
+	// (record.Rewriting); never shown in a receipt.
+	Original string `json:"-"`
 }
 
 // Normalize rewrites every string of data, a payload, that the type's
@@ -61,7 +64,7 @@ func (t *RecordType) Normalize(data json.RawMessage) (json.RawMessage, []Normali
 		edits = append(edits, edit{start, end, v})
 		at := pointer(names(path))
 		for _, r := range rules {
-			applied = append(applied, Normalized{Pointer: at, Rule: r.Rule, Message: r.Message})
+			applied = append(applied, Normalized{Pointer: at, Rule: r.Rule, Message: r.Message, Original: s})
 		}
 	})
 	if len(edits) == 0 {

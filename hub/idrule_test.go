@@ -157,6 +157,17 @@ func TestIDRuleIsTheSameAtEveryDoor(t *testing.T) {
 		if v.Subject.IDNumber != ident.MaskCitizenID(id) {
 			t.Errorf("%s: the record's subject is %s, want %s", c.name, v.Subject.IDNumber, ident.MaskCitizenID(id))
 		}
+		// The version keeps the number as sent, for its department.
+		var kept []string
+		for _, r := range v.History[0].Rewritten {
+			if r.Pointer != "/subject/id_number" || r.Original != c.in {
+				t.Errorf("%s: the version keeps %+v, want the number as sent at /subject/id_number", c.name, r)
+			}
+			kept = append(kept, r.Rule)
+		}
+		if !slices.Equal(kept, c.rules) && len(kept)+len(c.rules) > 0 {
+			t.Errorf("%s: the version keeps the rules %v, want %v", c.name, kept, c.rules)
+		}
 	}
 	// Serious dishonesty is displayed publicly too.
 	public := append(penalties, black.recordID)

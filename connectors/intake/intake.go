@@ -317,6 +317,9 @@ func (in *Intake) prepare(it *item, sub *submission) {
 	r.Op, r.SourceID, r.Department = record.Op(it.env.Op), it.env.SourceID, sub.department.Code
 	r.SubmissionID, r.AcceptedAt = sub.id, sub.received
 	r.Data, r.Reason = it.env.Data, it.env.Reason
+	for _, n := range it.normalized {
+		r.Rewritten = append(r.Rewritten, record.Rewriting{Pointer: strings.TrimPrefix(n.Pointer, "/data"), Rule: n.Rule, Original: n.Original})
+	}
 	if r.Op == record.OpRevoke && r.Reason == "" {
 		r.Reason = revocationReason(it.env.Data)
 	}
