@@ -40,18 +40,17 @@ func (h *Hub) Connector(ctx context.Context, c source.Connector) (Runner, error)
 	return nil, fmt.Errorf("connector %s: no such kind of connector", c.Name)
 }
 
-// RunConnectors runs the configured connectors until ctx ends. A connector
-// that stops with an error is logged and started again after a pause.
+// RunConnectors runs the configured connectors until ctx ends. A file drop
+// or a table is read by one hub at a time, whichever holds its lease
+// (store.LeaseConnector); the others wait to take over. The hubs share a
+// Kafka topic as a consumer group. A connector that stops with an error is
+// logged and started again after a pause.
 func (h *Hub) RunConnectors(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, c := range h.cfg.Connectors {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				r, err := h.Connector(ctx, c)
-				if err == nil {
-					err = r.Run(ctx)
-				}
-				if err != nil && ctx.Err() == nil {
+				if err := h.runConnector(ctx, c); err != nil && ctx.Err() == nil {
 					h.log.Error("connector stopped; starting it again", "connector", c.Name, "err", err)
 				}
 				select {
@@ -62,4 +61,35 @@ func (h *Hub) RunConnectors(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+}
+
+// runConnector runs c until ctx ends or c fails; a connector that one hub
+// at a time may run, only while this hub holds its lease.
+func (h *Hub) runConnector(ctx context.Context, c source.Connector) error {
+	if c.Kafka == nil {
+		lease, err := h.store.LeaseConnector(ctx, c.Name)
+		if errors.Is(err, store.ErrLeased) {
+			return nil // another hub runs it; try again after the pause
+		}
+		if err != nil {
+			return err
+		}
+		defer lease.Release()
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-lease.Done():
+				h.log.Warn("connector lease lost; stopping the connector", "connector", c.Name)
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	r, err := h.Connector(ctx, c)
+	if err != nil {
+		return err
+	}
+	return r.Run(ctx)
 }
