@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/credex/credex/connectors/filedrop"
 	"github.com/credex/credex/connectors/source"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
@@ -29,7 +30,10 @@ func (h *Hub) Connector(ctx context.Context, c source.Connector) (Runner, error)
 		return nil, err
 	}
 	deps := source.Deps{Intake: h.intake, Department: dept, Metrics: h.connectorMetrics, Logger: h.log.With("connector", c.Name)}
-	_ = deps
+	switch {
+	case c.Files != nil:
+		return filedrop.New(c, deps)
+	}
 	return nil, fmt.Errorf("connector %s: no such kind of connector", c.Name)
 }
 
