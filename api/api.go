@@ -32,6 +32,11 @@ import (
 //go:embed openapi.yaml
 var openapi []byte
 
+// asyncapi describes the Kafka topics the hub writes.
+//
+//go:embed asyncapi.yaml
+var asyncapi []byte
+
 // Store is what the API reads from the public credit database.
 type Store interface {
 	PrincipalByKey(ctx context.Context, key string) (*principal.Principal, error)
@@ -178,6 +183,10 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(openapi)
+	})
+	mux.HandleFunc("GET /asyncapi.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Write(asyncapi)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { unrouted(mux, w, r) })
 	return instrument(textPaths(mux), d.Registry)

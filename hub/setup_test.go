@@ -263,7 +263,16 @@ func batch(envelopes ...map[string]any) []byte {
 // post sends body to path with key and decodes the JSON answer into out.
 func (b *bundle) post(key, contentType string, body []byte, out any) int {
 	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, b.url+"/v1/submissions", bytes.NewReader(body))
+	status, err := b.postContext(context.Background(), key, contentType, body, out)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return status
+}
+
+// postContext is post under ctx, which may cut it off.
+func (b *bundle) postContext(ctx context.Context, key, contentType string, body []byte, out any) (int, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, b.url+"/v1/submissions", bytes.NewReader(body))
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -272,13 +281,13 @@ func (b *bundle) post(key, contentType string, body []byte, out any) int {
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		b.t.Fatal(err)
+		return 0, err
 	}
 	defer res.Body.Close()
 	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
-		b.t.Fatalf("decode answer (%s): %v", res.Status, err)
+		return 0, fmt.Errorf("decode answer (%s): %w", res.Status, err)
 	}
-	return res.StatusCode
+	return res.StatusCode, nil
 }
 
 // submit posts a JSON batch as the market regulator and expects status.

@@ -227,7 +227,7 @@ func (in *Intake) Submit(ctx context.Context, b Batch) (*Result, error) {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	res := in.result(sub, items)
-	if err := in.audit.Record(ctx, submitted(items)...); err != nil {
+	if err := in.audit.Record(ctx, submitted(p, items)...); err != nil {
 		in.log.Error("batch accepted but not in the audit log", "submission", sub.id, "department", p.Name, "connector", b.Connector, "err", err)
 		return nil, fmt.Errorf("%w: %w", ErrUnconfirmed, err)
 	}
@@ -236,14 +236,15 @@ func (in *Intake) Submit(ctx context.Context, b Batch) (*Result, error) {
 	return res, nil
 }
 
-// submitted are the audit entries of the accepted records of a submission,
-// one each; a revocation's subject comes from the ledger.
-func submitted(items []*item) []audit.Entry {
+// submitted are the audit entries of the accepted records of a batch, one
+// each, in the department's name whatever the connector; a revocation's
+// subject comes from the ledger.
+func submitted(p *principal.Principal, items []*item) []audit.Entry {
 	var entries []audit.Entry
 	for _, it := range items {
 		if it.record != nil {
-			entries = append(entries, audit.Entry{Action: audit.RecordSubmitted, Resource: it.record.ID,
-				Subject: it.record.SubjectKey, Result: audit.OK})
+			entries = append(entries, audit.Entry{Principal: p.Name, Kind: string(p.Kind), Action: audit.RecordSubmitted,
+				Resource: it.record.ID, Subject: it.record.SubjectKey, Result: audit.OK})
 		}
 	}
 	return entries
