@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -213,4 +214,49 @@ func TestFileDropFailedFiles(t *testing.T) {
 	if got := lines[0].column; got != "决定书文号 | 原因 | 处罚依据 | 处罚决定日期 | 处罚机关 | 处罚机关统一社会信用代码 | 处罚种类 | 操作 | 罚款金额（元） | 身份证号码 | 违法事实 | 违法情节" {
 		t.Errorf("missing columns named %q", got)
 	}
+}
+
+// BenchmarkFileDrop reads b.N penalties from a GB18030 CSV file and from an
+// XLSX file, from the drop until the result is in done/ (batches of 500,
+// one after the other), and submits the same records over HTTP in batches
+// of 500 from one client: one department's rate each way, every record new
+// to the hub. An op is one record.
+//
+//	go test -run '^$' -bench FileDrop -benchtime 100000x ./hub/
+func BenchmarkFileDrop(b *testing.B) {
+	bb := setup(b, options{noSink: true})
+	bb.submitAll(b, bb.submissions(1, 1), 1) // connect to the brokers
+	for _, kind := range []string{"csv", "xlsx"} {
+		b.Run(kind, func(b *testing.B) {
+			inbox := b.TempDir()
+			name := "penalties-bench." + kind
+			envelopes := make([]map[string]any, b.N)
+			for i, id := range sourceIDs(b.N) {
+				envelopes[i] = envelope("administrative_penalty", "upsert", id, bb.realisticPenalty())
+			}
+			if kind == "csv" {
+				os.WriteFile(filepath.Join(inbox, "."+name), penaltyCSV(b, envelopes), 0o644)
+			} else {
+				writePenaltyXLSX(b, filepath.Join(inbox, "."+name), envelopes)
+			}
+			runFileDrop(b, bb, inbox, 0)
+			b.ResetTimer()
+			if err := os.Rename(filepath.Join(inbox, "."+name), filepath.Join(inbox, name)); err != nil {
+				b.Fatal(err)
+			}
+			lines := awaitResult(b, inbox, name, 30*time.Minute)
+			b.StopTimer()
+			if len(lines) != b.N || slices.ContainsFunc(lines, func(l resultLine) bool { return l.status != "accepted" }) {
+				b.Fatalf("%d result lines, not all accepted; want %d accepted", len(lines), b.N)
+			}
+			reportRate(b)
+		})
+	}
+	b.Run("http", func(b *testing.B) {
+		bodies := bb.submissions(b.N, 500)
+		b.ResetTimer()
+		bb.submitAll(b, bodies, 1)
+		b.StopTimer()
+		reportRate(b)
+	})
 }
