@@ -25,6 +25,7 @@ import (
 	"github.com/credex/credex/connectors/webhook"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/principal"
+	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/subscription"
 )
@@ -381,6 +382,9 @@ type versionView struct {
 	StoredAt       time.Time       `json:"stored_at"`
 	Data           json.RawMessage `json:"data"`
 	Reason         string          `json:"reason,omitempty"`
+	// Rewritten lists the identifiers the hub rewrote, each with the value
+	// as sent: only the department that owns the record reads this view.
+	Rewritten []record.Rewriting `json:"rewritten,omitempty"`
 }
 
 // record serves GET /v1/records/{id} to the department that owns the record.
@@ -417,7 +421,8 @@ func (a *server) record(w http.ResponseWriter, r *http.Request) {
 	}
 	for i, h := range rec.History {
 		v.History[i] = versionView{Version: h.Version, Op: h.Op, ContentHash: h.ContentHash, CatalogVersion: h.CatalogVersion,
-			SubmissionID: h.SubmissionID, AcceptedAt: h.AcceptedAt, StoredAt: h.StoredAt, Data: h.Data, Reason: h.Reason}
+			SubmissionID: h.SubmissionID, AcceptedAt: h.AcceptedAt, StoredAt: h.StoredAt, Data: h.Data, Reason: h.Reason,
+			Rewritten: h.Rewritten}
 	}
 	apierr.JSON(w, http.StatusOK, v)
 }

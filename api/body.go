@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
 )
 
@@ -44,6 +45,20 @@ func tooLong(pointer, s string, max int) *apierr.Error {
 		return nil
 	}
 	return apierr.New(http.StatusBadRequest, "too_long", fmt.Sprintf("%s is longer than %d characters", pointer[1:], max)).At(pointer)
+}
+
+// readIDNumber reads the ID number a request gives at /id_number by the
+// one rule of ident.NormalizeCitizenID, and returns it as the hub keeps it
+// (a 15-digit number as its 18-digit form). It refuses one that is not an
+// ID number: code invalid_id_number, with a message naming the position
+// and the rule broken but not the number.
+func readIDNumber(s string) (string, *apierr.Error) {
+	n, _, err := ident.NormalizeCitizenID(s)
+	if err != nil {
+		return "", apierr.New(http.StatusBadRequest, "invalid_id_number",
+			"id_number is not a valid citizen ID number: "+ident.Reason(err)).At("/id_number")
+	}
+	return n, nil
 }
 
 // What refusedAt finds.

@@ -55,7 +55,6 @@ var (
 	errLegalBasisTypes   = apierr.New(http.StatusForbidden, "legal_basis_mismatch", "your legal basis of this code does not cover every type asked for").At("/types")
 	errBothBases         = apierr.New(http.StatusBadRequest, "ambiguous_basis", "send either authorisation or legal_basis, not both").At("/legal_basis")
 	errMissingPurpose    = apierr.New(http.StatusBadRequest, "missing_purpose", "purpose is required: why you inquire, in at most 200 characters").At("/purpose")
-	errInvalidIDNumber   = apierr.New(http.StatusBadRequest, "invalid_id_number", "id_number must be an 18-character citizen ID number with a valid check character").At("/id_number")
 	errInvalidValidDays  = apierr.New(http.StatusBadRequest, "invalid_valid_days", "valid_days is from 1 to 90").At("/valid_days")
 	errMissingAgency     = apierr.New(http.StatusBadRequest, "missing_agency", "agency is required: the name of the agency you authorise").At("/agency")
 	errMissingGrantTypes = apierr.New(http.StatusBadRequest, "missing_types", "types is required: the record types the agency may see").At("/types")
@@ -88,12 +87,15 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	req.Name, req.IDNumber = strings.TrimSpace(req.Name), strings.ToUpper(req.IDNumber)
-	req.Agency, req.Purpose = strings.TrimSpace(req.Agency), strings.TrimSpace(req.Purpose)
+	req.Name, req.Agency, req.Purpose = strings.TrimSpace(req.Name), strings.TrimSpace(req.Agency), strings.TrimSpace(req.Purpose)
+	if req.IDNumber != "" {
+		var e *apierr.Error
+		if req.IDNumber, e = readIDNumber(req.IDNumber); e != nil {
+			apierr.Write(w, e)
+			return
+		}
+	}
 	switch {
-	case req.IDNumber != "" && ident.CheckCitizenID(strings.ToUpper(strings.TrimSpace(req.IDNumber))) != nil:
-		apierr.Write(w, errInvalidIDNumber)
-		return
 	case req.Agency == "":
 		apierr.Write(w, errMissingAgency)
 		return
@@ -192,11 +194,13 @@ func (a *server) inquire(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	req.Name, req.IDNumber, req.Purpose = strings.TrimSpace(req.Name), strings.ToUpper(req.IDNumber), strings.TrimSpace(req.Purpose)
-	switch {
-	case ident.CheckCitizenID(req.IDNumber) != nil:
-		apierr.Write(w, errInvalidIDNumber)
+	req.Name, req.Purpose = strings.TrimSpace(req.Name), strings.TrimSpace(req.Purpose)
+	var e *apierr.Error
+	if req.IDNumber, e = readIDNumber(req.IDNumber); e != nil {
+		apierr.Write(w, e)
 		return
+	}
+	switch {
 	case !validPurpose(req.Purpose):
 		apierr.Write(w, errMissingPurpose)
 		return

@@ -90,10 +90,10 @@ func (a *server) queryLists(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, e)
 		return
 	}
-	req.Name, req.IDNumber = strings.TrimSpace(req.Name), strings.ToUpper(req.IDNumber)
-	if ident.CheckCitizenID(req.IDNumber) != nil {
-		apierr.Write(w, apierr.New(http.StatusBadRequest, "invalid_id_number",
-			"id_number must be an 18-character citizen ID number with a valid check character").At("/id_number"))
+	req.Name = strings.TrimSpace(req.Name)
+	var e *apierr.Error
+	if req.IDNumber, e = readIDNumber(req.IDNumber); e != nil {
+		apierr.Write(w, e)
 		return
 	}
 	types := map[string]*catalog.RecordType{}

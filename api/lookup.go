@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -113,8 +112,8 @@ func (lk *lookups) take(host, idNumber string) (bool, time.Duration, string) {
 // Retry-After and returns false. An ID number that is not one is not
 // counted: the look-up is refused for it before anything is looked up.
 func (a *server) throttleLookup(w http.ResponseWriter, r *http.Request, idNumber string) bool {
-	idNumber = strings.ToUpper(strings.TrimSpace(idNumber))
-	if ident.CheckCitizenID(idNumber) != nil {
+	idNumber, _, err := ident.NormalizeCitizenID(idNumber)
+	if err != nil {
 		return true
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/credex/credex/audit"
+	"github.com/credex/credex/ident"
 	"github.com/credex/credex/idtoken"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/record"
@@ -112,13 +113,18 @@ func (a *server) personSubject(w http.ResponseWriter, r *http.Request, action, n
 	if err == nil {
 		return subject, true
 	}
-	named := record.SubjectKey(a.SubjectKey, strings.ToUpper(strings.TrimSpace(idNumber)))
+	number, _, err := ident.NormalizeCitizenID(idNumber)
+	if err != nil { // no records are about a number that is not one
+		apierr.Write(w, errPersonMismatch)
+		return "", false
+	}
+	named := record.SubjectKey(a.SubjectKey, number)
 	match, err := a.Subjects.MatchSubject(r.Context(), named, strings.TrimSpace(name))
 	switch {
 	case err != nil:
 		a.Logger.Error(action, "err", err)
 		apierr.Write(w, errDown)
-	case idNumber != "" && match != store.SubjectUnknown:
+	case match != store.SubjectUnknown:
 		// The entry holds no ID number and tells nobody but the person
 		// named, in their access log, that someone tried.
 		if !a.logAccess(w, r, audit.Entry{Kind: audit.Person, Action: action, Subject: named, Result: audit.IdentityFailed}) {

@@ -190,19 +190,17 @@ func (a *server) publicView(rec *store.PublicRecord) publicRecordView {
 }
 
 // checkPerson tidies the name and ID number by which the public query names
-// a person (spaces trimmed, the check character upper case) and refuses a
-// missing name or an ID number that is not one.
+// a person (spaces around the name trimmed, the ID number read by
+// readIDNumber) and refuses a missing name or an ID number that is not one.
 func checkPerson(name, idNumber *string) *apierr.Error {
 	if e := tooLong("/name", *name, casework.MaxName); e != nil {
 		return e
 	}
-	*name, *idNumber = strings.TrimSpace(*name), strings.ToUpper(*idNumber)
-	switch {
-	case *name == "":
+	*name = strings.TrimSpace(*name)
+	if *name == "" {
 		return apierr.New(http.StatusBadRequest, "missing_name", "name is required: the name on the ID card").At("/name")
-	case ident.CheckCitizenID(*idNumber) != nil:
-		return apierr.New(http.StatusBadRequest, "invalid_id_number",
-			"id_number must be an 18-character citizen ID number with a valid check character").At("/id_number")
 	}
-	return nil
+	n, e := readIDNumber(*idNumber)
+	*idNumber = n
+	return e
 }

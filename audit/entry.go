@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/credex/credex/ident"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/record"
 )
@@ -115,10 +116,15 @@ func (e Entry) Validate() error {
 // Subject returns the Subject of an entry about the person with this citizen
 // ID number: the keyed hash by which the hub stores and looks up the
 // person's records (record.SubjectKey with the hub's subject key), of the
-// number trimmed and upper-cased as the API reads it. Entries hold only this
-// value, never the number.
+// number read by ident.NormalizeCitizenID as the API reads it, so a 15-digit
+// number names the same person as its 18-digit form. A string that is no
+// ID number is hashed as it is: it names nobody the hub holds records
+// about. Entries hold only this value, never the number.
 func Subject(subjectKey []byte, idNumber string) string {
-	return record.SubjectKey(subjectKey, strings.ToUpper(strings.TrimSpace(idNumber)))
+	if n, _, err := ident.NormalizeCitizenID(idNumber); err == nil {
+		idNumber = n
+	}
+	return record.SubjectKey(subjectKey, idNumber)
 }
 
 // MaxField is the most bytes an entry keeps of each of its text fields.

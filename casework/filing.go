@@ -52,8 +52,8 @@ const (
 	MaxStatement = 4000
 )
 
-// check tidies f (spaces around the name trimmed, the ID number's check
-// character in upper case) and returns every problem with it.
+// check tidies f (spaces around the name trimmed, the ID number read by
+// ident.NormalizeCitizenID) and returns every problem with it.
 func (f *Filing) check() lifecycle.FieldErrors {
 	var errs lifecycle.FieldErrors
 	for _, v := range []struct {
@@ -69,12 +69,14 @@ func (f *Filing) check() lifecycle.FieldErrors {
 			errs = lifecycle.TooLong(errs, v.at, v.value, v.max, v.at[1:])
 		}
 	}
-	f.Name, f.IDNumber = strings.TrimSpace(f.Name), strings.ToUpper(f.IDNumber)
+	f.Name = strings.TrimSpace(f.Name)
 	errs = lifecycle.TooLong(errs, "/name", f.Name, MaxName, "name")
 	if f.IDNumber != "" {
-		if err := ident.CheckCitizenID(f.IDNumber); err != nil {
+		if n, _, err := ident.NormalizeCitizenID(f.IDNumber); err != nil {
 			errs = append(errs, lifecycle.FieldError{Code: "invalid_id_number", Pointer: "/id_number",
-				Message: "id_number is not a valid citizen ID number: " + err.Error()})
+				Message: "id_number is not a valid citizen ID number: " + ident.Reason(err)})
+		} else {
+			f.IDNumber = n
 		}
 	}
 	return errs

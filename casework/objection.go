@@ -188,6 +188,7 @@ func (s *Service) decision(rec *store.Record, id string, at time.Time, d Objecti
 		if !ok {
 			return nil, nil, fmt.Errorf("record %s: type %s not in the catalogue", rec.ID, rec.Type)
 		}
+		d.Data, _ = rt.Normalize(d.Data)
 		var errs lifecycle.FieldErrors
 		for _, fe := range rt.Validate(d.Data) {
 			errs = append(errs, lifecycle.FieldError{Code: fe.Code, Pointer: "/data" + fe.Pointer, Message: fe.Message})

@@ -20,7 +20,9 @@
 // Beyond JSON Schema's own keywords, schemas may use two formats backed by
 // package ident: "citizen-id" (GB 11643-1999 citizen ID numbers) and
 // "credit-code" (GB 32100-2015 unified social credit codes). The format
-// "date" is YYYY-MM-DD.
+// "date" is YYYY-MM-DD. RecordType.Normalize rewrites the values of those
+// two formats by ident's one rule (white space, full width, case, 15-digit
+// ID numbers) before Validate checks them, and reports each rewriting.
 //
 // A Catalog and its RecordTypes are immutable once loaded and safe for
 // concurrent use.

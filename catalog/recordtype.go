@@ -151,6 +151,8 @@ type RecordType struct {
 	Example json.RawMessage `yaml:"-" json:"example"`
 
 	compiled *gojsonschema.Schema
+	// tree is Schema decoded, which Normalize reads.
+	tree map[string]any
 }
 
 // Subject returns the subject's name and ID number, /subject/name and

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -165,13 +164,18 @@ func fieldError(re gojsonschema.ResultError) (FieldError, bool) {
 }
 
 // formatError gives the code and message for a value that fails a format.
+// The message names the position and the rule broken, as
+// ident.NormalizeCitizenID and ident.NormalizeCreditCode do, the rule that
+// Normalize applies before Validate.
 func formatError(at, format string, value any) (code, message string) {
 	s, _ := value.(string)
 	switch format {
 	case FormatCitizenID:
-		return CodeInvalidIDNumber, fmt.Sprintf("%s is not a valid citizen ID number: %s.", at, citizenIDReason(ident.CheckCitizenID(s)))
+		_, _, err := ident.NormalizeCitizenID(s)
+		return CodeInvalidIDNumber, fmt.Sprintf("%s is not a valid citizen ID number: %s.", at, reason(err))
 	case FormatCreditCode:
-		return CodeInvalidCreditCode, fmt.Sprintf("%s is not a valid unified social credit code: %s.", at, creditCodeReason(ident.CheckCreditCode(s)))
+		_, _, err := ident.NormalizeCreditCode(s)
+		return CodeInvalidCreditCode, fmt.Sprintf("%s is not a valid unified social credit code: %s.", at, reason(err))
 	case "date":
 		return CodeInvalidDate, at + " must be a calendar date written YYYY-MM-DD."
 	default:
@@ -179,28 +183,14 @@ func formatError(at, format string, value any) (code, message string) {
 	}
 }
 
-func citizenIDReason(err error) string {
-	switch {
-	case errors.Is(err, ident.ErrIDLength):
-		return "it must be 18 characters long"
-	case errors.Is(err, ident.ErrIDDigits):
-		return "it must be 17 digits, the first not 0, followed by a digit or an uppercase X"
-	case errors.Is(err, ident.ErrIDBirthDate):
-		return "characters 7 to 14 must be a birth date from 1900 up to today"
-	default:
-		return "the last character does not match the check of the first 17; look for a mistyped digit"
+// reason is the clause of a message about an identifier that err, from
+// normalising it, refused; nil means the identifier is valid but was not
+// normalised first.
+func reason(err error) string {
+	if err == nil {
+		return "it is not written as the hub keeps it, in ASCII, the letters in upper case, with no white space around it"
 	}
-}
-
-func creditCodeReason(err error) string {
-	switch {
-	case errors.Is(err, ident.ErrCodeLength):
-		return "it must be 18 characters long"
-	case errors.Is(err, ident.ErrCodeChars):
-		return "it may hold only digits and uppercase letters other than I, O, S, V and Z, must not start with 0, and characters 3 to 8 must be digits"
-	default:
-		return "the last character does not match the check of the first 17; look for a mistyped character"
-	}
+	return ident.Reason(err)
 }
 
 // contextPath splits a gojsonschema context into its property names and

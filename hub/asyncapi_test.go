@@ -80,6 +80,8 @@ func TestAsyncAPIDescribesEveryMessageTheHubWrites(t *testing.T) {
 	}
 	penaltyID := resp.Receipts[0].RecordID
 	penalty["amount_yuan"] = 8000
+	subject := penalty["subject"].(map[string]any) // sent with a space: the version keeps what was rewritten
+	subject["id_number"] = subject["id_number"].(string) + " "
 	b.submit(200, envelope("administrative_penalty", "upsert", "AA-1", penalty))
 	revoke := envelope("administrative_penalty", "revoke", "AA-1", map[string]any{"reason": "decision withdrawn on review"})
 	b.submit(200, revoke)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/connectors/source"
 	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/hub"
 	"github.com/credex/credex/schemas"
@@ -24,7 +25,9 @@ import (
 const childEnv = "CREDEX_TEST_CHILD"
 
 type childConfig struct {
-	Role        string // sink or delivery
+	Role string // sink, delivery or connectors
+	// Connectors is the connectors file the connectors role runs.
+	Connectors  string
 	DatabaseURL string
 	Brokers     []string
 	Prefix      string
@@ -50,6 +53,13 @@ func runChild() int {
 		WebhookAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		Logger:       slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	cfg.Kafka.Brokers, cfg.Kafka.Topics.Prefix, cfg.Kafka.Partitions = cc.Brokers, cc.Prefix, cc.Partitions
+	if cc.Connectors != "" {
+		f, err := source.Parse([]byte(cc.Connectors), func(code string) bool { _, ok := cat.Type(code); return ok })
+		if err != nil {
+			panic(err)
+		}
+		cfg.Connectors = f.Connectors
+	}
 	h, err := hub.Start(ctx, cfg)
 	if err != nil {
 		panic(err)
@@ -61,6 +71,9 @@ func runChild() int {
 		}
 	case "delivery":
 		h.RunDelivery(ctx)
+	case "connectors":
+		go h.RunRelay(ctx)
+		h.RunConnectors(ctx)
 	default:
 		panic("unknown child role " + cc.Role)
 	}
@@ -71,10 +84,24 @@ func runChild() int {
 // child process, killed when the test ends.
 func (b *bundle) startChild(role string) *exec.Cmd {
 	b.t.Helper()
-	cc, _ := json.Marshal(childConfig{Role: role, DatabaseURL: b.cfg.DatabaseURL, Brokers: b.cfg.Kafka.Brokers,
-		Prefix: b.cfg.Kafka.Topics.Prefix, Partitions: b.cfg.Kafka.Partitions, SubjectKey: b.cfg.SubjectKey})
+	return b.startChildOf(childConfig{Role: role})
+}
+
+// startConnectors runs the relay and the connectors of a connectors file
+// in a child process, killed when the test ends.
+func (b *bundle) startConnectors(connectors string) *exec.Cmd {
+	b.t.Helper()
+	return b.startChildOf(childConfig{Role: "connectors", Connectors: connectors})
+}
+
+func (b *bundle) startChildOf(cc childConfig) *exec.Cmd {
+	b.t.Helper()
+	role := cc.Role
+	cc.DatabaseURL, cc.Brokers, cc.Prefix = b.cfg.DatabaseURL, b.cfg.Kafka.Brokers, b.cfg.Kafka.Topics.Prefix
+	cc.Partitions, cc.SubjectKey = b.cfg.Kafka.Partitions, b.cfg.SubjectKey
+	raw, _ := json.Marshal(cc)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(cc))
+	cmd.Env = append(os.Environ(), childEnv+"="+string(raw))
 	var logs bytes.Buffer
 	cmd.Stderr, cmd.Stdout = &logs, io.Discard
 	if err := cmd.Start(); err != nil {

@@ -7,7 +7,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/credex/credex/connectors/dbpoll"
 	"github.com/credex/credex/connectors/filedrop"
+	"github.com/credex/credex/connectors/kafkasrc"
 	"github.com/credex/credex/connectors/source"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
@@ -33,6 +35,10 @@ func (h *Hub) Connector(ctx context.Context, c source.Connector) (Runner, error)
 	switch {
 	case c.Files != nil:
 		return filedrop.New(c, deps)
+	case c.Database != nil:
+		return dbpoll.New(c, deps, h.store)
+	case c.Kafka != nil:
+		return kafkasrc.New(c, deps, h.cfg.Kafka.Brokers)
 	}
 	return nil, fmt.Errorf("connector %s: no such kind of connector", c.Name)
 }

@@ -39,7 +39,10 @@ type doorReceipt struct {
 // doors are every connector, each opened for the market regulator of a
 // fresh hub.
 var doors = map[string]func(t *testing.T, b *bundle) door{
-	"http": newHTTPDoor,
+	"http":     newHTTPDoor,
+	"database": newDatabaseDoor,
+	"kafka":    newKafkaDoor,
+	"files":    newFileDoor,
 }
 
 // TestConnectors holds every connector to the same promises: a restart

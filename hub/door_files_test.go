@@ -23,8 +23,6 @@ import (
 	"github.com/credex/credex/connectors/source"
 )
 
-func init() { doors["files"] = newFileDoor }
-
 // penaltyConnectors is the connectors file of the market regulator's file
 // drop, as docs/connectors.md shows it; INBOX stands for the inbox.
 const penaltyConnectors = `

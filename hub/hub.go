@@ -456,6 +456,11 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(checkpointDone)
 		h.RunAuditCheckpoints(ctx)
 	}()
+	connectorsDone := make(chan struct{})
+	go func() {
+		defer close(connectorsDone)
+		h.RunConnectors(ctx)
+	}()
 	var err error
 	sinkDone := false
 	select {
@@ -472,6 +477,7 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 	if !sinkDone {
 		<-sinkErr // the sink stops between batches; what it did not commit is redelivered
 	}
+	<-connectorsDone
 	<-deliveryDone
 	<-checkpointDone
 	<-expiryDone

@@ -311,9 +311,12 @@ type recordView struct {
 		IDNumber string `json:"id_number_masked"`
 	} `json:"subject"`
 	History []struct {
-		Version int             `json:"version"`
-		Op      string          `json:"op"`
-		Data    json.RawMessage `json:"data"`
+		Version   int             `json:"version"`
+		Op        string          `json:"op"`
+		Data      json.RawMessage `json:"data"`
+		Rewritten []struct {
+			Pointer, Rule, Original string
+		} `json:"rewritten"`
 	} `json:"history"`
 }
 

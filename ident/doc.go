@@ -7,7 +7,17 @@
 // The checks go beyond pattern matching: they verify the check character,
 // the birth date embedded in a citizen ID number and the alphabet of a credit
 // code. Failures wrap a small set of exported sentinel errors, so callers can
-// branch with errors.Is. No error message ever contains the number checked.
+// branch with errors.Is, and name the character position and the rule
+// broken (Reason gives that clause alone). No error message ever contains
+// the number checked.
+//
+// NormalizeCitizenID and NormalizeCreditCode are the one rule by which the
+// hub reads an identifier, at every door that takes one: they rewrite what
+// is unambiguous (white space around it, full-width characters, a lowercase
+// check character or letters, a 15-digit first-generation ID number) into
+// the form the hub keeps, report each rewriting by a stable rule code, and
+// then check the result. CheckCitizenID and CheckCreditCode check a value
+// already in that form.
 //
 // MaskText, MaskPayload and MaskLogs are the one rule by which the hub
 // masks ID numbers for every reader not entitled to them in full: in free

@@ -5,13 +5,14 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/credex/credex/ident"
 	"github.com/credex/credex/record"
 )
 
 // Person is a person as their identity provider vouches for them.
 type Person struct {
-	// IDNumber is the person's citizen ID number, valid, its check
-	// character in upper case.
+	// IDNumber is the person's citizen ID number, valid, as
+	// ident.NormalizeCitizenID writes it.
 	IDNumber string
 	// Name is the person's name.
 	Name string
@@ -47,7 +48,8 @@ var (
 // key) of the person ctx carries (With), by which the hub finds their
 // records, once it has checked that name and idNumber, those the request
 // gives, are that person's: each may be empty, and else must be theirs
-// (the ID number trimmed and in upper case, as the API reads ID numbers).
+// (the name trimmed, the ID number read by ident.NormalizeCitizenID, as
+// the API reads ID numbers).
 // It returns ErrNoPerson when ctx carries no person and ErrNotThePerson
 // when the request names someone else; it does not say which part
 // differed.
@@ -56,9 +58,13 @@ func Subject(ctx context.Context, key []byte, name, idNumber string) (string, er
 	if p == nil {
 		return "", ErrNoPerson
 	}
-	name, idNumber = strings.TrimSpace(name), strings.ToUpper(strings.TrimSpace(idNumber))
-	if name != "" && name != p.Name || idNumber != "" && idNumber != p.IDNumber {
+	if name = strings.TrimSpace(name); name != "" && name != p.Name {
 		return "", ErrNotThePerson
+	}
+	if idNumber != "" {
+		if n, _, err := ident.NormalizeCitizenID(idNumber); err != nil || n != p.IDNumber {
+			return "", ErrNotThePerson
+		}
 	}
 	return record.SubjectKey(key, p.IDNumber), nil
 }

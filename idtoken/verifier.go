@@ -96,9 +96,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Person, error) {
 	}
 	idNumber, okID := stringClaim(claims, v.cfg.IDNumberClaim)
 	name, okName := stringClaim(claims, v.cfg.NameClaim)
-	idNumber = strings.ToUpper(idNumber)
+	idNumber, _, idErr := ident.NormalizeCitizenID(idNumber)
 	switch {
-	case !okID || ident.CheckCitizenID(idNumber) != nil:
+	case !okID || idErr != nil:
 		return nil, fmt.Errorf("%w: claim %s is not a citizen ID number", ErrInvalid, v.cfg.IDNumberClaim)
 	case !okName || name == "":
 		return nil, fmt.Errorf("%w: claim %s is not a name", ErrInvalid, v.cfg.NameClaim)

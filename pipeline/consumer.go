@@ -124,22 +124,7 @@ func (c *Consumer) Run(ctx context.Context, topics []string) error {
 // consume reads the group with a reader of its own until ctx ends or the
 // group fails.
 func (c *Consumer) consume(ctx context.Context, topics []string) error {
-	c.reader = kafka.NewReader(kafka.ReaderConfig{
-		Brokers:        c.cfg.Kafka.Brokers,
-		GroupID:        c.cfg.Group,
-		GroupTopics:    topics,
-		MinBytes:       1,
-		MaxBytes:       10 << 20,
-		MaxWait:        250 * time.Millisecond,
-		StartOffset:    kafka.FirstOffset,
-		CommitInterval: 0, // commit synchronously, after the sink
-		// A killed member is noticed within SessionTimeout; keep it short so
-		// a restarted sink takes its partitions back quickly.
-		SessionTimeout:    10 * time.Second,
-		HeartbeatInterval: time.Second,
-		RebalanceTimeout:  10 * time.Second,
-		JoinGroupBackoff:  500 * time.Millisecond,
-	})
+	c.reader = c.cfg.Kafka.GroupReader(c.cfg.Group, topics)
 	defer c.reader.Close()
 	for {
 		batch, err := c.fetch(ctx)
@@ -150,6 +135,29 @@ func (c *Consumer) consume(ctx context.Context, topics []string) error {
 			return err
 		}
 	}
+}
+
+// GroupReader returns a reader of topics as a member of group, starting at
+// the first offset where the group committed none. It commits nothing by
+// itself: read with FetchMessage and commit with CommitMessages once what was
+// read is safe. A member that stops without leaving is replaced within 10s.
+func (c KafkaConfig) GroupReader(group string, topics []string) *kafka.Reader {
+	return kafka.NewReader(kafka.ReaderConfig{
+		Brokers:        c.Brokers,
+		GroupID:        group,
+		GroupTopics:    topics,
+		MinBytes:       1,
+		MaxBytes:       10 << 20,
+		MaxWait:        250 * time.Millisecond,
+		StartOffset:    kafka.FirstOffset,
+		CommitInterval: 0, // commit synchronously, when told
+		// A killed member is noticed within SessionTimeout; keep it short so
+		// a restarted one takes its partitions back quickly.
+		SessionTimeout:    10 * time.Second,
+		HeartbeatInterval: time.Second,
+		RebalanceTimeout:  10 * time.Second,
+		JoinGroupBackoff:  500 * time.Millisecond,
+	})
 }
 
 // fetch blocks for the first message, then gathers what else arrives within
@@ -264,7 +272,7 @@ func GroupLag(ctx context.Context, cfg KafkaConfig, group string, topics []strin
 			return 0, fmt.Errorf("topic %s: %w", t.Name, t.Error)
 		}
 		for _, p := range t.Partitions {
-			listReq[t.Name] = append(listReq[t.Name], kafka.LastOffsetOf(p.ID))
+			listReq[t.Name] = append(listReq[t.Name], kafka.FirstOffsetOf(p.ID), kafka.LastOffsetOf(p.ID))
 			fetchReq[t.Name] = append(fetchReq[t.Name], p.ID)
 		}
 	}

@@ -29,23 +29,29 @@ func NewProducer(cfg KafkaConfig, reg prometheus.Registerer) *Producer {
 	})
 	reg.MustRegister(latency)
 	return &Producer{
-		w: &kafka.Writer{
-			Addr:         kafka.TCP(cfg.Brokers...),
-			RequiredAcks: kafka.RequireAll, // the zero value means no acks at all
-			Balancer:     &kafka.Murmur2Balancer{},
-			BatchTimeout: 2 * time.Millisecond, // the default of 1s would stall every receipt
-			BatchSize:    1000,
-			// A partition can refuse writes for a moment after it was created
-			// or moved ("not leader"): retry for a few seconds before
-			// answering 503.
-			MaxAttempts:            10,
-			WriteBackoffMin:        50 * time.Millisecond,
-			WriteBackoffMax:        time.Second,
-			WriteTimeout:           cfg.timeout(),
-			ReadTimeout:            cfg.timeout(),
-			AllowAutoTopicCreation: false,
-		},
+		w:       cfg.Writer(),
 		latency: latency,
+	}
+}
+
+// Writer returns a writer that answers only once every broker in sync
+// acknowledged a write (acks=all), without the default second of batching
+// latency, and that never creates topics. Messages name their topic.
+func (c KafkaConfig) Writer() *kafka.Writer {
+	return &kafka.Writer{
+		Addr:         kafka.TCP(c.Brokers...),
+		RequiredAcks: kafka.RequireAll, // the zero value means no acks at all
+		Balancer:     &kafka.Murmur2Balancer{},
+		BatchTimeout: 2 * time.Millisecond, // the default of 1s would stall every receipt
+		BatchSize:    1000,
+		// A partition can refuse writes for a moment after it was created
+		// or moved ("not leader"): retry for a few seconds before failing.
+		MaxAttempts:            10,
+		WriteBackoffMin:        50 * time.Millisecond,
+		WriteBackoffMax:        time.Second,
+		WriteTimeout:           c.timeout(),
+		ReadTimeout:            c.timeout(),
+		AllowAutoTopicCreation: false,
 	}
 }
 

@@ -69,6 +69,21 @@ type Record struct {
 	// types that set one: from the deciding document's date, repairable
 	// after RepairFrom, shown until DisplayUntil.
 	Display *Window `json:"display,omitempty"`
+	// Rewritten keeps, for each identifier of Data the hub rewrote by the
+	// one rule of identifiers (catalog.RecordType.Normalize), the value as
+	// the department sent it.
+	Rewritten []Rewriting `json:"rewritten,omitempty"`
+}
+
+// Rewriting is one identifier of a record's data that the hub rewrote.
+type Rewriting struct {
+	// Pointer is the JSON pointer of the value in Data.
+	Pointer string `json:"pointer"`
+	// Rule is the rule applied (ident's Rule constants), such as
+	// upgraded_15_digit.
+	Rule string `json:"rule"`
+	// Original is the value as sent.
+	Original string `json:"original"`
 }
 
 // Window is a record's public display window.

@@ -65,7 +65,7 @@ func readRecord(ctx context.Context, tx pgx.Tx, id string) (*Record, error) {
 		if rows, err = tx.Query(ctx, qRecordHistory, id); err == nil {
 			r.History, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (RecordVersion, error) {
 				var v RecordVersion
-				err := row.Scan(&v.Version, &v.Op, &v.ContentHash, &v.CatalogVersion, &v.Data, &v.SubmissionID, &v.AcceptedAt, &v.StoredAt, &v.Reason)
+				err := row.Scan(&v.Version, &v.Op, &v.ContentHash, &v.CatalogVersion, &v.Data, &v.SubmissionID, &v.AcceptedAt, &v.StoredAt, &v.Reason, &v.Rewritten)
 				return v, err
 			})
 		}
@@ -88,6 +88,8 @@ type RecordVersion struct {
 	StoredAt       time.Time
 	// Reason says why a correction, revocation or lifecycle change was made.
 	Reason string
+	// Rewritten are the identifiers the hub rewrote, with the values as sent.
+	Rewritten []record.Rewriting
 }
 
 // Ref names r for a change of it.

@@ -5,10 +5,10 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/credex/credex/ident"
 	"github.com/credex/credex/record"
 )
 
@@ -65,7 +65,9 @@ func (s *Store) Rekey(ctx context.Context, oldKey, newKey []byte) (Rekeyed, erro
 		oldToNew := map[string]string{}
 		var id, old, number string
 		_, err = pgx.ForEachRow(rows, []any{&id, &old, &number}, func() error {
-			number = strings.ToUpper(strings.TrimSpace(number))
+			if n, _, err := ident.NormalizeCitizenID(number); err == nil {
+				number = n
+			}
 			if number == "" {
 				return fmt.Errorf("record %s: no subject id_number in its payload", id)
 			}

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -122,7 +123,7 @@ func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applie
 		d := deliveries[i]
 		r := d.Record
 		ver.add(r.ID, r.Version, string(r.Op), r.ContentHash, r.CatalogVersion, data(r),
-			r.SubmissionID, r.AcceptedAt, d.Topic, d.Partition, d.Offset, r.Reason)
+			r.SubmissionID, r.AcceptedAt, d.Topic, d.Partition, d.Offset, r.Reason, rewritten(r))
 	}
 	var rev columns
 	for _, i := range latest {
@@ -298,6 +299,16 @@ func (c *columns) args() []any {
 		args[i] = col
 	}
 	return args
+}
+
+// rewritten is the JSON of a version's rewritten identifiers, or NULL.
+func rewritten(r *record.Record) *string {
+	if len(r.Rewritten) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(r.Rewritten) // strings always encode
+	s := string(b)
+	return &s
 }
 
 // data is a record's payload for the database; JSON null when it has none.

@@ -77,9 +77,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := Response{SubmissionID: res.SubmissionID, Accepted: res.Accepted, Rejected: res.Rejected, Pending: res.Pending, Receipts: res.Receipts}
 	for i := range resp.Receipts {
-		for j := range resp.Receipts[i].Errors {
-			fe := &resp.Receipts[i].Errors[j]
-			fe.Pointer = fmt.Sprintf("/records/%d%s", i, fe.Pointer)
+		rc := &resp.Receipts[i]
+		for j := range rc.Errors {
+			rc.Errors[j].Pointer = fmt.Sprintf("/records/%d%s", i, rc.Errors[j].Pointer)
+		}
+		for j := range rc.Normalized {
+			rc.Normalized[j].Pointer = fmt.Sprintf("/records/%d%s", i, rc.Normalized[j].Pointer)
 		}
 	}
 	status, result := http.StatusOK, "ok"

@@ -37,7 +37,7 @@ type envelope struct {
 func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 	var env envelope
 	if !json.Valid(raw) {
-		return env, []catalog.FieldError{{Code: "malformed_json", Pointer: "", Message: "this line is not valid JSON"}}
+		return env, []catalog.FieldError{{Code: "malformed_json", Pointer: "", Message: "this envelope is not valid JSON"}}
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {

@@ -67,6 +67,10 @@ type Receipt struct {
 	Topic     string `json:"topic,omitempty"`
 	// Errors lists every problem of a rejected envelope.
 	Errors []catalog.FieldError `json:"errors,omitempty"`
+	// Normalized lists how the hub rewrote identifiers of the data
+	// (catalog.RecordType.Normalize) before it checked them: the record
+	// holds them so rewritten.
+	Normalized []catalog.Normalized `json:"normalized,omitempty"`
 }
 
 // Rejection is the message published to the rejected topic for one envelope.
@@ -201,6 +205,8 @@ type item struct {
 	rtype  *catalog.RecordType
 	record *record.Record
 	errs   []catalog.FieldError
+	// normalized are the rewritings of identifiers in env.Data.
+	normalized []catalog.Normalized
 	// outcome is what the ledger made of an accepted record.
 	outcome store.Outcome
 	// pending: the ledger committed the record, Kafka did not acknowledge
@@ -223,6 +229,9 @@ func (in *Intake) Submit(ctx context.Context, b Batch) (*Result, error) {
 		}
 	}
 	if err := in.admit(ctx, sub, items); err != nil {
+		if ctx.Err() != nil { // the caller gave up: nothing to tell operators
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+		}
 		in.log.Error("batch not accepted: infrastructure unavailable", "submission", sub.id, "department", p.Name, "connector", b.Connector, "err", err)
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -286,6 +295,10 @@ func (in *Intake) check(p *principal.Principal, raw json.RawMessage) *item {
 	}
 	it.rtype = rt
 	if record.Op(it.env.Op).Content() && it.env.Data != nil && !hasPointer(it.errs, "/data") {
+		it.env.Data, it.normalized = rt.Normalize(it.env.Data)
+		for i := range it.normalized {
+			it.normalized[i].Pointer = "/data" + it.normalized[i].Pointer
+		}
 		for _, fe := range rt.Validate(it.env.Data) {
 			fe.Pointer = "/data" + fe.Pointer
 			it.errs = append(it.errs, fe)
@@ -304,6 +317,9 @@ func (in *Intake) prepare(it *item, sub *submission) {
 	r.Op, r.SourceID, r.Department = record.Op(it.env.Op), it.env.SourceID, sub.department.Code
 	r.SubmissionID, r.AcceptedAt = sub.id, sub.received
 	r.Data, r.Reason = it.env.Data, it.env.Reason
+	for _, n := range it.normalized {
+		r.Rewritten = append(r.Rewritten, record.Rewriting{Pointer: strings.TrimPrefix(n.Pointer, "/data"), Rule: n.Rule, Original: n.Original})
+	}
 	if r.Op == record.OpRevoke && r.Reason == "" {
 		r.Reason = revocationReason(it.env.Data)
 	}
@@ -395,16 +411,23 @@ func (rej Rejection) shrink(raw []byte) Rejection {
 	sum := sha256.Sum256(raw)
 	rej.Envelope = nil
 	rej.Truncated = &TruncatedEnvelope{Bytes: len(raw), SHA256: hex.EncodeToString(sum[:]), Head: clip(string(raw), maxEnvelopeHead)}
-	if n := len(rej.Errors); n > maxRejectionErrors {
-		rej.Errors, rej.ErrorsOmitted = rej.Errors[:maxRejectionErrors], n-maxRejectionErrors
-	}
-	errs := make([]catalog.FieldError, len(rej.Errors))
-	for i, fe := range rej.Errors {
-		fe.Pointer, fe.Message = clip(fe.Pointer, maxRejectionText), clip(fe.Message, maxRejectionText)
-		errs[i] = fe
-	}
-	rej.Errors = errs
+	rej.Errors, rej.ErrorsOmitted = ClipErrors(rej.Errors)
 	return rej
+}
+
+// ClipErrors cuts the errors of a receipt down to fit a message of bounded
+// size, whatever the envelope held: it keeps the first 20, with pointers and
+// messages cut to 512 bytes ending in "…", and returns how many it left out.
+func ClipErrors(errs []catalog.FieldError) (kept []catalog.FieldError, omitted int) {
+	if n := len(errs); n > maxRejectionErrors {
+		errs, omitted = errs[:maxRejectionErrors], n-maxRejectionErrors
+	}
+	kept = make([]catalog.FieldError, len(errs))
+	for i, fe := range errs {
+		fe.Pointer, fe.Message = clip(fe.Pointer, maxRejectionText), clip(fe.Message, maxRejectionText)
+		kept[i] = fe
+	}
+	return kept, omitted
 }
 
 // clip cuts s to its first n bytes or fewer, at a character boundary, and
@@ -434,7 +457,7 @@ func (in *Intake) result(sub *submission, items []*item) *Result {
 		if it.rtype != nil {
 			typeLabel = it.rtype.Code
 		}
-		rc := Receipt{Index: i}
+		rc := Receipt{Index: i, Normalized: it.normalized}
 		if it.record == nil {
 			rc.Status, rc.Errors = "rejected", it.errs
 			for _, fe := range rc.Errors {

@@ -6,12 +6,18 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/ident"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
+	"github.com/credex/credex/schemas"
 )
 
 // TestRejectionFitsTheTopic builds the rejection of envelopes as large as a
@@ -83,5 +89,40 @@ func TestRejectionFitsTheTopic(t *testing.T) {
 				t.Errorf("truncated envelope = %d bytes, sha256 %s, head %.40q; want %d bytes, sha256 %x, a head marked as cut", tr.Bytes, tr.SHA256, tr.Head, len(tt.raw), sum)
 			}
 		})
+	}
+}
+
+// TestCheckNormalizesIdentifiers: an envelope whose ID number the hub can
+// read is accepted with the number rewritten, and its receipt says how,
+// at pointers into the envelope.
+func TestCheckNormalizesIdentifiers(t *testing.T) {
+	t.Parallel()
+	c, err := catalog.Load(schemas.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, _ := c.Type("administrative_penalty")
+	var data map[string]any
+	if err := json.Unmarshal(rt.Example, &data); err != nil {
+		t.Fatal(err)
+	}
+	id := ident.NewCitizenID(rand.New(rand.NewPCG(5, 6)))
+	data["subject"].(map[string]any)["id_number"] = "\u3000" + id + " "
+	raw, _ := json.Marshal(map[string]any{"type": rt.Code, "op": "upsert", "source_id": "s-1", "data": data})
+
+	in := &Intake{catalog: c, topics: pipeline.Topics{Prefix: "test."}, m: newMetrics(prometheus.NewRegistry())}
+	p := &principal.Principal{Kind: principal.Department, Name: "dept", Code: "DEPT", Types: []string{rt.Code}}
+	it := in.check(p, raw)
+	if it.record == nil || len(it.errs) > 0 {
+		t.Fatalf("check rejected the envelope: %+v", it.errs)
+	}
+	if _, got, _ := rt.Subject(it.env.Data); got != id {
+		t.Errorf("the record's ID number is %s, want %s", ident.MaskCitizenID(got), ident.MaskCitizenID(id))
+	}
+	res := in.result(&submission{id: "sub_test", department: p}, []*item{{}, it})
+	want := []catalog.Normalized{{Pointer: "/data/subject/id_number", Rule: ident.RuleTrimmedSpace}}
+	got := res.Receipts[1].Normalized
+	if len(got) != 1 || got[0].Pointer != want[0].Pointer || got[0].Rule != want[0].Rule || got[0].Message == "" {
+		t.Errorf("receipt normalized = %+v, want %+v", got, want)
 	}
 }

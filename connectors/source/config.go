@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
+	"path/filepath"
 	"regexp"
 	"time"
 
@@ -112,11 +114,7 @@ func Parse(raw []byte, knownType func(string) bool) (*File, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	var f File
-	if err := dec.Decode(&f); err != nil {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			return nil, errors.New(unknownField.ReplaceAllString(te.Errors[0], "line $1: unknown field $2"))
-		}
+	if err := decode(dec, &f); err != nil {
 		return nil, err
 	}
 	return &f, f.validate(knownType)
@@ -196,4 +194,56 @@ func validEncoding(e string) bool {
 		return true
 	}
 	return false
+}
+
+// Mappings is a file of column mappings alone, for `credex publish`: the
+// encoding and mappings of a file-drop connector, without the connector.
+type Mappings struct {
+	// Encoding of CSV files, as in Files.
+	Encoding string    `yaml:"encoding"`
+	Mappings []Mapping `yaml:"mappings"`
+}
+
+// ParseMappings reads and checks the content of a mappings file.
+func ParseMappings(raw []byte, knownType func(string) bool) (*Mappings, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	var m Mappings
+	if err := decode(dec, &m); err != nil {
+		return nil, err
+	}
+	if !validEncoding(m.Encoding) {
+		return nil, fmt.Errorf("encoding: %q is not auto, utf-8 or gb18030", m.Encoding)
+	}
+	if len(m.Mappings) == 0 {
+		return nil, errors.New("mappings: none listed")
+	}
+	for i := range m.Mappings {
+		if err := m.Mappings[i].validate(knownType); err != nil {
+			return nil, fmt.Errorf("mappings[%d]%w", i, err)
+		}
+	}
+	return &m, nil
+}
+
+// For returns the first mapping whose Files pattern matches the base name
+// of a file, or nil.
+func For(mappings []Mapping, name string) *Mapping {
+	for i, m := range mappings {
+		if ok, _ := path.Match(m.Files, filepath.Base(name)); ok || m.Files == "" {
+			return &mappings[i]
+		}
+	}
+	return nil
+}
+
+// decode decodes one document, rewriting yaml.v3's message for an unknown
+// key as "line N: unknown field F".
+func decode(dec *yaml.Decoder, v any) error {
+	err := dec.Decode(v)
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return errors.New(unknownField.ReplaceAllString(te.Errors[0], "line $1: unknown field $2"))
+	}
+	return err
 }

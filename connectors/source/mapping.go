@@ -36,7 +36,8 @@ type Column struct {
 	// a place under /data, such as /data/subject/id_number.
 	To string `yaml:"to"`
 	// As reads the cell: text (the default), number, integer, boolean,
-	// date, or list (an array of texts).
+	// date, list (an array of texts), or json (a JSON value, placed as it
+	// is; a json column may go to /data itself).
 	As string `yaml:"as"`
 	// Date is the pattern of a date cell, of YYYY, MM or M, DD or D and
 	// literal characters (YYYY/M/D, YYYY年M月D日); default YYYY-MM-DD. Dates
@@ -76,12 +77,12 @@ func (m *Mapping) validate(knownType func(string) bool) error {
 		c := m.Columns[header]
 		at := fmt.Sprintf(".columns[%s]", header)
 		switch {
-		case c.To != "/source_id" && c.To != "/op" && c.To != "/reason" && !strings.HasPrefix(c.To, "/data/"):
-			return fmt.Errorf("%s.to: %q is not /source_id, /op, /reason or a place under /data/", at, c.To)
+		case c.To != "/source_id" && c.To != "/op" && c.To != "/reason" && !strings.HasPrefix(c.To, "/data/") && !(c.To == "/data" && c.As == "json"):
+			return fmt.Errorf("%s.to: %q is not /source_id, /op, /reason or a place under /data/ (or /data for as: json)", at, c.To)
 		case to[c.To] != "":
 			return fmt.Errorf("%s.to: %s is also where column %s goes", at, c.To, to[c.To])
-		case !slices.Contains([]string{"", "text", "number", "integer", "boolean", "date", "list"}, c.As):
-			return fmt.Errorf("%s.as: %q is not text, number, integer, boolean, date or list", at, c.As)
+		case !slices.Contains([]string{"", "text", "number", "integer", "boolean", "date", "list", "json"}, c.As):
+			return fmt.Errorf("%s.as: %q is not text, number, integer, boolean, date, list or json", at, c.As)
 		case c.Date != "" && c.As != "date":
 			return fmt.Errorf("%s.date: a date pattern is for as: date", at)
 		}
@@ -105,7 +106,8 @@ func (m *Mapping) Headers() []string { return slices.Sorted(maps.Keys(m.Columns)
 // of the row, and whether the row has it. Empty cells are left out. Cells
 // that cannot be read as their column says are errors with code
 // invalid_cell, pointing where the cell would go; their messages name the
-// column and never the value.
+// column and never the value. A row whose op is revoke gives no data: its
+// cells under /data are left out.
 func (m *Mapping) Envelope(cell func(header string) (string, bool)) (json.RawMessage, []catalog.FieldError) {
 	env := map[string]any{"type": m.Type, "data": map[string]any{}}
 	var errs []catalog.FieldError
@@ -126,6 +128,12 @@ func (m *Mapping) Envelope(cell func(header string) (string, bool)) (json.RawMes
 			continue
 		}
 		place(env, c.To, v)
+	}
+	if env["op"] == "revoke" { // a revocation carries no content
+		delete(env, "data")
+		errs = slices.DeleteFunc(errs, func(fe catalog.FieldError) bool {
+			return fe.Pointer == "/data" || strings.HasPrefix(fe.Pointer, "/data/")
+		})
 	}
 	raw, err := json.Marshal(env)
 	if err != nil { // texts, numbers and maps always encode
@@ -174,6 +182,11 @@ func (c Column) read(text string) (any, error) {
 			return nil, fmt.Errorf("not a date written %s", cmp.Or(c.Date, "YYYY-MM-DD"))
 		}
 		return d.Format(time.DateOnly), nil
+	case "json":
+		if !json.Valid([]byte(text)) {
+			return nil, fmt.Errorf("not JSON")
+		}
+		return json.RawMessage(text), nil
 	case "list":
 		seps := c.Separators
 		if seps == "" {

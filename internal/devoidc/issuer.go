@@ -102,12 +102,13 @@ func (i *Issuer) Sign(claims map[string]any) (string, error) {
 // Token returns a token for the person with this name and ID number. It
 // refuses a missing name and an ID number that is not one.
 func (i *Issuer) Token(name, idNumber string) (string, error) {
-	name, idNumber = strings.TrimSpace(name), strings.ToUpper(strings.TrimSpace(idNumber))
+	name = strings.TrimSpace(name)
+	idNumber, _, err := ident.NormalizeCitizenID(idNumber)
 	switch {
 	case name == "":
 		return "", errors.New("name: missing")
-	case ident.CheckCitizenID(idNumber) != nil:
-		return "", fmt.Errorf("id number: %w", ident.CheckCitizenID(idNumber))
+	case err != nil:
+		return "", fmt.Errorf("id number: %w", err)
 	}
 	return i.Sign(i.Claims(name, idNumber))
 }

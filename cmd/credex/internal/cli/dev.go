@@ -92,7 +92,7 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 	if err := os.WriteFile(filepath.Join(*dataDir, "kafka.brokers"), []byte(strings.Join(kafkaAddrs, ",")+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write kafka brokers: %w", err)
 	}
-	cfg, err := hf.config(kafkaAddrs)
+	cfg, err := hf.config(kafkaAddrs, cat)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/credex/credex/api"
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/connectors/source"
 	"github.com/credex/credex/delivery"
 	"github.com/credex/credex/hub"
 	"github.com/credex/credex/ident"
@@ -45,6 +46,7 @@ type hubFlags struct {
 	publicLimit limitValue
 	lookups     bool
 	failedAuth  limitValue
+	connectors  string
 }
 
 func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow prefixList) {
@@ -71,12 +73,13 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow p
 	fs.BoolVar(&h.lookups, "lookup-limits", true, "limit the look-ups of persons by ID number without a key (the public query) per client address, per masked ID number and in all, in this process, so that a masked number cannot be completed by trying candidates (see docs/threat-model.md); false only to test the rest (CREDEX_LOOKUP_LIMITS)")
 	fs.Var(&h.publicLimit, "public-rate-limit", "`rate/burst` of requests per second each client address may make to the routes without an API key (the public query, and those a person calls with an ID token), in this process; 0 does not limit (CREDEX_PUBLIC_RATE_LIMIT)")
 	fs.Var(&h.failedAuth, "failed-auth-limit", "`rate/burst` of failed attempts to authenticate (wrong, expired or revoked keys, unregistered certificates) per second each client address may make, in this process; beyond it every attempt from the address is answered 429 until the rate allows one; 0 does not limit (CREDEX_FAILED_AUTH_LIMIT)")
+	fs.StringVar(&h.connectors, "connectors", "", "connectors `file` (YAML): the file drops, database tables and Kafka topics the hub reads departments' records from; see docs/connectors.md (CREDEX_CONNECTORS)")
 	fs.Var(&h.schedule, "retry-schedule", "`delays` between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
 }
 
 // config returns the hub's configuration as the flags say, with brokers;
 // the caller adds the database, the catalogue, the keys and the principals.
-func (h *hubFlags) config(brokers []string) (hub.Config, error) {
+func (h *hubFlags) config(brokers []string, cat *catalog.Catalog) (hub.Config, error) {
 	cfg := hub.Config{
 		Kafka: pipeline.KafkaConfig{
 			Brokers: brokers, Topics: pipeline.Topics{Prefix: h.topicPrefix},
@@ -95,6 +98,13 @@ func (h *hubFlags) config(brokers []string) (hub.Config, error) {
 	}
 	if !h.lookups {
 		cfg.LookupLimits = api.NoLookupLimits
+	}
+	if h.connectors != "" {
+		f, err := source.Load(h.connectors, func(code string) bool { _, ok := cat.Type(code); return ok })
+		if err != nil {
+			return hub.Config{}, fmt.Errorf("connectors: %w", err)
+		}
+		cfg.Connectors = f.Connectors
 	}
 	if h.calendar != "" {
 		f, err := os.Open(h.calendar)

@@ -38,6 +38,8 @@ type fakeHub struct {
 
 	mu       sync.Mutex
 	requests []hubRequest
+	// unavailable is how many requests are answered 503 first.
+	unavailable int
 }
 
 func setup(t *testing.T) *fakeHub {
@@ -57,7 +59,13 @@ func (h *fakeHub) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mu.Lock()
 	h.requests = append(h.requests, req)
+	unavailable := len(h.requests) <= h.unavailable
 	h.mu.Unlock()
+	if unavailable {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"code":"unavailable","message":"the hub cannot store records right now"}`)
+		return
+	}
 	if h.answer != nil {
 		h.answer(w)
 		return
@@ -252,7 +260,7 @@ func TestPublishFailsOnAnErrorAnswer(t *testing.T) {
 				w.WriteHeader(tt.status)
 				fmt.Fprintf(w, `{"code":%q,"message":%q}`, tt.code, tt.message)
 			}
-			out, err := hub.publish(t, inputFile(t, strings.Join(envelopes(3), "\n")), "--batch", "2")
+			out, err := hub.publish(t, inputFile(t, strings.Join(envelopes(3), "\n")), "--batch", "2", "--retry-for", "0")
 			if err == nil || errors.Is(err, errRejected) {
 				t.Fatalf("publish = %v, want the hub's error", err)
 			}
@@ -271,6 +279,22 @@ func TestPublishFailsOnAnErrorAnswer(t *testing.T) {
 	}
 }
 
+func TestPublishRetriesWhileTheHubIsUnavailable(t *testing.T) {
+	t.Parallel()
+	hub := setup(t)
+	hub.unavailable = 2
+	out, err := hub.publish(t, inputFile(t, strings.Join(envelopes(3), "\n")))
+	if err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	if out != "3 accepted, 0 rejected\n" {
+		t.Errorf("output = %q, want the totals", out)
+	}
+	if reqs := hub.received(); len(reqs) != 3 || !slices.Equal(reqs[0].envelopes, reqs[2].envelopes) {
+		t.Errorf("hub received %d submissions, want the same one three times", len(reqs))
+	}
+}
+
 func TestPublishFailsOnAnUnreadableAnswer(t *testing.T) {
 	t.Parallel()
 	hub := setup(t)
@@ -278,7 +302,7 @@ func TestPublishFailsOnAnUnreadableAnswer(t *testing.T) {
 		w.WriteHeader(http.StatusBadGateway)
 		io.WriteString(w, "<html>bad gateway</html>")
 	}
-	_, err := hub.publish(t, inputFile(t, envelopes(1)[0]))
+	_, err := hub.publish(t, inputFile(t, envelopes(1)[0]), "--retry-for", "0")
 	if err == nil || !strings.Contains(err.Error(), "502") {
 		t.Errorf("publish = %v, want an error naming the 502 answer", err)
 	}
@@ -355,7 +379,7 @@ func TestPublishRefusesAMissingOrEmptyFile(t *testing.T) {
 	}
 }
 
-func TestSplitEnvelopes(t *testing.T) {
+func TestPublishReadsEnvelopes(t *testing.T) {
 	t.Parallel()
 	const a, b = `{"source_id":"a"}`, `{"source_id":"b"}`
 	tests := []struct {
@@ -375,22 +399,37 @@ func TestSplitEnvelopes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			raws, err := splitEnvelopes([]byte(tt.in))
+			raws, err := readEnvelopes(t, tt.in)
 			if err != nil {
-				t.Fatalf("splitEnvelopes: %v", err)
+				t.Fatalf("read: %v", err)
 			}
 			got := make([]string, len(raws))
 			for i, r := range raws {
 				got[i] = string(r)
 			}
 			if !slices.Equal(got, tt.want) {
-				t.Errorf("splitEnvelopes(%q) = %q, want %q", tt.in, got, tt.want)
+				t.Errorf("read(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}
 	for _, in := range []string{"", "\n\n", "  \t\n", `{"records": []}`} {
-		if raws, err := splitEnvelopes([]byte(in)); err == nil {
-			t.Errorf("splitEnvelopes(%q) = %q, want an error: no records", in, raws)
+		if raws, err := readEnvelopes(t, in); err == nil {
+			t.Errorf("read(%q) = %q, want an error: no records", in, raws)
 		}
 	}
+}
+
+// readEnvelopes reads the envelopes of a file holding content.
+func readEnvelopes(t *testing.T, content string) ([]json.RawMessage, error) {
+	in, err := openInput(inputFile(t, content), "")
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	entries, err := in.next(1000)
+	var raws []json.RawMessage
+	for _, e := range entries {
+		raws = append(raws, e.envelope)
+	}
+	return raws, err
 }

@@ -58,7 +58,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("principals %s: %w", *principalsFile, err)
 		}
 	}
-	cfg, err := hf.config(brokers)
+	cfg, err := hf.config(brokers, cat)
 	if err != nil {
 		return err
 	}

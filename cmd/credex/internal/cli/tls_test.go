@@ -153,11 +153,12 @@ func TestServeWithMutualTLS(t *testing.T) {
 		t.Fatalf("readyz over TLS without a client certificate = %d %s, want 200 ready", status, body)
 	}
 	t.Run("registered certificate authenticates as its department", func(t *testing.T) {
-		envelopes, err := splitEnvelopes(must(os.ReadFile("../../../../deploy/dev/demo.ndjson")))
+		envelopes, err := readEnvelopes(t, string(must(os.ReadFile("../../../../deploy/dev/demo.ndjson"))))
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp, err := submit(context.Background(), client(market), url, "", envelopes)
+		p := &publisher{client: client(market), url: url}
+		resp, err := p.submit(context.Background(), envelopes)
 		if err != nil || resp.Accepted != 3 || resp.Rejected != 1 {
 			t.Fatalf("submission with the market certificate = %+v, %v; want 3 accepted, 1 rejected", resp, err)
 		}

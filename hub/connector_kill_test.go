@@ -1,0 +1,61 @@
+package hub_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/credex/credex/internal/testkit/wait"
+)
+
+// TestPollingHubKilledMidRunStoresEveryRowOnce kills, with SIGKILL, the hub
+// process that polls a department's table while it works through 6,000
+// rows, starts another, and counts in the databases: every row has its
+// receipt, every record is stored once, at version 1.
+func TestPollingHubKilledMidRunStoresEveryRowOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{noRelay: true})
+	d := newDepartmentDB(t)
+	d.exec(penaltiesTable)
+	d.penaltyRow("template", "新增", "", b.penalty())
+	const rows = 6000
+	d.exec(`INSERT INTO penalties (id, updated_at, op, name, id_number, document_no, decision_date, authority_name,
+            authority_code, legal_basis, severity, penalty_types, amount_yuan, facts)
+        SELECT 'K-' || lpad(i::text, 6, '0'), clock_timestamp(), op, name, id_number, document_no, decision_date,
+            authority_name, authority_code, legal_basis, severity, penalty_types, amount_yuan, facts
+        FROM penalties, generate_series(1, $1) AS i`, rows)
+	d.exec(`DELETE FROM penalties WHERE id = 'template'`)
+	connectors := fmt.Sprintf(penaltiesConnector, d.env, d.schema, 200)
+
+	first := b.startConnectors(connectors)
+	wait.For(t, 2*time.Minute, "the first thousand records admitted", func() bool {
+		return b.count(`SELECT count(*) FROM record_heads`) >= 1000
+	})
+	first.Process.Kill() // SIGKILL: no cursor saved on the way out
+	first.Wait()
+	killedAt := b.count(`SELECT count(*) FROM record_heads`)
+	if killedAt >= rows {
+		t.Fatalf("the hub had admitted all %d rows before it was killed; the test proves nothing", rows)
+	}
+	t.Logf("killed the polling hub after %d of %d records", killedAt, rows)
+
+	b.startConnectors(connectors)
+	d.waitReceipts(rows, "a receipt for every row", nil)
+	for key, r := range d.rowReceipts() {
+		if r.status != "accepted" || r.version != 1 {
+			t.Fatalf("row %s: receipt %+v, want accepted at version 1", key, r)
+		}
+	}
+	if n := b.count(`SELECT count(*) FROM record_heads WHERE version = 1`); n != rows {
+		t.Errorf("the ledger holds %d records at version 1, want %d", n, rows)
+	}
+	if n := b.count(`SELECT count(*) FROM record_heads WHERE version > 1`); n != 0 {
+		t.Errorf("%d records have a second version, want none", n)
+	}
+	wait.For(t, time.Minute, "every version stored", func() bool {
+		return b.count(`SELECT count(*) FROM record_versions`) >= rows
+	})
+	if n := b.count(`SELECT count(*) FROM record_versions`); n != rows {
+		t.Errorf("the database holds %d versions, want %d", n, rows)
+	}
+}
