@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/connectors/dbpoll"
+	"github.com/credex/credex/connectors/filedrop"
 	"github.com/credex/credex/connectors/kafkasrc"
 	"github.com/credex/credex/connectors/source"
 	"github.com/credex/credex/principal"
@@ -32,6 +33,8 @@ func (h *Hub) Connector(ctx context.Context, c source.Connector) (Runner, error)
 	}
 	deps := source.Deps{Intake: h.intake, Department: dept, Metrics: h.connectorMetrics, Logger: h.log.With("connector", c.Name)}
 	switch {
+	case c.Files != nil:
+		return filedrop.New(c, deps)
 	case c.Database != nil:
 		return dbpoll.New(c, deps, h.store)
 	case c.Kafka != nil:

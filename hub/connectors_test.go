@@ -42,6 +42,7 @@ var doors = map[string]func(t *testing.T, b *bundle) door{
 	"http":     newHTTPDoor,
 	"database": newDatabaseDoor,
 	"kafka":    newKafkaDoor,
+	"files":    newFileDoor,
 }
 
 // TestConnectors holds every connector to the same promises: a restart
