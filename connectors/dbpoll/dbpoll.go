@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/intake"
 	"github.com/credex/credex/connectors/source"
 )
@@ -213,38 +214,30 @@ func (s *session) poll(ctx context.Context) (full bool, err error) {
 }
 
 // deliver submits the rows and, once their result is settled, writes their
-// receipts. A row whose cells cannot be read is rejected here, and not
-// submitted.
+// receipts. A row whose cells cannot be read goes with the errors found.
 func (s *session) deliver(ctx context.Context, rows []row) error {
 	rs := make([]receipt, len(rows))
-	var envelopes []json.RawMessage
-	var submitted []int // the index in rows of each envelope
+	b := intake.Batch{Department: s.deps.Department, Connector: s.name,
+		Envelopes: make([]json.RawMessage, len(rows)), Found: make([][]catalog.FieldError, len(rows))}
 	for i, r := range rows {
-		env, errs := s.mapping.Envelope(func(header string) (string, bool) {
+		b.Envelopes[i], b.Found[i] = s.mapping.Envelope(func(header string) (string, bool) {
 			v := r.cells[header]
 			if v == nil {
 				return "", false
 			}
 			return *v, true
 		})
-		rs[i] = receipt{key: r.key, updatedAt: r.updatedAt, sourceID: sourceID(env)}
-		if len(errs) > 0 {
-			rs[i].Receipt = intake.Receipt{Status: "rejected", Errors: errs}
-			continue
-		}
-		envelopes, submitted = append(envelopes, env), append(submitted, i)
+		rs[i] = receipt{key: r.key, updatedAt: r.updatedAt, sourceID: sourceID(b.Envelopes[i])}
 	}
-	if len(envelopes) > 0 {
-		res, err := s.deps.Intake.Submit(ctx, intake.Batch{Department: s.deps.Department, Connector: s.name, Envelopes: envelopes})
-		switch {
-		case err != nil:
-			return fmt.Errorf("%w: %w", errHub, err)
-		case !res.Settled():
-			return fmt.Errorf("%w: %d records not yet confirmed by Kafka", errHub, res.Pending)
-		}
-		for j, rc := range res.Receipts {
-			rs[submitted[j]].Receipt = rc
-		}
+	res, err := s.deps.Intake.Submit(ctx, b)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %w", errHub, err)
+	case !res.Settled():
+		return fmt.Errorf("%w: %d records not yet confirmed by Kafka", errHub, res.Pending)
+	}
+	for i, rc := range res.Receipts {
+		rs[i].Receipt = rc
 	}
 	if s.receipts == nil {
 		return nil

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -148,10 +147,8 @@ func (c *Connector) mapping(name string) (*source.Mapping, error) {
 	case "":
 		return nil, tabular.ErrFormat
 	}
-	for i, m := range c.mappings {
-		if ok, _ := path.Match(m.Files, name); ok || m.Files == "" {
-			return &c.mappings[i], nil
-		}
+	if m := source.For(c.mappings, name); m != nil {
+		return m, nil
 	}
 	return nil, errNoMapping
 }

@@ -30,6 +30,8 @@ type fakeIntake struct {
 	fail  func(call int) error
 	// submitted counts the envelopes offered, by source id.
 	submitted map[string]int
+	// found are the envelopes offered with errors the connector found.
+	found map[string]bool
 }
 
 func (f *fakeIntake) Submit(ctx context.Context, b intake.Batch) (*intake.Result, error) {
@@ -49,7 +51,11 @@ func (f *fakeIntake) Submit(ctx context.Context, b intake.Batch) (*intake.Result
 		json.Unmarshal(raw, &env)
 		f.submitted[env.SourceID]++
 		rc := intake.Receipt{Index: i, Status: "accepted", RecordID: "rec_" + env.SourceID, Version: 1}
-		if strings.HasPrefix(env.SourceID, "BAD") {
+		switch {
+		case i < len(b.Found) && len(b.Found[i]) > 0: // rejected as the connector found it
+			rc = intake.Receipt{Index: i, Status: "rejected", Errors: b.Found[i]}
+			f.found[env.SourceID] = true
+		case strings.HasPrefix(env.SourceID, "BAD"):
 			rc = intake.Receipt{Index: i, Status: "rejected", Errors: []catalog.FieldError{
 				{Code: "invalid_id_number", Pointer: "/data/subject/id_number", Message: "Field subject.id_number is not a valid citizen ID number."},
 				{Code: "unknown_field", Pointer: "/data/extra", Message: "Field extra is not in the catalogue."},
@@ -75,7 +81,7 @@ type bundle struct {
 func setup(t *testing.T, batch int) *bundle {
 	t.Helper()
 	inbox := t.TempDir()
-	return &bundle{inbox: inbox, intake: &fakeIntake{submitted: map[string]int{}},
+	return &bundle{inbox: inbox, intake: &fakeIntake{submitted: map[string]int{}, found: map[string]bool{}},
 		conn: source.Connector{Name: "test", Department: "market", Files: &source.Files{Inbox: inbox, Batch: batch,
 			Poll: source.Duration(10 * time.Millisecond)}, Mappings: []source.Mapping{mapping}}}
 }
@@ -176,8 +182,8 @@ func TestResultFile(t *testing.T) {
 	if got := b.result(t, filedrop.Done, "penalties-1.csv"); got != want {
 		t.Errorf("result\n%s\nwant\n%s", got, want)
 	}
-	if b.intake.submitted["A-3"] != 0 {
-		t.Errorf("a row with an invalid cell went to the intake")
+	if !b.intake.found["A-3"] || len(b.intake.found) != 1 {
+		t.Errorf("the intake was told of errors found in %v, want in A-3 alone", b.intake.found)
 	}
 }
 

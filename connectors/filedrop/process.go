@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/intake"
 	"github.com/credex/credex/connectors/source"
 	"github.com/credex/credex/connectors/tabular"
@@ -129,25 +130,18 @@ func (w *work) read(ctx context.Context) error {
 // the last of them.
 func (w *work) batch(ctx context.Context, rows []tabular.Row) error {
 	lines := make([]line, len(rows))
-	var envs []json.RawMessage
-	var submitted []int
+	b := intake.Batch{Department: w.c.d.Department, Connector: w.c.name,
+		Envelopes: make([]json.RawMessage, len(rows)), Found: make([][]catalog.FieldError, len(rows))}
 	for i, row := range rows {
 		lines[i].row = row.Number
-		env, errs := row.Envelope(w.mapping)
-		if len(errs) > 0 {
-			lines[i].receipt = intake.Receipt{Status: "rejected", Errors: errs}
-			continue
-		}
-		envs, submitted = append(envs, env), append(submitted, i)
+		b.Envelopes[i], b.Found[i] = row.Envelope(w.mapping)
 	}
-	if len(envs) > 0 {
-		res, err := w.c.submit(ctx, envs)
-		if err != nil {
-			return err
-		}
-		for j, i := range submitted {
-			lines[i].receipt = res.Receipts[j]
-		}
+	res, err := w.c.submit(ctx, b)
+	if err != nil {
+		return err
+	}
+	for i := range lines {
+		lines[i].receipt = res.Receipts[i]
 	}
 	for i := range lines {
 		if lines[i].receipt.Status == "accepted" {
@@ -178,13 +172,13 @@ func (w *work) column(pointer string) string {
 	return pointer
 }
 
-// submit offers envelopes to the intake until their receipts are settled,
+// submit offers a batch to the intake until its receipts are settled,
 // backing off while the hub cannot answer; it fails only when ctx ends.
-func (c *Connector) submit(ctx context.Context, envs []json.RawMessage) (*intake.Result, error) {
+func (c *Connector) submit(ctx context.Context, b intake.Batch) (*intake.Result, error) {
 	const first, most = 500 * time.Millisecond, 30 * time.Second
 	outage := false
 	for delay := first; ; delay = min(2*delay, most) {
-		res, err := c.d.Intake.Submit(ctx, intake.Batch{Department: c.d.Department, Connector: c.name, Envelopes: envs})
+		res, err := c.d.Intake.Submit(ctx, b)
 		if err == nil && res.Settled() {
 			if outage {
 				c.log.Info("the hub takes records again")

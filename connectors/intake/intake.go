@@ -179,6 +179,11 @@ type Batch struct {
 	Connector string
 	// Envelopes are the envelopes as sent, each to be checked on its own.
 	Envelopes []json.RawMessage
+	// Found, when set, holds for each envelope the errors the connector
+	// found reading it, such as a cell it could not read as its mapping
+	// says. An envelope with errors found is rejected with them, as read,
+	// like any other: in its receipt, the rejected topic and the metrics.
+	Found [][]catalog.FieldError
 }
 
 // Result is the outcome of a batch: one receipt per envelope, in order. Its
@@ -223,6 +228,10 @@ func (in *Intake) Submit(ctx context.Context, b Batch) (*Result, error) {
 	sub := &submission{id: newSubmissionID(), department: p, connector: b.Connector, received: in.now().UTC()}
 	items := make([]*item, len(b.Envelopes))
 	for i, raw := range b.Envelopes {
+		if i < len(b.Found) && len(b.Found[i]) > 0 {
+			items[i] = in.found(raw, b.Found[i])
+			continue
+		}
 		items[i] = in.check(p, raw)
 		if items[i].record != nil {
 			in.prepare(items[i], sub)
@@ -307,6 +316,16 @@ func (in *Intake) check(p *principal.Principal, raw json.RawMessage) *item {
 	if len(it.errs) == 0 {
 		it.record = &record.Record{}
 	}
+	return it
+}
+
+// found is the item of an envelope whose connector found errors reading
+// it: rejected with them, unchecked, since the envelope lacks what could
+// not be read. Its type, if known, labels the metrics.
+func (in *Intake) found(raw json.RawMessage, errs []catalog.FieldError) *item {
+	it := &item{raw: raw, errs: errs}
+	it.env, _ = parseEnvelope(raw)
+	it.rtype, _ = in.catalog.Type(it.env.Type)
 	return it
 }
 
