@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/intake"
 	"github.com/credex/credex/connectors/source"
 	"github.com/credex/credex/connectors/tabular"
@@ -101,24 +100,57 @@ func (w *work) read(ctx context.Context) error {
 		return err
 	}
 	defer r.Close()
+	// The next batch is read while the last is submitted.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches, readErr := make(chan batch, 1), make(chan error, 1)
+	go func(after int) {
+		defer close(batches)
+		readErr <- w.prepare(ctx, r, after, batches)
+	}(w.cp.Row)
+	for b := range batches {
+		if err := w.batch(ctx, b); err != nil {
+			cancel()
+			for range batches {
+			}
+			return err
+		}
+	}
+	return <-readErr
+}
+
+// batch is the envelopes of rows, with the errors found reading them.
+type batch struct {
+	rows []int // the row numbers
+	intake.Batch
+}
+
+// prepare reads the rows after row after, the checkpoint's, into batches.
+// It returns io.EOF after the last row, the error of ctx, or why the file
+// cannot be read.
+func (w *work) prepare(ctx context.Context, r tabular.Reader, after int, batches chan<- batch) error {
 	size := w.c.cfg.Batch
 	if size <= 0 {
 		size = DefaultBatch
 	}
-	rows := make([]tabular.Row, 0, size)
+	var b batch
 	for {
 		row, err := r.Next()
-		if err == nil && row.Number <= w.cp.Row {
+		if err == nil && row.Number <= after {
 			continue
 		}
 		if err == nil {
-			rows = append(rows, row)
+			env, found := row.Envelope(w.mapping)
+			b.rows, b.Envelopes, b.Found = append(b.rows, row.Number), append(b.Envelopes, env), append(b.Found, found)
 		}
-		if len(rows) == size || err != nil && len(rows) > 0 {
-			if err := w.batch(ctx, rows); err != nil {
-				return err
+		if len(b.rows) == size || err != nil && len(b.rows) > 0 {
+			b.Department, b.Connector = w.c.d.Department, w.c.name
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return ctx.Err()
 			}
-			rows = rows[:0]
+			b = batch{}
 		}
 		if err != nil {
 			return err
@@ -126,17 +158,14 @@ func (w *work) read(ctx context.Context) error {
 	}
 }
 
-// batch submits rows, writes their result lines and the checkpoint after
-// the last of them.
-func (w *work) batch(ctx context.Context, rows []tabular.Row) error {
-	lines := make([]line, len(rows))
-	b := intake.Batch{Department: w.c.d.Department, Connector: w.c.name,
-		Envelopes: make([]json.RawMessage, len(rows)), Found: make([][]catalog.FieldError, len(rows))}
-	for i, row := range rows {
-		lines[i].row = row.Number
-		b.Envelopes[i], b.Found[i] = row.Envelope(w.mapping)
+// batch submits a batch, writes its result lines and the checkpoint after
+// the last of its rows.
+func (w *work) batch(ctx context.Context, b batch) error {
+	lines := make([]line, len(b.rows))
+	for i, n := range b.rows {
+		lines[i].row = n
 	}
-	res, err := w.c.submit(ctx, b)
+	res, err := w.c.submit(ctx, b.Batch)
 	if err != nil {
 		return err
 	}
@@ -154,7 +183,7 @@ func (w *work) batch(ctx context.Context, rows []tabular.Row) error {
 	if err != nil {
 		return &inboxError{err}
 	}
-	w.cp.Row, w.cp.ResultBytes = rows[len(rows)-1].Number, n
+	w.cp.Row, w.cp.ResultBytes = b.rows[len(b.rows)-1], n
 	if err := w.save(); err != nil {
 		return &inboxError{err}
 	}

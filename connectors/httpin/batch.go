@@ -110,5 +110,7 @@ func splitLines(body []byte) []json.RawMessage {
 
 // pointerEscape escapes a key for use in a JSON pointer (RFC 6901).
 func pointerEscape(key string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(key)
+	return pointerEscaper.Replace(key)
 }
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")

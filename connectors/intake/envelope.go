@@ -164,8 +164,10 @@ func hasPointer(errs []catalog.FieldError, pointer string) bool {
 
 // pointerEscape escapes a key for use in a JSON pointer (RFC 6901).
 func pointerEscape(key string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(key)
+	return pointerEscaper.Replace(key)
 }
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
 // revocationReason is the reason a revocation gives in its data, if any.
 func revocationReason(data json.RawMessage) string {

@@ -156,14 +156,14 @@ func (m *Mapping) Column(pointer string) string {
 func (c Column) read(text string) (any, error) {
 	switch c.As {
 	case "number":
-		s := strings.NewReplacer(",", "", "，", "", " ", "").Replace(text)
+		s := separators.Replace(text)
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil || strings.ContainsAny(s, "xXpPnNiI_") {
 			return nil, fmt.Errorf("not a number")
 		}
 		return json.Number(strconv.FormatFloat(f, 'f', -1, 64)), nil
 	case "integer":
-		n, err := strconv.ParseInt(strings.NewReplacer(",", "", "，", "", " ", "").Replace(text), 10, 64)
+		n, err := strconv.ParseInt(separators.Replace(text), 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("not a whole number")
 		}
@@ -209,9 +209,17 @@ func (c Column) read(text string) (any, error) {
 // DateLayout is the layout, of package time, of the column's date pattern.
 func (c Column) DateLayout() string { return dateLayout(cmp.Or(c.Date, "YYYY-MM-DD")) }
 
+var (
+	// separators are the thousands separators of numbers in cells.
+	separators = strings.NewReplacer(",", "", "，", "", " ", "")
+	// datePattern turns the parts of a date pattern into those of a layout.
+	datePattern     = strings.NewReplacer("YYYY", "2006", "MM", "01", "M", "1", "DD", "02", "D", "2")
+	pointerUnescape = strings.NewReplacer("~1", "/", "~0", "~")
+)
+
 // dateLayout turns a date pattern into a layout of package time.
 func dateLayout(pattern string) string {
-	return strings.NewReplacer("YYYY", "2006", "MM", "01", "M", "1", "DD", "02", "D", "2").Replace(pattern)
+	return datePattern.Replace(pattern)
 }
 
 // place sets the value at pointer in the nested maps of env, making the
@@ -220,7 +228,7 @@ func place(env map[string]any, pointer string, v any) {
 	keys := strings.Split(pointer[1:], "/")
 	m := env
 	for i, k := range keys {
-		k = strings.NewReplacer("~1", "/", "~0", "~").Replace(k)
+		k = pointerUnescape.Replace(k)
 		if i == len(keys)-1 {
 			m[k] = v
 			return
