@@ -71,21 +71,24 @@ func (r *resultFile) append(lines []line, column func(pointer string) string) (i
 	for i, l := range lines {
 		rc := l.receipt
 		rec := []string{strconv.Itoa(l.row), rc.Status, rc.RecordID, "", "", "", ""}
+		var columns, codes, messages []string
 		if rc.Status == "accepted" {
 			rec[3] = strconv.Itoa(rc.Version)
+			// That it was unchanged, and what the hub rewrote, are listed
+			// as a rejection's errors are: a code, its column, a sentence.
 			if rc.Unchanged {
-				rec[6] = "unchanged: the hub already holds this content"
+				columns, codes, messages = append(columns, ""), append(codes, "unchanged"), append(messages, "the hub already holds this content")
+			}
+			for _, n := range rc.Normalized {
+				columns, codes, messages = append(columns, column(n.Pointer)), append(codes, n.Rule), append(messages, n.Message)
 			}
 		}
-		var columns, codes, messages []string
 		for _, fe := range rc.Errors {
 			columns = append(columns, column(fe.Pointer))
 			codes = append(codes, fe.Code)
 			messages = append(messages, fe.Message)
 		}
-		if len(rc.Errors) > 0 {
-			rec[4], rec[5], rec[6] = strings.Join(columns, " | "), strings.Join(codes, " | "), strings.Join(messages, " | ")
-		}
+		rec[4], rec[5], rec[6] = strings.Join(columns, " | "), strings.Join(codes, " | "), strings.Join(messages, " | ")
 		records[i] = rec
 	}
 	return r.write(records, "")

@@ -28,7 +28,7 @@ var commands = map[string]command{
 	"serve":   {"run the hub: ingest API and database sink", serve},
 	"dev":     {"run the whole hub on this machine with an embedded Kafka and PostgreSQL", dev},
 	"migrate": {"apply database migrations", migrate},
-	"publish": {"send records to a hub from an NDJSON or JSON file", publish},
+	"publish": {"send records to a hub from an NDJSON, JSON, CSV or XLSX file", publish},
 	"catalog": {"work with the record type catalogue", catalogCmd},
 	"audit":   {"verify the audit log of accesses to personal data", auditCmd},
 	"rekey":   {"replace the subject key that hashes ID numbers in the database", rekey},

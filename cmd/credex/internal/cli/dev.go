@@ -23,7 +23,11 @@ import (
 	"github.com/credex/credex/internal/devpg"
 )
 
-const devSeedFile = "deploy/dev/seed.yaml"
+// Files of the demo, read when the working directory is the repository's.
+const (
+	devSeedFile       = "deploy/dev/seed.yaml"
+	devConnectorsFile = "deploy/dev/connectors.yaml"
+)
 
 func dev(ctx context.Context, args []string, out io.Writer) error {
 	fs := flagSet("dev", "dev [flags]")
@@ -41,6 +45,9 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if hf.catalogDir == "" && exists("schemas/catalog.yaml") {
 		hf.catalogDir = "schemas"
+	}
+	if hf.connectors == "" && exists(devConnectorsFile) {
+		hf.connectors = devConnectorsFile
 	}
 	cat, err := loadCatalog(hf.catalogDir)
 	if err != nil {

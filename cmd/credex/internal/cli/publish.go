@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/connectors/source"
@@ -45,7 +47,8 @@ func publish(ctx context.Context, args []string, out io.Writer) error {
 	url := fs.String("url", "http://127.0.0.1:8080", "hub `url` (CREDEX_URL)")
 	key := fs.String("key", "", "the department's API `key` (CREDEX_KEY)")
 	batch := fs.Int("batch", 500, "records per submission")
-	mappingFile := fs.String("mapping", "", "YAML `file` of column mappings for CSV and XLSX input: encoding and mappings, as in a connectors file")
+	mappingFile := fs.String("mapping", "", "YAML `file` of column mappings for CSV and XLSX input: encoding and mappings, or a connectors file")
+	connector := fs.String("connector", "", "the `name` of the file-drop connector whose mappings to use, when --mapping is a connectors file with several")
 	rejectsFile := fs.String("rejects", "", "CSV `file` the rejected records are written to (default FILE.rejects.csv for a table)")
 	retryFor := fs.Duration("retry-for", 5*time.Minute, "how long to retry a batch the hub cannot take right now")
 	quiet := fs.Bool("quiet", false, "print no progress")
@@ -57,7 +60,7 @@ func publish(ctx context.Context, args []string, out io.Writer) error {
 		return errUsage
 	}
 	name := fs.Arg(0)
-	in, err := openInput(name, *mappingFile)
+	in, err := openInput(name, *mappingFile, *connector)
 	if err != nil {
 		return err
 	}
@@ -74,7 +77,7 @@ func publish(ctx context.Context, args []string, out io.Writer) error {
 	}
 	p := &publisher{
 		client: &http.Client{Timeout: 2 * time.Minute}, url: strings.TrimRight(*url, "/"), key: *key,
-		retryFor: *retryFor, out: out, rejects: rejects, in: in, started: time.Now(),
+		retryFor: *retryFor, out: out, rejects: rejects, in: in, started: time.Now(), lastProgress: time.Now(),
 	}
 	if !*quiet {
 		p.progress = os.Stderr
@@ -314,8 +317,9 @@ type input struct {
 }
 
 // openInput opens name ("-" for standard input) in the format its name
-// says; a table needs mappingFile.
-func openInput(name, mappingFile string) (*input, error) {
+// says; a table needs mappingFile, and connector when that is a connectors
+// file of several file drops.
+func openInput(name, mappingFile, connector string) (*input, error) {
 	kind := tabular.Kind(name)
 	if kind == "csv" || kind == "xlsx" {
 		if mappingFile == "" {
@@ -325,7 +329,7 @@ func openInput(name, mappingFile string) (*input, error) {
 		if err != nil {
 			return nil, err
 		}
-		ms, err := source.ParseMappings(raw, func(string) bool { return true })
+		ms, err := readMappings(raw, connector)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", mappingFile, err)
 		}
@@ -364,6 +368,31 @@ func openInput(name, mappingFile string) (*input, error) {
 		return nil, errors.New("the input holds no records")
 	}
 	return &input{unit: "record", rows: tabular.NewJSONL(bytes.NewReader(raw))}, nil
+}
+
+// readMappings reads a mappings file, or the mappings of the file drop
+// named connector (or of the only one) in a connectors file. The hub checks
+// the record types.
+func readMappings(raw []byte, connector string) (*source.Mappings, error) {
+	anyType := func(string) bool { return true }
+	var top map[string]any
+	if yaml.Unmarshal(raw, &top) != nil || top["connectors"] == nil {
+		return source.ParseMappings(raw, anyType)
+	}
+	f, err := source.Parse(raw, anyType)
+	if err != nil {
+		return nil, err
+	}
+	var drops []source.Connector
+	for _, c := range f.Connectors {
+		if c.Files != nil && (connector == "" || c.Name == connector) {
+			drops = append(drops, c)
+		}
+	}
+	if len(drops) != 1 {
+		return nil, fmt.Errorf("%d file-drop connectors match; name one with --connector", len(drops))
+	}
+	return &source.Mappings{Encoding: drops[0].Files.Encoding, Mappings: drops[0].Mappings}, nil
 }
 
 // jsonDocument returns the records of a JSON document {"records": [...]}.

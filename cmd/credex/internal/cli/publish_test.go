@@ -421,7 +421,7 @@ func TestPublishReadsEnvelopes(t *testing.T) {
 
 // readEnvelopes reads the envelopes of a file holding content.
 func readEnvelopes(t *testing.T, content string) ([]json.RawMessage, error) {
-	in, err := openInput(inputFile(t, content), "")
+	in, err := openInput(inputFile(t, content), "", "")
 	if err != nil {
 		return nil, err
 	}
