@@ -17,15 +17,8 @@ func TestPollingHubKilledMidRunStoresEveryRowOnce(t *testing.T) {
 	t.Parallel()
 	b := setup(t, options{noRelay: true})
 	d := newDepartmentDB(t)
-	d.exec(penaltiesTable)
-	d.penaltyRow("template", "新增", "", b.penalty())
 	const rows = 6000
-	d.exec(`INSERT INTO penalties (id, updated_at, op, name, id_number, document_no, decision_date, authority_name,
-            authority_code, legal_basis, severity, penalty_types, amount_yuan, facts)
-        SELECT 'K-' || lpad(i::text, 6, '0'), clock_timestamp(), op, name, id_number, document_no, decision_date,
-            authority_name, authority_code, legal_basis, severity, penalty_types, amount_yuan, facts
-        FROM penalties, generate_series(1, $1) AS i`, rows)
-	d.exec(`DELETE FROM penalties WHERE id = 'template'`)
+	d.manyPenalties(b, "K", rows)
 	connectors := fmt.Sprintf(penaltiesConnector, d.env, d.schema, 200)
 
 	first := b.startConnectors(connectors)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credex/credex/connectors/source"
 	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/record"
 )
@@ -246,4 +247,29 @@ func (d *httpDoor) restart(t *testing.T) {
 	for _, batch := range again {
 		d.send(t, batch)
 	}
+}
+
+// runConnector runs c for the bundle's hub until the test ends; stop
+// stops it sooner.
+func (b *bundle) runConnector(t testing.TB, c source.Connector) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r, err := b.hub.Connector(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("connector %s: %v", c.Name, err)
+			}
+		}
+	}
+	t.Cleanup(stop)
+	return stop
 }

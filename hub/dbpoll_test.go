@@ -119,26 +119,21 @@ func (b *bundle) startPolling(t *testing.T, d *departmentDB, batch int) (stop fu
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r, err := b.hub.Connector(ctx, f.Connectors[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("connector: %v", err)
-		}
-	}
-	t.Cleanup(stop)
-	return stop
+	return b.runConnector(t, f.Connectors[0])
+}
+
+// manyPenalties creates the penalties table with n rows, prefix-NNNNNN,
+// each a penalty of the same person, changed one after another.
+func (d *departmentDB) manyPenalties(b *bundle, prefix string, n int) {
+	d.t.Helper()
+	d.exec(penaltiesTable)
+	d.penaltyRow("template", "新增", "", b.penalty())
+	d.exec(`INSERT INTO penalties (id, updated_at, op, name, id_number, document_no, decision_date, authority_name,
+            authority_code, legal_basis, severity, penalty_types, amount_yuan, facts)
+        SELECT $2 || '-' || lpad(i::text, 6, '0'), clock_timestamp(), op, name, id_number, document_no, decision_date,
+            authority_name, authority_code, legal_basis, severity, penalty_types, amount_yuan, facts
+        FROM penalties, generate_series(1, $1) AS i`, n, prefix)
+	d.exec(`DELETE FROM penalties WHERE id = 'template'`)
 }
 
 // penaltyRow inserts (or replaces) the row id of the penalties table with
@@ -276,15 +271,8 @@ func TestDatabasePollingRestartLosesNothing(t *testing.T) {
 	t.Parallel()
 	b := setup(t, options{})
 	d := newDepartmentDB(t)
-	d.exec(penaltiesTable)
-	d.penaltyRow("template", "新增", "", b.penalty())
 	const rows = 5000
-	d.exec(`INSERT INTO penalties (id, updated_at, op, name, id_number, document_no, decision_date, authority_name,
-            authority_code, legal_basis, severity, penalty_types, amount_yuan, facts)
-        SELECT 'R-' || lpad(i::text, 6, '0'), clock_timestamp(), op, name, id_number, document_no, decision_date,
-            authority_name, authority_code, legal_basis, severity, penalty_types, amount_yuan, facts
-        FROM penalties, generate_series(1, $1) AS i`, rows)
-	d.exec(`DELETE FROM penalties WHERE id = 'template'`)
+	d.manyPenalties(b, "R", rows)
 
 	stop := b.startPolling(t, d, 500)
 	d.waitReceipts(1000, "a first thousand receipts", nil)

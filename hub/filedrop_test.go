@@ -1,7 +1,6 @@
 package hub_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -60,25 +59,7 @@ func runFileDrop(t testing.TB, b *bundle, inbox string, batch int) (stop func())
 	if batch > 0 {
 		c.Files.Batch = batch
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r, err := b.hub.Connector(ctx, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	stopped := false
-	stop = func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("file drop: %v", err)
-			}
-		}
-	}
-	t.Cleanup(stop)
-	return stop
+	return b.runConnector(t, c)
 }
 
 // awaitResult waits until the file name is in done/ and returns its result.

@@ -37,13 +37,6 @@ const (
 	defaultPoll  = 5 * time.Second
 )
 
-// Backoff after a failure: doubling from the first to the longest pause,
-// back to the first after a success.
-const (
-	firstBackoff = 500 * time.Millisecond
-	maxBackoff   = 30 * time.Second
-)
-
 // Connector polls one department's table. It runs until its context ends;
 // see the package documentation for what it acknowledges when.
 type Connector struct {
@@ -119,31 +112,38 @@ func (c *Connector) Run(ctx context.Context) error {
 	}
 	defer db.Close()
 	s := &session{Connector: c, db: db}
-	o := outage{log: c.log}
-	backoff := firstBackoff
+	department := &source.Outage{Log: c.log, Down: "department database unavailable; retrying with backoff, cursor kept", Up: "department database available again"}
+	hub := &source.Outage{Log: c.log, Down: "hub unavailable; retrying with backoff, cursor kept", Up: "hub available again"}
+	var backoff source.Backoff
 	for {
 		full, err := s.poll(ctx)
-		pause := c.poll
 		switch {
 		case ctx.Err() != nil:
 			return nil
+		case errors.Is(err, errDepartment):
+			department.Failed(err)
+			s.stmts = nil // the table may come back changed
+			if !backoff.Sleep(ctx) {
+				return nil
+			}
+			continue
 		case err != nil:
-			o.failed(err)
-			if errors.Is(err, errDepartment) {
-				s.stmts = nil // the table may come back changed
+			hub.Failed(err)
+			if !backoff.Sleep(ctx) {
+				return nil
 			}
-			pause, backoff = backoff, min(2*backoff, maxBackoff)
-		default:
-			o.over()
-			backoff = firstBackoff
-			if full {
-				pause = 0
-			}
+			continue
+		}
+		department.Ended()
+		hub.Ended()
+		backoff.Reset()
+		if full {
+			continue
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(pause):
+		case <-time.After(c.poll):
 		}
 	}
 }
@@ -255,30 +255,4 @@ func sourceID(env json.RawMessage) string {
 	}
 	json.Unmarshal(env, &e) // the mapping's own JSON
 	return e.SourceID
-}
-
-// outage logs one warning when the department's database or the hub stops
-// answering, and a note when it answers again.
-type outage struct {
-	log  *slog.Logger
-	down error // errDepartment or errHub, nil when all is well
-}
-
-func (o *outage) failed(err error) {
-	side := errHub
-	if errors.Is(err, errDepartment) {
-		side = errDepartment
-	}
-	if o.down == side {
-		return
-	}
-	o.down = side
-	o.log.Warn(side.Error()+" unavailable; retrying with backoff, cursor kept", "err", err)
-}
-
-func (o *outage) over() {
-	if o.down != nil {
-		o.log.Info(o.down.Error() + " available again")
-		o.down = nil
-	}
 }

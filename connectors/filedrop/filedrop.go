@@ -40,6 +40,8 @@ type Connector struct {
 	// warned is the last problem of the inbox itself logged, so that it is
 	// logged once while it lasts.
 	warned string
+	// hub follows the outages of the hub.
+	hub *source.Outage
 }
 
 // New returns the connector c describes, making its inbox's directories.
@@ -52,8 +54,9 @@ func New(c source.Connector, d source.Deps) (*Connector, error) {
 			return nil, fmt.Errorf("connector %s: inbox: %w", c.Name, err)
 		}
 	}
-	return &Connector{name: c.Name, cfg: *c.Files, mappings: c.Mappings, d: d,
-		log: cmp.Or(d.Logger, slog.Default()), now: time.Now}, nil
+	log := cmp.Or(d.Logger, slog.Default())
+	return &Connector{name: c.Name, cfg: *c.Files, mappings: c.Mappings, d: d, log: log, now: time.Now,
+		hub: &source.Outage{Log: log, Down: "the hub cannot answer for a batch; offering it again", Up: "the hub takes records again"}}, nil
 }
 
 // Run reads the inbox until ctx ends, then returns nil: first the file left

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/credex/credex/connectors/intake"
 	"github.com/credex/credex/connectors/source"
@@ -204,30 +203,22 @@ func (w *work) column(pointer string) string {
 // submit offers a batch to the intake until its receipts are settled,
 // backing off while the hub cannot answer; it fails only when ctx ends.
 func (c *Connector) submit(ctx context.Context, b intake.Batch) (*intake.Result, error) {
-	const first, most = 500 * time.Millisecond, 30 * time.Second
-	outage := false
-	for delay := first; ; delay = min(2*delay, most) {
+	var backoff source.Backoff
+	for {
 		res, err := c.d.Intake.Submit(ctx, b)
 		if err == nil && res.Settled() {
-			if outage {
-				c.log.Info("the hub takes records again")
-			}
+			c.hub.Ended()
 			return res, nil
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if !outage {
-			if err == nil {
-				err = fmt.Errorf("%d receipts pending", res.Pending)
-			}
-			c.log.Warn("the hub cannot answer for a batch; offering it again", "err", err)
-			outage = true
+		if err == nil {
+			err = fmt.Errorf("%d receipts pending", res.Pending)
 		}
-		select {
-		case <-ctx.Done():
+		c.hub.Failed(err)
+		if !backoff.Sleep(ctx) {
 			return nil, ctx.Err()
-		case <-time.After(delay):
 		}
 	}
 }

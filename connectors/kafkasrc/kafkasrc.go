@@ -30,8 +30,8 @@ type Connector struct {
 	deps  source.Deps
 	// broker follows the department's cluster as the group reads and
 	// replies, lag as the backlog is looked up, hub the intake.
-	broker, lag, hub *outage
-	wait             backoff
+	broker, lag, hub *source.Outage
+	wait             source.Backoff
 }
 
 // New returns the connector c describes. brokers are the hub's, for a
@@ -61,9 +61,9 @@ func New(c source.Connector, d source.Deps, brokers []string) (*Connector, error
 	log := cmp.Or(d.Logger, slog.Default()).With("topic", k.Topic)
 	return &Connector{
 		name: c.Name, cfg: k, kafka: pipeline.KafkaConfig{Brokers: k.Brokers}, deps: d,
-		broker: &outage{log: log, down: "kafka topic not read or not answered; retrying, offsets not committed", up: "kafka topic read and answered again"},
-		lag:    &outage{log: log, down: "kafka topic backlog unknown; retrying", up: "kafka topic backlog known again"},
-		hub:    &outage{log: log, down: "hub cannot take the batch; retrying it, offsets not committed", up: "hub takes batches again"},
+		broker: &source.Outage{Log: log, Down: "kafka topic not read or not answered; retrying, offsets not committed", Up: "kafka topic read and answered again"},
+		lag:    &source.Outage{Log: log, Down: "kafka topic backlog unknown; retrying", Up: "kafka topic backlog known again"},
+		hub:    &source.Outage{Log: log, Down: "hub cannot take the batch; retrying it, offsets not committed", Up: "hub takes batches again"},
 	}, nil
 }
 
@@ -82,8 +82,8 @@ func (c *Connector) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		c.broker.failed(err)
-		if !c.wait.sleep(ctx) {
+		c.broker.Failed(err)
+		if !c.wait.Sleep(ctx) {
 			return nil
 		}
 	}
@@ -119,8 +119,8 @@ func (c *Connector) consume(ctx context.Context) error {
 		if err := r.CommitMessages(ctx, msgs...); err != nil {
 			return fmt.Errorf("commit offsets of group %s: %w", c.cfg.Group, err)
 		}
-		c.broker.ended()
-		c.wait.reset()
+		c.broker.Ended()
+		c.wait.Reset()
 		c.deps.Metrics.Succeeded(c.name, time.Now())
 	}
 }
@@ -155,7 +155,7 @@ func (c *Connector) submit(ctx context.Context, msgs []kafka.Message) *intake.Re
 	for i, m := range msgs {
 		b.Envelopes[i] = m.Value
 	}
-	var wait backoff
+	var wait source.Backoff
 	for {
 		res, err := c.deps.Intake.Submit(ctx, b)
 		if ctx.Err() != nil {
@@ -163,14 +163,14 @@ func (c *Connector) submit(ctx context.Context, msgs []kafka.Message) *intake.Re
 		}
 		switch {
 		case err != nil:
-			c.hub.failed(err)
+			c.hub.Failed(err)
 		case !res.Settled():
-			c.hub.failed(fmt.Errorf("%d of %d records not yet confirmed by the hub's Kafka", res.Pending, len(msgs)))
+			c.hub.Failed(fmt.Errorf("%d of %d records not yet confirmed by the hub's Kafka", res.Pending, len(msgs)))
 		default:
-			c.hub.ended()
+			c.hub.Ended()
 			return res
 		}
-		if !wait.sleep(ctx) {
+		if !wait.Sleep(ctx) {
 			return nil
 		}
 	}
@@ -217,9 +217,9 @@ func (c *Connector) watchBacklog(ctx context.Context) {
 		switch {
 		case err == nil:
 			c.deps.Metrics.Backlog(c.name, int(lag))
-			c.lag.ended()
+			c.lag.Ended()
 		case ctx.Err() == nil:
-			c.lag.failed(err)
+			c.lag.Failed(err)
 		}
 		select {
 		case <-ctx.Done():
