@@ -228,7 +228,9 @@ func reportLatency(b *testing.B, name string, latencies []time.Duration) {
 // BenchmarkEndToEnd submits b.N records over HTTP, in batches from several
 // clients, and stops the clock when the sink has committed the last of them
 // to the database. drain-ms is the time from the last receipt to that commit:
-// how far the sink lags behind ingest.
+// how far the sink lags behind ingest; stored-p50-ms and stored-p99-ms run
+// from each record's acceptance by the hub to the sink's transaction that
+// stored it.
 func BenchmarkEndToEnd(b *testing.B) {
 	bb := setup(b, options{})
 	// Until the sink has joined its group and stored a batch, records wait
@@ -240,6 +242,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 		want := storedVersions(b, bb.db) + b.N
 		bodies := bb.submissions(b.N, submitBatch)
 		b.ResetTimer()
+		start := time.Now()
 		latencies := bb.submitAll(b, bodies, benchClients)
 		received := time.Now()
 		waitStored(b, bb.db, want)
@@ -247,7 +250,23 @@ func BenchmarkEndToEnd(b *testing.B) {
 		reportRate(b)
 		reportLatency(b, "submit", latencies)
 		b.ReportMetric(float64(time.Since(received))/float64(time.Millisecond), "drain-ms")
+		reportStored(b, bb.db, start)
 	})
+}
+
+// reportStored reports the median and 99th percentile, in milliseconds, of
+// the time from a record's acceptance to its storing, over the versions
+// accepted since start.
+func reportStored(b *testing.B, db *pgxpool.Pool, start time.Time) {
+	var p50, p99 float64
+	if err := db.QueryRow(context.Background(), `SELECT
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM stored_at - accepted_at)),
+            percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM stored_at - accepted_at))
+        FROM record_versions WHERE accepted_at >= $1`, start).Scan(&p50, &p99); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(1000*p50, "stored-p50-ms")
+	b.ReportMetric(1000*p99, "stored-p99-ms")
 }
 
 // BenchmarkIngest submits b.N records over HTTP, in batches from several
@@ -395,6 +414,41 @@ func BenchmarkDatabaseWrite(b *testing.B) {
 				if a.Err != nil || !a.Stored {
 					b.Fatalf("apply: stored %v, error %v", a.Stored, a.Err)
 				}
+			}
+		}
+		b.StopTimer()
+		reportRate(b)
+	})
+}
+
+// BenchmarkRawUpsert is the database's ceiling for the records the other
+// benchmarks store: the same rows, upserted with unnest into one plain
+// table, in batches of the sink's size, one after the other, with nothing
+// else around them. deploy/local/bench.sh sets the hub's stages beside it.
+func BenchmarkRawUpsert(b *testing.B) {
+	bb := setup(b, options{noSink: true, noRelay: true})
+	ctx := context.Background()
+	if _, err := bb.db.Exec(ctx, `CREATE TABLE raw_records (
+        record_id text PRIMARY KEY, version integer NOT NULL, subject_key text NOT NULL,
+        content_hash text NOT NULL, data jsonb NOT NULL, accepted_at timestamptz NOT NULL)`); err != nil {
+		b.Fatal(err)
+	}
+	b.Run(fmt.Sprintf("batch=%d", sinkBatch), func(b *testing.B) {
+		recs := bb.records(b.N)
+		b.ResetTimer()
+		for chunk := range slices.Chunk(recs, sinkBatch) {
+			var ids, keys, hashes, data []string
+			var versions []int
+			var at []time.Time
+			for _, r := range chunk {
+				ids, keys, hashes = append(ids, r.ID), append(keys, r.SubjectKey), append(hashes, r.ContentHash)
+				data, versions, at = append(data, string(r.Data)), append(versions, r.Version), append(at, r.AcceptedAt)
+			}
+			if _, err := bb.db.Exec(ctx, `INSERT INTO raw_records
+                SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])
+                ON CONFLICT (record_id) DO UPDATE SET version = excluded.version, data = excluded.data
+                WHERE raw_records.version < excluded.version`, ids, versions, keys, hashes, data, at); err != nil {
+				b.Fatal(err)
 			}
 		}
 		b.StopTimer()

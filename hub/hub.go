@@ -116,6 +116,10 @@ type Config struct {
 	// Logger; default slog.Default(). The hub masks every ID number in
 	// what it logs (ident.MaskLogs).
 	Logger *slog.Logger
+	// ProfileAddr, when set, is an address of its own on which Serve
+	// serves Go's profiles (net/http/pprof) without authentication, for
+	// operators: bind it to loopback or an administration network.
+	ProfileAddr string
 }
 
 // Validate names the first missing or bad setting.
@@ -433,6 +437,14 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		httpErr <- err
 	}()
+	if h.cfg.ProfileAddr != "" {
+		profiles, err := h.serveProfiles(ctx)
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer profiles.Close()
+	}
 	go func() { sinkErr <- h.RunSink(ctx) }()
 	relayDone := make(chan struct{})
 	go func() {

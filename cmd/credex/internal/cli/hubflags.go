@@ -47,6 +47,7 @@ type hubFlags struct {
 	lookups     bool
 	failedAuth  limitValue
 	connectors  string
+	profileAddr string
 }
 
 func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow prefixList) {
@@ -73,6 +74,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow p
 	fs.BoolVar(&h.lookups, "lookup-limits", true, "limit the look-ups of persons by ID number without a key (the public query) per client address, per masked ID number and in all, in this process, so that a masked number cannot be completed by trying candidates (see docs/threat-model.md); false only to test the rest (CREDEX_LOOKUP_LIMITS)")
 	fs.Var(&h.publicLimit, "public-rate-limit", "`rate/burst` of requests per second each client address may make to the routes without an API key (the public query, and those a person calls with an ID token), in this process; 0 does not limit (CREDEX_PUBLIC_RATE_LIMIT)")
 	fs.Var(&h.failedAuth, "failed-auth-limit", "`rate/burst` of failed attempts to authenticate (wrong, expired or revoked keys, unregistered certificates) per second each client address may make, in this process; beyond it every attempt from the address is answered 429 until the rate allows one; 0 does not limit (CREDEX_FAILED_AUTH_LIMIT)")
+	fs.StringVar(&h.profileAddr, "profile-addr", "", "`host:port` on which to serve Go's profiles (/debug/pprof/) for operators, without authentication: bind it to loopback or an administration network; empty serves none (CREDEX_PROFILE_ADDR)")
 	fs.StringVar(&h.connectors, "connectors", "", "connectors `file` (YAML): the file drops, database tables and Kafka topics the hub reads departments' records from, see docs/connectors.md; credex dev reads deploy/dev/connectors.yaml when present (CREDEX_CONNECTORS)")
 	fs.Var(&h.schedule, "retry-schedule", "`delays` between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
 }
@@ -95,6 +97,7 @@ func (h *hubFlags) config(brokers []string, cat *catalog.Catalog) (hub.Config, e
 		KeyLimit:                api.Limit(h.keyLimit),
 		PublicLimit:             api.Limit(h.publicLimit),
 		FailedAuthLimit:         api.Limit(h.failedAuth),
+		ProfileAddr:             h.profileAddr,
 	}
 	if !h.lookups {
 		cfg.LookupLimits = api.NoLookupLimits

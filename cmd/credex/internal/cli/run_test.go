@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -108,13 +109,26 @@ func TestServeRunsTheHub(t *testing.T) {
 	issuer := oidctest.Issuer(t)
 	t.Setenv("CREDEX_OIDC_ISSUER", issuer.URL())
 	t.Setenv("CREDEX_OIDC_CLIENT_ID", devoidc.ClientID)
+	profiles := freeAddr(t)
 	addr := start(t, serve, []string{
 		"--addr", "127.0.0.1:0", "--database-url", pgtest.URL(t),
 		"--kafka-brokers", strings.Join(kafkatest.Brokers(t), ","), "--topic-prefix", kafkatest.Prefix(t),
-		"--partitions", "2", "--principals", seed,
+		"--partitions", "2", "--principals", seed, "--profile-addr", profiles,
 	}, `"addr":"([^"]+)"`)
 	ready(t, addr)
 	submitDemo(t, addr, "serve-test-market-key")
+
+	// Profiles on the operator's address, and only there.
+	for at, want := range map[string]int{profiles: http.StatusOK, addr: http.StatusNotFound} {
+		res, err := http.Get("http://" + at + "/debug/pprof/goroutine?debug=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("GET %s/debug/pprof/goroutine = %d, want %d", at, res.StatusCode, want)
+		}
+	}
 
 	// A person reads their access log with a token of the provider serve
 	// was told to trust; serve itself issues none.
@@ -314,4 +328,15 @@ func TestServeRefusesABadCalendar(t *testing.T) {
 			t.Errorf("serve --calendar %s = %v, want an error naming the calendar", filepath.Base(file), err)
 		}
 	}
+}
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
