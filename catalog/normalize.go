@@ -3,6 +3,8 @@ package catalog
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/credex/credex/ident"
@@ -78,6 +80,50 @@ func (t *RecordType) Normalize(data json.RawMessage) (json.RawMessage, []Normali
 		prev = e.end
 	}
 	return append(out, data[prev:]...), applied
+}
+
+// NormalizeValue is Normalize of a payload decoded by Decode: it rewrites
+// the identifiers of v in place and returns what it rewrote.
+func (t *RecordType) NormalizeValue(v any) []Normalized {
+	if t.tree == nil {
+		return nil
+	}
+	var applied []Normalized
+	var walk func(path []step, v any) any
+	walk = func(path []step, v any) any {
+		switch v := v.(type) {
+		case string:
+			var normalize func(string) (string, []ident.Normalization, error)
+			switch formatAt(t.tree, path) {
+			case FormatCitizenID:
+				normalize = ident.NormalizeCitizenID
+			case FormatCreditCode:
+				normalize = ident.NormalizeCreditCode
+			default:
+				return v
+			}
+			out, rules, err := normalize(v)
+			if err != nil || len(rules) == 0 {
+				return v
+			}
+			at := pointer(names(path))
+			for _, r := range rules {
+				applied = append(applied, Normalized{Pointer: at, Rule: r.Rule, Message: r.Message, Original: v})
+			}
+			return out
+		case []any:
+			for i, item := range v {
+				v[i] = walk(append(path[:len(path):len(path)], step{index: i}), item)
+			}
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(v)) { // rewritings in a stable order
+				v[k] = walk(append(path[:len(path):len(path)], step{name: k, index: -1}), v[k])
+			}
+		}
+		return v
+	}
+	walk(nil, v)
+	return applied
 }
 
 // step is one step of a path into a payload: the name of a member, or the

@@ -160,19 +160,28 @@ type RecordType struct {
 // it on one that Validate accepted. It fails when data is not JSON or either
 // value is missing or empty; the error does not contain the ID number.
 func (t *RecordType) Subject(data json.RawMessage) (name, idNumber string, err error) {
-	var p struct {
-		Subject struct {
-			Name     string `json:"name"`
-			IDNumber string `json:"id_number"`
-		} `json:"subject"`
-	}
-	if err := json.Unmarshal(data, &p); err != nil {
+	v, err := Decode(data)
+	if err != nil {
 		return "", "", fmt.Errorf("read subject of %s record: %w", t.Code, err)
 	}
-	if p.Subject.Name == "" || p.Subject.IDNumber == "" {
+	return t.SubjectOf(v)
+}
+
+// SubjectOf is Subject of a payload decoded by Decode.
+func (t *RecordType) SubjectOf(v any) (name, idNumber string, err error) {
+	subject, _ := member(v, "subject").(map[string]any)
+	name, _ = subject["name"].(string)
+	idNumber, _ = subject["id_number"].(string)
+	if name == "" || idNumber == "" {
 		return "", "", fmt.Errorf("read subject of %s record: name or id_number missing", t.Code)
 	}
-	return p.Subject.Name, p.Subject.IDNumber, nil
+	return name, idNumber, nil
+}
+
+// member is the member name of v, an object, or nil.
+func member(v any, name string) any {
+	m, _ := v.(map[string]any)
+	return m[name]
 }
 
 // DisplayPeriod returns the display period that applies to a payload of t,
@@ -180,13 +189,18 @@ func (t *RecordType) Subject(data json.RawMessage) (name, idNumber string, err e
 // it. It does not validate the payload: call it on one that Validate
 // accepted.
 func (t *RecordType) DisplayPeriod(data json.RawMessage) (Period, bool) {
+	v, _ := Decode(data) // nil when not JSON: no value selects a period
+	return t.DisplayPeriodOf(v)
+}
+
+// DisplayPeriodOf is DisplayPeriod of a payload decoded by Decode.
+func (t *RecordType) DisplayPeriodOf(v any) (Period, bool) {
 	if t.Display.By == "" {
 		p, ok := t.Display.Periods[DefaultPeriod]
 		return p, ok
 	}
-	var fields map[string]json.RawMessage
-	var key string
-	if json.Unmarshal(data, &fields) != nil || json.Unmarshal(fields[t.Display.By], &key) != nil {
+	key, ok := member(v, t.Display.By).(string)
+	if !ok {
 		return Period{}, false
 	}
 	p, ok := t.Display.Periods[key]

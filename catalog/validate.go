@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,14 +75,39 @@ func (check stringChecker) IsFormat(v any) bool {
 // pointer. Data that is not JSON gives the single error malformed_json at "".
 // Validate is safe for concurrent use.
 func (t *RecordType) Validate(data json.RawMessage) []FieldError {
-	if !json.Valid(data) {
+	v, err := Decode(data)
+	if err != nil {
 		return []FieldError{{Code: CodeMalformedJSON, Message: "The data is not well-formed JSON."}}
 	}
-	result, err := t.compiled.Validate(gojsonschema.NewBytesLoader(data))
+	return t.ValidateValue(v)
+}
+
+// Decode decodes a payload once, for ValidateValue, NormalizeValue,
+// SubjectOf and DisplayPeriodOf to read: objects as map[string]any, numbers
+// as json.Number, so that nothing of the payload is lost.
+func Decode(data json.RawMessage) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the JSON value")
+	}
+	return v, nil
+}
+
+// ValidateValue is Validate of a payload already decoded by Decode.
+func (t *RecordType) ValidateValue(v any) []FieldError {
+	result, err := t.compiled.Validate(gojsonschema.NewRawLoader(v))
 	if err != nil {
 		return []FieldError{{Code: CodeMalformedJSON, Message: "The data could not be read as JSON."}}
 	}
-	errs := nulErrors(data)
+	var errs []FieldError
+	if hasNul(v) {
+		errs = nulErrors(v)
+	}
 	if result.Valid() && len(errs) == 0 {
 		return nil
 	}
@@ -238,18 +265,28 @@ func pointer(path []string) string {
 	return b.String()
 }
 
-// nulErrors returns an invalid_string error for each string of data, a
-// value or a field name, that holds the character U+0000: the database
-// stores no such text, so a record with one could be accepted and never
-// stored.
-func nulErrors(data json.RawMessage) []FieldError {
-	if !bytes.Contains(data, []byte(`\u0000`)) {
-		return nil
+// hasNul reports whether a string of v, a value or a field name, holds the
+// character U+0000.
+func hasNul(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.ContainsRune(v, 0)
+	case []any:
+		return slices.ContainsFunc(v, hasNul)
+	case map[string]any:
+		for k, item := range v {
+			if strings.ContainsRune(k, 0) || hasNul(item) {
+				return true
+			}
+		}
 	}
-	var v any
-	if json.Unmarshal(data, &v) != nil {
-		return nil
-	}
+	return false
+}
+
+// nulErrors returns an invalid_string error for each string of v, a value
+// or a field name, that holds the character U+0000: the database stores no
+// such text, so a record with one could be accepted and never stored.
+func nulErrors(v any) []FieldError {
 	var errs []FieldError
 	var walk func(path []string, v any)
 	walk = func(path []string, v any) {

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -20,25 +21,38 @@ import (
 // window dated from its deciding document (see window); other records get
 // none and are displayed for as long as they are active.
 func Build(r *Record, rt *catalog.RecordType, subjectKey []byte) error {
+	var data any
+	if len(bytes.TrimSpace(r.Data)) > 0 {
+		var err error
+		if data, err = catalog.Decode(r.Data); err != nil {
+			return fmt.Errorf("canonical json: %w", err)
+		}
+	}
+	return BuildFrom(r, rt, subjectKey, data)
+}
+
+// BuildFrom is Build of a record whose data is already decoded, by
+// catalog.Decode: it reads data and writes r.Data, canonical, from it.
+func BuildFrom(r *Record, rt *catalog.RecordType, subjectKey []byte, data any) error {
 	r.Type, r.CatalogVersion = rt.Code, rt.Version
 	r.Display = nil
 	if r.Op.Content() {
-		name, id, err := rt.Subject(r.Data)
+		name, id, err := rt.SubjectOf(data)
 		if err != nil {
 			return err
 		}
 		r.SubjectName, r.SubjectMasked, r.SubjectKey = name, ident.MaskCitizenID(id), SubjectKey(subjectKey, id)
-		if p, ok := rt.DisplayPeriod(r.Data); ok {
-			if r.Display, err = window(r.Data, p); err != nil {
+		if p, ok := rt.DisplayPeriodOf(data); ok {
+			if r.Display, err = window(data, p); err != nil {
 				return fmt.Errorf("display window of %s record: %w", rt.Code, err)
 			}
 		}
 	}
-	data, err := Canonical(r.Data)
+	canonical, err := CanonicalOf(data)
 	if err != nil {
 		return err
 	}
-	r.Data, r.ContentHash = data, CanonicalHash(r.Op, data)
+	r.Data, r.ContentHash = canonical, CanonicalHash(r.Op, canonical)
 	return nil
 }
 
@@ -51,8 +65,8 @@ func Build(r *Record, rt *catalog.RecordType, subjectKey []byte) error {
 // A period with MaxMonths 0 means not displayed at all: its window is empty,
 // RepairFrom and Until equal From, so the record is never shown and its
 // display expires as soon as the expiry scheduler sees it.
-func window(data json.RawMessage, p catalog.Period) (*Window, error) {
-	from, err := Decided(data)
+func window(data any, p catalog.Period) (*Window, error) {
+	from, err := DecidedOf(data)
 	if err != nil {
 		return nil, err
 	}
@@ -66,15 +80,18 @@ func window(data json.RawMessage, p catalog.Period) (*Window, error) {
 // Decided is the start of the day of a payload's deciding document
 // (/decision/date), Beijing time: where its display window starts.
 func Decided(data json.RawMessage) (time.Time, error) {
-	var payload struct {
-		Decision struct {
-			Date string `json:"date"`
-		} `json:"decision"`
-	}
-	if err := json.Unmarshal(data, &payload); err != nil {
+	v, err := catalog.Decode(data)
+	if err != nil {
 		return time.Time{}, fmt.Errorf("read decision date: %w", err)
 	}
-	from, err := time.ParseInLocation(time.DateOnly, payload.Decision.Date, workday.Location)
+	return DecidedOf(v)
+}
+
+// DecidedOf is Decided of a payload decoded by catalog.Decode.
+func DecidedOf(data any) (time.Time, error) {
+	decision, _ := data.(map[string]any)["decision"].(map[string]any)
+	date, _ := decision["date"].(string)
+	from, err := time.ParseInLocation(time.DateOnly, date, workday.Location)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("read decision date: %w", err)
 	}

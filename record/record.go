@@ -153,6 +153,12 @@ func Canonical(data json.RawMessage) ([]byte, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("canonical json: %w", err)
 	}
+	return CanonicalOf(v)
+}
+
+// CanonicalOf encodes a decoded value (numbers as json.Number) as Canonical
+// does.
+func CanonicalOf(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -210,7 +210,10 @@ type item struct {
 	rtype  *catalog.RecordType
 	record *record.Record
 	errs   []catalog.FieldError
-	// normalized are the rewritings of identifiers in env.Data.
+	// data is env.Data decoded (catalog.Decode), for content, with its
+	// identifiers normalised.
+	data any
+	// normalized are the rewritings of identifiers in data.
 	normalized []catalog.Normalized
 	// outcome is what the ledger made of an accepted record.
 	outcome store.Outcome
@@ -304,11 +307,19 @@ func (in *Intake) check(p *principal.Principal, raw json.RawMessage) *item {
 	}
 	it.rtype = rt
 	if record.Op(it.env.Op).Content() && it.env.Data != nil && !hasPointer(it.errs, "/data") {
-		it.env.Data, it.normalized = rt.Normalize(it.env.Data)
+		// The payload is decoded once; normalising, checking and building
+		// the record all read the one value.
+		v, err := catalog.Decode(it.env.Data)
+		if err != nil {
+			it.errs = append(it.errs, catalog.FieldError{Code: catalog.CodeMalformedJSON, Pointer: "/data", Message: "The data is not well-formed JSON."})
+			return it
+		}
+		it.data = v
+		it.normalized = rt.NormalizeValue(v)
 		for i := range it.normalized {
 			it.normalized[i].Pointer = "/data" + it.normalized[i].Pointer
 		}
-		for _, fe := range rt.Validate(it.env.Data) {
+		for _, fe := range rt.ValidateValue(v) {
 			fe.Pointer = "/data" + fe.Pointer
 			it.errs = append(it.errs, fe)
 		}
@@ -342,7 +353,11 @@ func (in *Intake) prepare(it *item, sub *submission) {
 	if r.Op == record.OpRevoke && r.Reason == "" {
 		r.Reason = revocationReason(it.env.Data)
 	}
-	if err := record.Build(r, it.rtype, in.subjectKey); err != nil { // the envelope parsed, so its data re-encodes
+	build := record.Build
+	if it.data != nil {
+		build = func(r *record.Record, rt *catalog.RecordType, key []byte) error { return record.BuildFrom(r, rt, key, it.data) }
+	}
+	if err := build(r, it.rtype, in.subjectKey); err != nil { // the envelope parsed, so its data re-encodes
 		it.errs = append(it.errs, catalog.FieldError{Code: "malformed_json", Pointer: "/data", Message: "data could not be read"})
 		it.record = nil
 	}

@@ -116,10 +116,12 @@ func TestCheckNormalizesIdentifiers(t *testing.T) {
 	if it.record == nil || len(it.errs) > 0 {
 		t.Fatalf("check rejected the envelope: %+v", it.errs)
 	}
-	if _, got, _ := rt.Subject(it.env.Data); got != id {
+	sub := &submission{id: "sub_test", department: p}
+	in.prepare(it, sub)
+	if _, got, _ := rt.Subject(it.record.Data); got != id {
 		t.Errorf("the record's ID number is %s, want %s", ident.MaskCitizenID(got), ident.MaskCitizenID(id))
 	}
-	res := in.result(&submission{id: "sub_test", department: p}, []*item{{}, it})
+	res := in.result(sub, []*item{{}, it})
 	want := []catalog.Normalized{{Pointer: "/data/subject/id_number", Rule: ident.RuleTrimmedSpace}}
 	got := res.Receipts[1].Normalized
 	if len(got) != 1 || got[0].Pointer != want[0].Pointer || got[0].Rule != want[0].Rule || got[0].Message == "" {

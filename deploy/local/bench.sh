@@ -60,11 +60,11 @@ produce=$(metric BenchmarkKafkaProduce/clients=4 records/s)
 hooks=$(metric BenchmarkWebhookDelivery/burst deliveries/s)
 
 printf '%-58s %12s  %-34s %12s  %s\n' stage credex ceiling "" ratio
-printf '%-58s %12s  %-34s %12s  %s\n' "end to end: HTTP → ledger → Kafka → database, records/s" "$(num "$e2e")" "raw upsert of the same rows, rows/s" "$(num "$raw")" "$(ratio "$e2e" "$raw")"
+printf '%-58s %12s  %-34s %12s  %s\n' "end to end: HTTP -> ledger -> Kafka -> database, records/s" "$(num "$e2e")" "raw upsert of the same rows, rows/s" "$(num "$raw")" "$(ratio "$e2e" "$raw")"
 printf '%-58s %12s  %-34s %12s  %s\n' "database write of the sink, records/s" "$(num "$write")" "raw upsert of the same rows, rows/s" "$(num "$raw")" "$(ratio "$write" "$raw")"
-printf '%-58s %12s  %-34s %12s  %s\n' "ingest: HTTP → ledger → Kafka ack, records/s" "$(num "$ingest")" "Kafka produce, 4 callers, msgs/s" "$(num "$produce")" "$(ratio "$ingest" "$produce")"
+printf '%-58s %12s  %-34s %12s  %s\n' "ingest: HTTP -> ledger -> Kafka ack, records/s" "$(num "$ingest")" "Kafka produce, 4 callers, msgs/s" "$(num "$produce")" "$(ratio "$ingest" "$produce")"
 printf '%-58s %12s\n' "webhook, 1 subscription, burst of $events, deliveries/s" "$(num "$hooks")"
-printf '%-58s %12s\n' "accepted → stored (the sink's transaction), p50 / p99 ms" \
+printf '%-58s %12s\n' "accepted -> stored (the sink's transaction), p50 / p99 ms" \
 	"$(num "$(metric BenchmarkEndToEnd/ stored-p50-ms)") / $(num "$(metric BenchmarkEndToEnd/ stored-p99-ms)")"
-printf '%-58s %12s\n' "submission → delivered (webhook received), p50 / p99 ms" \
+printf '%-58s %12s\n' "submission -> delivered (webhook received), p50 / p99 ms" \
 	"$(num "$(metric BenchmarkWebhookDelivery/burst p50_ms)") / $(num "$(metric BenchmarkWebhookDelivery/burst p99_ms)")"
