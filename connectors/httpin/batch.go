@@ -63,11 +63,12 @@ func readBatch(r *http.Request, cfg Config) ([]json.RawMessage, *apierr.Error) {
 }
 
 func splitJSON(body []byte) ([]json.RawMessage, *apierr.Error) {
-	if !json.Valid(body) {
+	var top map[string]json.RawMessage
+	err := json.Unmarshal(body, &top) // which checks the whole body first
+	if syntax := new(json.SyntaxError); errors.As(err, &syntax) {
 		return nil, malformed(body)
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil || top == nil {
+	if err != nil || top == nil {
 		return nil, errShape
 	}
 	for _, k := range slices.Sorted(maps.Keys(top)) {

@@ -36,11 +36,12 @@ type envelope struct {
 // pointer relative to the envelope.
 func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 	var env envelope
-	if !json.Valid(raw) {
+	var fields map[string]json.RawMessage
+	err := json.Unmarshal(raw, &fields) // which checks the whole envelope first
+	if syntax := new(json.SyntaxError); errors.As(err, &syntax) {
 		return env, []catalog.FieldError{{Code: "malformed_json", Pointer: "", Message: "this envelope is not valid JSON"}}
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
+	if err != nil {
 		return env, []catalog.FieldError{{Code: "wrong_type", Pointer: "", Message: "an envelope must be a JSON object"}}
 	}
 	var errs []catalog.FieldError
