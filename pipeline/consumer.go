@@ -122,19 +122,39 @@ func (c *Consumer) Run(ctx context.Context, topics []string) error {
 }
 
 // consume reads the group with a reader of its own until ctx ends or the
-// group fails.
+// group fails. The next batch is fetched while the last is processed.
 func (c *Consumer) consume(ctx context.Context, topics []string) error {
 	c.reader = c.cfg.Kafka.GroupReader(c.cfg.Group, topics)
 	defer c.reader.Close()
-	for {
-		batch, err := c.fetch(ctx)
-		if err != nil {
-			return fmt.Errorf("fetch from group %s: %w", c.cfg.Group, err)
+	fetchCtx, stop := context.WithCancel(ctx)
+	batches, fetchErr := make(chan []kafka.Message, 1), make(chan error, 1)
+	go func() {
+		defer close(batches)
+		for {
+			batch, err := c.fetch(fetchCtx)
+			if err == nil {
+				select {
+				case batches <- batch:
+					continue
+				case <-fetchCtx.Done():
+					err = fetchCtx.Err()
+				}
+			}
+			fetchErr <- err
+			return
 		}
+	}()
+	defer func() {
+		stop()
+		for range batches { // until the fetcher is gone, before the reader closes
+		}
+	}()
+	for batch := range batches {
 		if err := c.process(ctx, batch); err != nil {
 			return err
 		}
 	}
+	return fmt.Errorf("fetch from group %s: %w", c.cfg.Group, <-fetchErr)
 }
 
 // GroupReader returns a reader of topics as a member of group, starting at
