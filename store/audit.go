@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,17 +34,103 @@ var _ audit.Log = audit.LogFunc((*Store)(nil).AppendAudit)
 //
 // Appends serialise on the lock of the log's head row, so any number of
 // goroutines and hub instances may append at once: the chain never forks
-// and seq has no gaps. The lock is held for one round trip to the database
-// and the commit; append many entries in one call where there are many.
-// Use it as an audit.Log with audit.LogFunc(st.AppendAudit).
+// and seq has no gaps. The appends of a process that wait for the lock at
+// the same time are committed together, in one transaction (group commit),
+// each call's entries still together and in order; a call returns the
+// outcome of its group. Use it as an audit.Log with
+// audit.LogFunc(st.AppendAudit).
 func (s *Store) AppendAudit(ctx context.Context, entries ...audit.Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return appendAudit(ctx, tx, entries) }); err != nil {
-		return fmt.Errorf("append audit log: %w", err)
+	now := time.Now()
+	entries = slices.Clone(entries)
+	for i := range entries {
+		if entries[i].At.IsZero() {
+			entries[i].At = now
+		}
+		if err := entries[i].Validate(); err != nil {
+			return fmt.Errorf("append audit log: entry %d: %w", i, err)
+		}
 	}
-	return nil
+	call := &auditCall{entries: entries, done: make(chan error, 1)}
+	if s.audits.join(call) {
+		// This call's group commits on this goroutine; the appends that
+		// queue meanwhile commit on another, group by group.
+		s.commitAuditGroup(s.audits.next())
+		go s.commitAudits()
+	}
+	select {
+	case err := <-call.done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("append audit log: %w", ctx.Err())
+	}
+}
+
+// auditGroup gathers the appends waiting to be committed.
+type auditGroup struct {
+	mu      sync.Mutex
+	waiting []*auditCall
+	// committing: commitAudits runs, and will commit the waiting appends.
+	committing bool
+}
+
+// auditCall is one call of AppendAudit.
+type auditCall struct {
+	entries []audit.Entry
+	done    chan error
+}
+
+// join queues call and reports whether to start committing: when nothing
+// commits already.
+func (g *auditGroup) join(call *auditCall) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.waiting = append(g.waiting, call)
+	if g.committing {
+		return false
+	}
+	g.committing = true
+	return true
+}
+
+// next returns the appends waiting; none when there are none left, and
+// then committing stops.
+func (g *auditGroup) next() []*auditCall {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	calls := g.waiting
+	g.waiting = nil
+	g.committing = len(calls) > 0
+	return calls
+}
+
+// commitAudits commits the waiting appends a group at a time until none
+// are left.
+func (s *Store) commitAudits() {
+	for calls := s.audits.next(); len(calls) > 0; calls = s.audits.next() {
+		s.commitAuditGroup(calls)
+	}
+}
+
+// commitAuditGroup appends the entries of calls in one transaction, without
+// any caller's context: the group is many callers', and tells each the
+// outcome.
+func (s *Store) commitAuditGroup(calls []*auditCall) {
+	var entries []audit.Entry
+	for _, c := range calls {
+		entries = append(entries, c.entries...)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return appendAudit(ctx, tx, entries) })
+	if err != nil {
+		err = fmt.Errorf("append audit log: %w", err)
+	}
+	for _, c := range calls {
+		c.done <- err
+	}
 }
 
 // appendAudit appends entries to the audit log in tx, as AppendAudit

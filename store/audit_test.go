@@ -142,6 +142,11 @@ func TestAppendAuditConcurrently(t *testing.T) {
 			if mine[i].Resource <= mine[i-1].Resource {
 				t.Fatalf("goroutine %d: its entries are out of order: %s after %s", g, mine[i].Resource, mine[i-1].Resource)
 			}
+			// The entries of one call, committed with others', stay together.
+			if mine[i].Resource[:len(mine[i].Resource)-1] == mine[i-1].Resource[:len(mine[i-1].Resource)-1] && mine[i].Seq != mine[i-1].Seq+1 {
+				t.Errorf("goroutine %d: the entries of one call are apart: %s at %d, %s at %d",
+					g, mine[i-1].Resource, mine[i-1].Seq, mine[i].Resource, mine[i].Seq)
+			}
 		}
 	}
 }

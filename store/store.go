@@ -88,6 +88,8 @@ var ErrNotFound = errors.New("not found")
 type Store struct {
 	pool     *pgxpool.Pool
 	admitted chan struct{}
+	// audits gathers concurrent appends to the audit log (AppendAudit).
+	audits auditGroup
 }
 
 // Open connects to the database at url. It does not migrate.
