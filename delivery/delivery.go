@@ -43,7 +43,7 @@ type Transport interface {
 type Store interface {
 	Claim(ctx context.Context, mode string, lease time.Duration) (*store.Subscription, error)
 	Events(ctx context.Context, id string, after int64, limit int, statuses ...string) ([]store.Event, error)
-	MarkDelivered(ctx context.Context, seq int64) error
+	MarkDelivered(ctx context.Context, seqs ...int64) error
 	MarkFailed(ctx context.Context, seq int64, reason string, dead bool) error
 	Release(ctx context.Context, id string, next time.Time) error
 	SetSubscriptionStatus(ctx context.Context, id, status, reason string) error
@@ -62,6 +62,9 @@ type Config struct {
 	Batch int
 	// Idle is how long to wait when no delivery is due; default 100ms.
 	Idle time.Duration
+	// InFlight bounds the events of one subscription sent at once, each
+	// about a different person; default 16.
+	InFlight int
 }
 
 // Validate names the first impossible setting.
@@ -75,6 +78,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("delivery batch: %d is negative", c.Batch)
 	case c.Idle < 0:
 		return fmt.Errorf("delivery idle: %s is negative", c.Idle)
+	case c.InFlight < 0:
+		return fmt.Errorf("delivery in flight: %d is negative", c.InFlight)
 	}
 	for i, d := range c.Schedule {
 		if d <= 0 {
@@ -88,6 +93,7 @@ func (c Config) workers() int         { return cmp.Or(c.Workers, 4) }
 func (c Config) lease() time.Duration { return cmp.Or(c.Lease, 30*time.Second) }
 func (c Config) batch() int           { return cmp.Or(c.Batch, 100) }
 func (c Config) idle() time.Duration  { return cmp.Or(c.Idle, 100*time.Millisecond) }
+func (c Config) inFlight() int        { return cmp.Or(c.InFlight, 16) }
 func (c Config) schedule() Schedule {
 	if len(c.Schedule) == 0 {
 		return DefaultSchedule
@@ -159,11 +165,13 @@ func (w *Worker) serveOne(ctx context.Context) (bool, error) {
 		return true, err
 	}
 	budget := time.Now().Add(w.cfg.lease() / 2)
-	for _, e := range events {
+	for len(events) > 0 {
 		if ctx.Err() != nil || time.Now().After(budget) {
 			return true, nil
 		}
-		wait, stop, err := w.deliver(ctx, sub, e)
+		window := distinctPersons(events, w.cfg.inFlight())
+		events = events[len(window):]
+		wait, stop, err := w.deliverWindow(ctx, sub, window)
 		if err != nil || stop {
 			next = time.Now().Add(wait)
 			return true, err
@@ -172,28 +180,84 @@ func (w *Worker) serveOne(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// deliver sends one event and records the outcome. It returns how long the
-// subscription must wait and whether to stop serving it for now.
-func (w *Worker) deliver(ctx context.Context, sub *store.Subscription, e store.Event) (time.Duration, bool, error) {
-	// The agency receives the record under its subscription: that is who
+// distinctPersons returns the longest run of events, from the first and at
+// most n, about different persons: those may be sent at once, since an
+// agency relies on the order of the events about one person only.
+func distinctPersons(events []store.Event, n int) []store.Event {
+	seen := map[string]bool{}
+	for i, e := range events {
+		if i == n || seen[e.SubjectKey] {
+			return events[:i]
+		}
+		seen[e.SubjectKey] = true
+	}
+	return events
+}
+
+// deliverWindow sends events, about different persons, at once, and
+// records the outcomes. It returns how long the subscription must wait and
+// whether to stop serving it for now: when one was not delivered.
+func (w *Worker) deliverWindow(ctx context.Context, sub *store.Subscription, events []store.Event) (time.Duration, bool, error) {
+	// The agency receives the records under its subscription: that is who
 	// and why. An attempt that cannot be logged is not made.
-	if err := w.audit.Record(ctx, audit.Entry{Principal: sub.Agency, Kind: string(principal.Agency),
-		Action: audit.SubscriptionDelivered, Resource: e.RecordID, Subject: e.SubjectKey, Purpose: sub.ID, Result: audit.OK}); err != nil {
+	entries := make([]audit.Entry, len(events))
+	for i, e := range events {
+		entries[i] = audit.Entry{Principal: sub.Agency, Kind: string(principal.Agency),
+			Action: audit.SubscriptionDelivered, Resource: e.RecordID, Subject: e.SubjectKey, Purpose: sub.ID, Result: audit.OK}
+	}
+	if err := w.audit.Record(ctx, entries...); err != nil {
 		return time.Second, true, err
 	}
-	start := time.Now()
-	out, status, failure := w.transport.Deliver(ctx, sub, w.render.Render(sub, e))
-	mode := w.transport.Mode()
-	w.m.attempts.WithLabelValues(mode).Inc()
-	if ctx.Err() != nil {
-		return 0, true, nil // cut short: not an answer of the endpoint
+	answers := make([]answer, len(events))
+	var wg sync.WaitGroup
+	for i, e := range events {
+		wg.Go(func() {
+			start := time.Now()
+			answers[i].outcome, answers[i].status, answers[i].failure = w.transport.Deliver(ctx, sub, w.render.Render(sub, e))
+			answers[i].took = time.Since(start)
+		})
 	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return 0, true, nil // cut short: not the endpoint's answers
+	}
+	mode := w.transport.Mode()
+	var delivered []int64
+	var wait time.Duration
+	stop := false
+	for i, e := range events {
+		a := answers[i]
+		w.m.attempts.WithLabelValues(mode).Inc()
+		if a.outcome.Verdict == Delivered {
+			w.m.deliveries.WithLabelValues(mode, "delivered", statusClass(a.status)).Inc()
+			w.m.latency.WithLabelValues(mode).Observe(time.Since(e.CreatedAt).Seconds())
+			w.m.requestSeconds.WithLabelValues(mode).Observe(a.took.Seconds())
+			delivered = append(delivered, e.Seq)
+			continue
+		}
+		d, s, err := w.failed(ctx, sub, e, a)
+		if err != nil {
+			return d, true, err
+		}
+		wait, stop = max(wait, d), stop || s
+	}
+	return wait, stop, w.store.MarkDelivered(ctx, delivered...)
+}
+
+// answer is the outcome of one attempt.
+type answer struct {
+	outcome Outcome
+	status  int
+	failure error
+	took    time.Duration
+}
+
+// failed records an attempt the endpoint did not take. It returns how long
+// the subscription must wait and whether to stop serving it for now.
+func (w *Worker) failed(ctx context.Context, sub *store.Subscription, e store.Event, a answer) (time.Duration, bool, error) {
+	out, status, failure := a.outcome, a.status, a.failure
+	mode := w.transport.Mode()
 	switch out.Verdict {
-	case Delivered:
-		w.m.deliveries.WithLabelValues(mode, "delivered", statusClass(status)).Inc()
-		w.m.latency.WithLabelValues(mode).Observe(time.Since(e.CreatedAt).Seconds())
-		w.m.requestSeconds.WithLabelValues(mode).Observe(time.Since(start).Seconds())
-		return 0, false, w.store.MarkDelivered(ctx, e.Seq)
 	case Gone:
 		w.m.deliveries.WithLabelValues(mode, "gone", statusClass(status)).Inc()
 		w.log.Warn("endpoint is gone; subscription disabled", "subscription", sub.ID)

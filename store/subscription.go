@@ -170,9 +170,12 @@ func (s *Store) Release(ctx context.Context, id string, next time.Time) error {
 	return s.exec1(ctx, qSubscriptionRelease, id, next)
 }
 
-// MarkDelivered records an event's successful delivery.
-func (s *Store) MarkDelivered(ctx context.Context, seq int64) error {
-	return s.exec1(ctx, qSubscriptionDelivered, seq)
+// MarkDelivered records the successful delivery of events, by their seq.
+func (s *Store) MarkDelivered(ctx context.Context, seqs ...int64) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	return s.exec1(ctx, qSubscriptionDelivered, seqs)
 }
 
 // MarkFailed records a failed attempt; dead moves the event to the
