@@ -58,6 +58,34 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 		}
 		reportDelivery(b, r, submitted, elapsed)
 	})
+	b.Run("fanout=10", func(b *testing.B) {
+		hb.t = b
+		const subscriptions = 10
+		receivers := make([]*receiver, subscriptions)
+		for i := range receivers {
+			r, sub := hb.benchSubscription(b)
+			defer hb.call(http.MethodDelete, "/v1/subscriptions/"+sub, agencyKey, nil, nil)
+			receivers[i] = r
+		}
+		ids := sourceIDs(b.N)
+		var bodies [][]byte
+		for chunk := range slices.Chunk(ids, submitBatch) {
+			envs := make([]map[string]any, len(chunk))
+			for i, id := range chunk {
+				envs[i] = envelope("administrative_penalty", "upsert", id, hb.realisticPenalty())
+			}
+			bodies = append(bodies, batch(envs...))
+		}
+		b.ResetTimer()
+		start := time.Now()
+		runClients(b, len(bodies), benchClients, func(i int) error { return hb.postBatch(bodies[i]) })
+		for _, r := range receivers {
+			r.waitDistinct(b.N, time.Duration(b.N)*20*time.Millisecond+60*time.Second)
+		}
+		elapsed := time.Since(start)
+		b.StopTimer()
+		b.ReportMetric(float64(subscriptions*b.N)/elapsed.Seconds(), "deliveries/s")
+	})
 	b.Run("single", func(b *testing.B) {
 		hb.t = b
 		r, sub := hb.benchSubscription(b)

@@ -11,7 +11,8 @@ Starts (or reuses) the local Kafka broker and PostgreSQL cluster, like
 test.sh, and runs in one go, on them:
   - the hub's stages: end to end (HTTP submission to the sink's commit),
     ingest (HTTP to Kafka's acknowledgement), the database write of the sink,
-    and webhook delivery of a burst of EVENTS events to one local receiver;
+    and webhook delivery of a burst of EVENTS events to one local receiver,
+    and to ten;
   - their ceilings: a raw unnest upsert of the same rows into one plain
     table, and a raw Kafka produce of the same messages (acks=all);
 then prints one line a stage: the hub's figure, the ceiling's, and the ratio.
@@ -40,7 +41,7 @@ echo "bench: $records records a stage, $events webhook events; go test output in
 go test -count=1 -run '^$' -timeout 60m -benchtime "${records}x" \
 	-bench 'BenchmarkEndToEnd$|BenchmarkIngest$|BenchmarkDatabaseWrite$|BenchmarkRawUpsert$|BenchmarkKafkaProduce$' ./hub/ >"$out"
 go test -count=1 -run '^$' -timeout 60m -benchtime "${events}x" \
-	-bench 'BenchmarkWebhookDelivery/burst$' ./hub/ >>"$out"
+	-bench 'BenchmarkWebhookDelivery/(burst|fanout=10)$' ./hub/ >>"$out"
 
 # metric NAME UNIT: the value of UNIT on the benchmark line whose name
 # starts with NAME.
@@ -58,12 +59,14 @@ write=$(metric BenchmarkDatabaseWrite/ records/s)
 raw=$(metric BenchmarkRawUpsert/ records/s)
 produce=$(metric BenchmarkKafkaProduce/clients=4 records/s)
 hooks=$(metric BenchmarkWebhookDelivery/burst deliveries/s)
+fanout=$(metric BenchmarkWebhookDelivery/fanout=10 deliveries/s)
 
 printf '%-58s %12s  %-34s %12s  %s\n' stage credex ceiling "" ratio
 printf '%-58s %12s  %-34s %12s  %s\n' "end to end: HTTP -> ledger -> Kafka -> database, records/s" "$(num "$e2e")" "raw upsert of the same rows, rows/s" "$(num "$raw")" "$(ratio "$e2e" "$raw")"
 printf '%-58s %12s  %-34s %12s  %s\n' "database write of the sink, records/s" "$(num "$write")" "raw upsert of the same rows, rows/s" "$(num "$raw")" "$(ratio "$write" "$raw")"
 printf '%-58s %12s  %-34s %12s  %s\n' "ingest: HTTP -> ledger -> Kafka ack, records/s" "$(num "$ingest")" "Kafka produce, 4 callers, msgs/s" "$(num "$produce")" "$(ratio "$ingest" "$produce")"
 printf '%-58s %12s\n' "webhook, 1 subscription, burst of $events, deliveries/s" "$(num "$hooks")"
+printf '%-58s %12s\n' "webhook, 10 subscriptions, $events records each, deliveries/s" "$(num "$fanout")"
 printf '%-58s %12s\n' "accepted -> stored (the sink's transaction), p50 / p99 ms" \
 	"$(num "$(metric BenchmarkEndToEnd/ stored-p50-ms)") / $(num "$(metric BenchmarkEndToEnd/ stored-p99-ms)")"
 printf '%-58s %12s\n' "submission -> delivered (webhook received), p50 / p99 ms" \
