@@ -30,56 +30,27 @@ type Normalized struct {
 // schema gives the format citizen-id or credit-code into the form the hub
 // keeps, by ident.NormalizeCitizenID and ident.NormalizeCreditCode: the one
 // rule by which the hub reads identifiers at every door. Call it before
-// Validate, and keep the payload it returns.
-//
-// It rewrites only values that the rule makes valid, and each in place:
-// the rest of the payload stays byte for byte as it was. It returns data
-// itself, and no rewritings, when it rewrote nothing, and also when data
-// is not JSON; Validate then reports what is wrong. A format is found
-// under properties, items, additionalProperties (of a schema without
-// patternProperties), allOf, anyOf, oneOf, then and else. Normalize is safe
-// for concurrent use.
+// Validate, and keep the payload it returns: data encoded again with the
+// rewritten values. It rewrites only values that the rule makes valid. It
+// returns data itself, and no rewritings, when it rewrote nothing, and
+// also when data is not JSON; Validate then reports what is wrong. A format
+// is found under properties, items, additionalProperties (of a schema
+// without patternProperties), allOf, anyOf, oneOf, then and else. Normalize
+// is safe for concurrent use.
 func (t *RecordType) Normalize(data json.RawMessage) (json.RawMessage, []Normalized) {
-	if t.tree == nil || !json.Valid(data) {
+	v, err := Decode(data)
+	if err != nil {
 		return data, nil
 	}
-	type edit struct {
-		start, end int
-		value      string
-	}
-	var edits []edit
-	var applied []Normalized
-	eachString(data, func(path []step, start, end int, s string) {
-		var normalize func(string) (string, []ident.Normalization, error)
-		switch formatAt(t.tree, path) {
-		case FormatCitizenID:
-			normalize = ident.NormalizeCitizenID
-		case FormatCreditCode:
-			normalize = ident.NormalizeCreditCode
-		default:
-			return
-		}
-		v, rules, err := normalize(s)
-		if err != nil || len(rules) == 0 {
-			return
-		}
-		edits = append(edits, edit{start, end, v})
-		at := pointer(names(path))
-		for _, r := range rules {
-			applied = append(applied, Normalized{Pointer: at, Rule: r.Rule, Message: r.Message, Original: s})
-		}
-	})
-	if len(edits) == 0 {
+	applied := t.NormalizeValue(v)
+	if len(applied) == 0 {
 		return data, nil
 	}
-	out := make([]byte, 0, len(data))
-	prev := 0
-	for _, e := range edits {
-		quoted, _ := json.Marshal(e.value) // a string always encodes
-		out = append(append(out, data[prev:e.start]...), quoted...)
-		prev = e.end
-	}
-	return append(out, data[prev:]...), applied
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v) // decoded JSON always encodes
+	return bytes.TrimRight(buf.Bytes(), "\n"), applied
 }
 
 // NormalizeValue is Normalize of a payload decoded by Decode: it rewrites
@@ -142,47 +113,6 @@ func names(path []step) []string {
 		}
 	}
 	return s
-}
-
-// eachString calls f, in the order of data, valid JSON, for every string
-// value of it (not member names) with its path and the span of bytes,
-// quotes included, that writes it.
-func eachString(data []byte, f func(path []step, start, end int, s string)) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var walk func(path []step) bool
-	walk = func(path []step) bool {
-		// Between the end of the previous token and a string there are
-		// only white space, colons and commas: its first quote starts it.
-		before := int(dec.InputOffset())
-		tok, err := dec.Token()
-		if err != nil {
-			return false
-		}
-		switch v := tok.(type) {
-		case string:
-			f(path, before+bytes.IndexByte(data[before:], '"'), int(dec.InputOffset()), v)
-		case json.Delim:
-			for i := 0; dec.More(); i++ {
-				next := step{index: i}
-				if v == '{' {
-					name, err := dec.Token()
-					if err != nil {
-						return false
-					}
-					next = step{name: name.(string), index: -1}
-				}
-				if !walk(append(path[:len(path):len(path)], next)) {
-					return false
-				}
-			}
-			if _, err := dec.Token(); err != nil { // the closing delimiter
-				return false
-			}
-		}
-		return true
-	}
-	walk(nil)
 }
 
 // formatAt returns the identifier format, FormatCitizenID or

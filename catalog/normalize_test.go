@@ -1,10 +1,11 @@
 package catalog
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,13 +70,17 @@ func TestNormalize(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			got, applied := rt.Normalize(tt.in)
-			want := cmpOr(tt.want, tt.in)
-			if !bytes.Equal(got, want) {
-				t.Errorf("Normalize =\n%s\nwant\n%s", got, want)
+			if tt.want == nil && (len(got) != len(tt.in) || len(got) > 0 && &got[0] != &tt.in[0]) {
+				t.Error("Normalize changed data it did not rewrite")
 			}
-			if tt.want == nil && len(got) > 0 && &got[0] != &tt.in[0] {
-				t.Error("Normalize copied data it did not rewrite")
+			if tt.want != nil {
+				gotV, _ := Decode(got)
+				wantV, _ := Decode(tt.want)
+				if !reflect.DeepEqual(gotV, wantV) {
+					t.Errorf("Normalize =\n%s\nwant\n%s", got, tt.want)
+				}
 			}
+			slices.SortFunc(applied, func(a, b Normalized) int { return strings.Compare(b.Pointer, a.Pointer) })
 			if len(applied) != len(tt.applied) {
 				t.Fatalf("applied = %+v, want %+v", applied, tt.applied)
 			}
@@ -131,13 +136,6 @@ func TestValidateSaysWhereTheIdentifierIsWrong(t *testing.T) {
 			}
 		})
 	}
-}
-
-func cmpOr(a, b json.RawMessage) json.RawMessage {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 func fullWidth(s string) string {
