@@ -355,7 +355,9 @@ func (in *Intake) prepare(it *item, sub *submission) {
 	}
 	build := record.Build
 	if it.data != nil {
-		build = func(r *record.Record, rt *catalog.RecordType, key []byte) error { return record.BuildFrom(r, rt, key, it.data) }
+		build = func(r *record.Record, rt *catalog.RecordType, key []byte) error {
+			return record.BuildFrom(r, rt, key, it.data)
+		}
 	}
 	if err := build(r, it.rtype, in.subjectKey); err != nil { // the envelope parsed, so its data re-encodes
 		it.errs = append(it.errs, catalog.FieldError{Code: "malformed_json", Pointer: "/data", Message: "data could not be read"})

@@ -61,13 +61,13 @@ func TestLoadNamesTheFile(t *testing.T) {
 func TestCells(t *testing.T) {
 	t.Parallel()
 	m := source.Mapping{Type: "administrative_penalty", Columns: map[string]source.Column{
-		"编号":   {To: "/source_id"},
-		"金额":   {To: "/data/amount", As: "number"},
-		"次数":   {To: "/data/count", As: "integer"},
-		"公开":   {To: "/data/public", As: "boolean"},
-		"日期":   {To: "/data/decision/date", As: "date", Date: "YYYY年M月D日"},
-		"种类":   {To: "/data/kinds", As: "list", Values: map[string]string{"警告": "warning", "罚款": "fine"}},
-		"情节":   {To: "/data/severity", Values: map[string]string{"一般": "general"}},
+		"编号":    {To: "/source_id"},
+		"金额":    {To: "/data/amount", As: "number"},
+		"次数":    {To: "/data/count", As: "integer"},
+		"公开":    {To: "/data/public", As: "boolean"},
+		"日期":    {To: "/data/decision/date", As: "date", Date: "YYYY年M月D日"},
+		"种类":    {To: "/data/kinds", As: "list", Values: map[string]string{"警告": "warning", "罚款": "fine"}},
+		"情节":    {To: "/data/severity", Values: map[string]string{"一般": "general"}},
 		"a/b~c": {To: "/data/a~1b~0c"},
 	}}
 	cells := func(row map[string]string) func(string) (string, bool) {
