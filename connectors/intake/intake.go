@@ -353,13 +353,13 @@ func (in *Intake) prepare(it *item, sub *submission) {
 	if r.Op == record.OpRevoke && r.Reason == "" {
 		r.Reason = revocationReason(it.env.Data)
 	}
-	build := record.Build
-	if it.data != nil {
-		build = func(r *record.Record, rt *catalog.RecordType, key []byte) error {
-			return record.BuildFrom(r, rt, key, it.data)
-		}
+	var err error
+	if it.data != nil { // content, decoded by check
+		err = record.BuildFrom(r, it.rtype, in.subjectKey, it.data)
+	} else {
+		err = record.Build(r, it.rtype, in.subjectKey)
 	}
-	if err := build(r, it.rtype, in.subjectKey); err != nil { // the envelope parsed, so its data re-encodes
+	if err != nil { // the envelope parsed, so its data re-encodes
 		it.errs = append(it.errs, catalog.FieldError{Code: "malformed_json", Pointer: "/data", Message: "data could not be read"})
 		it.record = nil
 	}
