@@ -259,7 +259,7 @@ func recordEvents(ctx context.Context, tx pgx.Tx, stored []*record.Record, dispu
 			disputed[r.ID] = false
 		}
 		ev.add(id, record.EventType(r), r.ID, r.Version, r.Type, r.Department, r.SubjectKey,
-			next[r.SubjectKey], r.CatalogVersion, data(r), r.Reason, disputed[r.ID])
+			next[r.SubjectKey], r.CatalogVersion, r.Reason, disputed[r.ID])
 		next[r.SubjectKey]++
 	}
 	// Subscription event numbers are the pull API's cursors: they must

@@ -1,8 +1,9 @@
 SELECT se.seq, se.status, se.attempts, se.last_error, e.event_id, e.type, e.record_id, e.version,
-       e.record_type, e.department, e.subject_key, e.sequence, e.catalog_version, e.data, e.created_at,
+       e.record_type, e.department, e.subject_key, e.sequence, e.catalog_version, v.data, e.created_at,
        e.reason, e.disputed
 FROM subscription_events se
 JOIN events e USING (event_id)
+JOIN record_versions v ON v.record_id = e.record_id AND v.version = e.version
 WHERE se.subscription_id = $1 AND se.seq > $2 AND (cardinality($3::text[]) = 0 OR se.status = ANY ($3))
 ORDER BY se.seq
 LIMIT $4
