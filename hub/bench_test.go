@@ -252,6 +252,28 @@ func BenchmarkEndToEnd(b *testing.B) {
 		b.ReportMetric(float64(time.Since(received))/float64(time.Millisecond), "drain-ms")
 		reportStored(b, bb.db, start)
 	})
+
+	// At a steady rate below what the hub takes, the latency is the hub's
+	// own, not time spent queueing behind a flat-out load.
+	const steadyRate = 1000 // records/s offered
+	b.Run(fmt.Sprintf("steady=%d/s", steadyRate), func(b *testing.B) {
+		want := storedVersions(b, bb.db) + b.N
+		bodies := bb.submissions(b.N, submitBatch)
+		b.ResetTimer()
+		start := time.Now()
+		tick := time.NewTicker(time.Second * submitBatch / steadyRate)
+		defer tick.Stop()
+		var sent sync.WaitGroup
+		for i := range bodies {
+			sent.Go(func() { bb.submitAll(b, bodies[i:i+1], 1) })
+			<-tick.C
+		}
+		sent.Wait()
+		waitStored(b, bb.db, want)
+		b.StopTimer()
+		reportRate(b)
+		reportStored(b, bb.db, start)
+	})
 }
 
 // reportStored reports the median and 99th percentile, in milliseconds, of
