@@ -195,8 +195,13 @@ func TestFailedFiles(t *testing.T) {
 	b.drop(t, "penalties-1.csv", "编号,姓名\nA-1,王小明\n")
 	b.drop(t, "licences-2.csv", "编号,身份证号码,决定日期\n")
 	b.drop(t, "penalties-3.csv", "编号,身份证号码,决定日期\nA-1,110101199003074477,2025-06-03\n")
+	b.drop(t, "penalties-4.csv", "编号,身份证号码,决定日期\nA-1,110101199003074477,2025-06-03\nA-2,\""+strings.Repeat("x", 4<<20)+"\",\n")
 	b.run(t)
 	b.result(t, filedrop.Done, "penalties-3.csv")
+	if got := b.result(t, filedrop.Failed, "penalties-4.csv"); !strings.HasSuffix(got,
+		"3,failed,,,,unreadable_file,\"row 3: longer than 1048576 bytes, the most a row may be\"\r\n") {
+		t.Errorf("a file with a row too long: result %q", got)
+	}
 	for name, want := range map[string]string{
 		"penalties-1.csv": "1,failed,,,决定日期 | 身份证号码,missing_columns,\"missing columns: 决定日期, 身份证号码\"\r\n",
 		"licences-2.csv":  ",failed,,,,no_mapping,no mapping's files pattern matches the file's name\r\n",

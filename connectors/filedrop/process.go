@@ -133,6 +133,7 @@ func (w *work) prepare(ctx context.Context, r tabular.Reader, after int, batches
 		size = DefaultBatch
 	}
 	var b batch
+	bytes := 0
 	for {
 		row, err := r.Next()
 		if err == nil && row.Number <= after {
@@ -141,15 +142,16 @@ func (w *work) prepare(ctx context.Context, r tabular.Reader, after int, batches
 		if err == nil {
 			env, found := row.Envelope(w.mapping)
 			b.rows, b.Envelopes, b.Found = append(b.rows, row.Number), append(b.Envelopes, env), append(b.Found, found)
+			bytes += len(env)
 		}
-		if len(b.rows) == size || err != nil && len(b.rows) > 0 {
+		if len(b.rows) == size || bytes >= source.MaxBatchBytes || err != nil && len(b.rows) > 0 {
 			b.Department, b.Connector = w.c.d.Department, w.c.name
 			select {
 			case batches <- b:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			b = batch{}
+			b, bytes = batch{}, 0
 		}
 		if err != nil {
 			return err

@@ -177,6 +177,11 @@ func (f *File) validate(knownType func(string) bool) error {
 // MaxBatch is the most records a connector submits at once.
 const MaxBatch = 500
 
+// MaxBatchBytes bounds the envelopes a connector submits at once, and so
+// what it holds: well below the 4 MiB body the HTTP API takes by default,
+// so that credex publish's batches pass it.
+const MaxBatchBytes = 2 << 20
+
 func batchOf(c Connector) int {
 	switch {
 	case c.Files != nil:

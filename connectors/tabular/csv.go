@@ -17,6 +17,7 @@ import (
 // without a number.
 type CSV struct {
 	r        *csv.Reader
+	limit    *rowLimit
 	columns  map[string]int
 	n        int
 	encoding string
@@ -43,7 +44,8 @@ func NewCSV(r io.Reader, o Options) (*CSV, error) {
 	default:
 		return nil, fmt.Errorf("encoding %q is not auto, utf-8 or gb18030", o.Encoding)
 	}
-	c := &CSV{r: csv.NewReader(text), encoding: enc}
+	c := &CSV{limit: &rowLimit{r: text}, encoding: enc}
+	c.r = csv.NewReader(c.limit)
 	c.r.FieldsPerRecord = -1
 	header, err := c.record()
 	if errors.Is(err, io.EOF) {
@@ -78,6 +80,7 @@ func (c *CSV) Close() error { return nil }
 // record reads the next record and checks its text: invalid UTF-8, or
 // bytes GB18030 cannot decode (which come out as U+FFFD), stop the file.
 func (c *CSV) record() ([]string, error) {
+	c.limit.n = 0
 	cells, err := c.r.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, io.EOF
@@ -86,7 +89,11 @@ func (c *CSV) record() ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("row %d: %w", c.n, err)
 	}
+	size := 0
 	for _, cell := range cells {
+		if size += len(cell); size > MaxRow {
+			return nil, fmt.Errorf("row %d: %w", c.n, ErrRowTooLarge)
+		}
 		if !utf8.ValidString(cell) || c.encoding == "gb18030" && strings.ContainsRune(cell, utf8.RuneError) {
 			return nil, fmt.Errorf("row %d: %w (%s)", c.n, ErrEncoding, c.encoding)
 		}
@@ -112,4 +119,22 @@ func detect(br *bufio.Reader) string {
 		return "utf-8"
 	}
 	return "gb18030"
+}
+
+// rowLimit fails reading once a row has taken more than MaxRow bytes: the
+// CSV reader would hold a whole record, however long, before it returns
+// it. The count restarts at each record, give or take what the CSV reader
+// buffered ahead; record checks the exact length of what it returns.
+type rowLimit struct {
+	r io.Reader
+	n int
+}
+
+func (l *rowLimit) Read(p []byte) (int, error) {
+	if l.n > MaxRow {
+		return 0, ErrRowTooLarge
+	}
+	n, err := l.r.Read(p)
+	l.n += n
+	return n, err
 }

@@ -4,12 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 )
-
-// MaxLine is the longest line JSON Lines are read with.
-const MaxLine = 16 << 20
 
 // JSONL reads JSON Lines: each line that is not blank is an envelope, as
 // is, numbered by its line.
@@ -21,7 +19,7 @@ type JSONL struct {
 // NewJSONL reads the lines of r.
 func NewJSONL(r io.Reader) *JSONL {
 	s := bufio.NewScanner(r)
-	s.Buffer(make([]byte, 64<<10), MaxLine)
+	s.Buffer(make([]byte, 64<<10), MaxRow)
 	return &JSONL{s: s}
 }
 
@@ -34,6 +32,9 @@ func (j *JSONL) Next() (Row, error) {
 		}
 	}
 	if err := j.s.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			err = ErrRowTooLarge
+		}
 		return Row{}, fmt.Errorf("line %d: %w", j.n+1, err)
 	}
 	return Row{}, io.EOF

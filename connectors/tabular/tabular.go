@@ -68,6 +68,19 @@ var (
 	ErrFormat = errors.New("not a CSV, XLSX or JSON Lines file (.csv, .xlsx, .jsonl or .ndjson)")
 	// ErrEncoding: the file's text is not in its encoding.
 	ErrEncoding = errors.New("text not in the file's encoding")
+	// ErrRowTooLarge: a row holds more than MaxRow bytes of text.
+	ErrRowTooLarge = fmt.Errorf("longer than %d bytes, the most a row may be", MaxRow)
+)
+
+// MaxRow bounds the text of one row, or one line of JSON Lines, so that a
+// file never makes the hub hold more than a batch of bounded rows.
+const MaxRow = 1 << 20
+
+// XLSX workbooks are unzipped up to these sizes (excelize.Options): in
+// all, and of one XML part held in memory.
+const (
+	maxUnzipped    = 1 << 30
+	maxUnzippedXML = 16 << 20
 )
 
 // MissingColumnsError says which headers a mapping reads that a file lacks.

@@ -3,6 +3,7 @@ package tabular_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -257,5 +258,35 @@ func TestOtherFormatsRefused(t *testing.T) {
 		if _, err := tabular.Open(filepath.Join(dir, name), tabular.Options{Mapping: mapping}); !errors.Is(err, tabular.ErrFormat) {
 			t.Errorf("%s opened with error %v, want %v", name, err, tabular.ErrFormat)
 		}
+	}
+}
+
+// A row longer than MaxRow stops the file at that row, in every format,
+// before it is held whole; the rows before it are read.
+func TestRowTooLarge(t *testing.T) {
+	t.Parallel()
+	huge := strings.Repeat("长", tabular.MaxRow/3+1)
+	dir := t.TempDir()
+	files := map[string]string{
+		"penalties.csv":      "编号,姓名,决定日期\nA-1,王小明,2025年6月3日\nA-2,\"" + huge + "\",x\nA-3,,\n",
+		"penalties-8mib.csv": "编号,姓名,决定日期\nA-1,王小明,2025年6月3日\nA-2,\"" + strings.Repeat("x", 8<<20) + "\",x\n",
+		"records.jsonl":      "{\"source_id\":\"A-1\"}\n{\"source_id\":\"" + huge + "\"}\n{}\n",
+	}
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(content), 0o644)
+		r, err := tabular.Open(path, tabular.Options{Mapping: mapping})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := r.Next()
+		if err != nil {
+			t.Fatalf("%s: the first row: %v", name, err)
+		}
+		_, err = r.Next()
+		if !errors.Is(err, tabular.ErrRowTooLarge) || !strings.Contains(err.Error(), fmt.Sprint(first.Number+1)) {
+			t.Errorf("%s: the long row gives %v, want ErrRowTooLarge naming row %d", name, err, first.Number+1)
+		}
+		r.Close()
 	}
 }

@@ -28,7 +28,7 @@ type XLSX struct {
 // OpenXLSX opens the workbook at path, reads the header of its first sheet
 // and checks it against o.Mapping.
 func OpenXLSX(path string, o Options) (*XLSX, error) {
-	f, err := excelize.OpenFile(path)
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzippedXML})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
@@ -114,6 +114,13 @@ func (x *XLSX) row() ([]string, error) {
 	cells, err := x.rows.Columns(excelize.Options{RawCellValue: true})
 	if err != nil {
 		return nil, fmt.Errorf("row %d: %w", x.n, err)
+	}
+	size := 0
+	for _, c := range cells {
+		size += len(c)
+	}
+	if size > MaxRow {
+		return nil, fmt.Errorf("row %d: %w", x.n, ErrRowTooLarge)
 	}
 	return cells, nil
 }

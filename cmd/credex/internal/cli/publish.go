@@ -407,34 +407,43 @@ func jsonDocument(raw []byte) ([]json.RawMessage, bool) {
 	return doc.Records, true
 }
 
-// next returns the next n entries or fewer, none at the end.
+// next returns the next n entries or fewer, none at the end, and fewer
+// when their envelopes reach source.MaxBatchBytes.
 func (in *input) next(n int) ([]entry, error) {
 	var chunk []entry
-	for len(chunk) < n {
-		if in.rows == nil {
-			if in.n == len(in.records) {
-				break
-			}
-			chunk = append(chunk, entry{at: in.n + 1, envelope: in.records[in.n]})
-			in.n++
-			continue
-		}
-		row, err := in.rows.Next()
+	for size := 0; len(chunk) < n && size < source.MaxBatchBytes; {
+		e, err := in.read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s %d: %w", in.unit, row.Number, err)
+			return nil, err // which names the row or line
 		}
-		in.n++
-		e := entry{at: in.n}
-		if in.table {
-			e.at = row.Number
-		}
-		e.envelope, e.errs = row.Envelope(in.mapping)
-		chunk = append(chunk, e)
+		chunk, size = append(chunk, e), size+len(e.envelope)
 	}
 	return chunk, nil
+}
+
+// read returns the next entry, or io.EOF after the last.
+func (in *input) read() (entry, error) {
+	if in.rows == nil {
+		if in.n == len(in.records) {
+			return entry{}, io.EOF
+		}
+		in.n++
+		return entry{at: in.n, envelope: in.records[in.n-1]}, nil
+	}
+	row, err := in.rows.Next()
+	if err != nil {
+		return entry{}, err
+	}
+	in.n++
+	e := entry{at: in.n}
+	if in.table {
+		e.at = row.Number
+	}
+	e.envelope, e.errs = row.Envelope(in.mapping)
+	return e, nil
 }
 
 // field names where an error is: the column of a table, or the pointer

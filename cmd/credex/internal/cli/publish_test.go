@@ -18,6 +18,7 @@ import (
 
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/connectors/source"
 )
 
 const testKey = "dev-market-regulation-key-0001"
@@ -276,6 +277,37 @@ func TestPublishFailsOnAnErrorAnswer(t *testing.T) {
 				t.Errorf("output = %q, want nothing (no totals for a failed run)", out)
 			}
 		})
+	}
+}
+
+// TestPublishBoundsBatchesByBytes: large records go in smaller batches,
+// none over source.MaxBatchBytes, so that the hub's body limit never
+// refuses one.
+func TestPublishBoundsBatchesByBytes(t *testing.T) {
+	t.Parallel()
+	hub := setup(t)
+	long := strings.Repeat("事", 4000)
+	var envs []string
+	for i := range 500 {
+		envs = append(envs, fmt.Sprintf(`{"type":"administrative_penalty","source_id":"MR-%d","data":{"facts":%q}}`, i, long))
+	}
+	out, err := hub.publish(t, inputFile(t, strings.Join(envs, "\n")))
+	if err != nil || out != "500 accepted, 0 rejected\n" {
+		t.Fatalf("publish = %v, %q; want 500 accepted", err, out)
+	}
+	reqs, sent := hub.received(), 0
+	for _, r := range reqs {
+		size := 0
+		for _, e := range r.envelopes {
+			size += len(e) + 1
+		}
+		if size > source.MaxBatchBytes+len(envs[0])+1 {
+			t.Errorf("a submission of %d bytes, want at most about %d", size, source.MaxBatchBytes)
+		}
+		sent += len(r.envelopes)
+	}
+	if len(reqs) < 2 || sent != 500 {
+		t.Errorf("%d submissions of %d records, want several of 500 in all", len(reqs), sent)
 	}
 }
 
