@@ -126,16 +126,16 @@ func (c *Connector) consume(ctx context.Context) error {
 }
 
 // fetch blocks for the first message, then gathers what else arrives within
-// linger, up to a batch.
+// linger, up to a batch or source.MaxBatchBytes of values.
 func (c *Connector) fetch(ctx context.Context, r *kafka.Reader) ([]kafka.Message, error) {
 	first, err := r.FetchMessage(ctx)
 	if err != nil {
 		return nil, err
 	}
-	msgs := []kafka.Message{first}
+	msgs, size := []kafka.Message{first}, len(first.Value)
 	lingerCtx, cancel := context.WithTimeout(ctx, linger)
 	defer cancel()
-	for len(msgs) < c.cfg.Batch {
+	for len(msgs) < c.cfg.Batch && size < source.MaxBatchBytes {
 		m, err := r.FetchMessage(lingerCtx)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -143,7 +143,7 @@ func (c *Connector) fetch(ctx context.Context, r *kafka.Reader) ([]kafka.Message
 			}
 			break
 		}
-		msgs = append(msgs, m)
+		msgs, size = append(msgs, m), size+len(m.Value)
 	}
 	return msgs, nil
 }
