@@ -81,6 +81,8 @@ type options struct {
 	now func() time.Time
 	// logs, when set, also receives everything the hub logs, from Debug up.
 	logs io.Writer
+	// kafka, when set, changes how the hub reaches Kafka.
+	kafka func(*pipeline.KafkaConfig)
 }
 
 func setup(t testing.TB, opts options) *bundle {
@@ -130,6 +132,9 @@ func setup(t testing.TB, opts options) *bundle {
 		}
 		cfg.Delivery = delivery.Config{Schedule: sched, Idle: 20 * time.Millisecond}
 		cfg.WebhookTimeout = 5 * time.Second
+	}
+	if opts.kafka != nil {
+		opts.kafka(&cfg.Kafka)
 	}
 	cfg.Now = opts.now
 	cfg.Intake.AckTimeout = opts.ackTimeout
