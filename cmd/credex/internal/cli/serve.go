@@ -16,7 +16,12 @@ import (
 )
 
 func serve(ctx context.Context, args []string, out io.Writer) error {
-	fs := flagSet("serve", "serve [flags]")
+	fs := flagSet("serve", "serve [flags]\n\n"+
+		"Runs the hub against a Kafka cluster and PostgreSQL. Needs --database-url\n"+
+		"(CREDEX_DATABASE_URL), --kafka-brokers (CREDEX_KAFKA_BROKERS), --authorisation-key\n"+
+		"(CREDEX_AUTHORISATION_KEY) and, only from the environment:\n\n"+
+		"  CREDEX_SUBJECT_KEY  secret key (16 bytes or more) of the hash by which ID numbers\n"+
+		"                      are stored and looked up; never change it casually")
 	var hf hubFlags
 	hf.register(fs, ":8080", nil)
 	dbURL := fs.String("database-url", "", "PostgreSQL `url` of the public credit database (CREDEX_DATABASE_URL)")
