@@ -39,6 +39,15 @@ var commands = map[string]command{
 // errUsage means the flags were wrong; the flag set printed why.
 var errUsage = errors.New("usage")
 
+// statusError is an error for which Run exits with status rather than 1.
+type statusError struct {
+	status int
+	err    error
+}
+
+func (e statusError) Error() string { return e.err.Error() }
+func (e statusError) Unwrap() error { return e.err }
+
 // Run runs the credex command with args (without the program name) and
 // returns the exit status.
 func Run(args []string) int {
@@ -64,10 +73,12 @@ func Run(args []string) int {
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
-	default:
-		fmt.Fprintf(os.Stderr, "credex %s: %v\n", args[0], err)
-		return 1
 	}
+	fmt.Fprintf(os.Stderr, "credex %s: %v\n", args[0], err)
+	if se := (statusError{}); errors.As(err, &se) {
+		return se.status
+	}
+	return 1
 }
 
 func usage(w io.Writer) {
