@@ -129,6 +129,7 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 	cfg.AuthorisationKey = authKey
 	cfg.Principals = principals
 	cfg.Logger = log
+	cfg.PublicMetrics = true // on the dev hub's own address unless --metrics-addr says otherwise
 	if err := cfg.Validate(); err != nil {
 		ln.Close()
 		return err
