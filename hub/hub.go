@@ -122,6 +122,18 @@ type Config struct {
 	// serves Go's profiles (net/http/pprof) without authentication, for
 	// operators: bind it to loopback or an administration network.
 	ProfileAddr string
+	// MetricsAddr, when set, is an address of its own on which Serve
+	// serves /metrics for Prometheus; the API's address then serves none.
+	MetricsAddr string
+	// MetricsToken, when set, is the bearer token (16 bytes or more)
+	// without which /metrics answers 401, on whichever address it is
+	// served; without MetricsAddr, the API's address serves /metrics
+	// behind it.
+	MetricsToken string
+	// PublicMetrics serves /metrics on the API's address to anyone, as
+	// credex dev does. The metrics name departments and subscriptions:
+	// without MetricsAddr, MetricsToken or this, the hub serves none.
+	PublicMetrics bool
 }
 
 // Validate names the first missing or bad setting.
@@ -165,6 +177,8 @@ func (c Config) Validate() error {
 			cmp.Or(c.KeyLifetime, api.DefaultKeyLifetime), cmp.Or(c.KeyOverlap, api.DefaultKeyOverlap))
 	case c.AuditCheckpointInterval < 0:
 		return fmt.Errorf("audit checkpoint interval: %s is negative", c.AuditCheckpointInterval)
+	case c.MetricsToken != "" && len(c.MetricsToken) < 16:
+		return errors.New("metrics token: shorter than 16 bytes (set CREDEX_METRICS_TOKEN)")
 	}
 	if err := c.KeyLimit.Validate(); err != nil {
 		return fmt.Errorf("key %w", err)
@@ -259,7 +273,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		SubjectKey: cfg.SubjectKey, Now: orNow(cfg.Now),
 		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLifetime: cfg.KeyLifetime, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
 		FailedAuthLimit: cfg.FailedAuthLimit, LookupLimits: cfg.LookupLimits,
-		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
+		Gatherer: h.apiMetrics(), MetricsToken: cfg.MetricsToken, Registry: h.registry, Logger: h.log,
 	})
 	if len(cfg.DevRoutes) > 0 {
 		mux := http.NewServeMux()
@@ -304,6 +318,16 @@ func (h *Hub) recordTopics() []string {
 		topics = append(topics, h.cfg.Kafka.Topics.Record(rt.Code))
 	}
 	return topics
+}
+
+// apiMetrics is what the API's address serves at /metrics: the hub's
+// metrics, unless they have an address of their own or are not to be
+// served.
+func (h *Hub) apiMetrics() prometheus.Gatherer {
+	if h.cfg.MetricsAddr == "" && (h.cfg.MetricsToken != "" || h.cfg.PublicMetrics) {
+		return h.registry
+	}
+	return nil
 }
 
 // Handler is the hub's HTTP API.
@@ -446,6 +470,14 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 			return err
 		}
 		defer profiles.Close()
+	}
+	if h.cfg.MetricsAddr != "" {
+		metrics, err := h.serveMetrics(ctx)
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer metrics.Close()
 	}
 	go func() { sinkErr <- h.RunSink(ctx) }()
 	relayDone := make(chan struct{})

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credex/credex/hub"
 	"github.com/credex/credex/internal/testkit/kafkatest"
 	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/pipeline"
@@ -29,8 +30,8 @@ func TestHubOnKafkaWithTLSAndSASL(t *testing.T) {
 			t.Parallel()
 			sec := tlsOnly
 			sec.SASLMechanism, sec.Username, sec.Password = tc.mechanism, tc.user, tc.password
-			b := setup(t, options{delivery: true, kafka: func(c *pipeline.KafkaConfig) {
-				c.Brokers, c.Security, c.Timeout = l.Brokers, sec, 30*time.Second
+			b := setup(t, options{delivery: true, config: func(c *hub.Config) {
+				c.Kafka.Brokers, c.Kafka.Security, c.Kafka.Timeout = l.Brokers, sec, 30*time.Second
 			}})
 			sub := b.subscribe(agencyKey, map[string]any{"types": []string{"administrative_penalty"}, "mode": "kafka"})
 			resp := b.submit(200, envelope("administrative_penalty", "upsert", "SEC-1", b.penalty()))

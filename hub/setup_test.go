@@ -81,8 +81,8 @@ type options struct {
 	now func() time.Time
 	// logs, when set, also receives everything the hub logs, from Debug up.
 	logs io.Writer
-	// kafka, when set, changes how the hub reaches Kafka.
-	kafka func(*pipeline.KafkaConfig)
+	// config, when set, changes the hub's configuration before it starts.
+	config func(*hub.Config)
 }
 
 func setup(t testing.TB, opts options) *bundle {
@@ -105,6 +105,7 @@ func setup(t testing.TB, opts options) *bundle {
 		SubjectKey:       []byte("test-subject-key-0123456789"),
 		AuthorisationKey: []byte(testAuthorisationKey),
 		People:           issuers().trusted.Config(),
+		PublicMetrics:    true,
 		Principals: []principal.SeedEntry{
 			market,
 			{Kind: principal.Department, Name: "tax", Key: taxKey, Code: ident.NewCreditCode(r),
@@ -133,9 +134,6 @@ func setup(t testing.TB, opts options) *bundle {
 		cfg.Delivery = delivery.Config{Schedule: sched, Idle: 20 * time.Millisecond}
 		cfg.WebhookTimeout = 5 * time.Second
 	}
-	if opts.kafka != nil {
-		opts.kafka(&cfg.Kafka)
-	}
 	cfg.Now = opts.now
 	cfg.Intake.AckTimeout = opts.ackTimeout
 	if opts.poolMax > 0 {
@@ -147,6 +145,9 @@ func setup(t testing.TB, opts options) *bundle {
 	}
 	if opts.delivery || opts.loopback {
 		cfg.WebhookAllow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	}
+	if opts.config != nil {
+		opts.config(&cfg)
 	}
 	h, err := hub.Start(ctx, cfg)
 	if err != nil {
@@ -204,7 +205,7 @@ func setup(t testing.TB, opts options) *bundle {
 // test run scans them for personal data.
 func dumpMetrics(t testing.TB, h *hub.Hub) {
 	w := httptest.NewRecorder()
-	h.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	api.Metrics(h.Registry(), "").ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
 	testlog.WriteFile(t, "metrics."+strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+".txt", w.Body.Bytes())
 }
 

@@ -48,6 +48,7 @@ type hubFlags struct {
 	failedAuth  limitValue
 	connectors  string
 	profileAddr string
+	metricsAddr string
 	kafka       kafkaSecurity
 }
 
@@ -77,6 +78,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow p
 	fs.Var(&h.publicLimit, "public-rate-limit", "`rate/burst` of requests per second each client address may make to the routes without an API key (the public query, and those a person calls with an ID token), in this process; 0 does not limit (CREDEX_PUBLIC_RATE_LIMIT)")
 	fs.Var(&h.failedAuth, "failed-auth-limit", "`rate/burst` of failed attempts to authenticate (wrong, expired or revoked keys, unregistered certificates) per second each client address may make, in this process; beyond it every attempt from the address is answered 429 until the rate allows one; 0 does not limit (CREDEX_FAILED_AUTH_LIMIT)")
 	fs.StringVar(&h.profileAddr, "profile-addr", "", "`host:port` on which to serve Go's profiles (/debug/pprof/) for operators, without authentication: bind it to loopback or an administration network; empty serves none (CREDEX_PROFILE_ADDR)")
+	fs.StringVar(&h.metricsAddr, "metrics-addr", "", "`host:port` on which to serve /metrics for Prometheus, instead of the API's address; bind it to loopback or an administration network, or set CREDEX_METRICS_TOKEN too (CREDEX_METRICS_ADDR)")
 	fs.StringVar(&h.connectors, "connectors", "", "connectors `file` (YAML): the file drops, database tables and Kafka topics the hub reads departments' records from, see docs/connectors.md; credex dev reads deploy/dev/connectors.yaml when present (CREDEX_CONNECTORS)")
 	fs.Var(&h.schedule, "retry-schedule", "`delays` between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
 }
@@ -101,6 +103,7 @@ func (h *hubFlags) config(brokers []string, cat *catalog.Catalog) (hub.Config, e
 		PublicLimit:             api.Limit(h.publicLimit),
 		FailedAuthLimit:         api.Limit(h.failedAuth),
 		ProfileAddr:             h.profileAddr,
+		MetricsAddr:             h.metricsAddr,
 	}
 	if !h.lookups {
 		cfg.LookupLimits = api.NoLookupLimits
