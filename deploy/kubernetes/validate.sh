@@ -40,9 +40,10 @@ if command -v kubectl >/dev/null; then
 		kubectl kustomize "$k" >"$out"
 		builtin+=("$out")
 	done
+	builtin+=("$dir"/jobs/*.yaml)
 else
 	echo "validate: kubectl not found: the manifests are validated file by file, kustomizations unrendered" >&2
-	for f in "$dir"/hub/*.yaml; do
+	for f in "$dir"/hub/*.yaml "$dir"/jobs/*.yaml; do
 		case ${f##*/} in kustomization.yaml | principals.yaml | connectors.yaml) continue ;; esac
 		builtin+=("$f")
 	done
