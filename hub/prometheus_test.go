@@ -3,6 +3,7 @@ package hub_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -21,8 +23,9 @@ import (
 // TestPrometheusScrapesHub runs Debian's Prometheus server against a hub, as
 // deploy/prometheus/prometheus.yml configures it (job "credex", the alert
 // rules loaded), and asks it over its HTTP API what an operator would: that
-// the hub is up, that its metrics arrive, and that every rule evaluates
-// without an error on them.
+// the hub is up, that its metrics arrive, that every rule evaluates without
+// an error on them, and that every query of the Grafana dashboard does too,
+// the submissions panel showing the submission.
 func TestPrometheusScrapesHub(t *testing.T) {
 	t.Parallel()
 	bin, err := exec.LookPath("prometheus")
@@ -146,6 +149,51 @@ scrape_configs:
 	for _, r := range all {
 		if r.Health != "ok" {
 			t.Errorf("rule %s: health %q: %s", r.Name, r.Health, r.LastError)
+		}
+	}
+
+	// The dashboard's queries, with its variables as Grafana fills them:
+	// every instance selected, a rate interval of a few scrapes.
+	vars := strings.NewReplacer("$instance", ".*", "$__rate_interval", "10s", "$__range", "1h")
+	query := func(q string) (series int, err error) {
+		var res struct {
+			Status string `json:"status"`
+			Error  string `json:"error"`
+			Data   struct {
+				Result []json.RawMessage `json:"result"`
+			} `json:"data"`
+		}
+		r, err := http.Get(api + "query?query=" + url.QueryEscape(q))
+		if err != nil {
+			return 0, err
+		}
+		defer r.Body.Close()
+		if err := json.NewDecoder(r.Body).Decode(&res); err != nil {
+			return 0, err
+		}
+		if res.Status != "success" {
+			return 0, errors.New(res.Error)
+		}
+		return len(res.Data.Result), nil
+	}
+	submissions := 0
+	for _, e := range dashboardExprs(t) {
+		q := vars.Replace(e)
+		if !strings.Contains(q, "credex_submissions_total") {
+			continue
+		}
+		submissions++
+		wait.For(t, 30*time.Second, "the dashboard's query "+q+" to show the submission", func() bool {
+			n, err := query(q)
+			return err == nil && n > 0
+		})
+	}
+	if submissions == 0 {
+		t.Errorf("%s has no query of credex_submissions_total", dashboardFile)
+	}
+	for _, e := range dashboardExprs(t) {
+		if _, err := query(vars.Replace(e)); err != nil {
+			t.Errorf("dashboard query %s: %v", e, err)
 		}
 	}
 }
