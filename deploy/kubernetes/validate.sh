@@ -7,8 +7,9 @@ if [[ ${1:-} == -h || ${1:-} == --help ]]; then
 usage: $0
 
 Installs kubernetes-validate (PyPI; it carries the schemas of every
-Kubernetes version) into a virtual environment under
-.credex-local/kubevalidate/ (once), and validates the built-in kinds of
+Kubernetes version) into a virtual environment, once per machine, under
+\${CREDEX_TOOLS_DIR:-~/.cache/credex}/ (unpacking its schemas takes a minute or
+two, too long to repeat in every fresh clone CI makes), and validates the built-in kinds of
 deploy/kubernetes strictly (unknown fields are errors) against the schemas of
 Kubernetes \$KUBERNETES_VERSIONS (default "1.30.0 1.37.0"): the hub's
 manifests as kubectl kustomize renders them when kubectl is installed, file by
@@ -23,11 +24,22 @@ fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here/../.."
 
-venv=.credex-local/kubevalidate
 version=1.37.0
-if [[ ! -x $venv/bin/kubernetes-validate ]] || [[ $("$venv/bin/kubernetes-validate" --version) != *"$version"* ]]; then
-	python3 -m venv "$venv"
-	"$venv/bin/pip" install --quiet "kubernetes-validate==$version"
+tools=${CREDEX_TOOLS_DIR:-$HOME/.cache/credex}
+venv=$tools/kubernetes-validate-$version
+if [[ ! -e $venv/installed ]]; then
+	mkdir -p "$tools"
+	# Another checkout may be installing it at the same time.
+	exec 9>"$venv.lock"
+	flock 9
+	if [[ ! -e $venv/installed ]]; then
+		echo "validate: installing kubernetes-validate $version into $venv" >&2
+		rm -rf "$venv"
+		python3 -m venv "$venv"
+		"$venv/bin/pip" install --quiet "kubernetes-validate==$version"
+		touch "$venv/installed"
+	fi
+	exec 9>&-
 fi
 
 dir=deploy/kubernetes
