@@ -184,6 +184,11 @@ def main(root):
                   if "secret" in v]
             if f"{kafka}-cluster-ca-cert" not in ca:
                 problem(where, f"mounts no Secret {kafka}-cluster-ca-cert, the cluster's CA")
+        mounted = [v["secret"]["secretName"] for v in d["spec"]["template"]["spec"].get("volumes", [])
+                   if "secret" in v]
+        for cluster in clusters:
+            if f"{cluster}-ca" not in mounted:
+                problem(where, f"mounts no Secret {cluster}-ca, the CA of the database's certificates")
         user = env.get("CREDEX_KAFKA_SASL_USERNAME", {}).get("value")
         if users and user not in users:
             problem(where, f"CREDEX_KAFKA_SASL_USERNAME {user!r} names no KafkaUser")
