@@ -32,6 +32,7 @@ import (
 	"github.com/credex/credex/expiry"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/idtoken"
+	"github.com/credex/credex/internal/requestid"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/relay"
@@ -114,7 +115,8 @@ type Config struct {
 	// number, in this process; default api.DefaultLookupLimits.
 	LookupLimits api.LookupLimits
 	// Logger; default slog.Default(). The hub masks every ID number in
-	// what it logs (ident.MaskLogs).
+	// what it logs (ident.MaskLogs), and adds the id of the HTTP request
+	// being served to the lines logged while serving it (requestid).
 	Logger *slog.Logger
 	// ProfileAddr, when set, is an address of its own on which Serve
 	// serves Go's profiles (net/http/pprof) without authentication, for
@@ -226,7 +228,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	log := slog.New(ident.MaskLogs(cmp.Or(cfg.Logger, slog.Default()).Handler()))
+	log := slog.New(ident.MaskLogs(requestid.Handler(cmp.Or(cfg.Logger, slog.Default()).Handler())))
 	h := &Hub{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
 	h.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var err error
