@@ -49,6 +49,7 @@ type hubFlags struct {
 	connectors  string
 	profileAddr string
 	metricsAddr string
+	kafka       kafkaSecurity
 }
 
 func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow prefixList) {
@@ -61,6 +62,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow p
 	fs.StringVar(&h.catalogDir, "catalog", "", "catalogue `dir` (manifest catalog.yaml and schemas); empty: the catalogue built into the binary (CREDEX_CATALOG)")
 	fs.StringVar(&h.topicPrefix, "topic-prefix", "", "`prefix` of every Kafka topic and consumer group name (CREDEX_TOPIC_PREFIX)")
 	fs.IntVar(&h.partitions, "partitions", 6, "partitions of each topic the hub creates (CREDEX_KAFKA_PARTITIONS)")
+	h.kafka.register(fs)
 	fs.IntVar(&h.replication, "replication-factor", 1, "replication factor of each topic the hub creates; 3 in production (CREDEX_KAFKA_REPLICATION_FACTOR)")
 	fs.Int64Var(&h.maxBody, "max-body-bytes", 4<<20, "largest submission body accepted (CREDEX_MAX_BODY_BYTES)")
 	fs.IntVar(&h.maxRecords, "max-records", 500, "most records in one submission (CREDEX_MAX_RECORDS)")
@@ -88,6 +90,7 @@ func (h *hubFlags) config(brokers []string, cat *catalog.Catalog) (hub.Config, e
 		Kafka: pipeline.KafkaConfig{
 			Brokers: brokers, Topics: pipeline.Topics{Prefix: h.topicPrefix},
 			Partitions: h.partitions, ReplicationFactor: h.replication, RejectedRetention: h.retention,
+			Security: h.kafka.security(),
 		},
 		Ingest:                  httpin.Config{MaxBodyBytes: h.maxBody, MaxRecords: h.maxRecords},
 		Delivery:                delivery.Config{Schedule: delivery.Schedule(h.schedule)},

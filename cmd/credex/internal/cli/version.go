@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -16,11 +17,16 @@ import (
 // from a checkout.
 var version string
 
+// commit is the commit the binary was built from, when the build sets it
+// (-X ...cli.commit=SHA) rather than Go (which records it unless told
+// -buildvcs=false).
+var commit string
+
 // versionText is what credex --version prints: the version, then the
 // commit the binary was built from (Go records it when it builds from a Git
 // checkout), marked modified when the checkout had changes.
 func versionText() string {
-	v, commit, modified := version, "unknown", false
+	v, c, modified := version, commit, false
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if v == "" {
 			v = info.Main.Version
@@ -28,7 +34,7 @@ func versionText() string {
 		for _, s := range info.Settings {
 			switch s.Key {
 			case "vcs.revision":
-				commit = s.Value
+				c = cmp.Or(c, s.Value)
 			case "vcs.modified":
 				modified = s.Value == "true"
 			}
@@ -37,10 +43,13 @@ func versionText() string {
 	if v == "" {
 		v = "(devel)"
 	}
-	if modified {
-		commit += " (modified)"
+	switch {
+	case c == "":
+		c = "unknown (built without version control information: go build -buildvcs=true in a Git checkout records it)"
+	case modified:
+		c += " (modified)"
 	}
-	return fmt.Sprintf("credex %s\ncommit %s\n%s\n", v, commit, runtime.Version())
+	return fmt.Sprintf("credex %s\ncommit %s\n%s\n", v, c, runtime.Version())
 }
 
 func versionCmd(ctx context.Context, args []string, out io.Writer) error {
