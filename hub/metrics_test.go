@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"gopkg.in/yaml.v3"
 
-	"github.com/credex/credex/hub"
 	"github.com/credex/credex/internal/testkit/wait"
 )
 
@@ -149,8 +148,7 @@ func TestAlertsAndDashboardUseRegisteredMetrics(t *testing.T) {
 		}
 	}
 
-	// The dashboard leaves out Prometheus's own scrapes: let it scrape.
-	b := setup(t, options{config: func(c *hub.Config) { c.PublicMetrics = true }})
+	b := setup(t, options{})
 	resp := b.submit(200, envelope("administrative_penalty", "upsert", "M-1", b.penalty()))
 	b.waitVersion(resp.Receipts[0].RecordID, 1)
 	// Labelled counters are gathered only once incremented: expire a penalty
