@@ -265,7 +265,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	})
 	pages := web.New(web.Deps{
 		Store: h.store, Catalog: h.catalog, Cases: h.cases, Audit: h.audit,
-		SubjectKey: cfg.SubjectKey, Calendar: cfg.Calendar, Now: orNow(cfg.Now), Logger: h.log,
+		Lookups: lookups, SubjectKey: cfg.SubjectKey, Calendar: cfg.Calendar, Now: orNow(cfg.Now), Logger: h.log,
 	})
 	h.handler = route(h.handler, pages, cfg.DevRoutes)
 	return h, nil
