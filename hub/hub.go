@@ -281,11 +281,12 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 }
 
 // apiPaths are the paths the API serves; every other path is a page's.
-var apiPaths = []string{"/v1", "/v1/", "/healthz", "/readyz", "/metrics", "/openapi.yaml", "/asyncapi.yaml"}
+// /dev/ is credex dev's (DevRoutes): elsewhere the API answers it 404.
+var apiPaths = []string{"/v1", "/v1/", "/healthz", "/readyz", "/metrics", "/openapi.yaml", "/asyncapi.yaml", "/dev/"}
 
 // route composes the hub's handler: the API on apiPaths (its JSON 404 for
-// any unknown path under /v1/), dev routes on theirs, and the pages on the
-// rest.
+// any unknown path under /v1/ or /dev/), dev routes on theirs, and the
+// pages on the rest.
 func route(api, pages http.Handler, dev map[string]http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	for _, p := range apiPaths {
