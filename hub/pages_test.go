@@ -110,6 +110,9 @@ func TestPagesHome(t *testing.T) {
 			t.Errorf("GET %s = %d, want 200", path, got.status)
 		}
 	}
+	if css := b.browser().get("/static/site.css"); css.header.Get("Set-Cookie") != "" {
+		t.Errorf("GET /static/site.css sets a cookie on an answer caches may keep: %q", css.header.Get("Set-Cookie"))
+	}
 	missing := br.get("/no-such-page")
 	if missing.status != http.StatusNotFound || !strings.Contains(missing.body, `id="error-message"`) || !strings.Contains(missing.body, "no page here") {
 		t.Errorf("GET /no-such-page = %d, want 404 with a sentence:\n%s", missing.status, missing.body)
