@@ -40,6 +40,7 @@ import (
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/store/dbsink"
 	"github.com/credex/credex/subscription"
+	"github.com/credex/credex/web"
 	"github.com/credex/credex/workday"
 )
 
@@ -266,6 +267,9 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 			return nil, err
 		}
 	}
+	// One set of look-up buckets for the API and the pages: a person looked
+	// up through both is counted once against the limits.
+	lookups := api.NewLookups(cfg.LookupLimits, cfg.SubjectKey, time.Now, h.registry)
 	h.handler = api.New(api.Deps{
 		Store: h.store, Catalog: catalogue{h.catalog, cfg.Kafka}, Ingest: ingest, Ready: h.ready,
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
@@ -275,18 +279,43 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		People: people, Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey,
 		SubjectKey: cfg.SubjectKey, Now: orNow(cfg.Now),
 		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLifetime: cfg.KeyLifetime, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
-		FailedAuthLimit: cfg.FailedAuthLimit, LookupLimits: cfg.LookupLimits,
+		FailedAuthLimit: cfg.FailedAuthLimit, LookupLimits: cfg.LookupLimits, Lookups: lookups,
 		Gatherer: h.apiMetrics(), MetricsToken: cfg.MetricsToken, Registry: h.registry, Logger: h.log,
 	})
-	if len(cfg.DevRoutes) > 0 {
-		mux := http.NewServeMux()
-		for pattern, handler := range cfg.DevRoutes {
-			mux.Handle(pattern, handler)
+	var login web.SignIn // people sign in to the pages where the provider sends them back
+	if cfg.People.Configured() && cfg.People.RedirectURL != "" {
+		l, err := idtoken.NewLogin(cfg.People, orNow(cfg.Now))
+		if err != nil {
+			h.store.Close()
+			return nil, err
 		}
-		mux.Handle("/", h.handler)
-		h.handler = mux
+		login = l
 	}
+	pages := web.New(web.Deps{
+		Store: h.store, Catalog: h.catalog, Cases: h.cases, Audit: h.audit, People: people, Login: login,
+		Lookups: lookups, SubjectKey: cfg.SubjectKey, Calendar: cfg.Calendar, Now: orNow(cfg.Now), Logger: h.log,
+	})
+	h.handler = route(h.handler, pages, cfg.DevRoutes)
 	return h, nil
+}
+
+// apiPaths are the paths the API serves; every other path is a page's.
+// /dev/ is credex dev's (DevRoutes): elsewhere the API answers it 404.
+var apiPaths = []string{"/v1", "/v1/", "/healthz", "/readyz", "/metrics", "/openapi.yaml", "/asyncapi.yaml", "/dev/"}
+
+// route composes the hub's handler: the API on apiPaths (its JSON 404 for
+// any unknown path under /v1/ or /dev/), dev routes on theirs, and the
+// pages on the rest.
+func route(api, pages http.Handler, dev map[string]http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	for _, p := range apiPaths {
+		mux.Handle(p, api)
+	}
+	for pattern, handler := range dev {
+		mux.Handle(pattern, handler)
+	}
+	mux.Handle("/", pages)
+	return mux
 }
 
 func (h *Hub) prepare(ctx context.Context) error {
@@ -333,7 +362,7 @@ func (h *Hub) apiMetrics() prometheus.Gatherer {
 	return nil
 }
 
-// Handler is the hub's HTTP API.
+// Handler is the hub's HTTP API and its pages.
 func (h *Hub) Handler() http.Handler { return h.handler }
 
 // Registry holds the hub's metrics.

@@ -122,6 +122,7 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	cfg.People = issuer.Config()
+	cfg.People.RedirectURL = "http://" + loopbackAddr(ln.Addr()) + "/signin/callback"
 	cfg.DevRoutes = map[string]http.Handler{devoidc.Path + "/": issuer.Handler()}
 	cfg.DatabaseURL = dbURL
 	cfg.Kafka.Timeout = 5 * time.Second
@@ -136,8 +137,8 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	return run(ctx, cfg, ln, nil, func(addr string) {
-		fmt.Fprintf(out, "\ncredex dev is running at http://%s\n  database: %s\n  kafka:    %s\n\nDemo principals (Authorization: Bearer <key>):\n",
-			addr, dbURL, strings.Join(kafkaAddrs, ","))
+		fmt.Fprintf(out, "\ncredex dev is running at http://%s\n  portal:   http://%s/ (sign in as any synthetic person at the test identity provider)\n  database: %s\n  kafka:    %s\n\nDemo principals (Authorization: Bearer <key>):\n",
+			addr, addr, dbURL, strings.Join(kafkaAddrs, ","))
 		for _, p := range principals {
 			what := strings.Join(p.Types, ",")
 			if len(p.LegalBases) > 0 {

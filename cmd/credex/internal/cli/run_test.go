@@ -234,6 +234,21 @@ func TestDevRunsTheHubWithEmbeddedKafka(t *testing.T) {
 		res.Body.Close()
 	}
 
+	// The portal is on the hub's address, and signing in goes to the test
+	// identity provider's authorization endpoint.
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if res, err := noRedirect.Get("http://" + addr + "/"); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("GET / of the dev hub = %v %v, want the portal", res, err)
+	} else {
+		res.Body.Close()
+	}
+	if res, err := noRedirect.Get("http://" + addr + "/signin"); err != nil || res.StatusCode != http.StatusSeeOther ||
+		!strings.HasPrefix(res.Header.Get("Location"), "http://"+addr+"/dev/oidc/authorize?") {
+		t.Errorf("GET /signin of the dev hub = %v %v, want 303 to the test provider's authorization endpoint", res, err)
+	} else {
+		res.Body.Close()
+	}
+
 	// credex token prints a token of the dev hub's test identity
 	// provider, by which the person acts.
 	var printed strings.Builder
