@@ -14,9 +14,11 @@ import (
 
 // result is what a scenario showed.
 type result struct {
-	scenario                           string
-	accepted, stored, uncertain        int
-	lost, altered, unexpected, stored2 int
+	scenario string
+	// accepted counts the versions accepted or pending, pending the
+	// pending ones.
+	accepted, pending, stored, uncertain int
+	lost, altered, unexpected, stored2   int
 	// The pull subscriber.
 	delivered, undelivered, duplicates, order int
 	// The webhook subscriber.
@@ -44,11 +46,11 @@ func (r result) String() string {
 	if !r.recovered {
 		recovery = "never"
 	}
-	s := fmt.Sprintf("%s %s: accepted=%d stored=%d lost=%d altered=%d unexpected=%d db-duplicates=%d "+
+	s := fmt.Sprintf("%s %s: accepted=%d pending=%d stored=%d lost=%d altered=%d unexpected=%d db-duplicates=%d "+
 		"delivered=%d undelivered=%d duplicates=%d out-of-order=%d "+
 		"webhook-at-least-once=%d webhook-missing=%d webhook-redelivered=%d webhook-out-of-order=%d webhook-unstable-ids=%d webhook-unsigned=%d "+
 		"uncertain=%d recovery=%s answers=%s",
-		verdict, r.scenario, r.accepted, r.stored, r.lost, r.altered, r.unexpected, r.stored2,
+		verdict, r.scenario, r.accepted-r.pending, r.pending, r.stored, r.lost, r.altered, r.unexpected, r.stored2,
 		r.delivered, r.undelivered, r.duplicates, r.order,
 		r.hooked, r.unhooked, r.rehooked, r.hookOrder, r.unstable, r.unsigned,
 		r.uncertain, recovery, statuses(r.answers))
@@ -119,7 +121,7 @@ func (h *harness) check(sub string) (result, error) {
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	r := result{scenario: h.scenario, accepted: len(h.accepted), stored: len(stored), uncertain: len(h.uncertain),
+	r := result{scenario: h.scenario, accepted: len(h.accepted), pending: h.pending, stored: len(stored), uncertain: len(h.uncertain),
 		recovery: h.recover, recovered: !h.down, answers: h.answers,
 		outage: len(h.outageAnswers) > 0, outageAnswers: h.outageAnswers, outageAccepted: h.outageAccepted}
 	for key, a := range h.accepted {
