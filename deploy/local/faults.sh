@@ -14,12 +14,15 @@ through the HTTP API from several clients while it injects the fault, then
 checks every accepted receipt against the database, a pull subscriber and a
 webhook subscriber the harness runs. It prints one line per scenario:
 
-  PASS|FAIL SCENARIO: accepted= stored= lost= altered= unexpected= db-duplicates=
+  PASS|FAIL SCENARIO: accepted= pending= stored= lost= altered= unexpected= db-duplicates=
   delivered= undelivered= duplicates= out-of-order= webhook-at-least-once=
   webhook-missing= webhook-redelivered= webhook-out-of-order= webhook-unstable-ids=
   webhook-unsigned= uncertain= recovery= answers= [outage-answers= outage-accepted=]
 
-lost: accepted but not stored at its version; altered: stored with other
+accepted: receipts "accepted"; pending: receipts "pending" (a 202 answer:
+the hub stored the records but Kafka did not acknowledge them in time; the hub
+promises to publish them, so they are checked as the accepted ones are);
+lost: accepted or pending but not stored at its version; altered: stored with other
 content; unexpected: stored though no receipt said so and no submission was
 cut off; db-duplicates: rows of the database holding a payload another row
 holds too; delivered, undelivered, duplicates, out-of-order: the pull
@@ -28,19 +31,21 @@ received at least once (webhook-missing: not), webhook-redelivered: events it
 received again (allowed: delivery is at least once), webhook-out-of-order: new
 events about a person older than one received before, webhook-unstable-ids:
 versions received under a second event id; uncertain: records whose submission
-got no answer or a 5xx (they may be stored); recovery: the longest time from a
-fault to the next accepted submission ("never": none was accepted within a
+got no answer or an error (they may be stored); recovery: the longest time from
+a fault to the next submission answered 200 ("never": none was accepted within a
 minute after the fault); answers: HTTP statuses seen (0: no answer);
-outage-answers and outage-accepted: what the hub answered, and what it
-accepted, while more brokers were down than min.insync.replicas allows.
+outage-answers and outage-accepted: what the hub answered, and how many records
+it answered "accepted", while more brokers were down than min.insync.replicas
+allows (accepted then would not be safe: it must be 0).
 Exits 1 when any scenario fails. The hubs' logs are under .credex-local/faults/.
 
 Scenarios:
   broker-bounce    the Kafka broker is killed with SIGKILL and restarted
   broker-lost      on a three-node cluster (kafka.sh --brokers 3, on the ports
                    ten above CREDEX_KAFKA_PORT; topics with replication factor 3
-                   and min.insync.replicas 2) one broker is killed for good, then
-                   a second for 8 s and restarted
+                   and min.insync.replicas 2) one broker is killed for good;
+                   once submissions are accepted again a second is killed for
+                   8 s and restarted
   hub-kill         the hub is killed with SIGKILL three times and restarted
   network          TCP proxies between hub and database and between hub and
                    webhook subscriber add 200 ms latency, reset connections and

@@ -34,7 +34,7 @@ func (r result) ok() bool {
 	return r.lost == 0 && r.altered == 0 && r.unexpected == 0 && r.stored2 == 0 &&
 		r.undelivered == 0 && r.duplicates == 0 && r.order == 0 &&
 		r.unhooked == 0 && r.hookOrder == 0 && r.unstable == 0 && r.unsigned == 0 &&
-		r.recovered && r.accepted > 0
+		r.outageAccepted == 0 && r.recovered && r.accepted > 0
 }
 
 func (r result) String() string {

@@ -73,15 +73,15 @@ var scenarios = map[string]scenario{
 			h.faultAt(time.Now())
 			h.recovered(time.Minute)
 			time.Sleep(5 * time.Second)
-			h.setOutage(true)
 			if err := h.cluster("kill", "2"); err != nil {
 				return err
 			}
 			h.faultAt(time.Now())
+			// Answers while the broker is dead are those of the outage.
+			h.setOutage(true)
 			time.Sleep(8 * time.Second)
-			err := h.cluster("start", "2")
 			h.setOutage(false)
-			return err
+			return h.cluster("start", "2")
 		},
 	},
 	"two-hubs": {
