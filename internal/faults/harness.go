@@ -386,11 +386,14 @@ func (h *harness) run(s scenario) (result, error) {
 	if err := h.receiver.setSecret(secret); err != nil {
 		return result{}, fmt.Errorf("webhook secret: %w", err)
 	}
+	var amounts atomicCounter
+	if err := h.warmUp(&amounts); err != nil {
+		return result{}, err
+	}
 	h.begin = time.Now()
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	var wg sync.WaitGroup
-	var amounts atomicCounter
 	for c := range h.clients {
 		wg.Go(func() { h.stream(ctx, c, &amounts) })
 	}
@@ -414,6 +417,30 @@ func (h *harness) run(s scenario) (result, error) {
 		}
 	}
 	return h.check(pull)
+}
+
+// warmUp submits one record to each hub until it is accepted, for at most
+// two minutes: a hub is ready before Kafka has settled the leaders of
+// the partitions it just created, and the faults are to strike a hub that
+// runs.
+func (h *harness) warmUp(amounts *atomicCounter) error {
+	person := ident.NewCitizenID(rand.New(rand.NewPCG(rand.Uint64(), 0)))
+	for i, hub := range h.hubs {
+		for deadline := time.Now().Add(2 * time.Minute); ; {
+			amount := amounts.next()
+			envs := []map[string]any{envelope(fmt.Sprintf("W-%d-%d", i, amount), person, amount)}
+			status, receipts := submit(hub.addr, envs)
+			h.record(envs, []int64{amount}, status, receipts)
+			if status == http.StatusOK {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("hub %d accepted no submission within 2 minutes (log: %s)", i+1, h.logPath)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+	return nil
 }
 
 type atomicCounter struct {
