@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/segmentio/kafka-go"
 
 	"github.com/credex/credex/ident"
 )
@@ -99,7 +100,8 @@ func newHarness(name string, s scenario, binary string, duration time.Duration, 
 	if h.adminURL == "" || os.Getenv("CREDEX_KAFKA_BROKERS") == "" {
 		return nil, fmt.Errorf("CREDEX_DATABASE_URL and CREDEX_KAFKA_BROKERS must name the local services (run deploy/local/faults.sh)")
 	}
-	h.scriptEnv = os.Environ()
+	// A broker restarted mid-stream loads its partitions on a busy machine.
+	h.scriptEnv = append(os.Environ(), "CREDEX_KAFKA_START_TIMEOUT=300")
 	if s.fsync {
 		h.scriptEnv = append(h.scriptEnv, "CREDEX_PG_FSYNC=on")
 		if err := h.ensureFsync("on"); err != nil {
@@ -229,7 +231,7 @@ func clusterPort() int {
 // startCluster starts the three-node cluster and returns its bootstrap list.
 func (h *harness) startCluster() (string, error) {
 	port := clusterPort()
-	h.clusterEnv = append(os.Environ(), "CREDEX_KAFKA_PORT="+strconv.Itoa(port), "CREDEX_KAFKA_CONTROLLER_PORT="+strconv.Itoa(port+1))
+	h.clusterEnv = append(os.Environ(), "CREDEX_KAFKA_START_TIMEOUT=300", "CREDEX_KAFKA_PORT="+strconv.Itoa(port), "CREDEX_KAFKA_CONTROLLER_PORT="+strconv.Itoa(port+1))
 	cmd := exec.Command(filepath.Join(h.repo, "deploy/local/kafka.sh"), "--brokers", "3", "start")
 	cmd.Env, cmd.Stderr = h.clusterEnv, io.Discard
 	out, err := cmd.Output()
@@ -262,6 +264,7 @@ func (h *harness) close() {
 			p.close()
 		}
 	}
+	h.deleteTopics()
 	if h.clusterUp {
 		h.cluster("stop")
 	}
@@ -271,6 +274,36 @@ func (h *harness) close() {
 		name := strings.TrimSuffix(h.prefix, ".")
 		conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 		conn.Close(ctx)
+	}
+}
+
+// deleteTopics deletes the scenario's topics (best effort), so that a
+// broker restarted in a later scenario has only that scenario's to load.
+func (h *harness) deleteTopics() {
+	if h.prefix == "" {
+		return
+	}
+	brokers := os.Getenv("CREDEX_KAFKA_BROKERS")
+	for _, e := range h.env {
+		if b, ok := strings.CutPrefix(e, "CREDEX_KAFKA_BROKERS="); ok {
+			brokers = b
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	client := &kafka.Client{Addr: kafka.TCP(strings.Split(brokers, ",")...), Timeout: 30 * time.Second}
+	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{})
+	if err != nil {
+		return
+	}
+	var topics []string
+	for _, t := range meta.Topics {
+		if strings.HasPrefix(t.Name, h.prefix) {
+			topics = append(topics, t.Name)
+		}
+	}
+	if len(topics) > 0 {
+		client.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: topics})
 	}
 }
 
