@@ -102,9 +102,9 @@ func newHarness(name string, s scenario, binary string, duration time.Duration, 
 	}
 	// A broker restarted mid-stream loads its partitions on a busy machine.
 	h.scriptEnv = append(os.Environ(), "CREDEX_KAFKA_START_TIMEOUT=300")
-	if s.fsync {
-		h.scriptEnv = append(h.scriptEnv, "CREDEX_PG_FSYNC=on")
-		if err := h.ensureFsync("on"); err != nil {
+	if s.fsync != "" {
+		h.scriptEnv = append(h.scriptEnv, "CREDEX_PG_FSYNC="+s.fsync)
+		if err := h.ensureFsync(s.fsync); err != nil {
 			return nil, err
 		}
 	}

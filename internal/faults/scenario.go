@@ -18,8 +18,9 @@ type scenario struct {
 	cluster bool
 	// hubs that share the work; default 1. Client i talks to hub i mod hubs.
 	hubs int
-	// fsync: PostgreSQL flushes to disk as in production.
-	fsync bool
+	// fsync: whether PostgreSQL flushes to disk as in production, "on" or
+	// "off"; empty leaves it as it runs.
+	fsync string
 	// proxied: the hubs reach PostgreSQL and the webhook subscriber
 	// through TCP proxies of the harness (h.dbProxy, h.hookProxy).
 	proxied bool
@@ -100,7 +101,8 @@ var scenarios = map[string]scenario{
 		},
 	},
 	"postgres-stop": {
-		doc: "PostgreSQL (fsync off) stops at once (immediate shutdown) and is restarted",
+		doc:   "PostgreSQL (fsync off) stops at once (immediate shutdown) and is restarted",
+		fsync: "off",
 		inject: func(h *harness) error {
 			h.at(h.duration / 3)
 			return h.crashPostgres()
@@ -108,7 +110,7 @@ var scenarios = map[string]scenario{
 	},
 	"postgres-crash": {
 		doc:   "PostgreSQL with fsync on stops at once (pg_ctl -m immediate) and recovers from its write-ahead log",
-		fsync: true,
+		fsync: "on",
 		inject: func(h *harness) error {
 			h.at(h.duration / 3)
 			return h.crashPostgres()
