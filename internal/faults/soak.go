@@ -187,13 +187,14 @@ func (h *harness) sample(db *pgx.Conn) (sample, error) {
 func writeSoak(repo string, d time.Duration, rate int, every time.Duration, samples []sample, r result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Soak\n\nWritten by `deploy/local/faults.sh --soak %s --rate %d`: one hub (`credex serve`) on the\n", d, rate)
-	fmt.Fprintf(&b, "local broker and PostgreSQL, %d records a second in batches of ten from four clients,\n", rate)
+	fmt.Fprintf(&b, "local broker and PostgreSQL, records in batches of ten from four clients at %d a second\n", rate)
+	fmt.Fprintf(&b, "(%.0f achieved: a client sends its next batch only once the last is answered),\n", float64(r.accepted)/d.Seconds())
 	fmt.Fprintf(&b, "a pull and a webhook subscriber attached; the hub's `/metrics` and `pg_stat_activity`\n")
 	fmt.Fprintf(&b, "sampled every %s. At the end every receipt was checked as in the fault scenarios:\n\n", every)
 	fmt.Fprintf(&b, "```\n%s\n```\n\n![soak](soak.svg)\n\n", r)
-	b.WriteString("| time | accepted | ")
+	b.WriteString("| time | accepted |")
 	for _, s := range series {
-		b.WriteString(s.title + " | ")
+		b.WriteString(" " + s.title + " |")
 	}
 	b.WriteString("\n|---|---|" + strings.Repeat("---|", len(series)) + "\n")
 	for _, s := range samples {
