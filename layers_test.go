@@ -13,7 +13,7 @@ import (
 // everything.
 var layers = [][]string{
 	// Facts without dependencies: identifiers, the calendar, who is who.
-	{"ident", "workday", "principal", "authorisation", "catalog/compat", "internal/apierr", "internal/dirlock", "internal/logthrottle", "internal/param", "schemas", "deploy/dev"},
+	{"ident", "workday", "principal", "authorisation", "catalog/compat", "internal/apierr", "internal/dirlock", "internal/logthrottle", "internal/param", "internal/requestid", "schemas", "deploy/dev"},
 	// The rules: the catalogue, the lifecycle of cases.
 	{"catalog", "lifecycle"},
 	// The credit record itself; who may do what with it.
@@ -34,8 +34,8 @@ var layers = [][]string{
 	{"connectors/tabular"},
 	// Connectors: departments' doors in, agencies' transports out.
 	{"connectors/..."},
-	// The HTTP layer.
-	{"api"},
+	// The HTTP layer: the API and the pages.
+	{"api", "web"},
 	// The assembled hub.
 	{"hub"},
 	// The binary and what only it and the tests use.

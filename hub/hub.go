@@ -33,12 +33,14 @@ import (
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/idtoken"
 	"github.com/credex/credex/internal/logthrottle"
+	"github.com/credex/credex/internal/requestid"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/relay"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/store/dbsink"
 	"github.com/credex/credex/subscription"
+	"github.com/credex/credex/web"
 	"github.com/credex/credex/workday"
 )
 
@@ -115,13 +117,27 @@ type Config struct {
 	// number, in this process; default api.DefaultLookupLimits.
 	LookupLimits api.LookupLimits
 	// Logger; default slog.Default(). The hub masks every ID number in
-	// what it logs (ident.MaskLogs), and writes a warning or error that
-	// repeats its message once per logthrottle.Interval, with a count.
+	// what it logs (ident.MaskLogs), adds the id of the HTTP request
+	// being served to the lines logged while serving it (requestid), and
+	// writes a warning or error that repeats its message once per
+	// logthrottle.Interval, with a count.
 	Logger *slog.Logger
 	// ProfileAddr, when set, is an address of its own on which Serve
 	// serves Go's profiles (net/http/pprof) without authentication, for
 	// operators: bind it to loopback or an administration network.
 	ProfileAddr string
+	// MetricsAddr, when set, is an address of its own on which Serve
+	// serves /metrics for Prometheus; the API's address then serves none.
+	MetricsAddr string
+	// MetricsToken, when set, is the bearer token (16 bytes or more)
+	// without which /metrics answers 401, on whichever address it is
+	// served; without MetricsAddr, the API's address serves /metrics
+	// behind it.
+	MetricsToken string
+	// PublicMetrics serves /metrics on the API's address to anyone, as
+	// credex dev does. The metrics name departments and subscriptions:
+	// without MetricsAddr, MetricsToken or this, the hub serves none.
+	PublicMetrics bool
 }
 
 // Validate names the first missing or bad setting.
@@ -165,6 +181,8 @@ func (c Config) Validate() error {
 			cmp.Or(c.KeyLifetime, api.DefaultKeyLifetime), cmp.Or(c.KeyOverlap, api.DefaultKeyOverlap))
 	case c.AuditCheckpointInterval < 0:
 		return fmt.Errorf("audit checkpoint interval: %s is negative", c.AuditCheckpointInterval)
+	case c.MetricsToken != "" && len(c.MetricsToken) < 16:
+		return errors.New("metrics token: shorter than 16 bytes (set CREDEX_METRICS_TOKEN)")
 	}
 	if err := c.KeyLimit.Validate(); err != nil {
 		return fmt.Errorf("key %w", err)
@@ -214,7 +232,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	log := slog.New(logthrottle.New(ident.MaskLogs(cmp.Or(cfg.Logger, slog.Default()).Handler()), logthrottle.Interval))
+	log := slog.New(logthrottle.New(ident.MaskLogs(requestid.Handler(cmp.Or(cfg.Logger, slog.Default()).Handler())), logthrottle.Interval))
 	h := &Hub{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
 	h.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var err error
@@ -249,6 +267,9 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 			return nil, err
 		}
 	}
+	// One set of look-up buckets for the API and the pages: a person looked
+	// up through both is counted once against the limits.
+	lookups := api.NewLookups(cfg.LookupLimits, cfg.SubjectKey, time.Now, h.registry)
 	h.handler = api.New(api.Deps{
 		Store: h.store, Catalog: catalogue{h.catalog, cfg.Kafka}, Ingest: ingest, Ready: h.ready,
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
@@ -258,18 +279,43 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		People: people, Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey,
 		SubjectKey: cfg.SubjectKey, Now: orNow(cfg.Now),
 		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLifetime: cfg.KeyLifetime, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
-		FailedAuthLimit: cfg.FailedAuthLimit, LookupLimits: cfg.LookupLimits,
-		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
+		FailedAuthLimit: cfg.FailedAuthLimit, LookupLimits: cfg.LookupLimits, Lookups: lookups,
+		Gatherer: h.apiMetrics(), MetricsToken: cfg.MetricsToken, Registry: h.registry, Logger: h.log,
 	})
-	if len(cfg.DevRoutes) > 0 {
-		mux := http.NewServeMux()
-		for pattern, handler := range cfg.DevRoutes {
-			mux.Handle(pattern, handler)
+	var login web.SignIn // people sign in to the pages where the provider sends them back
+	if cfg.People.Configured() && cfg.People.RedirectURL != "" {
+		l, err := idtoken.NewLogin(cfg.People, orNow(cfg.Now))
+		if err != nil {
+			h.store.Close()
+			return nil, err
 		}
-		mux.Handle("/", h.handler)
-		h.handler = mux
+		login = l
 	}
+	pages := web.New(web.Deps{
+		Store: h.store, Catalog: h.catalog, Cases: h.cases, Audit: h.audit, People: people, Login: login,
+		Lookups: lookups, SubjectKey: cfg.SubjectKey, Calendar: cfg.Calendar, Now: orNow(cfg.Now), Logger: h.log,
+	})
+	h.handler = route(h.handler, pages, cfg.DevRoutes)
 	return h, nil
+}
+
+// apiPaths are the paths the API serves; every other path is a page's.
+// /dev/ is credex dev's (DevRoutes): elsewhere the API answers it 404.
+var apiPaths = []string{"/v1", "/v1/", "/healthz", "/readyz", "/metrics", "/openapi.yaml", "/asyncapi.yaml", "/dev/"}
+
+// route composes the hub's handler: the API on apiPaths (its JSON 404 for
+// any unknown path under /v1/ or /dev/), dev routes on theirs, and the
+// pages on the rest.
+func route(api, pages http.Handler, dev map[string]http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	for _, p := range apiPaths {
+		mux.Handle(p, api)
+	}
+	for pattern, handler := range dev {
+		mux.Handle(pattern, handler)
+	}
+	mux.Handle("/", pages)
+	return mux
 }
 
 func (h *Hub) prepare(ctx context.Context) error {
@@ -306,7 +352,17 @@ func (h *Hub) recordTopics() []string {
 	return topics
 }
 
-// Handler is the hub's HTTP API.
+// apiMetrics is what the API's address serves at /metrics: the hub's
+// metrics, unless they have an address of their own or are not to be
+// served.
+func (h *Hub) apiMetrics() prometheus.Gatherer {
+	if h.cfg.MetricsAddr == "" && (h.cfg.MetricsToken != "" || h.cfg.PublicMetrics) {
+		return h.registry
+	}
+	return nil
+}
+
+// Handler is the hub's HTTP API and its pages.
 func (h *Hub) Handler() http.Handler { return h.handler }
 
 // Registry holds the hub's metrics.
@@ -446,6 +502,14 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 			return err
 		}
 		defer profiles.Close()
+	}
+	if h.cfg.MetricsAddr != "" {
+		metrics, err := h.serveMetrics(ctx)
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer metrics.Close()
 	}
 	go func() { sinkErr <- h.RunSink(ctx) }()
 	relayDone := make(chan struct{})

@@ -188,6 +188,7 @@ func (c *Consumer) readGroup(ctx context.Context, topics []string) error {
 func (c KafkaConfig) GroupReader(group string, topics []string) *kafka.Reader {
 	return kafka.NewReader(kafka.ReaderConfig{
 		Brokers:        c.Brokers,
+		Dialer:         c.dialer(),
 		GroupID:        group,
 		GroupTopics:    topics,
 		MinBytes:       1,
@@ -308,7 +309,7 @@ func (c *Consumer) watchLag(ctx context.Context, topics []string) {
 
 // GroupLag counts the messages in topics that group has not committed yet.
 func GroupLag(ctx context.Context, cfg KafkaConfig, group string, topics []string) (int64, error) {
-	client := cfg.client()
+	client := cfg.Client()
 	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 	if err != nil {
 		return 0, fmt.Errorf("metadata: %w", err)

@@ -6,6 +6,7 @@ set -euo pipefail
 usage() {
 	cat <<EOF
 usage: $0 [--brokers N] start|stop|status|brokers
+       $0 secure-env
        $0 [--brokers N] stop|kill|start NODE
 
 Runs local Kafka on 127.0.0.1: one broker (the default), or a cluster of N
@@ -18,6 +19,9 @@ under .credex-local/kafka-N/node-I/. The jars come from Maven Central
   stop     stop every node that is running
   status   say which nodes run (exit 1 when none)
   brokers  print the bootstrap list (the value for CREDEX_KAFKA_BROKERS)
+  secure-env
+           print the variables by which tests reach the single broker's
+           SASL_SSL listener (deploy/local/kafka-tls.sh); a cluster has none
 
 With a NODE (1..N), stop, kill (SIGKILL, as a crash) or start that node only.
 On a cluster the internal topics have replication factor 3 (or N when
@@ -30,6 +34,8 @@ options and environment:
                                 listens on port + 2(I-1)
   CREDEX_KAFKA_CONTROLLER_PORT  controller port of node 1 (default broker port
                                 + 1); node I's is this + 2(I-1)
+  CREDEX_KAFKA_SECURE_PORT      SASL_SSL listener port of the single broker
+                                (default broker port + 2)
   CREDEX_KAFKA_START_TIMEOUT    seconds to wait for a node (default 120)
   CREDEX_KAFKA_HEAP             JVM heap options (default -Xms256m -Xmx512m;
                                 -Xms128m -Xmx384m per node of a cluster)
@@ -51,6 +57,7 @@ libs=$repo/.credex-local/kafka/libs
 pom=$here/kafka/pom.xml
 port=${CREDEX_KAFKA_PORT:-19092}
 cport=${CREDEX_KAFKA_CONTROLLER_PORT:-$((port + 1))}
+sport=${CREDEX_KAFKA_SECURE_PORT:-$((port + 2))}
 timeout=${CREDEX_KAFKA_START_TIMEOUT:-120}
 
 say() { echo "kafka: $*" >&2; }
@@ -121,8 +128,11 @@ ensure_libs() {
 }
 
 write_config() {
-	local i=$1 dir voters=() j
+	local i=$1 dir voters=() j secure=
 	dir=$(node_dir "$i")
+	# The single broker also has a SASL_SSL listener, for the tests of the
+	# hub's Kafka security.
+	((count == 1)) && secure=",SASL_SSL://127.0.0.1:$sport"
 	for ((j = 1; j <= count; j++)); do voters+=("$j@127.0.0.1:$(node_cport "$j")"); done
 	cat >"$dir/server.properties" <<EOF
 process.roles=broker,controller
@@ -131,11 +141,11 @@ controller.quorum.voters=$(
 		IFS=,
 		echo "${voters[*]}"
 	)
-listeners=PLAINTEXT://127.0.0.1:$(node_port "$i"),CONTROLLER://127.0.0.1:$(node_cport "$i")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(node_port "$i")
+listeners=PLAINTEXT://127.0.0.1:$(node_port "$i"),CONTROLLER://127.0.0.1:$(node_cport "$i")$secure
+advertised.listeners=PLAINTEXT://127.0.0.1:$(node_port "$i")$secure
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${secure:+,SASL_SSL:SASL_SSL}
 log.dirs=$dir/data
 num.partitions=3
 auto.create.topics.enable=false
@@ -154,6 +164,9 @@ group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 log.segment.delete.delay.ms=1000
 EOF
+	if ((count == 1)); then
+		"$here/kafka-tls.sh" properties "$state/tls" "$sport" >>"$dir/server.properties"
+	fi
 }
 
 java_run() {
@@ -169,7 +182,9 @@ launch() {
 		echo "$pid"
 		return
 	fi
-	for p in "$(node_port "$i")" "$(node_cport "$i")"; do
+	local ports=("$(node_port "$i")" "$(node_cport "$i")")
+	((count == 1)) && ports+=("$sport")
+	for p in "${ports[@]}"; do
 		port_open "$p" && die "port $p on 127.0.0.1 is already in use by another process; set CREDEX_KAFKA_PORT"
 	done
 	mkdir -p "$dir"
@@ -291,6 +306,10 @@ stop) lock && stop TERM "${nodes[@]}" ;;
 kill) ((${#nodes[@]})) || die "kill: name the node(s) to kill" && lock && stop KILL "${nodes[@]}" ;;
 status) status ;;
 brokers) bootstrap ;;
+secure-env)
+	((count == 1)) || die "secure-env: a cluster has no SASL_SSL listener"
+	"$here/kafka-tls.sh" env "$state/tls" "$sport"
+	;;
 -h | --help | help) usage ;;
 *)
 	usage >&2

@@ -6,7 +6,9 @@ if [[ ${1:-} == -h || ${1:-} == --help ]]; then
 	cat <<USAGE
 usage: $0 [go test args...]
 
-Runs go vet ./..., starts (or reuses) the local Kafka broker and PostgreSQL
+Runs go vet ./..., validates the Kubernetes manifests offline
+(deploy/kubernetes/validate.sh), checks and tests the alert rules with
+promtool (deploy/prometheus/check.sh), starts (or reuses) the local Kafka broker and PostgreSQL
 cluster, exports CREDEX_KAFKA_BROKERS and CREDEX_DATABASE_URL, and runs
 go test -race -count=1 with the given arguments (default ./...). The race
 detector needs a C compiler; it stays off when the arguments ask for
@@ -14,7 +16,7 @@ benchmarks (-bench), whose figures it would skew. The tests keep their logs
 and the hubs' metrics under .credex-local/test-logs/ (CREDEX_TEST_LOG_DIR,
 emptied first); when go test passes, go run ./internal/idscan scans them and
 fails the run if they hold a full citizen ID number. Exits 1 when go vet
-finds a problem, else with go test's status, or idscan's. The services keep
+or either check finds a problem, else with go test's status, or idscan's. The services keep
 running afterwards; stop them with deploy/local/kafka.sh stop and postgres.sh stop.
 USAGE
 	exit 0
@@ -27,6 +29,14 @@ if ! go vet ./...; then
 	echo "test: FAIL: go vet ./..."
 	exit 1
 fi
+if ! deploy/kubernetes/validate.sh; then
+	echo "test: FAIL: deploy/kubernetes/validate.sh"
+	exit 1
+fi
+if ! deploy/prometheus/check.sh; then
+	echo "test: FAIL: deploy/prometheus/check.sh"
+	exit 1
+fi
 
 CREDEX_KAFKA_BROKERS=$("$here/kafka.sh" start)
 CREDEX_DATABASE_URL=$("$here/postgres.sh" start)
@@ -34,6 +44,8 @@ CREDEX_TEST_LOG_DIR=$PWD/.credex-local/test-logs
 rm -rf "$CREDEX_TEST_LOG_DIR"
 mkdir -p "$CREDEX_TEST_LOG_DIR"
 export CREDEX_KAFKA_BROKERS CREDEX_DATABASE_URL CREDEX_TEST_LOG_DIR
+# The broker's SASL_SSL listener, for the tests of the hub's Kafka security.
+while IFS= read -r v; do export "${v?}"; done < <("$here/kafka.sh" secure-env)
 echo "test: CREDEX_KAFKA_BROKERS=$CREDEX_KAFKA_BROKERS" >&2
 echo "test: CREDEX_DATABASE_URL=$CREDEX_DATABASE_URL" >&2
 
