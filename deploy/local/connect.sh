@@ -24,7 +24,7 @@ starts fetch nothing. The worker's converters are JSON with schemas.
 environment:
   CREDEX_KAFKA_BROKERS          bootstrap address (default: deploy/local/kafka.sh brokers)
   CREDEX_CONNECT_PORT           REST port (default 18083)
-  CREDEX_CONNECT_START_TIMEOUT  seconds to wait for the worker (default 120)
+  CREDEX_CONNECT_START_TIMEOUT  seconds to wait for the worker (default 180)
   CREDEX_CONNECT_HEAP           JVM heap options (default -Xms256m -Xmx1g)
 EOF
 }
@@ -36,7 +36,7 @@ libs=$state/libs
 plugin=$state/plugins/jdbc-sink
 settings=$here/connect/settings.xml
 port=${CREDEX_CONNECT_PORT:-18083}
-timeout=${CREDEX_CONNECT_START_TIMEOUT:-120}
+timeout=${CREDEX_CONNECT_START_TIMEOUT:-180}
 url=http://127.0.0.1:$port
 
 say() { echo "connect: $*" >&2; }
@@ -64,7 +64,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 resolve() {
 	local pom=$1 dir=$2 want
 	shift 2
-	want=$(sha256sum "$pom" "$settings" | sha256sum | cut -d' ' -f1)
+	want=$(cat "$pom" "$settings" <(echo "$*") | sha256sum | cut -d' ' -f1)
 	if [[ -f $dir/.pom.sha256 && $(<"$dir/.pom.sha256") == "$want" ]]; then
 		return
 	fi
@@ -88,6 +88,9 @@ write_config() {
 bootstrap.servers=$brokers
 listeners=http://127.0.0.1:$port
 plugin.path=$state/plugins
+# Every plugin here declares itself in a ServiceLoader manifest; scanning
+# every class instead takes a minute.
+plugin.discovery=service_load
 key.converter=org.apache.kafka.connect.json.JsonConverter
 value.converter=org.apache.kafka.connect.json.JsonConverter
 key.converter.schemas.enable=true
@@ -116,8 +119,9 @@ start() {
 	port_open "$port" && die "port $port on 127.0.0.1 is already in use by another process; set CREDEX_CONNECT_PORT"
 	mkdir -p "$state/plugins"
 	resolve "$here/connect/pom.xml" "$libs"
-	# The worker's class path provides the Kafka and Connect API classes.
-	resolve "$here/connect/jdbc-sink/pom.xml" "$plugin" -DexcludeGroupIds=org.apache.kafka
+	# The worker's class path provides the Kafka and Connect API classes, and
+	# Jackson: two copies of it side by side break Jackson's module lookup.
+	resolve "$here/connect/jdbc-sink/pom.xml" "$plugin" -DexcludeGroupIds=org.apache.kafka,com.fasterxml.jackson.core
 	write_config
 	[[ -f $state/connect.log ]] && mv -f "$state/connect.log" "$state/connect.log.1"
 	# setsid: the worker outlives this script; 9>&- drops the start lock.
