@@ -30,13 +30,18 @@ Figures vary by tens of per cent from run to run on a shared machine: the
 ratios of one run are what compare. Prints the raw go test output to
 .credex-local/bench.out. The first run resolves Kafka Connect's jars with
 Maven (cached under .credex-local/connect/); later runs fetch nothing.
-Exits non-zero when a service does not start or a benchmark fails.
+A benchmark that fails leaves its figures out ("-") and the others run;
+the script then exits 1 (2 on a usage error, 1 when a service does not start).
 USAGE
 	exit 0
 fi
 
 records=${1:-20000}
 events=${2:-2000}
+if ! [[ $records =~ ^[1-9][0-9]*$ && $events =~ ^[1-9][0-9]*$ ]] || (($# > 2)); then
+	echo "usage: $0 [RECORDS [EVENTS]] (positive numbers; --help says more)" >&2
+	exit 2
+fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here/../.."
 
@@ -51,10 +56,15 @@ export CREDEX_KAFKA_BROKERS CREDEX_DATABASE_URL CREDEX_TEST_LOG_DIR
 
 out=.credex-local/bench.out
 echo "bench: $records records a stage, $events webhook events; go test output in $out" >&2
-go test -count=1 -run '^$' -timeout 60m -benchtime "${records}x" \
-	-bench 'BenchmarkEndToEnd$|BenchmarkIngest$|BenchmarkDatabaseWrite$|BenchmarkRawUpsert$|BenchmarkKafkaProduce$' ./hub/ >"$out"
-go test -count=1 -run '^$' -timeout 60m -benchtime "${events}x" \
-	-bench 'BenchmarkWebhookDelivery/(burst|fanout=10)$' ./hub/ >>"$out"
+: >"$out"
+failed=0
+# bench COUNT PATTERN: runs the benchmarks PATTERN of ./hub/ COUNT times
+# each, appending to $out; a failure is remembered, not fatal.
+bench() {
+	go test -count=1 -run '^$' -timeout 60m -benchtime "$1x" -bench "$2" ./hub/ >>"$out" || failed=1
+}
+bench "$records" 'BenchmarkEndToEnd$|BenchmarkIngest$|BenchmarkDatabaseWrite$|BenchmarkRawUpsert$|BenchmarkKafkaProduce$'
+bench "$events" 'BenchmarkWebhookDelivery/(burst|fanout=10)$'
 
 # The peer runs only while it is measured, beside the sink's own drain; a
 # worker this script started is stopped however the script ends.
@@ -64,9 +74,8 @@ if ! "$here/connect.sh" status 2>/dev/null; then
 fi
 CREDEX_CONNECT_URL=$("$here/connect.sh" start)
 export CREDEX_CONNECT_URL
-go test -count=1 -run '^$' -timeout 60m -benchtime "${records}x" -bench 'BenchmarkSinkDrain$' ./hub/ >>"$out"
-go test -count=1 -run '^$' -timeout 60m -benchtime "${records}x" \
-	-bench 'BenchmarkConnectDrain/^tasks=1,batch=(500|2000,unnest)$' ./hub/ >>"$out"
+bench "$records" 'BenchmarkSinkDrain$'
+bench "$records" 'BenchmarkConnectDrain/^tasks=1,batch=(500|2000,unnest)$'
 
 # metric NAME UNIT: the value of UNIT on the benchmark line whose name
 # starts with NAME.
@@ -123,3 +132,7 @@ INSERT ... ON CONFLICT a row, sent as a JDBC batch. Both drains run from the
 sink's start, joining the consumer group included, until the database holds
 all $records records.
 NOTE
+if ((failed)); then
+	echo "bench: FAIL: a benchmark failed; its figures are missing (see $out)" >&2
+	exit 1
+fi
