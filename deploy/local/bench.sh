@@ -31,7 +31,8 @@ ratios of one run are what compare. Prints the raw go test output to
 .credex-local/bench.out. The first run resolves Kafka Connect's jars with
 Maven (cached under .credex-local/connect/); later runs fetch nothing.
 A benchmark that fails leaves its figures out ("-") and the others run;
-the script then exits 1 (2 on a usage error, 1 when a service does not start).
+the script then exits 1 (also when a service does not start; 2 on a usage
+error, 130 when interrupted).
 USAGE
 	exit 0
 fi
