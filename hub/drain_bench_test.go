@@ -33,10 +33,10 @@ import (
 // (joining the consumer group, starting the writer); and started-records/s,
 // the rate from the first row to the last.
 
-// EnvConnectURL names the environment variable holding the REST URL of the
+// envConnectURL names the environment variable holding the REST URL of the
 // Kafka Connect worker that BenchmarkConnectDrain uses
 // (deploy/local/connect.sh starts one).
-const EnvConnectURL = "CREDEX_CONNECT_URL"
+const envConnectURL = "CREDEX_CONNECT_URL"
 
 // drainPoll is how often a drain benchmark counts the rows stored.
 const drainPoll = 50 * time.Millisecond
@@ -71,7 +71,7 @@ func reportDrain(b *testing.B, first, last time.Duration) {
 	}
 }
 
-// publish writes msgs to Kafka in batches of the submissions' size.
+// publish writes msgs to Kafka in batches of 1,000.
 func publish(b *testing.B, p *pipeline.Producer, msgs []kafka.Message) {
 	b.Helper()
 	for chunk := range slices.Chunk(msgs, 10*submitBatch) {
@@ -234,9 +234,9 @@ func BenchmarkConnectDrain(b *testing.B) {
 // is unset.
 func connectURL(b *testing.B) string {
 	b.Helper()
-	u := os.Getenv(EnvConnectURL)
+	u := os.Getenv(envConnectURL)
 	if u == "" {
-		b.Fatalf("%s is not set; run deploy/local/bench.sh, or start a worker with deploy/local/connect.sh start", EnvConnectURL)
+		b.Fatalf("%s is not set; run deploy/local/bench.sh, or start a worker with deploy/local/connect.sh start", envConnectURL)
 	}
 	return u
 }
