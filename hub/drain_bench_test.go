@@ -31,7 +31,7 @@ import (
 // Debezium's JDBC sink connector, fed the same records. Both report
 // records/s; first-ms, the time from the start to the first row stored
 // (joining the consumer group, starting the writer); and started-records/s,
-// the rate from the first row to the last.
+// the rate from the first rows seen to the last.
 
 // envConnectURL names the environment variable holding the REST URL of the
 // Kafka Connect worker that BenchmarkConnectDrain uses
@@ -41,33 +41,42 @@ const envConnectURL = "CREDEX_CONNECT_URL"
 // drainPoll is how often a drain benchmark counts the rows stored.
 const drainPoll = 50 * time.Millisecond
 
-// drain polls count until it reaches want and returns how long, from start,
-// the count took to first rise above from and to reach want.
-func drain(b *testing.B, start time.Time, from, want int, count func() int) (first, last time.Duration) {
+// drainTimes is how a drain went: how long from its start the rows took
+// to first show and to be all there, and how many the first sighting saw.
+type drainTimes struct {
+	first, last time.Duration
+	firstRows   int
+}
+
+// drain polls count until it reaches from+n and says how the n rows came.
+func drain(b *testing.B, start time.Time, from, n int, count func() int) drainTimes {
 	b.Helper()
 	deadline := start.Add(5 * time.Minute)
+	var d drainTimes
 	for {
-		n := count()
-		if n > from && first == 0 {
-			first = time.Since(start)
+		have := count() - from
+		if have > 0 && d.first == 0 {
+			d.first, d.firstRows = time.Since(start), have
 		}
-		if n >= want {
-			return first, time.Since(start)
+		if have >= n {
+			d.last = time.Since(start)
+			return d
 		}
 		if time.Now().After(deadline) {
-			b.Fatalf("waited 5m for %d rows, have %d", want-from, n-from)
+			b.Fatalf("waited 5m for %d rows, have %d", n, have)
 		}
 		time.Sleep(drainPoll)
 	}
 }
 
 // reportDrain reports the rate over the whole drain, the time to the first
-// row, and the rate from the first row to the last (once started).
-func reportDrain(b *testing.B, first, last time.Duration) {
-	b.ReportMetric(float64(b.N)/last.Seconds(), "records/s")
-	b.ReportMetric(float64(first)/float64(time.Millisecond), "first-ms")
-	if last > first {
-		b.ReportMetric(float64(b.N)/(last-first).Seconds(), "started-records/s")
+// row, and the rate of the rows stored after the first sighting (once
+// started), when there were any.
+func reportDrain(b *testing.B, d drainTimes) {
+	b.ReportMetric(float64(b.N)/d.last.Seconds(), "records/s")
+	b.ReportMetric(float64(d.first)/float64(time.Millisecond), "first-ms")
+	if b.N > d.firstRows {
+		b.ReportMetric(float64(b.N-d.firstRows)/(d.last-d.first).Seconds(), "started-records/s")
 	}
 }
 
@@ -113,13 +122,13 @@ func BenchmarkSinkDrain(b *testing.B) {
 		b.ResetTimer()
 		start := time.Now()
 		go func() { done <- h.RunSink(ctx) }()
-		first, last := drain(b, start, from, from+b.N, func() int { return storedVersions(b, bb.db) })
+		d := drain(b, start, from, b.N, func() int { return storedVersions(b, bb.db) })
 		b.StopTimer()
 		cancel()
 		if err := <-done; err != nil {
 			b.Fatalf("sink: %v", err)
 		}
-		reportDrain(b, first, last)
+		reportDrain(b, d)
 	})
 }
 
@@ -212,13 +221,13 @@ func BenchmarkConnectDrain(b *testing.B) {
 			start := time.Now()
 			connectCall(b, connect, http.MethodPost, "/connectors", map[string]any{"name": name, "config": config})
 			b.Cleanup(func() { deleteConnector(b, connect, name) })
-			first, last := drain(b, start, from, from+b.N, func() int {
+			d := drain(b, start, from, b.N, func() int {
 				failIfConnectorFailed(b, connect, name)
 				return count()
 			})
 			b.StopTimer()
 			deleteConnector(b, connect, name)
-			reportDrain(b, first, last)
+			reportDrain(b, d)
 			// The last record stored as it was sent.
 			r := recs[len(recs)-1]
 			var same bool
