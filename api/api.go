@@ -208,7 +208,7 @@ func New(d Deps) http.Handler {
 		w.Write(asyncapi)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { unrouted(mux, w, r) })
-	return instrument(textPaths(mux), d.Registry, d.Logger)
+	return textPaths(mux)
 }
 
 // textPaths answers 404 to a request whose path is not text the database
@@ -475,7 +475,7 @@ var (
 	ErrKafkaDown    = errors.New("kafka down")
 )
 
-// instrument names each request, logs a line for it and counts requests
+// Instrument names each request, logs a line for it and counts requests
 // and their durations by route and status. The name is the client's
 // X-Request-Id when it is sane and holds no ID number, else a new one; it
 // is answered in X-Request-Id and carried in the request's context
@@ -483,7 +483,7 @@ var (
 // line of a request names its method, route pattern, status, duration, and
 // the principal that authenticated, if any; the probes and /metrics, when
 // they succeed, are logged at Debug, every other request at Info.
-func instrument(next http.Handler, reg prometheus.Registerer, log *slog.Logger) http.Handler {
+func Instrument(next http.Handler, reg prometheus.Registerer, log *slog.Logger) http.Handler {
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "credex_http_requests_total", Help: "HTTP requests served, by route and status code.",
 	}, []string{"route", "code"})
@@ -500,11 +500,12 @@ func instrument(next http.Handler, reg prometheus.Registerer, log *slog.Logger) 
 		}
 		w.Header().Set(requestid.Header, id)
 		who := new(servedAs)
-		r = r.WithContext(context.WithValue(requestid.With(r.Context(), id), servedAsKey{}, who))
+		ctx, noted := requestid.WithRoute(context.WithValue(requestid.With(r.Context(), id), servedAsKey{}, who))
+		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
 		took := time.Since(start)
-		route := r.Pattern
+		route := cmp.Or(noted(), r.Pattern)
 		if route == "" || route == "/" {
 			route = "other"
 		}

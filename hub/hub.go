@@ -298,7 +298,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		Lookups: lookups, SubjectKey: cfg.SubjectKey, Calendar: cfg.Calendar, Now: orNow(cfg.Now), Logger: h.log,
 		Keys: keys, Gatherer: h.registry,
 	})
-	h.handler = route(h.handler, pages, cfg.DevRoutes)
+	h.handler = api.Instrument(route(h.handler, pages, cfg.DevRoutes), h.registry, h.log)
 	return h, nil
 }
 

@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/credex/credex/internal/requestid"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/credex/credex/audit"
@@ -99,7 +101,7 @@ func New(d Deps) http.Handler {
 	root := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
 	root.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(http.FileServerFS(static))))
-	root.Handle("/", languages(s.sessions(s.csrf(textPaths(s, mux)))))
+	root.Handle("/", languages(s.sessions(s.csrf(textPaths(s, noteRoute(mux))))))
 	return secure(root)
 }
 
@@ -275,5 +277,15 @@ func staticFiles(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		next.ServeHTTP(w, r)
+	})
+}
+
+// noteRoute tells the request log which page served a request: the
+// handlers before the sessions see a copy of the request without its
+// pattern.
+func noteRoute(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		requestid.NoteRoute(r.Context(), r.Pattern)
 	})
 }

@@ -69,3 +69,22 @@ func (h handler) Handle(ctx context.Context, r slog.Record) error {
 func (h handler) WithAttrs(attrs []slog.Attr) slog.Handler { return handler{h.next.WithAttrs(attrs)} }
 
 func (h handler) WithGroup(name string) slog.Handler { return handler{h.next.WithGroup(name)} }
+
+type routeKey struct{}
+
+// WithRoute returns ctx with room for the route pattern that a handler
+// further in notes (NoteRoute), and a function that reads it once the
+// request is served.
+func WithRoute(ctx context.Context) (context.Context, func() string) {
+	p := new(string)
+	return context.WithValue(ctx, routeKey{}, p), func() string { return *p }
+}
+
+// NoteRoute notes the route pattern a request was served by, for a handler
+// serving a copy of the request (r.WithContext), whose Pattern the
+// handlers before the copy do not see.
+func NoteRoute(ctx context.Context, pattern string) {
+	if p, ok := ctx.Value(routeKey{}).(*string); ok {
+		*p = pattern
+	}
+}
