@@ -258,11 +258,12 @@ func portEnv(name string, port int) string { return name + "=" + strconv.Itoa(po
 func (h *harness) startKafka(args []string, env ...string) (string, error) {
 	h.kafkaArgs = args
 	h.kafkaEnv = slices.Concat(os.Environ(), []string{"CREDEX_KAFKA_START_TIMEOUT=300"}, env)
-	cmd := exec.Command(filepath.Join(h.repo, "deploy/local/kafka.sh"), slices.Concat(args, []string{"start"})...)
+	all := slices.Concat(args, []string{"start"})
+	cmd := exec.Command(filepath.Join(h.repo, "deploy/local/kafka.sh"), all...)
 	cmd.Env, cmd.Stderr = h.kafkaEnv, io.Discard
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("kafka.sh %s: %w", strings.Join(slices.Concat(args, []string{"start"}), " "), err)
+		return "", fmt.Errorf("kafka.sh %s: %w", strings.Join(all, " "), err)
 	}
 	h.kafkaUp = true
 	return strings.TrimSpace(string(out)), nil
