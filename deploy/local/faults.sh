@@ -47,9 +47,14 @@ Scenarios:
                    once submissions are accepted again a second is killed for
                    8 s and restarted
   hub-kill         the hub is killed with SIGKILL three times and restarted
-  network          TCP proxies between hub and database and between hub and
-                   webhook subscriber add 200 ms latency, reset connections and
-                   black-hole the traffic for 6 s
+  network          TCP proxies between hub and database, between hub and Kafka
+                   broker and between hub and webhook subscriber add, on one
+                   path after the other, 200 ms latency, reset connections and
+                   black-hole the traffic for 6 s; the broker is one of the
+                   scenario's own (ports twenty above CREDEX_KAFKA_PORT, state
+                   under .credex-local/kafka-proxied/) that advertises the
+                   port of its proxy, so that every connection of the hub to
+                   Kafka passes the proxy
   postgres-crash   PostgreSQL with fsync on stops at once (-m immediate) and
                    recovers from its write-ahead log
   postgres-stop    PostgreSQL (fsync off) stops at once and is restarted

@@ -12,8 +12,9 @@ usage: $0 [--brokers N] start|stop|status|brokers
 Runs local Kafka on 127.0.0.1: one broker (the default), or a cluster of N
 nodes, each a broker and a controller with its own port and data directory.
 A single broker keeps its state under .credex-local/kafka/, a cluster of N
-under .credex-local/kafka-N/node-I/. The jars come from Maven Central
-(deploy/local/kafka/pom.xml).
+under .credex-local/kafka-N/node-I/ (CREDEX_KAFKA_STATE names another
+directory, for a second instance beside these). The jars come from Maven
+Central (deploy/local/kafka/pom.xml).
 
   start    start every node that is not running; print the bootstrap list
   stop     stop every node that is running
@@ -36,6 +37,13 @@ options and environment:
                                 + 1); node I's is this + 2(I-1)
   CREDEX_KAFKA_SECURE_PORT      SASL_SSL listener port of the single broker
                                 (default broker port + 2)
+  CREDEX_KAFKA_ADVERTISED_PORT  port the single broker advertises for its
+                                PLAINTEXT listener instead of the one it
+                                listens on (default: that one), so that
+                                clients reach it through a proxy there; the
+                                bootstrap list names it
+  CREDEX_KAFKA_STATE            state directory (default .credex-local/kafka,
+                                or .credex-local/kafka-N for N nodes)
   CREDEX_KAFKA_START_TIMEOUT    seconds to wait for a node (default 120)
   CREDEX_KAFKA_HEAP             JVM heap options (default -Xms256m -Xmx512m;
                                 -Xms128m -Xmx384m per node of a cluster)
@@ -58,6 +66,7 @@ pom=$here/kafka/pom.xml
 port=${CREDEX_KAFKA_PORT:-19092}
 cport=${CREDEX_KAFKA_CONTROLLER_PORT:-$((port + 1))}
 sport=${CREDEX_KAFKA_SECURE_PORT:-$((port + 2))}
+aport=${CREDEX_KAFKA_ADVERTISED_PORT:-$port}
 timeout=${CREDEX_KAFKA_START_TIMEOUT:-120}
 
 say() { echo "kafka: $*" >&2; }
@@ -67,24 +76,26 @@ die() {
 }
 
 [[ $count =~ ^[1-9]$ ]] || die "--brokers: want a number of nodes from 1 to 9, not ${count@Q}"
+((count == 1 || aport == port)) || die "CREDEX_KAFKA_ADVERTISED_PORT: only for a single broker"
 if ((count == 1)); then
-	state=$repo/.credex-local/kafka
+	state=${CREDEX_KAFKA_STATE:-$repo/.credex-local/kafka}
 	heap=${CREDEX_KAFKA_HEAP:--Xms256m -Xmx512m}
 else
-	state=$repo/.credex-local/kafka-$count
+	state=${CREDEX_KAFKA_STATE:-$repo/.credex-local/kafka-$count}
 	heap=${CREDEX_KAFKA_HEAP:--Xms128m -Xmx384m}
 fi
 replicas=$((count < 3 ? count : 3))
 min_isr=$((replicas < 2 ? 1 : 2))
 
-# Node i's directory, broker port and controller port.
+# Node i's directory, broker port, advertised broker port and controller port.
 node_dir() { if ((count == 1)); then echo "$state"; else echo "$state/node-$1"; fi; }
 node_port() { echo $((port + 2 * ($1 - 1))); }
+node_aport() { if ((count == 1)); then echo "$aport"; else node_port "$1"; fi; }
 node_cport() { echo $((cport + 2 * ($1 - 1))); }
 
 bootstrap() {
 	local i list=()
-	for ((i = 1; i <= count; i++)); do list+=("127.0.0.1:$(node_port "$i")"); done
+	for ((i = 1; i <= count; i++)); do list+=("127.0.0.1:$(node_aport "$i")"); done
 	(
 		IFS=,
 		echo "${list[*]}"
@@ -142,7 +153,7 @@ controller.quorum.voters=$(
 		echo "${voters[*]}"
 	)
 listeners=PLAINTEXT://127.0.0.1:$(node_port "$i"),CONTROLLER://127.0.0.1:$(node_cport "$i")$secure
-advertised.listeners=PLAINTEXT://127.0.0.1:$(node_port "$i")$secure
+advertised.listeners=PLAINTEXT://127.0.0.1:$(node_aport "$i")$secure
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${secure:+,SASL_SSL:SASL_SSL}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,11 +51,14 @@ type harness struct {
 	env, scriptEnv                                           []string
 	begin                                                    time.Time
 
-	hubs               []*hubProc
-	receiver           *receiver
-	dbProxy, hookProxy *proxy
-	clusterUp          bool
-	clusterEnv         []string
+	hubs                           []*hubProc
+	receiver                       *receiver
+	dbProxy, kafkaProxy, hookProxy *proxy
+	// kafkaArgs and kafkaEnv: kafka.sh's arguments and environment for
+	// the Kafka of the scenario's own (the cluster, or the broker behind
+	// kafkaProxy), which close stops when kafkaUp.
+	kafkaArgs, kafkaEnv []string
+	kafkaUp             bool
 
 	mu sync.Mutex
 	// fault is when the last fault struck; down that no submission was
@@ -129,11 +133,11 @@ func newHarness(name string, s scenario, binary string, duration time.Duration, 
 		if err != nil {
 			return nil, err
 		}
-		if h.dbProxy, err = newProxy(net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))); err != nil {
+		if h.dbProxy, err = newProxy("127.0.0.1:0", net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))); err != nil {
 			return nil, err
 		}
 		dbURL = strings.Replace(dbURL, fmt.Sprintf("@%s:%d/", cfg.Host, cfg.Port), "@"+h.dbProxy.addr+"/", 1)
-		if h.hookProxy, err = newProxy(h.receiver.addr); err != nil {
+		if h.hookProxy, err = newProxy("127.0.0.1:0", h.receiver.addr); err != nil {
 			return nil, err
 		}
 		hookAddr = h.hookProxy.addr
@@ -144,11 +148,29 @@ func newHarness(name string, s scenario, binary string, duration time.Duration, 
 		"CREDEX_PRINCIPALS="+filepath.Join(repo, "deploy/dev/seed.yaml"), "CREDEX_RETRY_SCHEDULE="+hookSchedule,
 		"CREDEX_RATE_LIMIT=0", "CREDEX_WEBHOOK_ALLOW=127.0.0.0/8")
 	if s.cluster {
-		brokers, err := h.startCluster()
+		port := ownKafkaPort(10)
+		brokers, err := h.startKafka([]string{"--brokers", "3"}, portEnv("CREDEX_KAFKA_PORT", port), portEnv("CREDEX_KAFKA_CONTROLLER_PORT", port+1))
 		if err != nil {
 			return nil, err
 		}
 		h.env = append(h.env, "CREDEX_KAFKA_BROKERS="+brokers, "CREDEX_KAFKA_REPLICATION_FACTOR=3", "CREDEX_KAFKA_MIN_INSYNC_REPLICAS=2")
+	}
+	if s.proxied {
+		// A broker of the scenario's own advertises the port of a proxy
+		// to the port it listens on: Kafka clients connect to the address
+		// a broker advertises, so every connection of the hubs to it
+		// passes the proxy.
+		port := ownKafkaPort(20)
+		if h.kafkaProxy, err = newProxy(fmt.Sprintf("127.0.0.1:%d", port+3), fmt.Sprintf("127.0.0.1:%d", port)); err != nil {
+			return nil, fmt.Errorf("kafka proxy: %w", err)
+		}
+		brokers, err := h.startKafka(nil, portEnv("CREDEX_KAFKA_PORT", port), portEnv("CREDEX_KAFKA_CONTROLLER_PORT", port+1),
+			portEnv("CREDEX_KAFKA_SECURE_PORT", port+2), portEnv("CREDEX_KAFKA_ADVERTISED_PORT", port+3),
+			"CREDEX_KAFKA_STATE="+filepath.Join(repo, ".credex-local/kafka-proxied"))
+		if err != nil {
+			return nil, err
+		}
+		h.env = append(h.env, "CREDEX_KAFKA_BROKERS="+brokers)
 	}
 	for range max(s.hubs, 1) {
 		addr, err := freeAddr()
@@ -218,36 +240,42 @@ func (h *harness) createDatabase(name string) (string, error) {
 	return strings.Replace(h.adminURL, "/"+cfg.Database+"?", "/"+name+"?", 1), nil
 }
 
-// clusterPort is the broker port of the cluster's first node: ten above
-// the single broker's, whose ports it must not take.
-func clusterPort() int {
+// ownKafkaPort is the first port of a Kafka of the scenario's own: the
+// local broker's port plus offset (10 for the cluster, 20 for the proxied
+// broker), so that it takes none of the local broker's ports.
+func ownKafkaPort(offset int) int {
 	port, err := strconv.Atoi(os.Getenv("CREDEX_KAFKA_PORT"))
 	if err != nil {
 		port = 19092
 	}
-	return port + 10
+	return port + offset
 }
 
-// startCluster starts the three-node cluster and returns its bootstrap list.
-func (h *harness) startCluster() (string, error) {
-	port := clusterPort()
-	h.clusterEnv = append(os.Environ(), "CREDEX_KAFKA_START_TIMEOUT=300", "CREDEX_KAFKA_PORT="+strconv.Itoa(port), "CREDEX_KAFKA_CONTROLLER_PORT="+strconv.Itoa(port+1))
-	cmd := exec.Command(filepath.Join(h.repo, "deploy/local/kafka.sh"), "--brokers", "3", "start")
-	cmd.Env, cmd.Stderr = h.clusterEnv, io.Discard
+func portEnv(name string, port int) string { return name + "=" + strconv.Itoa(port) }
+
+// startKafka starts the Kafka of the scenario's own with kafka.sh args and
+// the environment variables env, and returns its bootstrap list.
+func (h *harness) startKafka(args []string, env ...string) (string, error) {
+	h.kafkaArgs = args
+	h.kafkaEnv = slices.Concat(os.Environ(), []string{"CREDEX_KAFKA_START_TIMEOUT=300"}, env)
+	all := slices.Concat(args, []string{"start"})
+	cmd := exec.Command(filepath.Join(h.repo, "deploy/local/kafka.sh"), all...)
+	cmd.Env, cmd.Stderr = h.kafkaEnv, io.Discard
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("kafka.sh --brokers 3 start: %w", err)
+		return "", fmt.Errorf("kafka.sh %s: %w", strings.Join(all, " "), err)
 	}
-	h.clusterUp = true
+	h.kafkaUp = true
 	return strings.TrimSpace(string(out)), nil
 }
 
-// cluster runs kafka.sh --brokers 3 with args.
-func (h *harness) cluster(args ...string) error {
-	cmd := exec.Command(filepath.Join(h.repo, "deploy/local/kafka.sh"), append([]string{"--brokers", "3"}, args...)...)
-	cmd.Env, cmd.Stdout, cmd.Stderr = h.clusterEnv, io.Discard, io.Discard
+// kafka runs kafka.sh with args on the Kafka of the scenario's own.
+func (h *harness) kafka(args ...string) error {
+	all := slices.Concat(h.kafkaArgs, args)
+	cmd := exec.Command(filepath.Join(h.repo, "deploy/local/kafka.sh"), all...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = h.kafkaEnv, io.Discard, io.Discard
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("kafka.sh --brokers 3 %s: %w", strings.Join(args, " "), err)
+		return fmt.Errorf("kafka.sh %s: %w", strings.Join(all, " "), err)
 	}
 	return nil
 }
@@ -259,14 +287,14 @@ func (h *harness) close() {
 	if h.receiver != nil {
 		h.receiver.down()
 	}
-	for _, p := range []*proxy{h.dbProxy, h.hookProxy} {
+	h.deleteTopics()
+	for _, p := range []*proxy{h.dbProxy, h.kafkaProxy, h.hookProxy} {
 		if p != nil {
 			p.close()
 		}
 	}
-	h.deleteTopics()
-	if h.clusterUp {
-		h.cluster("stop")
+	if h.kafkaUp {
+		h.kafka("stop")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -11,8 +11,10 @@
 //
 // It needs the local broker and PostgreSQL of deploy/local (faults.sh starts
 // them) and a credex binary; the broker-lost scenario starts a three-node
-// cluster with deploy/local/kafka.sh and stops it afterwards. With --soak it
-// streams at a steady rate instead and samples the hub's resources.
+// cluster with deploy/local/kafka.sh, the network scenario a broker that
+// advertises the port of the harness's proxy, and each stops its own
+// afterwards. With --soak it streams at a steady rate instead and samples
+// the hub's resources.
 package main
 
 import (

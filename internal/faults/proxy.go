@@ -19,8 +19,8 @@ const (
 
 const latency = 200 * time.Millisecond
 
-// proxy is a TCP proxy from a loopback port to target whose mode says what
-// befalls the traffic.
+// proxy is a TCP proxy from a loopback address to target whose mode says
+// what befalls the traffic.
 type proxy struct {
 	addr, target string
 	ln           net.Listener
@@ -31,8 +31,9 @@ type proxy struct {
 	conns map[net.Conn]bool
 }
 
-func newProxy(target string) (*proxy, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// newProxy starts a proxy listening on addr ("127.0.0.1:0": a free port).
+func newProxy(addr, target string) (*proxy, error) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}

@@ -46,7 +46,7 @@ func roundTrip(t *testing.T, c net.Conn, r *bufio.Reader, deadline time.Duration
 
 func TestProxyModes(t *testing.T) {
 	t.Parallel()
-	p, err := newProxy(echo(t))
+	p, err := newProxy("127.0.0.1:0", echo(t))
 	if err != nil {
 		t.Fatal(err)
 	}

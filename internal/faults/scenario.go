@@ -21,8 +21,10 @@ type scenario struct {
 	// fsync: whether PostgreSQL flushes to disk as in production, "on" or
 	// "off"; empty leaves it as it runs.
 	fsync string
-	// proxied: the hubs reach PostgreSQL and the webhook subscriber
-	// through TCP proxies of the harness (h.dbProxy, h.hookProxy).
+	// proxied: the hubs reach PostgreSQL, Kafka and the webhook
+	// subscriber through TCP proxies of the harness (h.dbProxy,
+	// h.kafkaProxy, h.hookProxy); Kafka is then a broker of the
+	// scenario's own that advertises its proxy's port.
 	proxied bool
 	// duration: the least time the clients stream.
 	duration time.Duration
@@ -68,13 +70,13 @@ var scenarios = map[string]scenario{
 		duration: 60 * time.Second,
 		inject: func(h *harness) error {
 			h.at(h.duration / 4)
-			if err := h.cluster("kill", "3"); err != nil {
+			if err := h.kafka("kill", "3"); err != nil {
 				return err
 			}
 			h.faultAt(time.Now())
 			h.recovered(time.Minute)
 			time.Sleep(5 * time.Second)
-			if err := h.cluster("kill", "2"); err != nil {
+			if err := h.kafka("kill", "2"); err != nil {
 				return err
 			}
 			h.faultAt(time.Now())
@@ -82,7 +84,7 @@ var scenarios = map[string]scenario{
 			h.setOutage(true)
 			time.Sleep(8 * time.Second)
 			h.setOutage(false)
-			return h.cluster("start", "2")
+			return h.kafka("start", "2")
 		},
 	},
 	"two-hubs": {
@@ -126,12 +128,13 @@ var scenarios = map[string]scenario{
 		},
 	},
 	"network": {
-		doc:      "between hub and database, and hub and webhook subscriber: 200 ms latency, connection resets, a 6 s black hole",
+		doc:      "between hub and database, hub and Kafka broker, and hub and webhook subscriber in turn: 200 ms latency, connection resets, a 6 s black hole",
 		proxied:  true,
-		duration: 60 * time.Second,
+		duration: 90 * time.Second,
 		inject: func(h *harness) error {
-			step := h.duration / 8
-			for i, p := range []*proxy{h.dbProxy, h.hookProxy} {
+			proxies := []*proxy{h.dbProxy, h.kafkaProxy, h.hookProxy}
+			step := h.duration / time.Duration(4*len(proxies))
+			for i, p := range proxies {
 				base := time.Duration(1+4*i) * step
 				h.at(base)
 				p.set(modeLatency)
