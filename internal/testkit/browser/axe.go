@@ -98,4 +98,3 @@ func (p *Page) CheckAccessible(what string) {
 		p.t.Errorf("%s (%s): accessibility: %s", what, p.where(), v)
 	}
 }
-
