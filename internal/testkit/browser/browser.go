@@ -100,12 +100,13 @@ func Executable() string {
 // [Page.Close]. Steps on the page fail t.
 func (b *Browser) NewPage(t testing.TB) *Page {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
-	if err := chromedp.Do(ctx); err != nil { // creates the tab
-		cancel()
+	p := &Page{t: t}
+	p.ctx, p.cancel = chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext(), chromedp.WithListener(p.listen))
+	if err := chromedp.Do(p.ctx); err != nil { // creates the tab
+		p.cancel()
 		t.Fatalf("browser: open a page: %v", err)
 	}
-	return &Page{t: t, ctx: ctx, cancel: cancel}
+	return p
 }
 
 // Page is one tab. Its methods fail the test on any error of the browser;
@@ -115,6 +116,9 @@ type Page struct {
 	t      testing.TB
 	ctx    context.Context
 	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	problems []string // what the browser reported since the last navigation
 }
 
 // Close closes the tab and its browser context.
@@ -124,6 +128,7 @@ func (p *Page) Close() { p.cancel() }
 // HTTP status of its document.
 func (p *Page) Open(url string) int {
 	p.t.Helper()
+	p.clearProblems()
 	resp, err := run(p, chromedp.NavigateResponse(url))
 	if err != nil {
 		p.t.Fatalf("browser: open %s: %v", url, err)
@@ -177,6 +182,7 @@ func (p *Page) Submit(id string) int {
 		const el = %s;
 		if (el instanceof HTMLFormElement) el.requestSubmit(); else el.click();
 	})()`, byID(id))
+	p.clearProblems()
 	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, chromedp.Evaluate[chromedp.Void](js))

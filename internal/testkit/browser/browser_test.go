@@ -202,10 +202,19 @@ func TestAxeFindsSeriousViolationsDespiteTheCSP(t *testing.T) {
 	if vs := p.Axe(); len(vs) != 0 {
 		t.Errorf("the accessible form has violations:\n%v", vs)
 	}
+	if got := p.Problems(); len(got) != 0 {
+		t.Errorf("the form, axe-core run in it: Problems = %q, want none", got)
+	}
 
 	p.Open(url + "/bad")
 	if got := p.Title(); got != "Before" {
 		t.Fatalf("title %q: the page's CSP did not stop its inline script, so this test proves nothing about injecting under a CSP", got)
+	}
+	problems := strings.Join(p.Problems(), "\n")
+	for _, want := range []string{"Content Security Policy", "404"} {
+		if !strings.Contains(problems, want) {
+			t.Errorf("the blocked inline script and the missing image: Problems lack %q:\n%s", want, problems)
+		}
 	}
 	vs := p.Axe()
 	var rules []string
