@@ -34,8 +34,8 @@ var layers = [][]string{
 	{"connectors/tabular"},
 	// Connectors: departments' doors in, agencies' transports out.
 	{"connectors/..."},
-	// The HTTP layer.
-	{"api"},
+	// The HTTP layer: the API and the pages.
+	{"api", "web"},
 	// The assembled hub.
 	{"hub"},
 	// The binary and what only it and the tests use.

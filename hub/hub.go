@@ -38,6 +38,7 @@ import (
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/store/dbsink"
 	"github.com/credex/credex/subscription"
+	"github.com/credex/credex/web"
 	"github.com/credex/credex/workday"
 )
 
@@ -259,15 +260,30 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		FailedAuthLimit: cfg.FailedAuthLimit, LookupLimits: cfg.LookupLimits,
 		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
-	if len(cfg.DevRoutes) > 0 {
-		mux := http.NewServeMux()
-		for pattern, handler := range cfg.DevRoutes {
-			mux.Handle(pattern, handler)
-		}
-		mux.Handle("/", h.handler)
-		h.handler = mux
-	}
+	pages := web.New(web.Deps{
+		Store: h.store, Catalog: h.catalog, Cases: h.cases, Audit: h.audit,
+		SubjectKey: cfg.SubjectKey, Calendar: cfg.Calendar, Now: orNow(cfg.Now), Logger: h.log,
+	})
+	h.handler = route(h.handler, pages, cfg.DevRoutes)
 	return h, nil
+}
+
+// apiPaths are the paths the API serves; every other path is a page's.
+var apiPaths = []string{"/v1", "/v1/", "/healthz", "/readyz", "/metrics", "/openapi.yaml", "/asyncapi.yaml"}
+
+// route composes the hub's handler: the API on apiPaths (its JSON 404 for
+// any unknown path under /v1/), dev routes on theirs, and the pages on the
+// rest.
+func route(api, pages http.Handler, dev map[string]http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	for _, p := range apiPaths {
+		mux.Handle(p, api)
+	}
+	for pattern, handler := range dev {
+		mux.Handle(pattern, handler)
+	}
+	mux.Handle("/", pages)
+	return mux
 }
 
 func (h *Hub) prepare(ctx context.Context) error {
@@ -304,7 +320,7 @@ func (h *Hub) recordTopics() []string {
 	return topics
 }
 
-// Handler is the hub's HTTP API.
+// Handler is the hub's HTTP API and its pages.
 func (h *Hub) Handler() http.Handler { return h.handler }
 
 // Registry holds the hub's metrics.

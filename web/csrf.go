@@ -1,0 +1,64 @@
+package web
+
+import (
+	"crypto/subtle"
+	"html/template"
+	"net/http"
+	"net/url"
+)
+
+// csrfField names the hidden field of the CSRF token in every POST form.
+const csrfField = "csrf"
+
+// csrf refuses, with a 403 page, a request that changes something (any
+// method but GET, HEAD and OPTIONS) and does not carry the session's CSRF
+// token in its form field csrfField, or that another site sent (Origin or
+// Sec-Fetch-Site). The body is limited to maxBody before its form is read;
+// multipart forms are read with their files.
+func (s *server) csrf(maxBody int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.Method {
+			case http.MethodGet, http.MethodHead, http.MethodOptions:
+				next.ServeHTTP(w, r)
+				return
+			}
+			if crossSite(r) {
+				s.fail(w, r, http.StatusForbidden, "error.csrf")
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+			if err := r.ParseMultipartForm(maxMemory); err != nil && err != http.ErrNotMultipart {
+				s.fail(w, r, http.StatusRequestEntityTooLarge, "error.too_large")
+				return
+			}
+			got := r.PostFormValue(csrfField)
+			if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sessionOf(r).CSRF)) != 1 {
+				s.fail(w, r, http.StatusForbidden, "error.csrf")
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// maxMemory is how much of a multipart form is held in memory; files beyond
+// it wait in temporary files until the request ends.
+const maxMemory = 8 << 20
+
+// crossSite reports whether the browser says another site sent r.
+func crossSite(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+		return true
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		u, err := url.Parse(origin)
+		return err != nil || u.Host != r.Host
+	}
+	return false
+}
+
+// csrfInput is the hidden field a form carries its session's token in.
+func csrfInput(sess *Session) template.HTML {
+	return template.HTML(`<input type="hidden" name="` + csrfField + `" value="` + template.HTMLEscapeString(sess.CSRF) + `">`)
+}

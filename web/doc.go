@@ -1,0 +1,74 @@
+// Package web serves the hub's pages for people: the public portal at /,
+// the department desk under /desk/, the catalogue pages under /catalog/ and
+// the operator overview under /ops/. The API stays under /v1/ (package
+// api); the hub routes between the two (hub.route). Pages are rendered on
+// the server with html/template; nothing is fetched at run time and no page
+// needs JavaScript.
+//
+// # A page
+//
+// One handler per page, a method of server, registered in its area's
+// route function (routePortal in portal.go, routeDesk in desk.go,
+// routeCatalog in catalog.go, routeOps in ops.go) with a method and path
+// pattern. A handler reads its input, calls one service method (casework,
+// store, registry: the ones the API calls, with the same authorisation,
+// masking, limits and audit), and renders:
+//
+//	func (s *server) home(w http.ResponseWriter, r *http.Request) {
+//		s.render(w, r, http.StatusOK, "home.html", data)
+//	}
+//
+// Each page is a file of templates/ that defines "title" and "main"; the
+// layout, templates/base.html, adds the header, the navigation, the
+// language switch and the footer. A template sees a page: .Data is the
+// handler's data, .T "key" args... a message in the visitor's language,
+// .CSRF the hidden CSRF field, .Session.Person the signed-in person.
+// Failures are pages too: s.fail(w, r, status, "error.key", args...)
+// shows the message as a sentence a person understands; never a stack
+// trace, an error's text or a bare code.
+//
+// # Messages
+//
+// Every sentence a page shows is a key of messages (i18n.go), in Chinese
+// (zh, the default) and English (en); the visitor switches with ?lang=en
+// or ?lang=zh, remembered in a cookie, and <html lang> follows. Add a key
+// to both languages at once: TestMessagesComplete fails on a key a
+// template uses that either lacks.
+//
+// # Forms, sessions and CSRF
+//
+// Every visitor has a session (session.go): a cookie sealed with
+// AES-256-GCM under a key derived from the hub's subject key (so every hub
+// of one database opens it and a restart signs no one out), HttpOnly,
+// SameSite=Lax, Secure over TLS, lasting an hour. It holds the CSRF token
+// and the signed-in person. Every POST, PUT, PATCH or DELETE must carry the
+// token: write {{.CSRF}} inside each <form method="post">; a request
+// without it, or sent from another site (Origin, Sec-Fetch-Site), is
+// refused with a 403 page before any handler runs. Forms are read with
+// r.PostFormValue and r.MultipartForm (already parsed, at most maxBody).
+// Personal data such as ID numbers and tracking tokens travel in POST
+// bodies, never in URLs, so that they land in no log.
+//
+// # Security headers
+//
+// Every page has a strict Content-Security-Policy (no inline script or
+// style: use classes of static/site.css), nosniff, Referrer-Policy
+// no-referrer and frame denial (secure), and is not cached.
+//
+// # Accessibility
+//
+// Every input has a <label for>; hints are tied with aria-describedby;
+// headings go h1, h2, h3 in order, one h1 a page; a skip link leads to
+// <main id="main">; pages are usable by keyboard alone and at 390px wide;
+// colours keep a contrast of 4.5:1.
+//
+// # Stable ids for browser tests
+//
+// Tests drive the pages by these ids; keep them:
+//
+//	lang-switch      the language switch link (layout)
+//	signin           the sign-in link (layout, signed out)
+//	signout          the sign-out form (layout, signed in)
+//	error-message    the sentence of an error page
+//	lookup-form      the public look-up form (name, id_number)
+package web
