@@ -129,6 +129,9 @@ type Deps struct {
 	// LookupLimits bound the look-ups of persons by name and ID number
 	// that need no key; zero values are DefaultLookupLimits.
 	LookupLimits LookupLimits
+	// Lookups, when set, are the buckets of the look-ups, shared with the
+	// pages; nil: buckets of LookupLimits of the API's own.
+	Lookups *Lookups
 	// Ingest serves POST /v1/submissions for authenticated principals.
 	Ingest http.Handler
 	// Ready reports whether every dependency answers; nil means ready.
@@ -146,7 +149,10 @@ func New(d Deps) http.Handler {
 		failLimiter:   newLimiter(cmp.Or(d.FailedAuthLimit, DefaultFailedAuthLimit), time.Now),
 		authFailures:  newAuthFailures(d.Registry),
 		render:        subscription.NewRenderer(d.SubjectKey),
-		lookups:       newLookups(d.LookupLimits, d.SubjectKey, time.Now, d.Registry),
+		lookups:       d.Lookups,
+	}
+	if a.lookups == nil {
+		a.lookups = NewLookups(d.LookupLimits, d.SubjectKey, time.Now, d.Registry)
 	}
 	a.KeyOverlap = cmp.Or(a.KeyOverlap, DefaultKeyOverlap)
 	a.KeyLifetime = cmp.Or(a.KeyLifetime, DefaultKeyLifetime)
@@ -210,7 +216,7 @@ type server struct {
 	Deps
 	keyLimiter, publicLimiter *limiter
 	// lookups throttle the keyless look-ups of persons (LookupLimits).
-	lookups *lookups
+	lookups *Lookups
 	// failLimiter counts the failed attempts to authenticate of each
 	// client address (authFailures counts them all).
 	failLimiter  *limiter

@@ -62,8 +62,10 @@ func (l LookupLimits) Validate() error {
 // derived from the subject key.
 const lookupDomain = "credex lookup throttle v1"
 
-// lookups holds the buckets of LookupLimits. It is safe for concurrent use.
-type lookups struct {
+// Lookups holds the buckets of LookupLimits, shared by every door through
+// which a person is looked up (the API and the pages), so that the limits
+// hold across them. It is safe for concurrent use.
+type Lookups struct {
 	address, person, all *limiter
 	// key keys the names of person buckets, so that the process keeps no
 	// masked number in memory.
@@ -71,10 +73,13 @@ type lookups struct {
 	throttled *prometheus.CounterVec
 }
 
-func newLookups(l LookupLimits, subjectKey []byte, now func() time.Time, reg prometheus.Registerer) *lookups {
+// NewLookups returns the buckets of l, on the clock now, with the metric of
+// throttled look-ups registered on reg. Person buckets are named by a key
+// derived from subjectKey.
+func NewLookups(l LookupLimits, subjectKey []byte, now func() time.Time, reg prometheus.Registerer) *Lookups {
 	mac := hmac.New(sha256.New, subjectKey)
 	mac.Write([]byte(lookupDomain))
-	lk := &lookups{
+	lk := &Lookups{
 		address: newLimiter(cmp.Or(l.Address, DefaultLookupLimits.Address), now),
 		person:  newLimiter(cmp.Or(l.Person, DefaultLookupLimits.Person), now),
 		all:     newLimiter(cmp.Or(l.All, DefaultLookupLimits.All), now),
@@ -92,7 +97,7 @@ func newLookups(l LookupLimits, subjectKey []byte, now func() time.Time, reg pro
 // host: from the address's bucket, then the masked number's, then the
 // process's. When one is empty it answers false, how long to wait, and
 // which bucket it was.
-func (lk *lookups) take(host, idNumber string) (bool, time.Duration, string) {
+func (lk *Lookups) take(host, idNumber string) (bool, time.Duration, string) {
 	if ok, wait := lk.address.take(host); !ok {
 		return false, wait, "address"
 	}
@@ -107,22 +112,32 @@ func (lk *lookups) take(host, idNumber string) (bool, time.Duration, string) {
 	return true, 0, ""
 }
 
-// throttleLookup counts a keyless look-up of the person with idNumber
-// against LookupLimits. When a bucket is empty it answers 429 with
-// Retry-After and returns false. An ID number that is not one is not
-// counted: the look-up is refused for it before anything is looked up.
-func (a *server) throttleLookup(w http.ResponseWriter, r *http.Request, idNumber string) bool {
+// Take counts a look-up of the person with idNumber from the client
+// address host against the limits. When a bucket is empty it answers false
+// and how long to wait. An ID number that is not one is not counted: the
+// look-up is refused for it before anything is looked up.
+func (lk *Lookups) Take(host, idNumber string) (bool, time.Duration) {
 	idNumber, _, err := ident.NormalizeCitizenID(idNumber)
 	if err != nil {
-		return true
+		return true, 0
 	}
+	ok, wait, bucket := lk.take(host, idNumber)
+	if !ok {
+		lk.throttled.WithLabelValues(bucket).Inc()
+	}
+	return ok, wait
+}
+
+// throttleLookup counts a keyless look-up of the person with idNumber
+// against LookupLimits (Lookups.Take). When a bucket is empty it answers
+// 429 with Retry-After and returns false.
+func (a *server) throttleLookup(w http.ResponseWriter, r *http.Request, idNumber string) bool {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	ok, wait, bucket := a.lookups.take(host, idNumber)
+	ok, wait := a.lookups.Take(host, idNumber)
 	if !ok {
-		a.lookups.throttled.WithLabelValues(bucket).Inc()
 		refuse(w, wait)
 	}
 	return ok

@@ -51,7 +51,7 @@ func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0
 func guess(t *testing.T, cands []string, addresses int, horizon time.Duration) int {
 	t.Helper()
 	c := &clock{t: date(2026, 3, 2)}
-	a := &server{lookups: newLookups(LookupLimits{}, []byte("test-subject-key"), c.now, prometheus.NewRegistry())}
+	a := &server{lookups: NewLookups(LookupLimits{}, []byte("test-subject-key"), c.now, prometheus.NewRegistry())}
 	end := c.now().Add(horizon)
 	tried := 0
 	for i := 0; c.now().Before(end) && tried < len(cands); i++ {
@@ -117,7 +117,7 @@ func TestLookupThrottleBoundsCompletingAMaskedNumber(t *testing.T) {
 func TestLookupThrottleIsPerMaskedNumber(t *testing.T) {
 	t.Parallel()
 	c := &clock{t: date(2026, 3, 2)}
-	a := &server{lookups: newLookups(LookupLimits{Address: Limit{Rate: -1}}, []byte("test-subject-key"), c.now, prometheus.NewRegistry())}
+	a := &server{lookups: NewLookups(LookupLimits{Address: Limit{Rate: -1}}, []byte("test-subject-key"), c.now, prometheus.NewRegistry())}
 	try := func(id string) int {
 		r := httptest.NewRequest(http.MethodPost, "/v1/public/query", nil)
 		w := httptest.NewRecorder()

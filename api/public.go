@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/credex/credex/audit"
-	"github.com/credex/credex/authz"
 	"github.com/credex/credex/casework"
+	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
 	"github.com/credex/credex/record"
@@ -142,35 +142,10 @@ func (a *server) publicRecord(w http.ResponseWriter, r *http.Request) {
 	apierr.JSON(w, http.StatusOK, a.publicView(rec))
 }
 
-// publicSpans are, for each type whose current catalogue version makes it
-// public, the periods during which the version in force made it public. A
-// record is shown only if it was first published within one: records are
-// disclosed under the rules in force when they were published, so a later
-// version that widens disclosure does not reach back to the records held
-// before it. A version that narrows disclosure applies to every record at
-// once, since the current version must make the type public too.
+// publicSpans are the periods in which each public type's records were
+// published public (registry.PublicSpans).
 func (a *server) publicSpans() []store.PublicSpan {
-	var spans []store.PublicSpan
-	for _, t := range a.Catalog.Types() {
-		if !authz.Allowed(authz.Person, authz.PublicQuery, t) {
-			continue
-		}
-		for _, s := range a.Catalog.Spans(t.Code) {
-			if !authz.Allowed(authz.Person, authz.PublicQuery, s.Type) {
-				continue
-			}
-			var until *time.Time
-			if !s.Until.IsZero() {
-				until = &s.Until
-			}
-			if n := len(spans); n > 0 && spans[n-1].Type == t.Code && spans[n-1].Until != nil && spans[n-1].Until.Equal(s.From) {
-				spans[n-1].Until = until // one span across versions that were all public
-				continue
-			}
-			spans = append(spans, store.PublicSpan{Type: t.Code, From: s.From, Until: until})
-		}
-	}
-	return spans
+	return registry.PublicSpans(a.Catalog.Types(), a.Catalog.Spans)
 }
 
 func (a *server) publicView(rec *store.PublicRecord) publicRecordView {

@@ -248,6 +248,9 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 			return nil, err
 		}
 	}
+	// One set of look-up buckets for the API and the pages: a person looked
+	// up through both is counted once against the limits.
+	lookups := api.NewLookups(cfg.LookupLimits, cfg.SubjectKey, time.Now, h.registry)
 	h.handler = api.New(api.Deps{
 		Store: h.store, Catalog: catalogue{h.catalog, cfg.Kafka}, Ingest: ingest, Ready: h.ready,
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
@@ -257,12 +260,12 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		People: people, Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey,
 		SubjectKey: cfg.SubjectKey, Now: orNow(cfg.Now),
 		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLifetime: cfg.KeyLifetime, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
-		FailedAuthLimit: cfg.FailedAuthLimit, LookupLimits: cfg.LookupLimits,
+		FailedAuthLimit: cfg.FailedAuthLimit, LookupLimits: cfg.LookupLimits, Lookups: lookups,
 		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
 	pages := web.New(web.Deps{
 		Store: h.store, Catalog: h.catalog, Cases: h.cases, Audit: h.audit,
-		SubjectKey: cfg.SubjectKey, Calendar: cfg.Calendar, Now: orNow(cfg.Now), Logger: h.log,
+		Lookups: lookups, SubjectKey: cfg.SubjectKey, Calendar: cfg.Calendar, Now: orNow(cfg.Now), Logger: h.log,
 	})
 	h.handler = route(h.handler, pages, cfg.DevRoutes)
 	return h, nil

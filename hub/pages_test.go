@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/credex/credex/ident"
 )
 
 // browser is a client with cookies, as a person's browser is, that does
@@ -138,5 +140,46 @@ func TestPagesRefuseAPostWithoutItsCSRFToken(t *testing.T) {
 	got := other.postForm("/", "/lookup", url.Values{"csrf": {csrfOf(t, br.get("/").body)}})
 	if got.status != http.StatusForbidden {
 		t.Errorf("a token of another session: POST /lookup = %d, want 403", got.status)
+	}
+}
+
+// fullIDNumbers are the valid citizen ID numbers written in full on a page.
+func fullIDNumbers(body string) []string {
+	var found []string
+	for _, id := range ident.FindCitizenIDs(body) {
+		if ident.CheckCitizenID(id) == nil {
+			found = append(found, id)
+		}
+	}
+	return found
+}
+
+func TestPagesPublicLookup(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	a := b.penaltyAbout(ident.NewCitizenID(b.rand), "PAGE-LOOKUP-1", 2)
+	br := b.browser()
+
+	got := br.postForm("/lookup", "/lookup", url.Values{"name": {a.name}, "id_number": {a.idNumber}})
+	if got.status != http.StatusOK || !strings.Contains(got.body, `id="record-`+a.recordID+`"`) {
+		t.Fatalf("POST /lookup for the penalty's subject = %d, want 200 with record %s:\n%s", got.status, a.recordID, got.body)
+	}
+	if !strings.Contains(got.body, ident.MaskCitizenID(a.idNumber)) {
+		t.Errorf("the look-up does not show the masked ID number %s", ident.MaskCitizenID(a.idNumber))
+	}
+	if ids := fullIDNumbers(got.body); len(ids) > 0 {
+		t.Errorf("the look-up shows %d full ID numbers", len(ids))
+	}
+	if n := b.count(`SELECT count(*) FROM audit_log WHERE action = 'public.query' AND result = 'ok'`); n != 1 {
+		t.Errorf("audit log has %d public queries that found records, want 1", n)
+	}
+
+	other := br.postForm("/lookup", "/lookup", url.Values{"name": {"另一个人"}, "id_number": {a.idNumber}})
+	if other.status != http.StatusOK || strings.Contains(other.body, a.recordID) || !strings.Contains(other.body, `id="lookup-none"`) {
+		t.Errorf("a look-up with a name that does not go with the number = %d, want 200 and nothing found:\n%s", other.status, other.body)
+	}
+	bad := br.postForm("/lookup", "/lookup", url.Values{"name": {a.name}, "id_number": {a.idNumber[:17] + flip(a.idNumber[17])}})
+	if bad.status != http.StatusBadRequest || !strings.Contains(bad.body, `id="lookup-id-error"`) || len(fullIDNumbers(bad.body)) > 0 {
+		t.Errorf("a look-up with a wrong check character = %d, want 400 saying so, without the number:\n%s", bad.status, bad.body)
 	}
 }

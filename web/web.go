@@ -37,6 +37,10 @@ type Deps struct {
 	// Audit records every read and change of personal data, before a page
 	// discloses it.
 	Audit *audit.Recorder
+	// Lookups count the look-ups of persons by name and ID number against
+	// the limits the API counts them against too (api.Lookups); nil does
+	// not limit.
+	Lookups Lookups
 	// SubjectKey keys the hash of ID numbers (record.SubjectKey); the
 	// session key is derived from it (newSealer).
 	SubjectKey []byte
@@ -46,6 +50,13 @@ type Deps struct {
 	// Now is the pages' clock; default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
+}
+
+// Lookups are the buckets of the look-ups of persons: Take counts one of
+// the person with idNumber from the client address host, and answers false
+// and how long to wait when one bucket is empty.
+type Lookups interface {
+	Take(host, idNumber string) (bool, time.Duration)
 }
 
 // New returns the handler of the hub's pages: the public portal at /, the
@@ -90,16 +101,16 @@ type server struct {
 func (s *server) now() time.Time { return s.Now() }
 
 // parsePages parses each page of templates/ with the base layout
-// (base.html) it fills in.
+// (base.html) it fills in and the parts pages share (_*.html).
 func parsePages() map[string]*template.Template {
-	base := template.Must(template.New("base.html").ParseFS(templateFS, "templates/base.html"))
+	base := template.Must(template.New("base.html").ParseFS(templateFS, "templates/base.html", "templates/_*.html"))
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
 	}
 	pages := map[string]*template.Template{}
 	for _, name := range names {
-		if path.Base(name) == "base.html" {
+		if path.Base(name) == "base.html" || strings.HasPrefix(path.Base(name), "_") {
 			continue
 		}
 		pages[path.Base(name)] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, name))
@@ -125,6 +136,27 @@ func (p page) T(key string, args ...any) string { return translate(p.Lang, key, 
 
 // CSRF is the hidden field every POST form carries.
 func (p page) CSRF() template.HTML { return csrfInput(p.Session) }
+
+// With is the page with other data, for a shared template
+// ({{template "record" $.With .}}).
+func (p page) With(data any) page {
+	p.Data = data
+	return p
+}
+
+// personFields is the dot of the shared template personfields.
+type personFields struct {
+	Page   page
+	Prefix string
+	Form   personForm
+}
+
+// PersonFields is the dot of personfields: the name and ID number fields,
+// with ids prefixed by prefix, filled in from form (a personForm, or nil).
+func (p page) PersonFields(prefix string, form any) personFields {
+	f, _ := form.(personForm)
+	return personFields{Page: p, Prefix: prefix, Form: f}
+}
 
 // OtherLang is the language the switch offers.
 func (p page) OtherLang() string {
