@@ -117,8 +117,9 @@ type Page struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu       sync.Mutex
-	problems []string // what the browser reported since the last navigation
+	mu           sync.Mutex
+	problems     []string // what the browser reported since the last navigation
+	lastDocument string   // the URL of the last document received
 }
 
 // Close closes the tab and its browser context.

@@ -168,6 +168,9 @@ func TestSubmitByFormIDReturnsTheStatusOfTheAnswer(t *testing.T) {
 	if got := p.Submit("refused"); got != http.StatusForbidden {
 		t.Errorf("Submit(refused) = %d, want 403", got)
 	}
+	if got := p.Problems(); len(got) != 0 {
+		t.Errorf("a page answered with 403: Problems = %q, want none (its status is the test's to judge)", got)
+	}
 	if got := p.Text("got-name"); got != "refused" {
 		t.Errorf("page after Submit says %q, want refused", got)
 	}

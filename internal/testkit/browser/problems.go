@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 
 	"github.com/credex/credex/ident"
@@ -15,7 +16,9 @@ import (
 // (among them what the Content Security Policy blocked, and resources that
 // did not load, but for the favicon the browser asks for on its own) and
 // uncaught exceptions, each as one line with full citizen ID numbers
-// masked. A page that works as written has none.
+// masked. A page that works as written has none. The status of the
+// document itself is no problem here: [Page.Open] and [Page.Submit]
+// return it, for the test to judge.
 func (p *Page) Problems() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -32,9 +35,16 @@ func (p *Page) clearProblems() {
 func (p *Page) listen(ev any) {
 	var line string
 	switch ev := ev.(type) {
+	case *network.EventResponseReceived:
+		if ev.Type == network.ResourceTypeDocument {
+			p.mu.Lock()
+			p.lastDocument = ev.Response.URL
+			p.mu.Unlock()
+		}
+		return
 	case *log.EventEntryAdded:
 		e := ev.Entry
-		if e.Level != log.EntryLevelError && e.Level != log.EntryLevelWarning || isFavicon(e.URL) {
+		if e.Level != log.EntryLevelError && e.Level != log.EntryLevelWarning || isFavicon(e.URL) || p.isDocument(e) {
 			return
 		}
 		line = fmt.Sprintf("%s %s: %s", e.Source, e.Level, e.Text)
@@ -78,4 +88,12 @@ func exceptionText(d *runtime.ExceptionDetails) string {
 func isFavicon(rawURL string) bool {
 	u, err := url.Parse(rawURL)
 	return err == nil && u.Path == "/favicon.ico"
+}
+
+// isDocument reports whether a log entry is the network's report of the
+// last document's own status.
+func (p *Page) isDocument(e *log.Entry) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return e.Source == log.EntrySourceNetwork && e.URL != "" && e.URL == p.lastDocument
 }
