@@ -31,7 +31,7 @@ const (
 	keylessBody = 256 << 10
 	// maxEvidence bounds the decoded bytes of all files of one filing by a
 	// proven caller.
-	maxEvidence = 30 << 20
+	maxEvidence = lifecycle.MaxFilingBytes
 	// evidenceBody bounds the body of a filing by a proven caller: its
 	// files in base64 and the rest.
 	evidenceBody = maxEvidence/3*4 + keylessBody

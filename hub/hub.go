@@ -263,8 +263,17 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		FailedAuthLimit: cfg.FailedAuthLimit, LookupLimits: cfg.LookupLimits, Lookups: lookups,
 		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
+	var login web.SignIn // people sign in to the pages where the provider sends them back
+	if cfg.People.Configured() && cfg.People.RedirectURL != "" {
+		l, err := idtoken.NewLogin(cfg.People, orNow(cfg.Now))
+		if err != nil {
+			h.store.Close()
+			return nil, err
+		}
+		login = l
+	}
 	pages := web.New(web.Deps{
-		Store: h.store, Catalog: h.catalog, Cases: h.cases, Audit: h.audit,
+		Store: h.store, Catalog: h.catalog, Cases: h.cases, Audit: h.audit, People: people, Login: login,
 		Lookups: lookups, SubjectKey: cfg.SubjectKey, Calendar: cfg.Calendar, Now: orNow(cfg.Now), Logger: h.log,
 	})
 	h.handler = route(h.handler, pages, cfg.DevRoutes)

@@ -50,6 +50,15 @@ type Config struct {
 	// NameClaim names the claim that carries the person's name; default
 	// DefaultNameClaim.
 	NameClaim string
+	// ClientSecret authenticates the hub at the provider's token endpoint
+	// when people sign in to the pages (Login); empty for a provider that
+	// takes the hub as a public client, which PKCE protects.
+	ClientSecret string
+	// RedirectURL is where the provider sends a person back to the pages
+	// after signing in: the hub's /signin/callback, as registered at the
+	// provider (https, or http on a loopback address). Empty: people
+	// cannot sign in to the pages; the API still takes their tokens.
+	RedirectURL string
 	// ClockSkew is how far the hub's clock may be off the provider's: a
 	// token is taken until ClockSkew after it expires, and from ClockSkew
 	// before it was issued. Zero is DefaultClockSkew; at most MaxClockSkew.
@@ -60,7 +69,7 @@ type Config struct {
 // name an identity provider (which Validate then checks).
 func (c Config) Configured() bool {
 	return c.Issuer != "" || c.JWKSURL != "" || c.ClientID != "" || len(c.Algorithms) > 0 ||
-		c.IDNumberClaim != "" || c.NameClaim != "" || c.ClockSkew != 0
+		c.IDNumberClaim != "" || c.NameClaim != "" || c.ClockSkew != 0 || c.ClientSecret != "" || c.RedirectURL != ""
 }
 
 // withDefaults returns c with its defaults filled in.
@@ -82,6 +91,11 @@ func (c Config) Validate() error {
 	if c.JWKSURL != "" {
 		if err := checkURL(c.JWKSURL); err != nil {
 			return fmt.Errorf("identity provider JWKS URL: %w", err)
+		}
+	}
+	if c.RedirectURL != "" {
+		if err := checkURL(c.RedirectURL); err != nil {
+			return fmt.Errorf("identity provider redirect URL: %w", err)
 		}
 	}
 	switch {

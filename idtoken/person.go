@@ -19,6 +19,9 @@ type Person struct {
 	// Issuer and Subject are the provider and the provider's identifier
 	// of the person.
 	Issuer, Subject string
+	// Nonce is the token's nonce claim, empty when it has none: a sign-in
+	// checks it is the one it sent (Login).
+	Nonce string `json:",omitempty"`
 }
 
 type ctxKey struct{}

@@ -103,7 +103,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Person, error) {
 	case !okName || name == "":
 		return nil, fmt.Errorf("%w: claim %s is not a name", ErrInvalid, v.cfg.NameClaim)
 	}
-	return &Person{IDNumber: idNumber, Name: name, Issuer: tok.Issuer, Subject: tok.Subject}, nil
+	return &Person{IDNumber: idNumber, Name: name, Issuer: tok.Issuer, Subject: tok.Subject, Nonce: tok.Nonce}, nil
 }
 
 // stringClaim returns the claim name of claims as a string, trimmed.

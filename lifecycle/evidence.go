@@ -73,6 +73,9 @@ const (
 	DefaultMaxSize  = 10 << 20 // 10 MiB
 )
 
+// MaxFilingBytes bounds the bytes of all the files of one filing together.
+const MaxFilingBytes = 30 << 20 // 30 MiB
+
 // EvidenceLimits bound the attachments of one list: how many, and how large
 // each. Zero fields mean the defaults. Accepted media types are fixed,
 // written exactly so, without parameters: application/pdf, image/jpeg and

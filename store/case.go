@@ -68,6 +68,9 @@ func (s *Store) RecordDisplay(ctx context.Context, id string) (*RecordDisplay, e
 type CaseQuery struct {
 	// Department keeps the cases this department decides.
 	Department string
+	// Subject keeps the cases about the records of the person with this
+	// subject key.
+	Subject string
 	// Statuses keeps the cases in one of these states.
 	Statuses []lifecycle.Status
 	// OverdueAt, when set, keeps the open cases past their deadline at this
@@ -97,7 +100,7 @@ func listCases[C any](ctx context.Context, s *Store, list string, q CaseQuery, s
 	if q.Limit > 0 {
 		limit = &q.Limit
 	}
-	rows, err := s.pool.Query(ctx, list, q.Department, statuses, sqlTime(q.OverdueAt), sqlTime(q.After.Filed), q.After.ID, limit)
+	rows, err := s.pool.Query(ctx, list, q.Department, statuses, sqlTime(q.OverdueAt), sqlTime(q.After.Filed), q.After.ID, limit, q.Subject)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"crypto/subtle"
+	"errors"
 	"html/template"
 	"net/http"
 )
@@ -12,33 +13,36 @@ const csrfField = "csrf"
 // csrf refuses, with a 403 page, a request that changes something (any
 // method but GET, HEAD and OPTIONS) and does not carry the session's CSRF
 // token in its form field csrfField, or that another site sent (Origin or
-// Sec-Fetch-Site). The body is limited to maxBody before its form is read;
-// multipart forms are read with their files.
-func (s *server) csrf(maxBody int64) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			switch r.Method {
-			case http.MethodGet, http.MethodHead, http.MethodOptions:
-				next.ServeHTTP(w, r)
-				return
-			}
-			if crossSite(r) {
-				s.fail(w, r, http.StatusForbidden, "error.csrf")
-				return
-			}
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-			if err := r.ParseMultipartForm(maxMemory); err != nil && err != http.ErrNotMultipart {
-				s.fail(w, r, http.StatusRequestEntityTooLarge, "error.too_large")
-				return
-			}
-			got := r.PostFormValue(csrfField)
-			if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sessionOf(r).CSRF)) != 1 {
-				s.fail(w, r, http.StatusForbidden, "error.csrf")
-				return
-			}
+// Sec-Fetch-Site). The form is read first, multipart forms with their
+// files, within the bound of the body: signedInBody for a signed-in
+// person, anonymousBody for anyone else.
+func (s *server) csrf(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			next.ServeHTTP(w, r)
-		})
-	}
+			return
+		}
+		if crossSite(r) {
+			s.fail(w, r, http.StatusForbidden, "error.csrf")
+			return
+		}
+		limit := int64(anonymousBody)
+		if sessionOf(r).Person != nil {
+			limit = signedInBody
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if err := r.ParseMultipartForm(maxMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+			s.fail(w, r, http.StatusRequestEntityTooLarge, "error.too_large")
+			return
+		}
+		got := r.PostFormValue(csrfField)
+		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sessionOf(r).CSRF)) != 1 {
+			s.fail(w, r, http.StatusForbidden, "error.csrf")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // maxMemory is how much of a multipart form is held in memory; files beyond

@@ -12,7 +12,7 @@ import (
 // TestMessagesComplete checks that every message key a template or a
 // handler names exists in Chinese and in English.
 func TestMessagesComplete(t *testing.T) {
-	uses := regexp.MustCompile(`(?:\.T|translate\([a-zA-Z.()]+,|s\.fail\(w, r, [a-zA-Z.]+,) "([a-z_.]+)"`)
+	uses := regexp.MustCompile(`(?:\.T|translate\([a-zA-Z.()]+,|s\.fail\(w, r, [a-zA-Z.]+,) "([a-z_.]*[a-z_])"`)
 	used := map[string]bool{}
 	scan := func(name string, text []byte) {
 		for _, m := range uses.FindAllSubmatch(text, -1) {
@@ -35,6 +35,21 @@ func TestMessagesComplete(t *testing.T) {
 		}
 		scan(name, text)
 	}
+	// Keys made of a value: each value must have its message.
+	for _, family := range [][]string{
+		prefixed("status.", "filed", "accepted", "decided", "refused", "submitted", "approved"),
+		prefixed("outcome.", "upheld", "corrected", "revoked"),
+		prefixed("grounds.", "error", "omission", "duplicate", "should_not_be_public", "shown_past_period", "differs_from_deciding_authority"),
+		prefixed("class.", "basic", "positive", "negative", "serious_dishonesty"),
+		prefixed("case.kind.", "objection", "repair"),
+		prefixed("case.deadline.", "filed", "accepted", "submitted"),
+		prefixed("case.open.", "objection", "repair"),
+		prefixed("who.", "person", "public"),
+	} {
+		for _, key := range family {
+			used[key] = true
+		}
+	}
 	if len(used) < 10 {
 		t.Fatalf("found only %d message keys in use: the scan is broken", len(used))
 	}
@@ -55,4 +70,12 @@ func TestMessagesComplete(t *testing.T) {
 			t.Errorf("message %q has no zh text", key)
 		}
 	}
+}
+
+func prefixed(prefix string, values ...string) []string {
+	keys := make([]string, len(values))
+	for i, v := range values {
+		keys[i] = prefix + v
+	}
+	return keys
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/casework"
 	"github.com/credex/credex/catalog/registry"
+	"github.com/credex/credex/lifecycle"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/workday"
 )
@@ -41,6 +42,11 @@ type Deps struct {
 	// the limits the API counts them against too (api.Lookups); nil does
 	// not limit.
 	Lookups Lookups
+	// People verifies the ID tokens of the identity provider the hub
+	// trusts; Login signs people in there (the authorization code flow).
+	// Without both, /signin answers that no one can sign in.
+	People People
+	Login  SignIn
 	// SubjectKey keys the hash of ID numbers (record.SubjectKey); the
 	// session key is derived from it (newSealer).
 	SubjectKey []byte
@@ -83,12 +89,16 @@ func New(d Deps) http.Handler {
 	s.routeCatalog(mux)
 	s.routeOps(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.unrouted(mux, w, r) })
-	return secure(languages(s.sessions(s.csrf(maxBody)(textPaths(s, mux)))))
+	return secure(languages(s.sessions(s.csrf(textPaths(s, mux)))))
 }
 
-// maxBody bounds the body of any form: the largest is an objection with
-// its evidence (lifecycle.EvidenceLimits), plus its fields.
-const maxBody = 32 << 20
+// Bounds of the body of a form: anonymousBody for anyone, signedInBody for
+// a signed-in person, whose largest form is an objection or a repair
+// application with its files (lifecycle.MaxFilingBytes), plus its fields.
+const (
+	anonymousBody = 256 << 10
+	signedInBody  = lifecycle.MaxFilingBytes + anonymousBody
+)
 
 // server serves the pages.
 type server struct {

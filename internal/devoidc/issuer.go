@@ -41,6 +41,8 @@ type Issuer struct {
 	// subjects keys the provider's identifiers of persons.
 	subjects []byte
 	now      func() time.Time
+	// codes are the authorization codes not yet exchanged.
+	codes codes
 }
 
 // New returns an issuer of the URL issuerURL (the iss of its tokens, where
@@ -115,15 +117,22 @@ func (i *Issuer) Token(name, idNumber string) (string, error) {
 
 // Handler serves, under the path of the issuer's URL, the discovery
 // document (GET /.well-known/openid-configuration), the key set (GET
-// /jwks) and the token endpoint (POST /token, {"name", "id_number"} →
-// {"id_token", "token_type", "expires_in"}).
+// /jwks), the token endpoint (POST /token, {"name", "id_number"} →
+// {"id_token", "token_type", "expires_in"}, or form-encoded the
+// authorization code grant with PKCE) and the authorization endpoint (GET
+// /authorize, a form that names the synthetic person to sign in; POST
+// /authorize sends them back to the client with a code).
 func (i *Issuer) Handler() http.Handler {
 	u, _ := url.Parse(i.url)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+u.Path+"/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		apierr.JSON(w, http.StatusOK, map[string]any{
 			"issuer": i.url, "jwks_uri": i.url + "/jwks", "token_endpoint": i.url + "/token",
-			"response_types_supported": []string{"id_token"}, "subject_types_supported": []string{"public"},
+			"authorization_endpoint":   i.url + "/authorize",
+			"response_types_supported": []string{"code", "id_token"}, "subject_types_supported": []string{"public"},
+			"grant_types_supported":                 []string{"authorization_code"},
+			"code_challenge_methods_supported":      []string{"S256"},
+			"token_endpoint_auth_methods_supported": []string{"none", "client_secret_basic", "client_secret_post"},
 			"id_token_signing_alg_values_supported": []string{string(jose.RS256)},
 			"claims_supported":                      []string{"sub", idtoken.DefaultNameClaim, idtoken.DefaultIDNumberClaim},
 		})
@@ -134,11 +143,25 @@ func (i *Issuer) Handler() http.Handler {
 		}})
 	})
 	mux.HandleFunc("POST "+u.Path+"/token", i.token)
+	mux.HandleFunc("GET "+u.Path+"/authorize", i.authorize)
+	mux.HandleFunc("POST "+u.Path+"/authorize", i.authorize)
 	return mux
 }
 
-// token serves POST /token: a token for the synthetic person the body names.
+// token serves POST /token: a token for the synthetic person the body
+// names, or, form-encoded with grant_type=authorization_code, the exchange
+// of a code of the sign-in form (exchange).
 func (i *Issuer) token(w http.ResponseWriter, r *http.Request) {
+	if isForm(r) {
+		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+		if r.PostFormValue("grant_type") != "authorization_code" {
+			apierr.JSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type",
+				"error_description": "grant_type must be authorization_code"})
+			return
+		}
+		i.exchange(w, r)
+		return
+	}
 	var req struct {
 		Name     string `json:"name"`
 		IDNumber string `json:"id_number"`
