@@ -1,7 +1,9 @@
 package hub_test
 
 import (
+	"bytes"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -181,5 +183,192 @@ func TestPagesPublicLookup(t *testing.T) {
 	bad := br.postForm("/lookup", "/lookup", url.Values{"name": {a.name}, "id_number": {a.idNumber[:17] + flip(a.idNumber[17])}})
 	if bad.status != http.StatusBadRequest || !strings.Contains(bad.body, `id="lookup-id-error"`) || len(fullIDNumbers(bad.body)) > 0 {
 		t.Errorf("a look-up with a wrong check character = %d, want 400 saying so, without the number:\n%s", bad.status, bad.body)
+	}
+}
+
+// signIn signs the browser in as the synthetic person p through the
+// trusted identity provider's authorization endpoint, the code flow a
+// person's browser goes through, and returns the page it lands on.
+func (br *browser) signIn(p person) page {
+	br.t.Helper()
+	start := br.get("/signin")
+	authorize, err := url.Parse(start.header.Get("Location"))
+	if start.status != http.StatusSeeOther || err != nil || !strings.HasSuffix(authorize.Path, "/authorize") {
+		br.t.Fatalf("GET /signin = %d to %q, want 303 to the provider's authorization endpoint", start.status, start.header.Get("Location"))
+	}
+	q := authorize.Query()
+	for _, param := range []string{"state", "nonce", "code_challenge"} {
+		if q.Get(param) == "" {
+			br.t.Fatalf("the authorization request has no %s: %s", param, authorize)
+		}
+	}
+	if q.Get("code_challenge_method") != "S256" {
+		br.t.Fatalf("the authorization request does not use PKCE S256: %s", authorize)
+	}
+	if form := br.getURL(authorize.String()); form.status != http.StatusOK || !strings.Contains(form.body, `id="dev-oidc-form"`) {
+		br.t.Fatalf("the provider's sign-in form = %d:\n%s", form.status, form.body)
+	}
+	q.Set("name", p.name)
+	q.Set("id_number", p.idNumber)
+	req, _ := http.NewRequest(http.MethodPost, authorize.Scheme+"://"+authorize.Host+authorize.Path, strings.NewReader(q.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	back := br.do(req)
+	callback, err := url.Parse(back.header.Get("Location"))
+	if back.status != http.StatusSeeOther || err != nil || callback.Path != "/signin/callback" {
+		br.t.Fatalf("the provider answered %d to %q, want 303 back to /signin/callback:\n%s", back.status, back.header.Get("Location"), back.body)
+	}
+	landed := br.getURL(callback.String())
+	if landed.status != http.StatusSeeOther || landed.header.Get("Location") != "/me" {
+		br.t.Fatalf("GET /signin/callback = %d to %q, want 303 to /me:\n%s", landed.status, landed.header.Get("Location"), landed.body)
+	}
+	return br.get("/me")
+}
+
+func (br *browser) getURL(u string) page {
+	br.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	return br.do(req)
+}
+
+// postFiles posts a multipart form to path with the CSRF token of the page
+// at from: fields, and files by field name.
+func (br *browser) postFiles(from, path string, fields map[string]string, files map[string][]upload) page {
+	br.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf", csrfOf(br.t, br.get(from).body))
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	for field, list := range files {
+		for _, f := range list {
+			w, _ := mw.CreateFormFile(field, f.name)
+			w.Write(f.content)
+		}
+	}
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, br.base+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return br.do(req)
+}
+
+type upload struct {
+	name    string
+	content []byte
+}
+
+var trackingToken = regexp.MustCompile(`id="tracking-token">([^<]+)<`)
+var caseID = regexp.MustCompile(`id="case-id" class="token">([^<]+)<`)
+
+func TestPagesPersonSignsInAndSeesTheirRecords(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	a := b.penaltyAbout(ident.NewCitizenID(b.rand), "PAGE-ME-1", 2)
+	// Someone looks the person up: the person sees it in their access log.
+	b.browser().postForm("/lookup", "/lookup", url.Values{"name": {a.name}, "id_number": {a.idNumber}})
+
+	br := b.browser()
+	if got := br.get("/me"); got.status != http.StatusSeeOther || !strings.HasPrefix(got.header.Get("Location"), "/signin") {
+		t.Fatalf("GET /me signed out = %d to %q, want 303 to /signin", got.status, got.header.Get("Location"))
+	}
+	me := br.signIn(person{a.name, a.idNumber})
+	if me.status != http.StatusOK || !strings.Contains(me.body, `id="record-`+a.recordID+`"`) || !strings.Contains(me.body, `id="signout"`) {
+		t.Fatalf("GET /me signed in = %d, want 200 with record %s and a sign-out form:\n%s", me.status, a.recordID, me.body)
+	}
+	if !strings.Contains(me.body, `id="access-log"`) || !strings.Contains(me.body, "社会公众") || !strings.Contains(me.body, "公示查询") {
+		t.Errorf("the access log on /me does not show the public look-up:\n%s", me.body)
+	}
+	if ids := fullIDNumbers(me.body); len(ids) > 0 {
+		t.Errorf("/me shows %d full ID numbers", len(ids))
+	}
+	if n := b.count(`SELECT count(*) FROM audit_log WHERE kind = 'person' AND action = 'access_log.read'`); n != 1 {
+		t.Errorf("audit log has %d reads of the access log by the person, want 1", n)
+	}
+
+	if out := br.postForm("/me", "/signout", url.Values{}); out.status != http.StatusSeeOther {
+		t.Errorf("POST /signout = %d, want 303", out.status)
+	}
+	if got := br.get("/me"); got.status != http.StatusSeeOther {
+		t.Errorf("GET /me after signing out = %d, want 303 to sign in", got.status)
+	}
+}
+
+func TestPagesSignInRefusesAForgedState(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{noSink: true, noRelay: true})
+	br := b.browser()
+	br.get("/signin")
+	got := br.get("/signin/callback?state=forged&code=forged")
+	if got.status != http.StatusBadRequest || !strings.Contains(got.body, `id="error-message"`) {
+		t.Errorf("a callback with a state not the session's = %d, want 400 with a sentence:\n%s", got.status, got.body)
+	}
+	if me := br.get("/me"); me.status != http.StatusSeeOther {
+		t.Errorf("after a forged callback GET /me = %d, want 303: not signed in", me.status)
+	}
+}
+
+func TestPagesObjectionFiledAndFollowed(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	a := b.penaltyAbout(ident.NewCitizenID(b.rand), "PAGE-OBJ-1", 2)
+	br := b.browser()
+	br.signIn(person{a.name, a.idNumber})
+	formPath := "/me/records/" + a.recordID + "/objection"
+
+	form := br.get(formPath)
+	if form.status != http.StatusOK || !strings.Contains(form.body, `id="file-limits"`) || !strings.Contains(form.body, "10 MB") {
+		t.Fatalf("GET %s = %d, want 200 with the file limits before upload:\n%s", formPath, form.status, form.body)
+	}
+	// A file that is not what its name says is refused, and nothing filed.
+	bad := br.postFiles(formPath, formPath, map[string]string{"grounds": "error", "statement": "金额有误。"},
+		map[string][]upload{"evidence": {{"proof.pdf", []byte("MZ this is not a PDF")}}})
+	if bad.status != http.StatusBadRequest || !strings.Contains(bad.body, `id="form-problems"`) || b.countObjections() != 0 {
+		t.Fatalf("an objection with a file that is no PDF = %d, %d objections, want 400 listing the problem and none filed:\n%s",
+			bad.status, b.countObjections(), bad.body)
+	}
+
+	filed := br.postFiles(formPath, formPath, map[string]string{"grounds": "error", "statement": "罚款金额与处罚决定书不符。"},
+		map[string][]upload{"evidence": {{"decision.pdf", syntheticPDF}}})
+	token, id := trackingToken.FindStringSubmatch(filed.body), caseID.FindStringSubmatch(filed.body)
+	if filed.status != http.StatusCreated || token == nil || id == nil {
+		t.Fatalf("POST %s = %d, want 201 with the tracking token and the case number:\n%s", formPath, filed.status, filed.body)
+	}
+	if !strings.Contains(filed.body, "个工作日") {
+		t.Errorf("the receipt does not give the deadline in working days:\n%s", filed.body)
+	}
+	// The objection is the service's: the API reads it with its token.
+	if status, o := b.track(token[1], id[1]); status != http.StatusOK || o.Status != "accepted" || len(o.Evidence) != 1 {
+		t.Errorf("GET /v1/objections/%s with the page's token = %d %+v, want 200, accepted, with one file", id[1], status, o)
+	}
+	b.waitDisputed(a.recordID, 2, true)
+
+	// Followed by number and token, by anyone who holds them.
+	anyone := b.browser()
+	followed := anyone.postForm("/track", "/track", url.Values{"case_id": {id[1]}, "token": {token[1]}})
+	if followed.status != http.StatusOK || !strings.Contains(followed.body, `id="case-status"`) {
+		t.Errorf("POST /track with the number and token = %d, want 200 with the status:\n%s", followed.status, followed.body)
+	}
+	wrong := anyone.postForm("/track", "/track", url.Values{"case_id": {id[1]}, "token": {token[1][:len(token[1])-1] + "x"}})
+	if wrong.status != http.StatusNotFound || !strings.Contains(wrong.body, `id="track-none"`) || strings.Contains(wrong.body, `id="case-status"`) {
+		t.Errorf("POST /track with a wrong token = %d, want 404 without the case:\n%s", wrong.status, wrong.body)
+	}
+	if mine := br.get("/me/cases/" + id[1]); mine.status != http.StatusOK || !strings.Contains(mine.body, `id="case-status"`) {
+		t.Errorf("GET /me/cases/%s by the person = %d, want 200:\n%s", id[1], mine.status, mine.body)
+	}
+
+	// Another person can neither read the case nor object to the record.
+	other := b.browser()
+	other.signIn(person{"李另一", ident.NewCitizenID(b.rand)})
+	if got := other.get("/me/cases/" + id[1]); got.status != http.StatusNotFound || strings.Contains(got.body, `id="case-status"`) {
+		t.Errorf("another person's GET /me/cases/%s = %d, want 404 without the case", id[1], got.status)
+	}
+	if got := other.postFiles(formPath, formPath, map[string]string{"grounds": "error", "statement": "不是我的记录。"}, nil); got.status != http.StatusNotFound {
+		t.Errorf("another person objecting to the record = %d, want 404", got.status)
+	}
+	if n := b.countObjections(); n != 1 {
+		t.Errorf("%d objections stored, want 1", n)
+	}
+	if n := b.count(`SELECT count(*) FROM audit_log WHERE action = 'objection.read' AND result = 'identity_failed'`); n != 1 {
+		t.Errorf("audit log has %d failed reads of the case by another person, want 1", n)
 	}
 }

@@ -143,13 +143,19 @@ func setup(t testing.TB, opts options) *bundle {
 	if opts.delivery || opts.loopback {
 		cfg.WebhookAllow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	}
+	// The server's address is known before the hub starts, for the
+	// identity provider to send people back to its pages.
+	srv := httptest.NewUnstartedServer(nil)
+	cfg.People.RedirectURL = "http://" + srv.Listener.Addr().String() + "/signin/callback"
 	h, err := hub.Start(ctx, cfg)
 	if err != nil {
+		srv.Listener.Close()
 		t.Fatalf("start hub: %v", err)
 	}
 	t.Cleanup(h.Close)
 	t.Cleanup(func() { dumpMetrics(t, h) })
-	srv := httptest.NewServer(h.Handler())
+	srv.Config.Handler = h.Handler()
+	srv.Start()
 	t.Cleanup(srv.Close)
 	if !opts.noRelay {
 		done := make(chan struct{})
