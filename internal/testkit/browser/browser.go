@@ -178,17 +178,29 @@ func (p *Page) Click(id string) {
 // does not navigate, and Submit fails after a timeout).
 func (p *Page) Submit(id string) int {
 	p.t.Helper()
-	p.mustExist(id)
-	js := fmt.Sprintf(`(() => {
+	return p.navigate("submit", id, fmt.Sprintf(`(() => {
 		const el = %s;
 		if (el instanceof HTMLFormElement) el.requestSubmit(); else el.click();
-	})()`, byID(id))
+	})()`, byID(id)))
+}
+
+// Follow clicks the link (or button) with this id and waits for the page
+// it leads to, returning that page's HTTP status.
+func (p *Page) Follow(id string) int {
+	p.t.Helper()
+	return p.navigate("follow", id, byID(id)+".click()")
+}
+
+// navigate runs js, which starts a navigation, and waits for its page.
+func (p *Page) navigate(what, id, js string) int {
+	p.t.Helper()
+	p.mustExist(id)
 	p.clearProblems()
 	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, chromedp.Evaluate[chromedp.Void](js))
 	if err != nil {
-		p.t.Fatalf("browser: submit #%s: %v", id, timeoutSaid(err))
+		p.t.Fatalf("browser: %s #%s: %v", what, id, timeoutSaid(err))
 	}
 	return int(resp.Status)
 }

@@ -38,6 +38,7 @@ var pages = template.Must(template.New("").Parse(`
 <button id="send" type="submit">提交 Submit</button>
 </form>
 <form id="refused" method="post" action="/refuse"><button id="refuse" type="submit">Post without a token</button></form>
+<p><a id="to-long" href="/long">All records</a></p>
 </main></body></html>{{end}}
 
 {{define "echo"}}{{template "head" "Received"}}<body><main><h1>Received</h1>
@@ -159,7 +160,7 @@ func TestFormIsFilledAndSubmittedByElementID(t *testing.T) {
 	}
 }
 
-func TestSubmitByFormIDReturnsTheStatusOfTheAnswer(t *testing.T) {
+func TestSubmitAndFollowReturnTheStatusOfTheAnswer(t *testing.T) {
 	t.Parallel()
 	url := site(t)
 	p := browser.Start(t).NewPage(t)
@@ -173,6 +174,10 @@ func TestSubmitByFormIDReturnsTheStatusOfTheAnswer(t *testing.T) {
 	}
 	if got := p.Text("got-name"); got != "refused" {
 		t.Errorf("page after Submit says %q, want refused", got)
+	}
+	p.Open(url + "/")
+	if got := p.Follow("to-long"); got != http.StatusOK || p.URL() != url+"/long" {
+		t.Errorf("Follow(to-long) = %d to %s, want 200 at /long", got, p.URL())
 	}
 	if got := p.Open(url + "/missing"); got != http.StatusNotFound {
 		t.Errorf("Open(/missing) = %d, want 404", got)
