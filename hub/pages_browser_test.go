@@ -1,12 +1,18 @@
 package hub_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/credex/credex/ident"
 	headless "github.com/credex/credex/internal/testkit/browser"
+	"github.com/credex/credex/internal/testkit/wait"
+	"github.com/credex/credex/subscription"
 )
 
 // viewer checks the pages a test opens in a real browser, the way their
@@ -52,11 +58,26 @@ func (v *viewer) check(p *headless.Page, name string, status, want int, public b
 // full, in its text or anywhere in its markup.
 func noFullIDNumber(t testing.TB, name string, p *headless.Page) {
 	t.Helper()
-	for _, id := range ident.FindCitizenIDs(p.HTML()) {
-		if ident.CheckCitizenID(id) == nil {
-			t.Errorf("%s shows the full ID number %s", name, ident.MaskCitizenID(id))
-		}
+	for _, id := range fullIDNumbers(p.HTML()) {
+		t.Errorf("%s shows the full ID number %s", name, ident.MaskCitizenID(id))
 	}
+}
+
+// signInAs opens a page of its own for a person and signs them in through
+// the trusted identity provider's sign-in form, starting from /me as a
+// person would; it returns the page, showing /me.
+func signInAs(t *testing.T, chrome *headless.Browser, hubURL string, p person) *headless.Page {
+	t.Helper()
+	page := chrome.NewPage(t)
+	if got := page.Open(hubURL + "/me"); got != http.StatusOK || !page.Has("dev-oidc-form") {
+		t.Fatalf("/me signed out: status %d at %s, want the identity provider's sign-in form", got, page.URL())
+	}
+	page.Fill("dev-oidc-name", p.name)
+	page.Fill("dev-oidc-id", p.idNumber)
+	if got := page.Submit("dev-oidc-form"); got != http.StatusOK || page.URL() != hubURL+"/me" || !page.Has("signout") {
+		t.Fatalf("signing in: status %d at %s, want /me signed in:\n%s", got, page.URL(), ident.MaskText(page.BodyText()))
+	}
+	return page
 }
 
 // TestPagesInABrowser walks the hub's pages in headless Chromium as their
@@ -73,12 +94,17 @@ func TestPagesInABrowser(t *testing.T) {
 
 	visitor := chrome.NewPage(t)
 	v.check(visitor, "portal-home", visitor.Open(b.url+"/"), http.StatusOK, true)
-	visitor.Fill("lookup-name", who.name)
-	visitor.Fill("lookup-id", who.idNumber)
-	v.check(visitor, "portal-lookup", visitor.Submit("lookup-form"), http.StatusOK, true)
-	if !visitor.Has("record-" + recordID) {
-		t.Errorf("the look-up of the record's subject does not show the record:\n%s", ident.MaskText(visitor.BodyText()))
+	lookUp := func(name string) {
+		t.Helper()
+		visitor.Open(b.url + "/")
+		visitor.Fill("lookup-name", who.name)
+		visitor.Fill("lookup-id", who.idNumber)
+		v.check(visitor, name, visitor.Submit("lookup-form"), http.StatusOK, true)
+		if !visitor.Has("record-" + recordID) {
+			t.Fatalf("the look-up of the record's subject does not show the record:\n%s", ident.MaskText(visitor.BodyText()))
+		}
 	}
+	lookUp("portal-lookup")
 	v.check(visitor, "portal-lists", visitor.Open(b.url+"/lists"), http.StatusOK, true)
 	v.check(visitor, "portal-types", visitor.Open(b.url+"/types"), http.StatusOK, true)
 
@@ -93,7 +119,82 @@ func TestPagesInABrowser(t *testing.T) {
 		}
 		v.check(p, "", http.StatusForbidden, http.StatusForbidden, true)
 	})
-	_ = sub
+
+	// The person signs in and objects to the record, with evidence.
+	me := signInAs(t, chrome, b.url, who)
+	v.check(me, "person-records", http.StatusOK, http.StatusOK, true)
+	if !me.Has("record-" + recordID) {
+		t.Fatalf("/me does not show the person's record %s", recordID)
+	}
+	v.check(me, "person-objection-form", me.Follow("object-"+recordID), http.StatusOK, true)
+	evidence := filepath.Join(t.TempDir(), "decision.pdf")
+	if err := os.WriteFile(evidence, syntheticPDF, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	me.Fill("objection-grounds", "error")
+	me.Fill("objection-statement", "罚款金额与处罚决定书不符。")
+	me.Upload("objection-evidence", evidence)
+	v.check(me, "person-objection-filed", me.Submit("objection-form"), http.StatusCreated, true)
+	caseID, token := me.Text("case-id"), me.Text("tracking-token")
+	if caseID == "" || token == "" {
+		t.Fatalf("the filed objection shows case %q and tracking token %q, want both", caseID, token)
+	}
+	if status, o := b.track(token, caseID); status != http.StatusOK || o.Status != "accepted" || len(o.Evidence) != 1 || o.Evidence[0].Name != "decision.pdf" {
+		t.Fatalf("the API reads the objection filed in the browser as %d %+v, want accepted with decision.pdf", status, o)
+	}
+	b.waitDisputed(recordID, 2, true)
+	casePath := "/me/cases/" + caseID
+	v.check(me, "person-case", me.Open(b.url+casePath), http.StatusOK, true)
+
+	t.Run("another person cannot open the case", func(t *testing.T) {
+		other := signInAs(t, chrome, b.url, person{"李另一", ident.NewCitizenID(b.rand)})
+		if got := other.Open(b.url + casePath); got != http.StatusNotFound || other.Has("case-status") {
+			t.Errorf("another person opening %s: status %d, want 404 without the case", casePath, got)
+		}
+		v.check(other, "", http.StatusNotFound, http.StatusNotFound, true)
+	})
+
+	// The department decides: the record is corrected.
+	// TODO(desk): through the desk's pages once they are merged.
+	corrected := b.example("administrative_penalty", func(d map[string]any) {
+		json.Unmarshal(b.lifecycleOf(recordID).Data, &d)
+		d["amount_yuan"] = 2000
+	})
+	reason := "处罚决定书载明罚款二千元，录入有误，予以更正。"
+	if got := b.decide(marketKey, caseID, map[string]any{"outcome": "corrected", "reason": reason, "data": corrected}, nil); got != http.StatusOK {
+		t.Fatalf("the decision answered %d", got)
+	}
+	b.waitDisputed(recordID, 3, false)
+
+	// Everyone sees the outcome: the person on their case page, anyone
+	// with the number and token, and the public in a look-up.
+	me.Open(b.url + casePath)
+	if got := me.Text("case-outcome"); !strings.Contains(me.BodyText(), reason) || got == "" {
+		t.Errorf("the person's case page after the decision shows outcome %q, want one with the reason:\n%s", got, ident.MaskText(me.BodyText()))
+	}
+	v.check(me, "person-case-decided", http.StatusOK, http.StatusOK, true)
+	visitor.Open(b.url + "/track")
+	visitor.Fill("track-case", caseID)
+	visitor.Fill("track-token", token)
+	v.check(visitor, "portal-track", visitor.Submit("track-form"), http.StatusOK, true)
+	if visitor.Text("case-outcome") == "" {
+		t.Errorf("the tracking page shows no outcome:\n%s", ident.MaskText(visitor.BodyText()))
+	}
+	lookUp("portal-lookup-corrected")
+	if got := visitor.Text("record-" + recordID); !strings.Contains(got, "2000") {
+		t.Errorf("the public look-up after the correction shows:\n%s\nwant the corrected amount 2000", ident.MaskText(got))
+	}
+
+	// The agency's pull subscription received the correction.
+	wait.For(t, 20*time.Second, "the correction among the agency's events", func() bool {
+		for _, raw := range b.events(agencyKey, sub.ID, "0", 1).Events {
+			var e subscription.Event
+			if json.Unmarshal(raw, &e) == nil && e.RecordID == recordID && e.Type == "record.corrected" && e.Version == 3 {
+				return true
+			}
+		}
+		return false
+	})
 
 	for _, area := range []struct{ name, path string }{
 		{"desk-home", "/desk/"}, {"catalog-home", "/catalog/"}, {"ops-home", "/ops/"},
