@@ -154,16 +154,29 @@ func TestPagesInABrowser(t *testing.T) {
 		v.check(other, "", http.StatusNotFound, http.StatusNotFound, true)
 	})
 
-	// The department decides: the record is corrected.
-	// TODO(desk): through the desk's pages once they are merged.
-	corrected := b.example("administrative_penalty", func(d map[string]any) {
-		json.Unmarshal(b.lifecycleOf(recordID).Data, &d)
-		d["amount_yuan"] = 2000
-	})
-	reason := "处罚决定书载明罚款二千元，录入有误，予以更正。"
-	if got := b.decide(marketKey, caseID, map[string]any{"outcome": "corrected", "reason": reason, "data": corrected}, nil); got != http.StatusOK {
-		t.Fatalf("the decision answered %d", got)
+	// The department's officer signs in at the desk, finds the objection
+	// and decides it: the record is corrected.
+	officer := chrome.NewPage(t)
+	staffSignIn(t, officer, b.url+"/desk/", "desk-signin", marketKey)
+	v.check(officer, "desk-list", http.StatusOK, http.StatusOK, false)
+	if !officer.Has("case-" + caseID) {
+		t.Fatalf("the desk does not list the objection %s:\n%s", caseID, ident.MaskText(officer.BodyText()))
 	}
+	v.check(officer, "desk-case", officer.Open(b.url+"/desk/objections/"+caseID), http.StatusOK, false)
+	var data map[string]any
+	if err := json.Unmarshal([]byte(officer.Value("decision-data")), &data); err != nil {
+		t.Fatalf("the decision form's data field does not hold the record's JSON: %v", err)
+	}
+	data["amount_yuan"] = 2000
+	corrected, _ := json.MarshalIndent(data, "", "  ")
+	reason := "处罚决定书载明罚款二千元，录入有误，予以更正。"
+	officer.Fill("outcome-corrected", "on")
+	officer.Fill("decision-reason", reason)
+	officer.Fill("decision-data", string(corrected))
+	if got := officer.Submit("decision-form"); got != http.StatusOK || !officer.Has("decision-recorded") {
+		t.Fatalf("the decision: status %d, want 200 saying it is recorded:\n%s", got, ident.MaskText(officer.BodyText()))
+	}
+	v.check(officer, "desk-case-decided", http.StatusOK, http.StatusOK, false)
 	b.waitDisputed(recordID, 3, false)
 
 	// Everyone sees the outcome: the person on their case page, anyone
@@ -196,9 +209,38 @@ func TestPagesInABrowser(t *testing.T) {
 		return false
 	})
 
-	for _, area := range []struct{ name, path string }{
-		{"desk-home", "/desk/"}, {"catalog-home", "/catalog/"}, {"ops-home", "/ops/"},
-	} {
-		v.check(visitor, area.name, visitor.Open(b.url+area.path), http.StatusOK, true)
+	// The catalogue, with a second version of a type to compare.
+	v2 := b.penaltyType(func(doc, schema, _ map[string]any) {
+		doc["version"] = 2
+		schema["properties"].(map[string]any)["case_no"] = map[string]any{"type": "string", "description": "The department's case number."}
+	})
+	if status, answer := b.publishType(maintainerKey, "administrative_penalty", v2); status != http.StatusCreated {
+		t.Fatalf("publish version 2: %d %v", status, answer)
+	}
+	v.check(visitor, "catalog-list", visitor.Open(b.url+"/catalog/"), http.StatusOK, true)
+	v.check(visitor, "catalog-type", visitor.Open(b.url+"/catalog/administrative_penalty"), http.StatusOK, true)
+	visitor.Fill("diff-from", "1")
+	visitor.Fill("diff-to", "2")
+	v.check(visitor, "catalog-diff", visitor.Submit("diff-form"), http.StatusOK, true)
+	if !strings.Contains(visitor.BodyText(), "case_no") {
+		t.Errorf("the diff of versions 1 and 2 does not show the added field case_no:\n%s", visitor.BodyText())
+	}
+
+	// The operator's overview.
+	operator := chrome.NewPage(t)
+	staffSignIn(t, operator, b.url+"/ops/", "ops-signin", opKey)
+	v.check(operator, "ops-overview", http.StatusOK, http.StatusOK, true)
+}
+
+// staffSignIn signs page in to a staff area (the desk or the operator
+// overview, at areaURL) with key, through the area's sign-in form.
+func staffSignIn(t *testing.T, page *headless.Page, areaURL, form, key string) {
+	t.Helper()
+	if got := page.Open(areaURL); got != http.StatusOK || !page.Has(form) {
+		t.Fatalf("%s signed out: status %d, want its sign-in form #%s", areaURL, got, form)
+	}
+	page.Fill("signin-key", key)
+	if got := page.Submit(form); got != http.StatusOK || page.URL() != areaURL || page.Has(form) {
+		t.Fatalf("signing in to %s: status %d at %s, want the area signed in:\n%s", areaURL, got, page.URL(), ident.MaskText(page.BodyText()))
 	}
 }
