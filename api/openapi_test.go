@@ -136,11 +136,13 @@ func (f *fakeKeys) RevokeKey(_ context.Context, principal, id string) (store.Key
 // fakeLedger gives every record its first version.
 type fakeLedger struct{}
 
-func (fakeLedger) Admit(_ context.Context, recs []*record.Record) (*store.Admission, error) {
+func (fakeLedger) AdmitSubmission(_ context.Context, recs []*record.Record, summarise func([]store.Outcome) *store.Submission) (*store.Admission, error) {
 	for _, r := range recs {
 		r.Version = 1
 	}
-	return &store.Admission{Outcomes: make([]store.Outcome, len(recs))}, nil
+	outcomes := make([]store.Outcome, len(recs))
+	summarise(outcomes)
+	return &store.Admission{Outcomes: outcomes}, nil
 }
 
 // fakeRelay has Kafka acknowledge everything at once.

@@ -20,16 +20,18 @@ import (
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/ident"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 )
 
-// Ledger assigns versions to records and commits them to its outbox (see
-// store.Store.Admit).
+// Ledger assigns versions to records and commits them to its outbox, with
+// the summary of their submission, in one transaction (see
+// store.Store.AdmitSubmission).
 type Ledger interface {
-	Admit(ctx context.Context, recs []*record.Record) (*store.Admission, error)
+	AdmitSubmission(ctx context.Context, recs []*record.Record, summarise func([]store.Outcome) *store.Submission) (*store.Admission, error)
 }
 
 // Relay publishes what the ledger committed (see relay.Relay).
@@ -380,20 +382,22 @@ func (in *Intake) admit(ctx context.Context, sub *submission, items []*item) err
 		}
 	}
 	var outbox []int64
-	if len(recs) > 0 {
-		a, err := in.ledger.Admit(ctx, recs)
+	if len(items) > 0 {
+		a, err := in.ledger.AdmitSubmission(ctx, recs, func(outcomes []store.Outcome) *store.Submission {
+			for i, o := range outcomes {
+				owners[i].outcome = o
+				if o == store.UnknownRecord {
+					owners[i].errs = append(owners[i].errs, catalog.FieldError{Code: "unknown_record", Pointer: "/source_id",
+						Message: fmt.Sprintf("no record with this source_id was ever accepted from this department, so it cannot be %s", pastTense[recs[i].Op])})
+					owners[i].record = nil
+				}
+			}
+			return summary(sub, items)
+		})
 		if err != nil {
 			return err
 		}
 		outbox = a.Outbox
-		for i, o := range a.Outcomes {
-			owners[i].outcome = o
-			if o == store.UnknownRecord {
-				owners[i].errs = append(owners[i].errs, catalog.FieldError{Code: "unknown_record", Pointer: "/source_id",
-					Message: fmt.Sprintf("no record with this source_id was ever accepted from this department, so it cannot be %s", pastTense[recs[i].Op])})
-				owners[i].record = nil
-			}
-		}
 	}
 	in.publishRejections(ctx, sub, items)
 	ackCtx, cancel := context.WithTimeout(ctx, in.cfg.ackTimeout())
@@ -405,6 +409,39 @@ func (in *Intake) admit(ctx context.Context, sub *submission, items []*item) err
 		}
 	}
 	return nil
+}
+
+// summary is what the submission of items came to, for the department to
+// read later: the receipts' errors are masked (ident.MaskText), though they
+// never should quote an ID number.
+func summary(sub *submission, items []*item) *store.Submission {
+	sum := &store.Submission{ID: sub.id, Department: sub.department.Code, Connector: sub.connector,
+		ReceivedAt: sub.received, Records: len(items), ErrorCodes: map[string]int{}}
+	for i, it := range items {
+		if it.record != nil {
+			sum.Accepted++
+			if it.outcome == store.Unchanged {
+				sum.Unchanged++
+			}
+			continue
+		}
+		sum.Rejected++
+		seen := map[string]bool{}
+		for _, fe := range it.errs {
+			if !seen[fe.Code] {
+				seen[fe.Code] = true
+				sum.ErrorCodes[fe.Code]++
+			}
+		}
+		if len(sum.Rejections) < store.MaxSubmissionRejections {
+			errs, _ := ClipErrors(it.errs)
+			for j := range errs {
+				errs[j].Message = ident.MaskText(errs[j].Message)
+			}
+			sum.Rejections = append(sum.Rejections, store.Rejection{Index: i, Errors: errs})
+		}
+	}
+	return sum
 }
 
 // publishRejections writes the rejected envelopes to the rejected topic.
