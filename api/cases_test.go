@@ -140,6 +140,10 @@ func (f *fakeCases) RepairFile(_ context.Context, id, list string, position int)
 	return &f.files[i], nil
 }
 
+func (f *fakeCases) ObjectionEvidence(context.Context, string, int) ([]byte, error) {
+	return nil, store.ErrNotFound
+}
+
 func (f *fakeCases) CountOverdue(ctx context.Context, t time.Time) (store.OverdueCount, error) {
 	os, _ := f.Objections(ctx, store.CaseQuery{OverdueAt: t})
 	rs, _ := f.Repairs(ctx, store.CaseQuery{OverdueAt: t})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/authz"
+	"github.com/credex/credex/internal/param"
 	"github.com/credex/credex/lifecycle"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/record"
@@ -120,6 +121,49 @@ func (s *Service) FileObjection(ctx context.Context, f ObjectionFiling) (*Object
 // that is neither, ErrBadCredential.
 func (s *Service) ReadObjection(ctx context.Context, id, credential string) (*Objection, error) {
 	return read(ctx, s, &s.objections, id, credential)
+}
+
+// ObjectionFor returns the objection with this id to ctx's principal: the
+// record's department or an operator. Anyone else is told ErrNotFound, as
+// for an id that does not exist. The read is in the audit log.
+func (s *Service) ObjectionFor(ctx context.Context, id string) (*Objection, error) {
+	o, _, err := readFor(ctx, s, &s.objections, id)
+	return o, err
+}
+
+// File is a file attached to a case.
+type File struct {
+	Name      string
+	MediaType string
+	Content   []byte
+}
+
+// ObjectionFileFor returns the file at position (from 0) of the evidence of
+// the objection with this id to those ObjectionFor answers; it returns
+// ErrNoFile when the evidence has no such file. A position that is not a
+// number below lifecycle.DefaultMaxFiles is an *InvalidParameter, whoever
+// asks.
+func (s *Service) ObjectionFileFor(ctx context.Context, id, position string) (*File, error) {
+	n, ok := param.Int(position, 0, lifecycle.DefaultMaxFiles-1)
+	if !ok {
+		return nil, &InvalidParameter{"position", fmt.Sprintf("position is a number from 0 to %d: evidence holds at most %d files", lifecycle.DefaultMaxFiles-1, lifecycle.DefaultMaxFiles)}
+	}
+	o, err := s.ObjectionFor(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if int(n) >= len(o.Evidence) {
+		return nil, ErrNoFile
+	}
+	content, err := s.store.ObjectionEvidence(ctx, o.ID, int(n))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNoFile
+	}
+	if err != nil {
+		return nil, err
+	}
+	a := o.Evidence[n]
+	return &File{Name: a.Name, MediaType: a.MediaType, Content: content}, nil
 }
 
 // ListObjections returns a page of the objections to the records of the

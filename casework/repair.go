@@ -170,6 +170,12 @@ func (s *Service) ReadRepair(ctx context.Context, id, credential string) (*Repai
 // list other than those, or a position that is not a number below
 // lifecycle.DefaultMaxFiles, is an *InvalidParameter, whoever asks.
 func (s *Service) RepairFile(ctx context.Context, id, credential, list, position string) (*store.RepairFile, error) {
+	return s.repairFile(ctx, list, position, func() (*Repair, error) { return s.ReadRepair(ctx, id, credential) })
+}
+
+// repairFile returns a file of the application that read returns, after
+// checking list and position.
+func (s *Service) repairFile(ctx context.Context, list, position string, read func() (*Repair, error)) (*store.RepairFile, error) {
 	if list != proofList && list != commitmentList {
 		return nil, &InvalidParameter{"list", "list is proof or commitment"}
 	}
@@ -177,7 +183,7 @@ func (s *Service) RepairFile(ctx context.Context, id, credential, list, position
 	if !ok {
 		return nil, &InvalidParameter{"position", fmt.Sprintf("position is a number from 0 to %d: a list holds at most %d files", lifecycle.DefaultMaxFiles-1, lifecycle.DefaultMaxFiles)}
 	}
-	app, err := s.ReadRepair(ctx, id, credential)
+	app, err := read()
 	if err != nil {
 		return nil, err
 	}
@@ -186,6 +192,20 @@ func (s *Service) RepairFile(ctx context.Context, id, credential, list, position
 		return nil, ErrNoFile
 	}
 	return f, err
+}
+
+// RepairFor returns the application with this id to ctx's principal: its
+// deciding department or an operator. Anyone else is told ErrNotFound, as
+// for an id that does not exist. The read is in the audit log.
+func (s *Service) RepairFor(ctx context.Context, id string) (*Repair, error) {
+	r, _, err := readFor(ctx, s, &s.repairs, id)
+	return r, err
+}
+
+// RepairFileFor is RepairFile for ctx's principal, to those RepairFor
+// answers.
+func (s *Service) RepairFileFor(ctx context.Context, id, list, position string) (*store.RepairFile, error) {
+	return s.repairFile(ctx, list, position, func() (*Repair, error) { return s.RepairFor(ctx, id) })
 }
 
 // ListRepairs returns a page of the applications that the department ctx's

@@ -40,6 +40,9 @@ type Store interface {
 	// the same transaction, and stores what move made of it when move
 	// returns nil; it returns move's error as it is.
 	MoveObjection(ctx context.Context, id string, move func(*store.Ledger, *store.Objection) error) error
+	// ObjectionEvidence returns the content of a file of an objection's
+	// evidence, or store.ErrNotFound.
+	ObjectionEvidence(ctx context.Context, id string, position int) ([]byte, error)
 
 	// FileRepair stores r with its files; it returns store.ErrCaseOpen
 	// when the record has an application under review.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -18,6 +19,7 @@ var (
 	qObjectionLock           = query("objection_lock")
 	qObjectionList           = query("objection_list")
 	qObjectionUpdate         = query("objection_update")
+	qObjectionEvidence       = query("objection_evidence")
 )
 
 // Objection is an objection as stored: its state (moved by a lifecycle.Desk),
@@ -89,6 +91,20 @@ func (s *Store) MoveObjection(ctx context.Context, id string, move func(*Ledger,
 			sqlTime(o.ClosedAt), o.Outcome, o.Reason)
 		return err
 	})
+}
+
+// ObjectionEvidence returns the content of the file at position (from 0)
+// of an objection's evidence, or ErrNotFound.
+func (s *Store) ObjectionEvidence(ctx context.Context, id string, position int) ([]byte, error) {
+	var content []byte
+	err := s.pool.QueryRow(ctx, qObjectionEvidence, id, position).Scan(&content)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read evidence of objection %s: %w", id, err)
+	}
+	return content, nil
 }
 
 // truncate rounds o's times down to the database's microseconds, so that
