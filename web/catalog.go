@@ -65,7 +65,7 @@ type periodRow struct {
 
 // catalogVersion is a published version of a type.
 type catalogVersion struct {
-	Version                             int
+	Version                              int
 	PublishedAt, PublishedBy, ApprovedBy string
 }
 
