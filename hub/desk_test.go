@@ -10,9 +10,9 @@ import (
 	"testing"
 )
 
-// signIn signs br in to area (/desk/ or /ops/) with key and returns the
+// keySignIn signs br in to area (/desk/ or /ops/) with key and returns the
 // answer.
-func (br *browser) signIn(area, key string) page {
+func (br *browser) keySignIn(area, key string) page {
 	br.t.Helper()
 	return br.postForm(area, area+"signin", url.Values{"key": {key}})
 }
@@ -20,7 +20,7 @@ func (br *browser) signIn(area, key string) page {
 // mustSignIn signs br in and expects to be sent to the area.
 func (br *browser) mustSignIn(area, key string) {
 	br.t.Helper()
-	if got := br.signIn(area, key); got.status != http.StatusSeeOther || got.header.Get("Location") != area {
+	if got := br.keySignIn(area, key); got.status != http.StatusSeeOther || got.header.Get("Location") != area {
 		br.t.Fatalf("sign in to %s = %d to %q, want 303 to %s:\n%s", area, got.status, got.header.Get("Location"), area, got.body)
 	}
 }
@@ -44,7 +44,7 @@ func TestDeskSignIn(t *testing.T) {
 		{"an operator's key", opKey, http.StatusForbidden, "不属于数据提供部门"},
 		{"no key", " ", http.StatusBadRequest, "请填写"},
 	} {
-		got := br.signIn("/desk/", tt.key)
+		got := br.keySignIn("/desk/", tt.key)
 		if got.status != tt.status || !strings.Contains(got.body, `id="signin-error"`) || !strings.Contains(got.body, tt.sentence) {
 			t.Errorf("%s: sign-in = %d, want %d with %q:\n%s", tt.name, got.status, tt.status, tt.sentence, got.body)
 		}
@@ -53,7 +53,7 @@ func TestDeskSignIn(t *testing.T) {
 		}
 	}
 
-	got := br.signIn("/desk/", marketKey)
+	got := br.keySignIn("/desk/", marketKey)
 	if got.status != http.StatusSeeOther || got.header.Get("Location") != "/desk/" {
 		t.Fatalf("sign-in with the department's key = %d to %q, want 303 to /desk/", got.status, got.header.Get("Location"))
 	}
@@ -86,13 +86,13 @@ func TestDeskSignInCountsFailuresWithTheAPI(t *testing.T) {
 	b.cfg.FailedAuthLimit.Rate, b.cfg.FailedAuthLimit.Burst = 0.001, 2
 	b = b.sibling(t) // a hub of this limit
 	br := b.browser()
-	if got := br.signIn("/desk/", "wrong-key-1"); got.status != http.StatusUnauthorized {
+	if got := br.keySignIn("/desk/", "wrong-key-1"); got.status != http.StatusUnauthorized {
 		t.Fatalf("first failure = %d, want 401", got.status)
 	}
 	if got := b.raw(http.MethodGet, "/v1/keys", "wrong-key-2", nil); got.status != http.StatusUnauthorized {
 		t.Fatalf("second failure, at the API = %d, want 401", got.status)
 	}
-	got := br.signIn("/desk/", marketKey)
+	got := br.keySignIn("/desk/", marketKey)
 	if got.status != http.StatusTooManyRequests || got.header.Get("Retry-After") == "" || !strings.Contains(got.body, "次数太多") {
 		t.Errorf("a sign-in past the limit, even with the right key = %d, want 429 with Retry-After and a sentence:\n%s", got.status, got.body)
 	}

@@ -19,7 +19,7 @@ func TestOpsOverviewRequiresAnOperator(t *testing.T) {
 	if signedOut.status != http.StatusOK || !strings.Contains(signedOut.body, `id="ops-signin"`) || strings.Contains(signedOut.body, `id="ops-throughput"`) {
 		t.Fatalf("GET /ops/ signed out = %d, want the sign-in form and no figures:\n%s", signedOut.status, signedOut.body)
 	}
-	if got := br.signIn("/ops/", marketKey); got.status != http.StatusForbidden || !strings.Contains(got.body, "不属于运行维护人员") {
+	if got := br.keySignIn("/ops/", marketKey); got.status != http.StatusForbidden || !strings.Contains(got.body, "不属于运行维护人员") {
 		t.Errorf("a department's key at /ops/ = %d, want 403 with a sentence:\n%s", got.status, got.body)
 	}
 	// A department signed in at the desk sees no figures either.

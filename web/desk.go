@@ -26,8 +26,8 @@ import (
 // and its recent submissions, reads and decides a case.
 func (s *server) routeDesk(mux *http.ServeMux) {
 	mux.HandleFunc("GET /desk/{$}", s.deskIndex)
-	mux.HandleFunc("POST /desk/signin", s.signIn(deskArea))
-	mux.HandleFunc("POST /desk/signout", s.signOut(deskArea))
+	mux.HandleFunc("POST /desk/signin", s.staffSignIn(deskArea))
+	mux.HandleFunc("POST /desk/signout", s.staffSignOut(deskArea))
 	mux.HandleFunc("GET /desk/objections/{id}", s.desk(s.deskObjection))
 	mux.HandleFunc("POST /desk/objections/{id}/decision", s.desk(s.deskDecideObjection))
 	mux.HandleFunc("GET /desk/objections/{id}/evidence/{position}", s.desk(s.deskEvidence))
@@ -270,7 +270,7 @@ func (s *server) deskObjection(w http.ResponseWriter, r *http.Request, p *princi
 // decision form as form, with status.
 func (s *server) showObjection(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, form caseForm, decided bool) {
 	o, err := s.Cases.ObjectionFor(r.Context(), r.PathValue("id"))
-	if s.caseFailed(w, r, err) {
+	if s.deskCaseFailed(w, r, err) {
 		return
 	}
 	rec, err := s.caseRecord(r, p, o.RecordID)
@@ -321,7 +321,7 @@ func (s *server) deskDecideObjection(w http.ResponseWriter, r *http.Request, p *
 			return
 		}
 		if !s.decisionProblems(lang, err, form.Errors, &form.Problem) {
-			s.caseFailed(w, r, err)
+			s.deskCaseFailed(w, r, err)
 			return
 		}
 	}
@@ -346,7 +346,7 @@ func (s *server) decisionProblems(lang string, err error, errs fieldErrors, prob
 	case errors.Is(err, casework.ErrClosed):
 		*problem = translate(lang, "decision.closed")
 	case errors.Is(err, casework.ErrRecordRevoked):
-		*problem = translate(lang, "decision.revoked")
+		*problem = translate(lang, "decision.record_revoked")
 	case errors.Is(err, casework.ErrUnknownOutcome):
 		errs.add("outcome", translate(lang, "decision.outcome_bad"))
 	default:
@@ -375,10 +375,10 @@ func fieldSentence(lang, code, pointer, message string) string {
 	return translate(lang, key, path)
 }
 
-// caseFailed answers err, an error of the casework service reading a
+// deskCaseFailed answers err, an error of the casework service reading a
 // case, and reports whether there was one: a case the department may not
 // see does not exist for it.
-func (s *server) caseFailed(w http.ResponseWriter, r *http.Request, err error) bool {
+func (s *server) deskCaseFailed(w http.ResponseWriter, r *http.Request, err error) bool {
 	var param *casework.InvalidParameter
 	switch {
 	case err == nil:
@@ -397,7 +397,7 @@ func (s *server) caseFailed(w http.ResponseWriter, r *http.Request, err error) b
 // file of the objection's evidence, to download.
 func (s *server) deskEvidence(w http.ResponseWriter, r *http.Request, _ *principal.Principal) {
 	f, err := s.Cases.ObjectionFileFor(r.Context(), r.PathValue("id"), r.PathValue("position"))
-	if s.caseFailed(w, r, err) {
+	if s.deskCaseFailed(w, r, err) {
 		return
 	}
 	download(w, f.Name, f.MediaType, f.Content)
@@ -431,7 +431,7 @@ func (s *server) deskRepair(w http.ResponseWriter, r *http.Request, p *principal
 // review form as form, with status.
 func (s *server) showRepair(w http.ResponseWriter, r *http.Request, p *principal.Principal, status int, form caseForm, decided bool) {
 	a, err := s.Cases.RepairFor(r.Context(), r.PathValue("id"))
-	if s.caseFailed(w, r, err) {
+	if s.deskCaseFailed(w, r, err) {
 		return
 	}
 	rec, err := s.caseRecord(r, p, a.RecordID)
@@ -465,7 +465,7 @@ func (s *server) deskDecideRepair(w http.ResponseWriter, r *http.Request, p *pri
 		return
 	}
 	if !s.decisionProblems(langOf(r), err, form.Errors, &form.Problem) {
-		s.caseFailed(w, r, err)
+		s.deskCaseFailed(w, r, err)
 		return
 	}
 	s.showRepair(w, r, p, http.StatusUnprocessableEntity, form, false)
@@ -474,7 +474,7 @@ func (s *server) deskDecideRepair(w http.ResponseWriter, r *http.Request, p *pri
 // deskRepairFile serves GET /desk/repairs/{id}/files/{list}/{position}.
 func (s *server) deskRepairFile(w http.ResponseWriter, r *http.Request, _ *principal.Principal) {
 	f, err := s.Cases.RepairFileFor(r.Context(), r.PathValue("id"), r.PathValue("list"), r.PathValue("position"))
-	if s.caseFailed(w, r, err) {
+	if s.deskCaseFailed(w, r, err) {
 		return
 	}
 	download(w, f.Name, f.MediaType, f.Content)

@@ -77,11 +77,11 @@ func (s *server) signInForm(w http.ResponseWriter, r *http.Request, area staffAr
 	s.render(w, r, status, "desk_signin.html", data)
 }
 
-// signIn serves POST /desk/signin and /ops/signin: the key is checked as
+// staffSignIn serves POST /desk/signin and /ops/signin: the key is checked as
 // the API checks it, within its limit of failures; a key of another kind
 // of principal is refused. The new session remembers the principal's
 // name, never the key.
-func (s *server) signIn(area staffArea) http.HandlerFunc {
+func (s *server) staffSignIn(area staffArea) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := strings.TrimSpace(r.PostFormValue("key"))
 		if key == "" || len(key) > maxKey {
@@ -116,9 +116,9 @@ func (s *server) signIn(area staffArea) http.HandlerFunc {
 	}
 }
 
-// signOut serves POST /desk/signout and /ops/signout: a new session, of
+// staffSignOut serves POST /desk/signout and /ops/signout: a new session, of
 // no one.
-func (s *server) signOut(area staffArea) http.HandlerFunc {
+func (s *server) staffSignOut(area staffArea) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.renewSession(w, r)
 		http.Redirect(w, r, area.Path, http.StatusSeeOther)

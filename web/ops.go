@@ -16,8 +16,8 @@ import (
 // who sign in with their API key.
 func (s *server) routeOps(mux *http.ServeMux) {
 	mux.HandleFunc("GET /ops/{$}", s.opsIndex)
-	mux.HandleFunc("POST /ops/signin", s.signIn(opsArea))
-	mux.HandleFunc("POST /ops/signout", s.signOut(opsArea))
+	mux.HandleFunc("POST /ops/signin", s.staffSignIn(opsArea))
+	mux.HandleFunc("POST /ops/signout", s.staffSignOut(opsArea))
 }
 
 // opsPage is the data of ops.html: the figures of the whole hub from the
