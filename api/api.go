@@ -126,6 +126,10 @@ type Deps struct {
 	KeyLimit        Limit
 	PublicLimit     Limit
 	FailedAuthLimit Limit
+	// KeyCheck, when set, checks credentials and counts their failures,
+	// shared with the pages' sign-in; nil: a KeyCheck of the API's own,
+	// of Store and FailedAuthLimit.
+	KeyCheck *KeyCheck
 	// LookupLimits bound the look-ups of persons by name and ID number
 	// that need no key; zero values are DefaultLookupLimits.
 	LookupLimits LookupLimits
@@ -146,13 +150,15 @@ func New(d Deps) http.Handler {
 	a := &server{Deps: d,
 		keyLimiter:    newLimiter(cmp.Or(d.KeyLimit, DefaultKeyLimit), time.Now),
 		publicLimiter: newLimiter(cmp.Or(d.PublicLimit, DefaultPublicLimit), time.Now),
-		failLimiter:   newLimiter(cmp.Or(d.FailedAuthLimit, DefaultFailedAuthLimit), time.Now),
-		authFailures:  newAuthFailures(d.Registry),
+		keys:          d.KeyCheck,
 		render:        subscription.NewRenderer(d.SubjectKey),
 		lookups:       d.Lookups,
 	}
 	if a.lookups == nil {
 		a.lookups = NewLookups(d.LookupLimits, d.SubjectKey, time.Now, d.Registry)
+	}
+	if a.keys == nil {
+		a.keys = NewKeyCheck(d.Store, d.FailedAuthLimit, d.Registry)
 	}
 	a.KeyOverlap = cmp.Or(a.KeyOverlap, DefaultKeyOverlap)
 	a.KeyLifetime = cmp.Or(a.KeyLifetime, DefaultKeyLifetime)
@@ -217,10 +223,9 @@ type server struct {
 	keyLimiter, publicLimiter *limiter
 	// lookups throttle the keyless look-ups of persons (LookupLimits).
 	lookups *Lookups
-	// failLimiter counts the failed attempts to authenticate of each
-	// client address (authFailures counts them all).
-	failLimiter  *limiter
-	authFailures *prometheus.CounterVec
+	// keys counts the failed attempts to authenticate of each client
+	// address.
+	keys *KeyCheck
 	// render renders events for agencies, with pseudonyms keyed by a key
 	// derived from SubjectKey.
 	render *subscription.Renderer
@@ -289,7 +294,7 @@ func (a *server) authenticate(next http.Handler) http.Handler {
 			apierr.Write(w, errNoKey)
 			return
 		}
-		if ok, wait := a.failLimiter.peek(clientAddr(r)); !ok {
+		if wait, refused := a.keys.refused(r); refused {
 			refuse(w, wait)
 			return
 		}
@@ -337,8 +342,7 @@ func (a *server) authenticateCert(w http.ResponseWriter, r *http.Request, next h
 // counts the failure against its client address: a failure beyond the
 // address's limit is answered 429 instead.
 func (a *server) authFailed(w http.ResponseWriter, r *http.Request, reason string, e *apierr.Error) {
-	a.authFailures.WithLabelValues(reason).Inc()
-	if ok, wait := a.failLimiter.take(clientAddr(r)); !ok {
+	if wait, refused := a.keys.failed(r, reason); refused {
 		w.Header().Del("WWW-Authenticate")
 		refuse(w, wait)
 		return

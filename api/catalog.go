@@ -161,19 +161,12 @@ func (a *server) catalogDiff(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, e.At("/to"))
 		return
 	}
-	mode, err := compat.ParseMode(string(to.Compatibility))
+	c, err := catalog.Compare(from, to)
 	if err == nil {
-		var breaking []compat.Change
-		if breaking, err = compat.Check(mode, []json.RawMessage{from.Schema}, to.Schema); err == nil {
-			var changes []compat.Change
-			if changes, err = compat.Diff(from.Schema, to.Schema); err == nil {
-				policy := catalog.PolicyDiff(from, to)
-				apierr.JSON(w, http.StatusOK, diffView{Type: code, From: from.Version, To: to.Version,
-					Mode: string(mode), Compatible: len(breaking) == 0, Changes: nonNil(changes),
-					Policy: nonNilPolicy(policy), Widens: len(catalog.Widening(policy)) > 0})
-				return
-			}
-		}
+		apierr.JSON(w, http.StatusOK, diffView{Type: code, From: from.Version, To: to.Version,
+			Mode: string(c.Mode), Compatible: c.Compatible, Changes: nonNil(c.Changes),
+			Policy: nonNilPolicy(c.Policy), Widens: c.Widens})
+		return
 	}
 	a.Logger.Error("catalogue diff", "type", code, "err", err)
 	apierr.Write(w, apierr.New(http.StatusInternalServerError, "internal", "the versions could not be compared"))

@@ -20,7 +20,7 @@ func TestAuthenticateByClientCertificate(t *testing.T) {
 		Deps:          Deps{Store: keyStore{}, Logger: slog.New(slog.DiscardHandler)},
 		keyLimiter:    newLimiter(Limit{Rate: -1}, time.Now),
 		publicLimiter: newLimiter(Limit{Rate: -1}, time.Now),
-		authFailures:  newAuthFailures(prometheus.NewRegistry()),
+		keys:          NewKeyCheck(keyStore{}, Limit{Rate: -1}, prometheus.NewRegistry()),
 	}
 	verified := func(der []byte) *tls.ConnectionState {
 		return &tls.ConnectionState{VerifiedChains: [][]*x509.Certificate{{{Raw: der}}}}

@@ -251,6 +251,8 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	// One set of look-up buckets for the API and the pages: a person looked
 	// up through both is counted once against the limits.
 	lookups := api.NewLookups(cfg.LookupLimits, cfg.SubjectKey, time.Now, h.registry)
+	// One count of failed credentials for the API and the pages' sign-in.
+	keys := api.NewKeyCheck(h.store, cfg.FailedAuthLimit, h.registry)
 	h.handler = api.New(api.Deps{
 		Store: h.store, Catalog: catalogue{h.catalog, cfg.Kafka}, Ingest: ingest, Ready: h.ready,
 		Subscriptions: h.store, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, DeliveryTopic: cfg.Kafka.Topics.Delivery,
@@ -260,7 +262,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		People: people, Inquiries: h.store, AuthorisationKey: cfg.AuthorisationKey,
 		SubjectKey: cfg.SubjectKey, Now: orNow(cfg.Now),
 		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLifetime: cfg.KeyLifetime, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
-		FailedAuthLimit: cfg.FailedAuthLimit, LookupLimits: cfg.LookupLimits, Lookups: lookups,
+		FailedAuthLimit: cfg.FailedAuthLimit, KeyCheck: keys, LookupLimits: cfg.LookupLimits, Lookups: lookups,
 		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
 	})
 	var login web.SignIn // people sign in to the pages where the provider sends them back
@@ -275,6 +277,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	pages := web.New(web.Deps{
 		Store: h.store, Catalog: h.catalog, Cases: h.cases, Audit: h.audit, People: people, Login: login,
 		Lookups: lookups, SubjectKey: cfg.SubjectKey, Calendar: cfg.Calendar, Now: orNow(cfg.Now), Logger: h.log,
+		Keys: keys, Gatherer: h.registry,
 	})
 	h.handler = route(h.handler, pages, cfg.DevRoutes)
 	return h, nil

@@ -71,4 +71,58 @@
 //	signout          the sign-out form (layout, signed in)
 //	error-message    the sentence of an error page
 //	lookup-form      the public look-up form (name, id_number)
+//
+// The department desk (/desk/) and the operations overview (/ops/), which
+// departments and operators sign in to with their API keys:
+//
+//	desk-signin            the desk's sign-in form (key)
+//	ops-signin             the overview's sign-in form (key)
+//	signin-key             the key field of either
+//	signin-error           why a sign-in failed
+//	desk-signout           the desk's sign-out form
+//	ops-signout            the overview's sign-out form
+//	desk-cases             the table of open cases, overdue first
+//	case-ID                the row of a case in it (ID: obj_..., rpr_...)
+//	desk-errors            the rejections of the last 30 days by error code
+//	desk-submissions       the recent submissions
+//	submission-ID          one of them (ID: sub_...)
+//	case-status            a case's status, on its page
+//	case-outcome           an objection's outcome, once decided
+//	case-files             a case's files, to download
+//	case-record            the record a case is about
+//	record-version         its version
+//	record-data            its current data
+//	record-history         its versions, newest first
+//	decision-form          an objection's decision form
+//	outcome-upheld         its outcomes (radio buttons)
+//	outcome-corrected
+//	outcome-revoked
+//	decision-reason        the reason
+//	decision-data          the corrected data (JSON), prefilled with the current
+//	data-errors            the problems of the corrected data, as sentences
+//	repair-decision-form   a repair application's review form
+//	outcome-approved       its outcomes (radio buttons)
+//	outcome-refused
+//	decision-reasons       the reasons of a refusal, one a line
+//	decision-submit        the button of either form
+//	decision-problem       why a decision was refused as a whole
+//	decision-recorded      the confirmation once a decision is recorded
+//	ops-overdue            overdue cases (ops-overdue-objections, ops-overdue-repairs)
+//	ops-throughput         records submitted (ops-hour-records, ops-hour-rejected)
+//	ops-rejects            rejections of this process by error code
+//	ops-sink               the database sink's lag and the outbox (ops-outbox)
+//	ops-delivery           the delivery backlog per subscription
+//
+// The catalogue pages (/catalog/):
+//
+//	catalog-types          the table of every record type
+//	type-CODE              the row of a type in it
+//	type-rules             a type's rules (type-disclosure, type-display)
+//	type-fields            its fields (field-PATH, a row each)
+//	type-example           its example payload
+//	type-versions          its published versions
+//	diff-form              the form choosing two versions (diff-from, diff-to)
+//	diff-verdict           whether the later version keeps its compatibility
+//	diff-changes           the changes of the schema
+//	diff-policy            the changes of the rules
 package web

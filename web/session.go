@@ -38,6 +38,10 @@ type Session struct {
 	Expires time.Time `json:"e"`
 	// Person is the person signed in through the identity provider, or nil.
 	Person *idtoken.Person `json:"p,omitempty"`
+	// Staff names the principal, a department or an operator, signed in
+	// with its API key on the desk or the operations overview; the key is
+	// not kept.
+	Staff string `json:"k,omitempty"`
 	// Login is a sign-in under way: what the identity provider must send
 	// back.
 	Login *pendingLogin `json:"l,omitempty"`

@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/casework"
 	"github.com/credex/credex/catalog/registry"
@@ -53,6 +55,11 @@ type Deps struct {
 	// Calendar counts the working days of deadlines; default
 	// workday.Default().
 	Calendar *workday.Calendar
+	// Keys checks the API keys departments and operators sign in with, as
+	// the API does, within the same limit of failures (api.KeyCheck).
+	Keys KeyCheck
+	// Gatherer holds the hub's metrics, as /metrics serves them.
+	Gatherer prometheus.Gatherer
 	// Now is the pages' clock; default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
