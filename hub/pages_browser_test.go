@@ -31,9 +31,10 @@ func newViewer(t *testing.T) *viewer {
 }
 
 // check looks at the page p shows now, named name (the screenshots' file
-// name; "" for none), which must have answered status want. A public page also must show
-// no full citizen ID number anywhere in its markup.
-func (v *viewer) check(p *headless.Page, name string, status, want int, public bool) {
+// name; "" for none), which must have answered status want. A public page
+// also must show no full citizen ID number anywhere in its markup but in
+// the elements with the ids exempt.
+func (v *viewer) check(p *headless.Page, name string, status, want int, public bool, exempt ...string) {
 	v.t.Helper()
 	if status != want {
 		v.t.Errorf("%s: status %d, want %d:\n%s", p.URL(), status, want, ident.MaskText(p.BodyText()))
@@ -43,7 +44,7 @@ func (v *viewer) check(p *headless.Page, name string, status, want int, public b
 	}
 	p.CheckAccessible(name)
 	if public {
-		noFullIDNumber(v.t, name, p)
+		noFullIDNumber(v.t, name, p, exempt...)
 	}
 	if v.dir != "" && name != "" {
 		if v.seen[name] {
@@ -55,10 +56,20 @@ func (v *viewer) check(p *headless.Page, name string, status, want int, public b
 }
 
 // noFullIDNumber fails t when the page shows a valid citizen ID number in
-// full, in its text or anywhere in its markup.
-func noFullIDNumber(t testing.TB, name string, p *headless.Page) {
+// full, in its text or anywhere in its markup but in the elements with the
+// ids exempt.
+func noFullIDNumber(t testing.TB, name string, p *headless.Page, exempt ...string) {
 	t.Helper()
-	for _, id := range fullIDNumbers(p.HTML()) {
+	html := p.HTML()
+	if len(exempt) > 0 {
+		ids, _ := json.Marshal(exempt)
+		p.Eval(`(() => {
+			const doc = document.documentElement.cloneNode(true);
+			for (const id of `+string(ids)+`) doc.querySelector("#" + CSS.escape(id))?.remove();
+			return doc.outerHTML;
+		})()`, &html)
+	}
+	for _, id := range fullIDNumbers(html) {
 		t.Errorf("%s shows the full ID number %s", name, ident.MaskCitizenID(id))
 	}
 }
@@ -218,7 +229,9 @@ func TestPagesInABrowser(t *testing.T) {
 		t.Fatalf("publish version 2: %d %v", status, answer)
 	}
 	v.check(visitor, "catalog-list", visitor.Open(b.url+"/catalog/"), http.StatusOK, true)
-	v.check(visitor, "catalog-type", visitor.Open(b.url+"/catalog/administrative_penalty"), http.StatusOK, true)
+	// The type's example payload is the catalogue's synthetic example,
+	// the one the API serves, with a valid ID number: no person's.
+	v.check(visitor, "catalog-type", visitor.Open(b.url+"/catalog/administrative_penalty"), http.StatusOK, true, "type-example")
 	visitor.Fill("diff-from", "1")
 	visitor.Fill("diff-to", "2")
 	v.check(visitor, "catalog-diff", visitor.Submit("diff-form"), http.StatusOK, true)
