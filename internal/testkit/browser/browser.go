@@ -96,8 +96,8 @@ func Executable() string {
 
 // NewPage opens a tab in a browser context of its own: its cookies, storage
 // and cache are shared with no other page, as if another person's browser
-// opened it. The page closes when the browser stops, or earlier with
-// [Page.Close]. Steps on the page fail t.
+// opened it. The page closes when t ends, or earlier with [Page.Close].
+// Steps on the page fail t.
 func (b *Browser) NewPage(t testing.TB) *Page {
 	t.Helper()
 	p := &Page{t: t}
@@ -106,6 +106,7 @@ func (b *Browser) NewPage(t testing.TB) *Page {
 		p.cancel()
 		t.Fatalf("browser: open a page: %v", err)
 	}
+	t.Cleanup(p.cancel)
 	return p
 }
 

@@ -111,10 +111,29 @@ func site(t *testing.T) string {
 	return srv.URL
 }
 
-func TestFormIsFilledAndSubmittedByElementID(t *testing.T) {
-	t.Parallel()
-	url := site(t)
-	p := browser.Start(t).NewPage(t)
+// TestPage holds the kit's specifications, run on one browser, as the
+// tests of the hub's pages run theirs.
+func TestPage(t *testing.T) {
+	url, b := site(t), browser.Start(t)
+	for _, spec := range []struct {
+		name string
+		run  func(*testing.T, string, *browser.Browser)
+	}{
+		{"FormIsFilledAndSubmittedByElementID", formIsFilledAndSubmittedByElementID},
+		{"SubmitAndFollowReturnTheStatusOfTheAnswer", submitAndFollowReturnTheStatusOfTheAnswer},
+		{"PagesDoNotShareCookies", pagesDoNotShareCookies},
+		{"AxeFindsSeriousViolationsDespiteTheCSP", axeFindsSeriousViolationsDespiteTheCSP},
+		{"ScreenshotsShowTheWholePageAtDesktopAndPhoneWidths", screenshotsShowTheWholePageAtDesktopAndPhoneWidths},
+	} {
+		t.Run(spec.name, func(t *testing.T) {
+			t.Parallel()
+			spec.run(t, url, b)
+		})
+	}
+}
+
+func formIsFilledAndSubmittedByElementID(t *testing.T, url string, b *browser.Browser) {
+	p := b.NewPage(t)
 
 	if got := p.Open(url + "/"); got != http.StatusOK {
 		t.Fatalf("Open: status %d, want 200", got)
@@ -160,10 +179,8 @@ func TestFormIsFilledAndSubmittedByElementID(t *testing.T) {
 	}
 }
 
-func TestSubmitAndFollowReturnTheStatusOfTheAnswer(t *testing.T) {
-	t.Parallel()
-	url := site(t)
-	p := browser.Start(t).NewPage(t)
+func submitAndFollowReturnTheStatusOfTheAnswer(t *testing.T, url string, b *browser.Browser) {
+	p := b.NewPage(t)
 
 	p.Open(url + "/")
 	if got := p.Submit("refused"); got != http.StatusForbidden {
@@ -184,10 +201,7 @@ func TestSubmitAndFollowReturnTheStatusOfTheAnswer(t *testing.T) {
 	}
 }
 
-func TestPagesDoNotShareCookies(t *testing.T) {
-	t.Parallel()
-	url := site(t)
-	b := browser.Start(t)
+func pagesDoNotShareCookies(t *testing.T, url string, b *browser.Browser) {
 	signedIn, other := b.NewPage(t), b.NewPage(t)
 
 	signedIn.Open(url + "/sign-in")
@@ -201,10 +215,8 @@ func TestPagesDoNotShareCookies(t *testing.T) {
 	}
 }
 
-func TestAxeFindsSeriousViolationsDespiteTheCSP(t *testing.T) {
-	t.Parallel()
-	url := site(t)
-	p := browser.Start(t).NewPage(t)
+func axeFindsSeriousViolationsDespiteTheCSP(t *testing.T, url string, b *browser.Browser) {
+	p := b.NewPage(t)
 
 	p.Open(url + "/")
 	if vs := p.Axe(); len(vs) != 0 {
@@ -247,10 +259,8 @@ func TestAxeFindsSeriousViolationsDespiteTheCSP(t *testing.T) {
 	}
 }
 
-func TestScreenshotsShowTheWholePageAtDesktopAndPhoneWidths(t *testing.T) {
-	t.Parallel()
-	url := site(t)
-	p := browser.Start(t).NewPage(t)
+func screenshotsShowTheWholePageAtDesktopAndPhoneWidths(t *testing.T, url string, b *browser.Browser) {
+	p := b.NewPage(t)
 	dir := filepath.Join(t.TempDir(), "shots")
 
 	p.Open(url + "/long")
