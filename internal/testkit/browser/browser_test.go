@@ -312,3 +312,34 @@ func TestScreenshotDirIsRelativeToTheModuleRoot(t *testing.T) {
 		t.Errorf("ScreenshotDir = %q, want %q", got, want)
 	}
 }
+
+// fatalRecorder is a test that records its fatal failure instead of
+// failing.
+type fatalRecorder struct {
+	testing.TB
+	msg string
+}
+
+type stopped struct{}
+
+func (r *fatalRecorder) Fatalf(format string, args ...any) {
+	r.msg = fmt.Sprintf(format, args...)
+	panic(stopped{})
+}
+
+func TestStartFailsWithoutChromium(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-chromium")
+	t.Setenv(browser.EnvChromium, missing)
+	r := &fatalRecorder{TB: t}
+	func() {
+		defer func() {
+			if p := recover(); p != nil && p != (stopped{}) {
+				panic(p)
+			}
+		}()
+		browser.Start(r)
+	}()
+	if !strings.Contains(r.msg, missing) || !strings.Contains(r.msg, "apt-get install chromium") || !strings.Contains(r.msg, browser.EnvChromium) {
+		t.Errorf("Start without Chromium failed with %q; want a message naming the path, the package and %s", r.msg, browser.EnvChromium)
+	}
+}
