@@ -15,7 +15,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/authz"
@@ -139,10 +138,13 @@ type Deps struct {
 	// Ingest serves POST /v1/submissions for authenticated principals.
 	Ingest http.Handler
 	// Ready reports whether every dependency answers; nil means ready.
-	Ready    func(ctx context.Context) error
-	Gatherer prometheus.Gatherer
-	Registry prometheus.Registerer
-	Logger   *slog.Logger
+	Ready func(ctx context.Context) error
+	// Gatherer, when set, is served at /metrics (see Metrics), behind
+	// MetricsToken when that is set; nil serves no /metrics.
+	Gatherer     prometheus.Gatherer
+	MetricsToken string
+	Registry     prometheus.Registerer
+	Logger       *slog.Logger
 }
 
 // New returns the hub's HTTP handler.
@@ -192,7 +194,9 @@ func New(d Deps) http.Handler {
 		apierr.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{}))
+	if d.Gatherer != nil {
+		mux.Handle("GET /metrics", Metrics(d.Gatherer, d.MetricsToken))
+	}
 	mux.HandleFunc("GET /openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(openapi)

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/credex/credex/ident"
 )
 
 // keySignIn signs br in to area (/desk/ or /ops/) with key and returns the
@@ -246,5 +248,48 @@ func TestDeskShowsSubmissionsAndRejectionsByCode(t *testing.T) {
 	tax.mustSignIn("/desk/", taxKey)
 	if other := tax.get("/desk/"); strings.Contains(other.body, resp.SubmissionID) || strings.Contains(other.body, "invalid_id_number") {
 		t.Error("another department's desk shows the submission")
+	}
+}
+
+func TestDeskReviewsARepairApplication(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	a := b.penaltyAbout(ident.NewCitizenID(b.rand), "DESK-REP-1", 6)
+	app := b.apply(a)
+	br := b.browser()
+	br.mustSignIn("/desk/", marketKey)
+	casePath := "/desk/repairs/" + app.ID
+
+	if desk := br.get("/desk/"); !strings.Contains(desk.body, `id="case-`+app.ID+`"`) {
+		t.Errorf("the desk does not list the application:\n%s", desk.body)
+	}
+	page := br.get(casePath)
+	if page.status != http.StatusOK || !strings.Contains(page.body, `id="repair-decision-form"`) || !strings.Contains(page.body, "receipt.pdf") {
+		t.Fatalf("the application's page = %d, want the review form and the proof:\n%s", page.status, page.body)
+	}
+	file := br.get(casePath + "/files/proof/0")
+	if file.status != http.StatusOK || file.body != string(syntheticPDF) || !strings.HasPrefix(file.header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("the proof = %d %q (%s), want the file as filed, as an attachment", file.status, file.body, file.header.Get("Content-Disposition"))
+	}
+	other := b.browser()
+	other.mustSignIn("/desk/", taxKey)
+	if got := other.get(casePath + "/files/proof/0"); got.status != http.StatusNotFound || got.body == string(syntheticPDF) {
+		t.Errorf("another department reads the proof: %d", got.status)
+	}
+
+	// A refusal needs its reasons, said next to their field.
+	got := br.postForm(casePath, casePath+"/decision", url.Values{"outcome": {"refused"}, "reasons": {"  "}})
+	if got.status != http.StatusUnprocessableEntity || !strings.Contains(got.body, `id="reasons-errors"`) {
+		t.Errorf("a refusal without reasons = %d, want 422 with the error at the reasons:\n%s", got.status, got.body)
+	}
+	got = br.postForm(casePath, casePath+"/decision", url.Values{"outcome": {"approved"}})
+	if got.status != http.StatusSeeOther {
+		t.Fatalf("the approval = %d, want 303:\n%s", got.status, got.body)
+	}
+	if after := br.get(casePath); !strings.Contains(after.body, "已通过") || strings.Contains(after.body, `id="repair-decision-form"`) {
+		t.Errorf("the application's page after approval:\n%s", after.body)
+	}
+	if again := br.postForm(casePath, casePath+"/decision", url.Values{"outcome": {"approved"}}); again.status != http.StatusUnprocessableEntity || !strings.Contains(again.body, "已经作出决定") {
+		t.Errorf("deciding again = %d, want 422 saying it is decided already", again.status)
 	}
 }

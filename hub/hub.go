@@ -32,6 +32,7 @@ import (
 	"github.com/credex/credex/expiry"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/idtoken"
+	"github.com/credex/credex/internal/logthrottle"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/relay"
@@ -115,12 +116,25 @@ type Config struct {
 	// number, in this process; default api.DefaultLookupLimits.
 	LookupLimits api.LookupLimits
 	// Logger; default slog.Default(). The hub masks every ID number in
-	// what it logs (ident.MaskLogs).
+	// what it logs (ident.MaskLogs), and writes a warning or error that
+	// repeats its message once per logthrottle.Interval, with a count.
 	Logger *slog.Logger
 	// ProfileAddr, when set, is an address of its own on which Serve
 	// serves Go's profiles (net/http/pprof) without authentication, for
 	// operators: bind it to loopback or an administration network.
 	ProfileAddr string
+	// MetricsAddr, when set, is an address of its own on which Serve
+	// serves /metrics for Prometheus; the API's address then serves none.
+	MetricsAddr string
+	// MetricsToken, when set, is the bearer token (16 bytes or more)
+	// without which /metrics answers 401, on whichever address it is
+	// served; without MetricsAddr, the API's address serves /metrics
+	// behind it.
+	MetricsToken string
+	// PublicMetrics serves /metrics on the API's address to anyone, as
+	// credex dev does. The metrics name departments and subscriptions:
+	// without MetricsAddr, MetricsToken or this, the hub serves none.
+	PublicMetrics bool
 }
 
 // Validate names the first missing or bad setting.
@@ -164,6 +178,8 @@ func (c Config) Validate() error {
 			cmp.Or(c.KeyLifetime, api.DefaultKeyLifetime), cmp.Or(c.KeyOverlap, api.DefaultKeyOverlap))
 	case c.AuditCheckpointInterval < 0:
 		return fmt.Errorf("audit checkpoint interval: %s is negative", c.AuditCheckpointInterval)
+	case c.MetricsToken != "" && len(c.MetricsToken) < 16:
+		return errors.New("metrics token: shorter than 16 bytes (set CREDEX_METRICS_TOKEN)")
 	}
 	if err := c.KeyLimit.Validate(); err != nil {
 		return fmt.Errorf("key %w", err)
@@ -213,7 +229,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	log := slog.New(ident.MaskLogs(cmp.Or(cfg.Logger, slog.Default()).Handler()))
+	log := slog.New(logthrottle.New(ident.MaskLogs(cmp.Or(cfg.Logger, slog.Default()).Handler()), logthrottle.Interval))
 	h := &Hub{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
 	h.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var err error
@@ -263,7 +279,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 		SubjectKey: cfg.SubjectKey, Now: orNow(cfg.Now),
 		Keys: h.store, KeyOverlap: cfg.KeyOverlap, KeyLifetime: cfg.KeyLifetime, KeyLimit: cfg.KeyLimit, PublicLimit: cfg.PublicLimit,
 		FailedAuthLimit: cfg.FailedAuthLimit, KeyCheck: keys, LookupLimits: cfg.LookupLimits, Lookups: lookups,
-		Gatherer: h.registry, Registry: h.registry, Logger: h.log,
+		Gatherer: h.apiMetrics(), MetricsToken: cfg.MetricsToken, Registry: h.registry, Logger: h.log,
 	})
 	var login web.SignIn // people sign in to the pages where the provider sends them back
 	if cfg.People.Configured() && cfg.People.RedirectURL != "" {
@@ -284,11 +300,12 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 }
 
 // apiPaths are the paths the API serves; every other path is a page's.
-var apiPaths = []string{"/v1", "/v1/", "/healthz", "/readyz", "/metrics", "/openapi.yaml", "/asyncapi.yaml"}
+// /dev/ is credex dev's (DevRoutes): elsewhere the API answers it 404.
+var apiPaths = []string{"/v1", "/v1/", "/healthz", "/readyz", "/metrics", "/openapi.yaml", "/asyncapi.yaml", "/dev/"}
 
 // route composes the hub's handler: the API on apiPaths (its JSON 404 for
-// any unknown path under /v1/), dev routes on theirs, and the pages on the
-// rest.
+// any unknown path under /v1/ or /dev/), dev routes on theirs, and the
+// pages on the rest.
 func route(api, pages http.Handler, dev map[string]http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	for _, p := range apiPaths {
@@ -333,6 +350,16 @@ func (h *Hub) recordTopics() []string {
 		topics = append(topics, h.cfg.Kafka.Topics.Record(rt.Code))
 	}
 	return topics
+}
+
+// apiMetrics is what the API's address serves at /metrics: the hub's
+// metrics, unless they have an address of their own or are not to be
+// served.
+func (h *Hub) apiMetrics() prometheus.Gatherer {
+	if h.cfg.MetricsAddr == "" && (h.cfg.MetricsToken != "" || h.cfg.PublicMetrics) {
+		return h.registry
+	}
+	return nil
 }
 
 // Handler is the hub's HTTP API and its pages.
@@ -475,6 +502,14 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 			return err
 		}
 		defer profiles.Close()
+	}
+	if h.cfg.MetricsAddr != "" {
+		metrics, err := h.serveMetrics(ctx)
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer metrics.Close()
 	}
 	go func() { sinkErr <- h.RunSink(ctx) }()
 	relayDone := make(chan struct{})

@@ -110,6 +110,9 @@ func TestPagesHome(t *testing.T) {
 			t.Errorf("GET %s = %d, want 200", path, got.status)
 		}
 	}
+	if css := b.browser().get("/static/site.css"); css.header.Get("Set-Cookie") != "" {
+		t.Errorf("GET /static/site.css sets a cookie on an answer caches may keep: %q", css.header.Get("Set-Cookie"))
+	}
 	missing := br.get("/no-such-page")
 	if missing.status != http.StatusNotFound || !strings.Contains(missing.body, `id="error-message"`) || !strings.Contains(missing.body, "no page here") {
 		t.Errorf("GET /no-such-page = %d, want 404 with a sentence:\n%s", missing.status, missing.body)
@@ -370,5 +373,64 @@ func TestPagesObjectionFiledAndFollowed(t *testing.T) {
 	}
 	if n := b.count(`SELECT count(*) FROM audit_log WHERE action = 'objection.read' AND result = 'identity_failed'`); n != 1 {
 		t.Errorf("audit log has %d failed reads of the case by another person, want 1", n)
+	}
+}
+
+func TestPagesRepairApplication(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	idNumber := ident.NewCitizenID(b.rand)
+	old := b.penaltyAbout(idNumber, "PAGE-RPR-OLD", 6)
+	recent := b.penaltyAbout(idNumber, "PAGE-RPR-NEW", 1)
+	br := b.browser()
+	me := br.signIn(person{old.name, old.idNumber})
+	if !strings.Contains(me.body, `id="repair-`+old.recordID+`"`) {
+		t.Fatalf("/me offers no repair of the penalty:\n%s", me.body)
+	}
+	pdf := map[string][]upload{"proof": {{"receipt.pdf", syntheticPDF}}, "commitment": {{"commitment.pdf", syntheticPDF}}}
+	statement := map[string]string{"statement": "罚款已全额缴纳，违法行为已整改。"}
+
+	early := "/me/records/" + recent.recordID + "/repair"
+	if got := br.postFiles(early, early, statement, pdf); got.status != http.StatusConflict || !strings.Contains(got.body, `id="error-message"`) {
+		t.Errorf("repair of a penalty within its minimum display period = %d, want 409 saying from when:\n%s", got.status, got.body)
+	}
+	missing := "/me/records/" + old.recordID + "/repair"
+	if got := br.postFiles(missing, missing, statement, nil); got.status != http.StatusBadRequest || !strings.Contains(got.body, `id="form-problems"`) {
+		t.Errorf("an application without its files = %d, want 400 listing what is missing:\n%s", got.status, got.body)
+	}
+	got := br.postFiles(missing, missing, statement, pdf)
+	token, id := trackingToken.FindStringSubmatch(got.body), caseID.FindStringSubmatch(got.body)
+	if got.status != http.StatusCreated || token == nil || id == nil || !strings.HasPrefix(id[1], "rpr_") {
+		t.Fatalf("the application = %d, want 201 with its number and tracking token:\n%s", got.status, got.body)
+	}
+	if n := b.count(`SELECT count(*) FROM repairs WHERE record_id = $1 AND status = 'submitted'`, old.recordID); n != 1 {
+		t.Errorf("%d submitted applications for the record, want 1", n)
+	}
+	if followed := b.browser().postForm("/track", "/track", url.Values{"case_id": {id[1]}, "token": {token[1]}}); followed.status != http.StatusOK {
+		t.Errorf("POST /track of the application = %d, want 200", followed.status)
+	}
+}
+
+func TestPagesPublicLists(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	idNumber := ident.NewCitizenID(b.rand)
+	penalty := b.penaltyAbout(idNumber, "PAGE-LIST-1", 2)
+	commendation := b.about("honour_commendation", idNumber, "")
+	commendation["subject"].(map[string]any)["name"] = penalty.name
+	honour := b.publishAbout(civilKey, "honour_commendation", "PAGE-LIST-2", commendation)
+	got := b.browser().postForm("/lists", "/lists", url.Values{"name": {penalty.name}, "id_number": {idNumber}})
+	if got.status != http.StatusOK || !strings.Contains(got.body, `id="record-`+honour.recordID+`"`) {
+		t.Fatalf("POST /lists = %d, want 200 with the commendation on the red list:\n%s", got.status, got.body)
+	}
+	if strings.Contains(got.body, penalty.recordID) {
+		t.Errorf("the lists show the penalty, which is on neither list")
+	}
+	if ids := fullIDNumbers(got.body); len(ids) > 0 {
+		t.Errorf("the lists show %d full ID numbers", len(ids))
+	}
+	if types := b.browser().get("/types"); types.status != http.StatusOK || !strings.Contains(types.body, `href="/catalog/administrative_penalty"`) ||
+		strings.Contains(types.body, "/catalog/tax_credit") {
+		t.Errorf("GET /types = %d, want the public types, linked, and not tax_credit:\n%s", types.status, types.body)
 	}
 }

@@ -81,6 +81,8 @@ type options struct {
 	now func() time.Time
 	// logs, when set, also receives everything the hub logs, from Debug up.
 	logs io.Writer
+	// config, when set, changes the hub's configuration before it starts.
+	config func(*hub.Config)
 }
 
 func setup(t testing.TB, opts options) *bundle {
@@ -103,6 +105,7 @@ func setup(t testing.TB, opts options) *bundle {
 		SubjectKey:       []byte("test-subject-key-0123456789"),
 		AuthorisationKey: []byte(testAuthorisationKey),
 		People:           issuers().trusted.Config(),
+		PublicMetrics:    true,
 		Principals: []principal.SeedEntry{
 			market,
 			{Kind: principal.Department, Name: "tax", Key: taxKey, Code: ident.NewCreditCode(r),
@@ -142,6 +145,9 @@ func setup(t testing.TB, opts options) *bundle {
 	}
 	if opts.delivery || opts.loopback {
 		cfg.WebhookAllow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	}
+	if opts.config != nil {
+		opts.config(&cfg)
 	}
 	// The server's address is known before the hub starts, for the
 	// identity provider to send people back to its pages.
@@ -205,7 +211,7 @@ func setup(t testing.TB, opts options) *bundle {
 // test run scans them for personal data.
 func dumpMetrics(t testing.TB, h *hub.Hub) {
 	w := httptest.NewRecorder()
-	h.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	api.Metrics(h.Registry(), "").ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
 	testlog.WriteFile(t, "metrics."+strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+".txt", w.Body.Bytes())
 }
 

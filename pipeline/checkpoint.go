@@ -49,7 +49,7 @@ func (topics Topics) CheckpointMessage(c audit.Checkpoint) kafka.Message {
 // before.
 func LatestCheckpoint(ctx context.Context, cfg KafkaConfig, from int64) (audit.Checkpoint, bool, error) {
 	topic := cfg.Topics.AuditCheckpoints()
-	tr := &kafka.Transport{}
+	tr := cfg.freshTransport()
 	defer tr.CloseIdleConnections()
 	client := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Timeout: cfg.timeout(), Transport: tr}
 	resp, err := client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{

@@ -56,6 +56,12 @@ type Consumer struct {
 	dlq     *Producer
 	reader  *kafka.Reader
 	m       consumerMetrics
+	// processed counts the batches committed; Run's goroutine alone
+	// touches it.
+	processed int
+	// consume and sleep are readGroup and sleepCtx but in tests.
+	consume func(ctx context.Context, topics []string) error
+	sleep   func(ctx context.Context, d time.Duration) bool
 }
 
 type consumerMetrics struct {
@@ -89,13 +95,17 @@ func NewConsumer(cfg ConsumerConfig, handler Handler, dlq *Producer, reg prometh
 		}),
 	}
 	reg.MustRegister(m.batchSeconds, m.retries, m.deadLetters, m.lag)
-	return &Consumer{cfg: cfg, handler: handler, dlq: dlq, m: m}
+	c := &Consumer{cfg: cfg, handler: handler, dlq: dlq, m: m, sleep: sleepCtx}
+	c.consume = c.readGroup
+	return c
 }
 
 // Run consumes topics until ctx is cancelled, and then returns nil; it may
 // then be called again (with other topics, say). When the group cannot be
 // read for a while (a broker restarting, the group coordinator not ready
-// yet) it logs, waits and joins again: a sink outlives Kafka's hiccups.
+// yet) it logs, waits and joins again: a sink outlives Kafka's hiccups. The
+// waits double from 0.5s up to 30s, and start again from 0.5s once a batch
+// was processed.
 // Messages handled but not yet committed when ctx is cancelled or the group
 // is rejoined are delivered again to the next member of the group.
 func (c *Consumer) Run(ctx context.Context, topics []string) error {
@@ -103,27 +113,41 @@ func (c *Consumer) Run(ctx context.Context, topics []string) error {
 	defer stopLag()
 	go c.watchLag(lagCtx, topics)
 
-	backoff := 500 * time.Millisecond
+	var backoff time.Duration
 	for {
+		processed := c.processed
 		err := c.consume(ctx, topics)
 		if ctx.Err() != nil {
 			return nil
 		}
+		if c.processed != processed {
+			backoff = 0
+		}
+		backoff = min(max(2*backoff, 500*time.Millisecond), 30*time.Second)
 		c.m.retries.Inc()
 		cmp.Or(c.cfg.Logger, slog.Default()).Warn("consumer group failed, joining again",
 			"group", c.cfg.Group, "retry_in", backoff, "err", err)
-		select {
-		case <-ctx.Done():
+		if !c.sleep(ctx, backoff) {
 			return nil
-		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, 30*time.Second)
 	}
 }
 
-// consume reads the group with a reader of its own until ctx ends or the
+// sleepCtx waits for d; false when ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// readGroup reads the group with a reader of its own until ctx ends or the
 // group fails. The next batch is fetched while the last is processed.
-func (c *Consumer) consume(ctx context.Context, topics []string) error {
+func (c *Consumer) readGroup(ctx context.Context, topics []string) error {
 	c.reader = c.cfg.Kafka.GroupReader(c.cfg.Group, topics)
 	defer c.reader.Close()
 	fetchCtx, stop := context.WithCancel(ctx)
@@ -160,10 +184,11 @@ func (c *Consumer) consume(ctx context.Context, topics []string) error {
 // GroupReader returns a reader of topics as a member of group, starting at
 // the first offset where the group committed none. It commits nothing by
 // itself: read with FetchMessage and commit with CommitMessages once what was
-// read is safe. A member that stops without leaving is replaced within 10s.
+// read is safe. A member that stops without leaving is replaced within 6s.
 func (c KafkaConfig) GroupReader(group string, topics []string) *kafka.Reader {
 	return kafka.NewReader(kafka.ReaderConfig{
 		Brokers:        c.Brokers,
+		Dialer:         c.dialer(),
 		GroupID:        group,
 		GroupTopics:    topics,
 		MinBytes:       1,
@@ -171,11 +196,14 @@ func (c KafkaConfig) GroupReader(group string, topics []string) *kafka.Reader {
 		MaxWait:        250 * time.Millisecond,
 		StartOffset:    kafka.FirstOffset,
 		CommitInterval: 0, // commit synchronously, when told
-		// A killed member is noticed within SessionTimeout; keep it short so
-		// a restarted one takes its partitions back quickly.
-		SessionTimeout:    10 * time.Second,
+		// A killed member is noticed within SessionTimeout, and a rebalance
+		// waits RebalanceTimeout at most for members to join again: both
+		// at the broker's least (group.min.session.timeout.ms), so a
+		// restarted hub takes its partitions back within seconds. Close
+		// leaves the group at once.
+		SessionTimeout:    6 * time.Second,
 		HeartbeatInterval: time.Second,
-		RebalanceTimeout:  10 * time.Second,
+		RebalanceTimeout:  6 * time.Second,
 		JoinGroupBackoff:  500 * time.Millisecond,
 	})
 }
@@ -233,6 +261,7 @@ func (c *Consumer) process(ctx context.Context, batch []kafka.Message) error {
 	if err := c.reader.CommitMessages(ctx, batch...); err != nil {
 		return fmt.Errorf("commit offsets of group %s: %w", c.cfg.Group, err)
 	}
+	c.processed++
 	return nil
 }
 
@@ -280,7 +309,7 @@ func (c *Consumer) watchLag(ctx context.Context, topics []string) {
 
 // GroupLag counts the messages in topics that group has not committed yet.
 func GroupLag(ctx context.Context, cfg KafkaConfig, group string, topics []string) (int64, error) {
-	client := cfg.client()
+	client := cfg.Client()
 	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 	if err != nil {
 		return 0, fmt.Errorf("metadata: %w", err)

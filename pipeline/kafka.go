@@ -27,6 +27,8 @@ type KafkaConfig struct {
 	// RejectedRetention is how long the rejected topic keeps rejected
 	// submissions, which hold personal data; default 30 days.
 	RejectedRetention time.Duration
+	// Security protects and authenticates every connection to Kafka.
+	Security Security
 }
 
 // Validate reports the first missing or impossible setting.
@@ -43,15 +45,16 @@ func (c KafkaConfig) Validate() error {
 	case c.RejectedRetention < 0:
 		return fmt.Errorf("kafka rejected retention: %s is negative", c.RejectedRetention)
 	}
-	return nil
+	return c.Security.Validate()
 }
 
 func (c KafkaConfig) partitions() int        { return cmp.Or(c.Partitions, 6) }
 func (c KafkaConfig) replication() int       { return cmp.Or(c.ReplicationFactor, 1) }
 func (c KafkaConfig) timeout() time.Duration { return cmp.Or(c.Timeout, 10*time.Second) }
 
-func (c KafkaConfig) client() *kafka.Client {
-	return &kafka.Client{Addr: kafka.TCP(c.Brokers...), Timeout: c.timeout()}
+// Client returns an admin client of the brokers, on the shared transport.
+func (c KafkaConfig) Client() *kafka.Client {
+	return &kafka.Client{Addr: kafka.TCP(c.Brokers...), Timeout: c.timeout(), Transport: c.transport()}
 }
 
 // EnsureTopics creates the given topics with the configured partitions and
@@ -76,7 +79,7 @@ func EnsureTopics(ctx context.Context, cfg KafkaConfig, topics ...string) error 
 		}
 		req.Topics = append(req.Topics, tc)
 	}
-	resp, err := cfg.client().CreateTopics(ctx, req)
+	resp, err := cfg.Client().CreateTopics(ctx, req)
 	if err != nil {
 		return fmt.Errorf("create topics: %w", err)
 	}
@@ -95,7 +98,7 @@ func waitForLeaders(ctx context.Context, cfg KafkaConfig, topics []string) error
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout())
 	defer cancel()
 	for {
-		meta, err := cfg.client().Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+		meta, err := cfg.Client().Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 		if err == nil && led(meta, len(topics)) {
 			return nil
 		}
@@ -131,7 +134,7 @@ func Ping(ctx context.Context, cfg KafkaConfig) error {
 	defer cancel()
 	var errs []error
 	for _, addr := range cfg.Brokers {
-		conn, err := (&kafka.Dialer{}).DialContext(ctx, "tcp", addr)
+		conn, err := cfg.dialer().DialContext(ctx, "tcp", addr)
 		if err == nil {
 			if deadline, ok := ctx.Deadline(); ok {
 				conn.SetDeadline(deadline)

@@ -40,6 +40,7 @@ func NewProducer(cfg KafkaConfig, reg prometheus.Registerer) *Producer {
 func (c KafkaConfig) Writer() *kafka.Writer {
 	return &kafka.Writer{
 		Addr:         kafka.TCP(c.Brokers...),
+		Transport:    c.transport(),
 		RequiredAcks: kafka.RequireAll, // the zero value means no acks at all
 		Balancer:     &kafka.Murmur2Balancer{},
 		BatchTimeout: 2 * time.Millisecond, // the default of 1s would stall every receipt

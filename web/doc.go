@@ -5,6 +5,26 @@
 // the server with html/template; nothing is fetched at run time and no page
 // needs JavaScript.
 //
+// # The portal
+//
+// Public: / (home), /lookup (what is publicly displayed about a person, by
+// name and ID number), /lists (the public red and black lists), /types
+// (the public types, each linking to /catalog/{code}) and /track (a case
+// followed by its number and tracking code). Signed in through the
+// identity provider (/signin, /signin/callback, POST /signout): /me (the
+// person's records, cases and access log), /me/records/{id}/objection and
+// /me/records/{id}/repair (filings with files), /me/cases/{id}. Each calls
+// the service the API calls (registry.PublicSpans, store, casework) under
+// the same rules: look-ups count against the API's buckets (Deps.Lookups),
+// reads are in the audit log before anything is shown, ID numbers are
+// masked, and a person reaches only their own records and cases.
+//
+// Sign-in is the OpenID Connect authorization code flow with state, nonce
+// and PKCE (S256), against the provider of idtoken.Config: its
+// RedirectURL is this site's /signin/callback, its ClientSecret, if any,
+// comes from CREDEX_OIDC_CLIENT_SECRET. credex dev's test provider has an
+// authorization endpoint that names any synthetic person.
+//
 // # A page
 //
 // One handler per page, a method of server, registered in its area's
@@ -45,7 +65,9 @@
 // token: write {{.CSRF}} inside each <form method="post">; a request
 // without it, or sent from another site (Origin, Sec-Fetch-Site), is
 // refused with a 403 page before any handler runs. Forms are read with
-// r.PostFormValue and r.MultipartForm (already parsed, at most maxBody).
+// r.PostFormValue and r.MultipartForm, already parsed: at most
+// anonymousBody, or signedInBody once a person has signed in (a desk that
+// signs principals in and takes larger forms raises the bound in csrf).
 // Personal data such as ID numbers and tracking tokens travel in POST
 // bodies, never in URLs, so that they land in no log.
 //
@@ -66,11 +88,33 @@
 //
 // Tests drive the pages by these ids; keep them:
 //
-//	lang-switch      the language switch link (layout)
-//	signin           the sign-in link (layout, signed out)
-//	signout          the sign-out form (layout, signed in)
-//	error-message    the sentence of an error page
-//	lookup-form      the public look-up form (name, id_number)
+//	lang-switch          the language switch link (layout)
+//	signin               the sign-in link (layout, signed out)
+//	signout              the sign-out form (layout, signed in)
+//	main                 the main content (skip link target)
+//	error-message        the sentence of an error page
+//	lookup-form          the public look-up form: lookup-name, lookup-id
+//	lookup-results       the results of a look-up; lookup-none when empty
+//	record-{id}          a record, on every page that shows records
+//	lists-form           the lists look-up form: lists-name, lists-id
+//	lists-results        its results
+//	types-table          the public types
+//	me-person            the signed-in person's name and masked ID number
+//	object-{id}          the link to object to record {id} (/me)
+//	repair-{id}          the link to apply to repair record {id} (/me)
+//	my-cases             the person's cases (/me)
+//	access-log           who read the person's records (/me)
+//	objection-form       objection-grounds, objection-statement, objection-evidence
+//	repair-form          repair-statement, repair-proof, repair-commitment
+//	file-limits          the limits of files, shown before upload
+//	form-problems        what to fix in a form sent back
+//	tracking-token       the tracking code, shown once after filing
+//	case-id              a case's number
+//	case-status          a case's status; case-deadline, case-outcome
+//	track-form           track-case, track-token
+//	track-none           no case for this number and code
+//	dev-oidc-form        the test provider's sign-in form (credex dev):
+//	                     dev-oidc-name, dev-oidc-id
 //
 // The department desk (/desk/) and the operations overview (/ops/), which
 // departments and operators sign in to with their API keys:

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/credex/credex/audit"
@@ -134,7 +135,7 @@ func (s *server) asPerson(next func(http.ResponseWriter, *http.Request, *idtoken
 				s.fail(w, r, http.StatusUnauthorized, "signin.needed")
 				return
 			}
-			http.Redirect(w, r, "/signin?next="+r.URL.EscapedPath(), http.StatusSeeOther)
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
 			return
 		}
 		next(w, r.WithContext(idtoken.With(r.Context(), p)), p)

@@ -234,7 +234,9 @@ func (s *server) publicTypes() []*catalog.RecordType {
 // typeEntry is one public type as /types lists it.
 type typeEntry struct {
 	Code, Name, Class string
-	// Periods are the display periods, in months, the type allows.
+	// MinMonths and MaxMonths bound the display periods, in months, of
+	// the records of the type that are displayed; both 0 when the type
+	// sets none.
 	MinMonths, MaxMonths int
 }
 
@@ -243,12 +245,14 @@ type typeEntry struct {
 func (s *server) types(w http.ResponseWriter, r *http.Request) {
 	var entries []typeEntry
 	for _, t := range s.publicTypes() {
-		e := typeEntry{Code: t.Code, Name: typeName(langOf(r), t), Class: string(t.Class)}
+		e := typeEntry{Code: t.Code, Name: typeName(langOf(r), t), Class: string(t.Class), MinMonths: math.MaxInt}
 		for _, p := range t.Display.Periods {
-			if p.MaxMonths > 0 && (e.MinMonths == 0 || p.MinMonths < e.MinMonths) {
-				e.MinMonths = p.MinMonths
+			if p.MaxMonths > 0 {
+				e.MinMonths, e.MaxMonths = min(e.MinMonths, p.MinMonths), max(e.MaxMonths, p.MaxMonths)
 			}
-			e.MaxMonths = max(e.MaxMonths, p.MaxMonths)
+		}
+		if e.MaxMonths == 0 {
+			e.MinMonths = 0
 		}
 		entries = append(entries, e)
 	}

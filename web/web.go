@@ -89,14 +89,18 @@ func New(d Deps) http.Handler {
 	}
 	s := &server{Deps: d, sealer: newSealer(d.SubjectKey), pages: parsePages()}
 	mux := http.NewServeMux()
-	static, _ := fs.Sub(staticFS, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(http.FileServerFS(static))))
 	s.routePortal(mux)
 	s.routeDesk(mux)
 	s.routeCatalog(mux)
 	s.routeOps(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.unrouted(mux, w, r) })
-	return secure(languages(s.sessions(s.csrf(textPaths(s, mux)))))
+	// Files are served without a session: a cacheable answer sets no
+	// cookie.
+	root := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	root.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(http.FileServerFS(static))))
+	root.Handle("/", languages(s.sessions(s.csrf(textPaths(s, mux)))))
+	return secure(root)
 }
 
 // Bounds of the body of a form: anonymousBody for anyone, signedInBody for

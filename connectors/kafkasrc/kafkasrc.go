@@ -180,7 +180,7 @@ func (c *Connector) submit(ctx context.Context, msgs []kafka.Message) *intake.Re
 // partitions and replication factor of the topic read. A reply topic that
 // exists is left as it is, so a hub allowed only to write to it works.
 func (c *Connector) ensureReplyTopic(ctx context.Context) error {
-	client := &kafka.Client{Addr: kafka.TCP(c.kafka.Brokers...), Timeout: 10 * time.Second}
+	client := c.kafka.Client()
 	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{c.cfg.Topic, c.cfg.ReplyTopic}})
 	if err != nil {
 		return fmt.Errorf("metadata of topics %s and %s: %w", c.cfg.Topic, c.cfg.ReplyTopic, err)

@@ -4,7 +4,7 @@ set -euo pipefail
 
 usage() {
 	cat <<EOF
-usage: $0 start|stop|status|brokers
+usage: $0 start|stop|status|brokers|secure-env
 
 Runs a local Kafka broker on 127.0.0.1 with its state under .credex-local/kafka/.
 The broker jars come from Maven Central (deploy/local/kafka/pom.xml).
@@ -13,10 +13,14 @@ The broker jars come from Maven Central (deploy/local/kafka/pom.xml).
   stop     stop the broker if it is running
   status   say whether it is running (exit 1 when not)
   brokers  print the bootstrap address (the value for CREDEX_KAFKA_BROKERS)
+  secure-env
+           print the variables by which tests reach the broker's SASL_SSL
+           listener (deploy/local/kafka-tls.sh)
 
 environment:
   CREDEX_KAFKA_PORT             broker port (default 19092)
   CREDEX_KAFKA_CONTROLLER_PORT  controller port (default broker port + 1)
+  CREDEX_KAFKA_SECURE_PORT      SASL_SSL listener port (default broker port + 2)
   CREDEX_KAFKA_START_TIMEOUT    seconds to wait for the broker (default 120)
   CREDEX_KAFKA_HEAP             JVM heap options (default -Xms256m -Xmx512m)
 EOF
@@ -29,6 +33,7 @@ libs=$state/libs
 pom=$here/kafka/pom.xml
 port=${CREDEX_KAFKA_PORT:-19092}
 cport=${CREDEX_KAFKA_CONTROLLER_PORT:-$((port + 1))}
+sport=${CREDEX_KAFKA_SECURE_PORT:-$((port + 2))}
 timeout=${CREDEX_KAFKA_START_TIMEOUT:-120}
 brokers=127.0.0.1:$port
 
@@ -77,11 +82,11 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_SSL://127.0.0.1:$sport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sport
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL
 log.dirs=$state/data
 num.partitions=3
 auto.create.topics.enable=false
@@ -99,6 +104,7 @@ group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 log.segment.delete.delay.ms=1000
 EOF
+	"$here/kafka-tls.sh" properties "$state/tls" "$sport" >>"$state/server.properties"
 }
 
 java_run() {
@@ -115,7 +121,7 @@ start() {
 		return
 	fi
 	command -v java >/dev/null || die "java not found; install a JDK 17 (apt-get install openjdk-17-jre-headless)"
-	for p in "$port" "$cport"; do
+	for p in "$port" "$cport" "$sport"; do
 		port_open "$p" && die "port $p on 127.0.0.1 is already in use by another process; set CREDEX_KAFKA_PORT"
 	done
 	mkdir -p "$state"
@@ -204,6 +210,7 @@ start) lock && start ;;
 stop) lock && stop ;;
 status) status ;;
 brokers) echo "$brokers" ;;
+secure-env) "$here/kafka-tls.sh" env "$state/tls" "$sport" ;;
 -h | --help | help) usage ;;
 *)
 	usage >&2

@@ -37,6 +37,8 @@ CREDEX_TEST_LOG_DIR=$PWD/.credex-local/test-logs
 rm -rf "$CREDEX_TEST_LOG_DIR"
 mkdir -p "$CREDEX_TEST_LOG_DIR"
 export CREDEX_KAFKA_BROKERS CREDEX_DATABASE_URL CREDEX_AXE_JS CREDEX_TEST_LOG_DIR
+# The broker's SASL_SSL listener, for the tests of the hub's Kafka security.
+while IFS= read -r v; do export "${v?}"; done < <("$here/kafka.sh" secure-env)
 echo "test: CREDEX_KAFKA_BROKERS=$CREDEX_KAFKA_BROKERS" >&2
 echo "test: CREDEX_DATABASE_URL=$CREDEX_DATABASE_URL" >&2
 

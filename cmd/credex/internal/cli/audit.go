@@ -64,6 +64,8 @@ Flags:
 	var brokers addrList
 	fs.Var(&brokers, "kafka-brokers", "comma-separated Kafka bootstrap `addresses` of the hubs' cluster, to read the checkpoints from (CREDEX_KAFKA_BROKERS); credex dev prints its own")
 	prefix := fs.String("topic-prefix", "", "`prefix` of the hubs' topic names (CREDEX_TOPIC_PREFIX)")
+	var security kafkaSecurity
+	security.register(fs)
 	from := fs.Int64("checkpoints-from", 0, "only count checkpoints from this Kafka `offset` on: after the database was restored to an earlier point, the offset of the first checkpoint written since")
 	chainOnly := fs.Bool("chain-only", false, "check the chain alone, without the checkpoints in Kafka: the newest entries could have been cut off unnoticed")
 	anchor := fs.String("anchor", "", "`seq:hash` printed by an earlier run; fail unless entry seq still has this hash")
@@ -102,7 +104,10 @@ Flags:
 	var found bool
 	if !*chainOnly {
 		var err error
-		kafkaCfg := pipeline.KafkaConfig{Brokers: brokers, Topics: pipeline.Topics{Prefix: *prefix}}
+		kafkaCfg := pipeline.KafkaConfig{Brokers: brokers, Topics: pipeline.Topics{Prefix: *prefix}, Security: security.security()}
+		if err := kafkaCfg.Validate(); err != nil {
+			return err
+		}
 		if latest, found, err = pipeline.LatestCheckpoint(ctx, kafkaCfg, *from); err != nil {
 			return err
 		}

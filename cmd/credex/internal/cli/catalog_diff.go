@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,7 +17,19 @@ import (
 // changes were printed.
 var errIncompatible = errors.New("incompatible schema change")
 
+// catalogDiff exits 0 when NEW is compatible with OLD, 1 when it is not,
+// and 2 when it could not compare them: wrong flags or arguments, a missing
+// or broken file or directory.
 func catalogDiff(ctx context.Context, args []string, out io.Writer) error {
+	err := diff(args, out)
+	switch {
+	case err == nil, errors.Is(err, errIncompatible), errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+		return err
+	}
+	return statusError{status: 2, err: fmt.Errorf("could not compare: %w", err)}
+}
+
+func diff(args []string, out io.Writer) error {
 	fs := flagSet("catalog diff", "catalog diff [flags] OLD NEW\n\n"+
 		"Compares two versions of a record type's JSON Schema, or of every type in\n"+
 		"two catalogue directories, under a compatibility mode. Prints each breaking\n"+
@@ -25,8 +38,10 @@ func catalogDiff(ctx context.Context, args []string, out io.Writer) error {
 		"a type (disclosure, a class that puts records on a list, sharing scope and\n"+
 		"usage, display periods) as policy: POINTER: KIND: reason, marking those that\n"+
 		"widen: published, such a version waits for an operator's approval before it\n"+
-		"takes effect. Exits 1 when the new version is incompatible or an argument is\n"+
-		"broken (2 for wrong flags); policy changes do not change the exit status.")
+		"takes effect.\n\n"+
+		"Exit status: 0 when NEW is compatible with OLD, 1 when it is incompatible,\n"+
+		"2 when they could not be compared (a missing or broken file or directory,\n"+
+		"wrong flags or arguments). Policy changes do not change the exit status.")
 	modeName := fs.String("mode", "", "compatibility `mode`: backward, forward, full, their _transitive forms, or none\n"+
 		"(default backward for schema files, each type's compatibility in NEW's manifest for directories)")
 	all := fs.Bool("all", false, "list the changes that break nothing under the mode too")

@@ -124,6 +124,43 @@ func TestDiffRefusesBadArguments(t *testing.T) {
 			case !tc.usage && (err == nil || errors.Is(err, errUsage) || !strings.Contains(err.Error(), tc.want)):
 				t.Errorf("catalog diff = %v, want an error mentioning %q", err, tc.want)
 			}
+			if se := (statusError{}); !tc.usage && (!errors.As(err, &se) || se.status != 2) {
+				t.Errorf("catalog diff = %v, want exit status 2", err)
+			}
+		})
+	}
+}
+
+// The exit status tells a script the verdict: 0 compatible, 1
+// incompatible, 2 not compared.
+func TestDiffExitStatus(t *testing.T) {
+	p := diffSetup(t, map[string]string{"v1.json": diffV1, "v2.json": diffV2, "v3.json": diffV3, "bad.json": `{"type":`})
+	dir := filepath.Dir(p["v1.json"])
+	brokenCatalogue := copyCatalogue(t, map[string][2]string{"catalog.yaml": {"types:", "typos:"}})
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		status int
+		stderr string // in standard error
+	}{
+		{"compatible files", []string{p["v1.json"], p["v2.json"]}, 0, ""},
+		{"compatible catalogues", []string{"../../../../schemas", "../../../../schemas"}, 0, ""},
+		{"incompatible files", []string{p["v2.json"], p["v3.json"]}, 1, "incompatible schema change"},
+		{"incompatible under the mode", []string{"--mode", "forward", p["v1.json"], p["v2.json"]}, 1, "incompatible schema change"},
+		{"missing file", []string{p["v1.json"], filepath.Join(dir, "none.json")}, 2, "could not compare: "},
+		{"missing directory", []string{"../../../../schemas", filepath.Join(dir, "none")}, 2, "could not compare: "},
+		{"broken schema", []string{p["v1.json"], p["bad.json"]}, 2, "could not compare: "},
+		{"broken catalogue", []string{"../../../../schemas", brokenCatalogue}, 2, "could not compare: "},
+		{"a file and a directory", []string{p["v1.json"], dir}, 2, "could not compare: "},
+		{"one argument", []string{p["v1.json"]}, 2, "want OLD and NEW"},
+		{"unknown flag", []string{"--strict", p["v1.json"], p["v2.json"]}, 2, "flag provided but not defined"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, _, stderr := runCaptured(t, append([]string{"catalog", "diff"}, tc.args...)...)
+			if status != tc.status || !strings.Contains(stderr, tc.stderr) {
+				t.Errorf("credex catalog diff %s = status %d, standard error %q; want %d and %q",
+					strings.Join(tc.args, " "), status, stderr, tc.status, tc.stderr)
+			}
 		})
 	}
 }

@@ -33,10 +33,20 @@ var commands = map[string]command{
 	"audit":   {"verify the audit log of accesses to personal data", auditCmd},
 	"rekey":   {"replace the subject key that hashes ID numbers in the database", rekey},
 	"token":   {"print an ID token for a synthetic person from a credex dev hub", token},
+	"version": {"print the version and the commit credex was built from", versionCmd},
 }
 
 // errUsage means the flags were wrong; the flag set printed why.
 var errUsage = errors.New("usage")
+
+// statusError is an error for which Run exits with status rather than 1.
+type statusError struct {
+	status int
+	err    error
+}
+
+func (e statusError) Error() string { return e.err.Error() }
+func (e statusError) Unwrap() error { return e.err }
 
 // Run runs the credex command with args (without the program name) and
 // returns the exit status.
@@ -45,6 +55,10 @@ func Run(args []string) int {
 	defer stop()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(os.Stdout)
+		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		fmt.Print(versionText())
 		return 0
 	}
 	cmd, ok := commands[args[0]]
@@ -59,16 +73,18 @@ func Run(args []string) int {
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
-	default:
-		fmt.Fprintf(os.Stderr, "credex %s: %v\n", args[0], err)
-		return 1
 	}
+	fmt.Fprintf(os.Stderr, "credex %s: %v\n", args[0], err)
+	if se := (statusError{}); errors.As(err, &se) {
+		return se.status
+	}
+	return 1
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "credex is the exchange hub of a city's personal credit system.\n\nUsage: credex <command> [flags]\n\nCommands:")
 	list(w, commands)
-	fmt.Fprintln(w, "\nRun 'credex <command> --help' for a command's flags. Every flag can also be set by the CREDEX_* variable its help names.")
+	fmt.Fprintln(w, "\nRun 'credex <command> --help' for a command's flags, 'credex --version' for the version and commit. Every flag can also be set by the CREDEX_* variable its help names.")
 }
 
 // list prints commands with their summaries, by name.

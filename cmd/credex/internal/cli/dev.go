@@ -30,7 +30,13 @@ const (
 )
 
 func dev(ctx context.Context, args []string, out io.Writer) error {
-	fs := flagSet("dev", "dev [flags]")
+	fs := flagSet("dev", "dev [flags]\n\n"+
+		"Runs the whole hub on this machine: an embedded Kafka-protocol broker, a\n"+
+		"PostgreSQL it starts itself, the catalogue from schemas/ and the demo\n"+
+		"principals. Reads from the environment only:\n\n"+
+		"  CREDEX_DATABASE_URL       a database of yours instead of starting PostgreSQL\n"+
+		"  CREDEX_AUTHORISATION_KEY  the key that signs persons' authorisations; default\n"+
+		"                            one made once in the data dir")
 	var hf hubFlags
 	hf.register(fs, "127.0.0.1:8080", prefixList{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")})
 	dataDir := fs.String("data-dir", ".credex-dev", "`dir` for the hub's state: PostgreSQL cluster, Kafka log, subject key, and the files database.url and kafka.brokers that other commands read (CREDEX_DATA_DIR)")
@@ -115,6 +121,7 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	cfg.People = issuer.Config()
+	cfg.People.RedirectURL = "http://" + loopbackAddr(ln.Addr()) + "/signin/callback"
 	cfg.DevRoutes = map[string]http.Handler{devoidc.Path + "/": issuer.Handler()}
 	cfg.DatabaseURL = dbURL
 	cfg.Kafka.Timeout = 5 * time.Second
@@ -123,13 +130,14 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 	cfg.AuthorisationKey = authKey
 	cfg.Principals = principals
 	cfg.Logger = log
+	cfg.PublicMetrics = true // on the dev hub's own address unless --metrics-addr says otherwise
 	if err := cfg.Validate(); err != nil {
 		ln.Close()
 		return err
 	}
 	return run(ctx, cfg, ln, nil, func(addr string) {
-		fmt.Fprintf(out, "\ncredex dev is running at http://%s\n  database: %s\n  kafka:    %s\n\nDemo principals (Authorization: Bearer <key>):\n",
-			addr, dbURL, strings.Join(kafkaAddrs, ","))
+		fmt.Fprintf(out, "\ncredex dev is running at http://%s\n  portal:   http://%s/ (sign in as any synthetic person at the test identity provider)\n  database: %s\n  kafka:    %s\n\nDemo principals (Authorization: Bearer <key>):\n",
+			addr, addr, dbURL, strings.Join(kafkaAddrs, ","))
 		for _, p := range principals {
 			what := strings.Join(p.Types, ",")
 			if len(p.LegalBases) > 0 {

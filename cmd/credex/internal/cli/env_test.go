@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -145,34 +144,5 @@ func TestParseNamesEveryMalformedVariable(t *testing.T) {
 	err := parse()
 	if err == nil || !strings.Contains(err.Error(), "CREDEX_TEST_N=") || !strings.Contains(err.Error(), "CREDEX_TEST_B=") {
 		t.Errorf("parse = %v, want an error naming CREDEX_TEST_N and CREDEX_TEST_B", err)
-	}
-}
-
-func TestHelpGoesToStandardOutput(t *testing.T) {
-	var names [][]string
-	for n := range commands {
-		names = append(names, []string{n})
-	}
-	for n := range catalogCommands {
-		names = append(names, []string{"catalog", n})
-	}
-	for n := range auditCommands {
-		names = append(names, []string{"audit", n})
-	}
-	stdout := os.Stdout
-	t.Cleanup(func() { os.Stdout = stdout })
-	for _, name := range append(names, nil) {
-		r, w, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.Stdout = w
-		status := Run(append(name, "--help"))
-		w.Close()
-		out, _ := io.ReadAll(r)
-		r.Close()
-		if status != 0 || !strings.Contains(string(out), "Usage: credex") {
-			t.Errorf("credex %s --help = status %d, standard output %q; want 0 and the usage", strings.Join(name, " "), status, out)
-		}
 	}
 }

@@ -48,6 +48,8 @@ type hubFlags struct {
 	failedAuth  limitValue
 	connectors  string
 	profileAddr string
+	metricsAddr string
+	kafka       kafkaSecurity
 }
 
 func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow prefixList) {
@@ -60,6 +62,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow p
 	fs.StringVar(&h.catalogDir, "catalog", "", "catalogue `dir` (manifest catalog.yaml and schemas); empty: the catalogue built into the binary (CREDEX_CATALOG)")
 	fs.StringVar(&h.topicPrefix, "topic-prefix", "", "`prefix` of every Kafka topic and consumer group name (CREDEX_TOPIC_PREFIX)")
 	fs.IntVar(&h.partitions, "partitions", 6, "partitions of each topic the hub creates (CREDEX_KAFKA_PARTITIONS)")
+	h.kafka.register(fs)
 	fs.IntVar(&h.replication, "replication-factor", 1, "replication factor of each topic the hub creates; 3 in production (CREDEX_KAFKA_REPLICATION_FACTOR)")
 	fs.Int64Var(&h.maxBody, "max-body-bytes", 4<<20, "largest submission body accepted (CREDEX_MAX_BODY_BYTES)")
 	fs.IntVar(&h.maxRecords, "max-records", 500, "most records in one submission (CREDEX_MAX_RECORDS)")
@@ -75,6 +78,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow p
 	fs.Var(&h.publicLimit, "public-rate-limit", "`rate/burst` of requests per second each client address may make to the routes without an API key (the public query, and those a person calls with an ID token), in this process; 0 does not limit (CREDEX_PUBLIC_RATE_LIMIT)")
 	fs.Var(&h.failedAuth, "failed-auth-limit", "`rate/burst` of failed attempts to authenticate (wrong, expired or revoked keys, unregistered certificates) per second each client address may make, in this process; beyond it every attempt from the address is answered 429 until the rate allows one; 0 does not limit (CREDEX_FAILED_AUTH_LIMIT)")
 	fs.StringVar(&h.profileAddr, "profile-addr", "", "`host:port` on which to serve Go's profiles (/debug/pprof/) for operators, without authentication: bind it to loopback or an administration network; empty serves none (CREDEX_PROFILE_ADDR)")
+	fs.StringVar(&h.metricsAddr, "metrics-addr", "", "`host:port` on which to serve /metrics for Prometheus, instead of the API's address; bind it to loopback or an administration network, or set CREDEX_METRICS_TOKEN too (CREDEX_METRICS_ADDR)")
 	fs.StringVar(&h.connectors, "connectors", "", "connectors `file` (YAML): the file drops, database tables and Kafka topics the hub reads departments' records from, see docs/connectors.md; credex dev reads deploy/dev/connectors.yaml when present (CREDEX_CONNECTORS)")
 	fs.Var(&h.schedule, "retry-schedule", "`delays` between webhook delivery attempts; after the last the event goes to the subscription's dead-letter list (CREDEX_RETRY_SCHEDULE)")
 }
@@ -86,6 +90,7 @@ func (h *hubFlags) config(brokers []string, cat *catalog.Catalog) (hub.Config, e
 		Kafka: pipeline.KafkaConfig{
 			Brokers: brokers, Topics: pipeline.Topics{Prefix: h.topicPrefix},
 			Partitions: h.partitions, ReplicationFactor: h.replication, RejectedRetention: h.retention,
+			Security: h.kafka.security(),
 		},
 		Ingest:                  httpin.Config{MaxBodyBytes: h.maxBody, MaxRecords: h.maxRecords},
 		Delivery:                delivery.Config{Schedule: delivery.Schedule(h.schedule)},
@@ -98,6 +103,7 @@ func (h *hubFlags) config(brokers []string, cat *catalog.Catalog) (hub.Config, e
 		PublicLimit:             api.Limit(h.publicLimit),
 		FailedAuthLimit:         api.Limit(h.failedAuth),
 		ProfileAddr:             h.profileAddr,
+		MetricsAddr:             h.metricsAddr,
 	}
 	if !h.lookups {
 		cfg.LookupLimits = api.NoLookupLimits

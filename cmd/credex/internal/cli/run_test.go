@@ -109,11 +109,11 @@ func TestServeRunsTheHub(t *testing.T) {
 	issuer := oidctest.Issuer(t)
 	t.Setenv("CREDEX_OIDC_ISSUER", issuer.URL())
 	t.Setenv("CREDEX_OIDC_CLIENT_ID", devoidc.ClientID)
-	profiles := freeAddr(t)
+	profiles, metrics := freeAddr(t), freeAddr(t)
 	addr := start(t, serve, []string{
 		"--addr", "127.0.0.1:0", "--database-url", pgtest.URL(t),
 		"--kafka-brokers", strings.Join(kafkatest.Brokers(t), ","), "--topic-prefix", kafkatest.Prefix(t),
-		"--partitions", "2", "--principals", seed, "--profile-addr", profiles,
+		"--partitions", "2", "--principals", seed, "--profile-addr", profiles, "--metrics-addr", metrics,
 	}, `"addr":"([^"]+)"`)
 	ready(t, addr)
 	submitDemo(t, addr, "serve-test-market-key")
@@ -127,6 +127,19 @@ func TestServeRunsTheHub(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != want {
 			t.Errorf("GET %s/debug/pprof/goroutine = %d, want %d", at, res.StatusCode, want)
+		}
+	}
+
+	// Metrics on their own address, and only there.
+	for at, want := range map[string]int{metrics: http.StatusOK, addr: http.StatusNotFound} {
+		res, err := http.Get("http://" + at + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want || strings.Contains(string(body), "credex_submissions_total") != (want == http.StatusOK) {
+			t.Errorf("GET %s/metrics = %d %.80q, want %d", at, res.StatusCode, body, want)
 		}
 	}
 
@@ -199,6 +212,26 @@ func TestDevRunsTheHubWithEmbeddedKafka(t *testing.T) {
 		"--audit-checkpoint-interval", "100ms"}, `running at http://(\S+)`)
 	ready(t, addr)
 	submitDemo(t, addr, "dev-market-regulation-key-0001")
+	if res, err := http.Get("http://" + addr + "/metrics"); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("GET /metrics of the dev hub = %v, %v; want 200 without a token", res, err)
+	} else {
+		res.Body.Close()
+	}
+
+	// The portal is on the hub's address, and signing in goes to the test
+	// identity provider's authorization endpoint.
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if res, err := noRedirect.Get("http://" + addr + "/"); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("GET / of the dev hub = %v %v, want the portal", res, err)
+	} else {
+		res.Body.Close()
+	}
+	if res, err := noRedirect.Get("http://" + addr + "/signin"); err != nil || res.StatusCode != http.StatusSeeOther ||
+		!strings.HasPrefix(res.Header.Get("Location"), "http://"+addr+"/dev/oidc/authorize?") {
+		t.Errorf("GET /signin of the dev hub = %v %v, want 303 to the test provider's authorization endpoint", res, err)
+	} else {
+		res.Body.Close()
+	}
 
 	// credex token prints a token of the dev hub's test identity
 	// provider, by which the person acts.

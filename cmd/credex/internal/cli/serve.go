@@ -16,7 +16,14 @@ import (
 )
 
 func serve(ctx context.Context, args []string, out io.Writer) error {
-	fs := flagSet("serve", "serve [flags]")
+	fs := flagSet("serve", "serve [flags]\n\n"+
+		"Runs the hub against a Kafka cluster and PostgreSQL. Needs --database-url\n"+
+		"(CREDEX_DATABASE_URL), --kafka-brokers (CREDEX_KAFKA_BROKERS), --authorisation-key\n"+
+		"(CREDEX_AUTHORISATION_KEY) and, only from the environment:\n\n"+
+		"  CREDEX_SUBJECT_KEY    secret key (16 bytes or more) of the hash by which ID numbers\n"+
+		"                        are stored and looked up; never change it casually\n"+
+		"  CREDEX_METRICS_TOKEN  bearer token (16 bytes or more) without which /metrics\n"+
+		"                        answers 401; without it or --metrics-addr, no /metrics is served")
 	var hf hubFlags
 	hf.register(fs, ":8080", nil)
 	dbURL := fs.String("database-url", "", "PostgreSQL `url` of the public credit database (CREDEX_DATABASE_URL)")
@@ -68,9 +75,13 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	cfg.AuthorisationKey = []byte(*authKey)
 	cfg.People = people
 	cfg.Principals = principals
+	cfg.MetricsToken = os.Getenv("CREDEX_METRICS_TOKEN")
 	cfg.Logger = slog.New(slog.NewJSONHandler(out, nil))
 	if err := cfg.Validate(); err != nil {
 		return err
+	}
+	if cfg.MetricsAddr == "" && cfg.MetricsToken == "" {
+		cfg.Logger.Warn("no metrics served: give --metrics-addr (an administration address) or set CREDEX_METRICS_TOKEN for Prometheus to scrape /metrics")
 	}
 	if !people.Configured() {
 		cfg.Logger.Warn("no identity provider configured (--oidc-issuer): persons cannot file objections or repair applications, grant authorisations or read their access log; those endpoints answer 503 identity_provider_not_configured")
