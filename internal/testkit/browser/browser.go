@@ -36,7 +36,6 @@ const actionTimeout = 30 * time.Second
 // stopped when that test ends. Its pages may be used from parallel
 // subtests, each page from one goroutine at a time.
 type Browser struct {
-	t   testing.TB
 	ctx context.Context // the browser's root chromedp context
 }
 
@@ -83,7 +82,7 @@ func Start(t testing.TB) *Browser {
 	if err := chromedp.Do(ctx); err != nil { // starts the browser
 		t.Fatalf("browser: start %s: %v\n%s", exe, err, out.String())
 	}
-	return &Browser{t: t, ctx: ctx}
+	return &Browser{ctx: ctx}
 }
 
 // Executable returns the Chromium executable that [Start] runs.
