@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/store"
 )
@@ -114,6 +116,7 @@ func TestRateLimitedAnswers429WithRetryAfter(t *testing.T) {
 		Deps:          Deps{Store: keyStore{}, Logger: slog.New(slog.DiscardHandler)},
 		keyLimiter:    newLimiter(Limit{Rate: 0.25, Burst: 1}, time.Now),
 		publicLimiter: newLimiter(Limit{Rate: 0.5, Burst: 2}, time.Now),
+		keys:          NewKeyCheck(keyStore{}, Limit{Rate: -1}, prometheus.NewRegistry()),
 	}
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	tests := []struct {
