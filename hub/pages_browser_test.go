@@ -132,6 +132,20 @@ func TestPagesInABrowser(t *testing.T) {
 	v.check(visitor, "", visitor.Open(b.url+"/lists"), http.StatusOK, idsMasked)
 	v.check(visitor, "", visitor.Open(b.url+"/types"), http.StatusOK, idsMasked)
 
+	t.Run("the portal in English", func(t *testing.T) {
+		p := chrome.NewPage(t)
+		p.Open(b.url + "/")
+		if got := p.Follow("lang-switch"); got != http.StatusOK {
+			t.Fatalf("the language switch: status %d at %s", got, p.URL())
+		}
+		var lang string
+		p.Eval("document.documentElement.lang", &lang)
+		if lang != "en" || !strings.Contains(p.BodyText(), "Look up") {
+			t.Errorf("after the language switch the page is in %q:\n%s", lang, p.BodyText())
+		}
+		v.on(t).check(p, "", http.StatusOK, http.StatusOK, idsMasked)
+	})
+
 	t.Run("a form without its CSRF token is refused", func(t *testing.T) {
 		p := chrome.NewPage(t)
 		p.Open(b.url + "/")
