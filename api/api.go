@@ -22,7 +22,9 @@ import (
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
 	"github.com/credex/credex/connectors/webhook"
+	"github.com/credex/credex/ident"
 	"github.com/credex/credex/internal/apierr"
+	"github.com/credex/credex/internal/requestid"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
@@ -206,7 +208,7 @@ func New(d Deps) http.Handler {
 		w.Write(asyncapi)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { unrouted(mux, w, r) })
-	return instrument(textPaths(mux), d.Registry)
+	return instrument(textPaths(mux), d.Registry, d.Logger)
 }
 
 // textPaths answers 404 to a request whose path is not text the database
@@ -317,7 +319,7 @@ func (a *server) authenticate(next http.Handler) http.Handler {
 			a.authFailed(w, r, "invalid_key", errBadKey)
 			return
 		case err != nil:
-			a.Logger.Error("authenticate", "err", err)
+			a.Logger.ErrorContext(r.Context(), "authenticate", "err", err)
 			apierr.Write(w, errDown)
 			return
 		}
@@ -335,7 +337,7 @@ func (a *server) authenticateCert(w http.ResponseWriter, r *http.Request, next h
 		a.authFailed(w, r, "unregistered_certificate", errBadCert)
 		return
 	case err != nil:
-		a.Logger.Error("authenticate", "err", err)
+		a.Logger.ErrorContext(r.Context(), "authenticate", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
@@ -356,6 +358,9 @@ func (a *server) authFailed(w http.ResponseWriter, r *http.Request, reason strin
 
 // serveAs serves r as p, within p's rate limit.
 func (a *server) serveAs(w http.ResponseWriter, r *http.Request, p *principal.Principal, next http.Handler) {
+	if who, ok := r.Context().Value(servedAsKey{}).(*servedAs); ok {
+		who.name = p.Name
+	}
 	if ok, wait := a.keyLimiter.take(p.Name); !ok {
 		refuse(w, wait)
 		return
@@ -414,7 +419,7 @@ func (a *server) record(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	case err != nil:
-		a.Logger.Error("read record", "err", err)
+		a.Logger.ErrorContext(r.Context(), "read record", "err", err)
 		apierr.Write(w, errDown)
 		return
 	case !authz.Allowed(p.Kind, authz.ReadRecord, nil) || p.Code != rec.Department:
@@ -445,7 +450,7 @@ func (a *server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	if err := a.Ready(ctx); err != nil {
-		a.Logger.Warn("not ready", "err", err)
+		a.Logger.WarnContext(r.Context(), "not ready", "err", err)
 		apierr.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": readiness(err)})
 		return
 	}
@@ -470,8 +475,15 @@ var (
 	ErrKafkaDown    = errors.New("kafka down")
 )
 
-// instrument counts requests and their durations by route and status.
-func instrument(next http.Handler, reg prometheus.Registerer) http.Handler {
+// instrument names each request, logs a line for it and counts requests
+// and their durations by route and status. The name is the client's
+// X-Request-Id when it is sane and holds no ID number, else a new one; it
+// is answered in X-Request-Id and carried in the request's context
+// (requestid), so that every line logged with that context names it. The
+// line of a request names its method, route pattern, status, duration, and
+// the principal that authenticated, if any; the probes and /metrics, when
+// they succeed, are logged at Debug, every other request at Info.
+func instrument(next http.Handler, reg prometheus.Registerer, log *slog.Logger) http.Handler {
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "credex_http_requests_total", Help: "HTTP requests served, by route and status code.",
 	}, []string{"route", "code"})
@@ -482,16 +494,44 @@ func instrument(next http.Handler, reg prometheus.Registerer) http.Handler {
 	reg.MustRegister(requests, seconds)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		id := r.Header.Get(requestid.Header)
+		if !requestid.Sane(id) || ident.MaskText(id) != id {
+			id = requestid.New()
+		}
+		w.Header().Set(requestid.Header, id)
+		who := new(servedAs)
+		r = r.WithContext(context.WithValue(requestid.With(r.Context(), id), servedAsKey{}, who))
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
+		took := time.Since(start)
 		route := r.Pattern
 		if route == "" || route == "/" {
 			route = "other"
 		}
 		requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
-		seconds.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		seconds.WithLabelValues(route).Observe(took.Seconds())
+		level := slog.LevelInfo
+		if quiet[route] && sw.status < http.StatusBadRequest {
+			level = slog.LevelDebug
+		}
+		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("route", route), slog.Int("status", sw.status),
+			slog.Float64("duration_ms", float64(took.Microseconds())/1000)}
+		if who.name != "" {
+			attrs = append(attrs, slog.String("principal", who.name))
+		}
+		log.LogAttrs(r.Context(), level, "http request", attrs...)
 	})
 }
+
+// quiet are the routes that load balancers and Prometheus call every few
+// seconds: their successes are logged at Debug.
+var quiet = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true}
+
+// servedAs is the principal a request was served as, noted by serveAs
+// for the request's log line.
+type servedAs struct{ name string }
+
+type servedAsKey struct{}
 
 type statusWriter struct {
 	http.ResponseWriter

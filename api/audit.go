@@ -47,7 +47,7 @@ func purpose(r *http.Request) (context.Context, *apierr.Error) {
 // not happen.
 func (a *server) logAccess(w http.ResponseWriter, r *http.Request, entries ...audit.Entry) bool {
 	if err := a.Audit.Record(r.Context(), entries...); err != nil {
-		a.Logger.Error("audit log", "err", err)
+		a.Logger.ErrorContext(r.Context(), "audit log", "err", err)
 		apierr.Write(w, errDown)
 		return false
 	}
@@ -133,7 +133,7 @@ func (a *server) accessLog(w http.ResponseWriter, r *http.Request) {
 	}
 	entries, err := a.AccessLog.AuditAbout(r.Context(), subject, before, limit)
 	if err != nil {
-		a.Logger.Error("access log", "err", err)
+		a.Logger.ErrorContext(r.Context(), "access log", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}

@@ -184,7 +184,7 @@ func (a *server) caseError(r *http.Request, err error, codes caseCodes) *apierr.
 			return c.answer
 		}
 	}
-	a.Logger.Error(r.Pattern, "err", err)
+	a.Logger.ErrorContext(r.Context(), r.Pattern, "err", err)
 	return errDown
 }
 

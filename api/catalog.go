@@ -168,7 +168,7 @@ func (a *server) catalogDiff(w http.ResponseWriter, r *http.Request) {
 			Policy: nonNilPolicy(c.Policy), Widens: c.Widens})
 		return
 	}
-	a.Logger.Error("catalogue diff", "type", code, "err", err)
+	a.Logger.ErrorContext(r.Context(), "catalogue diff", "type", code, "err", err)
 	apierr.Write(w, apierr.New(http.StatusInternalServerError, "internal", "the versions could not be compared"))
 }
 
@@ -225,7 +225,7 @@ func (a *server) catalogPublish(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, apierr.New(http.StatusConflict, "approval_pending", err.Error()).At("/version"))
 		return
 	case err != nil:
-		a.Logger.Error("publish catalogue version", "type", t.Code, "err", err)
+		a.Logger.ErrorContext(r.Context(), "publish catalogue version", "type", t.Code, "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
@@ -256,7 +256,7 @@ func (a *server) catalogPublish(w http.ResponseWriter, r *http.Request) {
 	if res.Unchanged {
 		status = http.StatusOK
 	}
-	a.Logger.Info("catalogue version published", "type", t.Code, "version", res.Version, "by", p.Name,
+	a.Logger.InfoContext(r.Context(), "catalogue version published", "type", t.Code, "version", res.Version, "by", p.Name,
 		"status", answer.Status, "unchanged", res.Unchanged)
 	apierr.JSON(w, status, answer)
 }
@@ -341,7 +341,7 @@ func (a *server) catalogDecide(w http.ResponseWriter, r *http.Request, approve b
 	}
 	entries, err := a.Audit.Complete(r.Context(), audit.Entry{Action: action, Resource: versionResource(code, n), Result: audit.OK})
 	if err != nil {
-		a.Logger.Error("audit log", "err", err)
+		a.Logger.ErrorContext(r.Context(), "audit log", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
@@ -360,11 +360,11 @@ func (a *server) catalogDecide(w http.ResponseWriter, r *http.Request, approve b
 		}
 		return
 	case err != nil:
-		a.Logger.Error("decide on catalogue version", "type", code, "version", n, "err", err)
+		a.Logger.ErrorContext(r.Context(), "decide on catalogue version", "type", code, "version", n, "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
-	a.Logger.Info("catalogue version decided", "type", code, "version", n, "by", p.Name, "status", status)
+	a.Logger.InfoContext(r.Context(), "catalogue version decided", "type", code, "version", n, "by", p.Name, "status", status)
 	apierr.JSON(w, http.StatusOK, decisionView{Type: code, Version: n, Status: status, DecidedBy: p.Name, Reason: body.Reason})
 }
 

@@ -123,7 +123,7 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 		Expires: now.Add(time.Duration(req.ValidDays) * 24 * time.Hour).Unix()}
 	token, err := authorisation.Sign(a.AuthorisationKey, g)
 	if err != nil {
-		a.Logger.Error("grant authorisation", "err", err)
+		a.Logger.ErrorContext(r.Context(), "grant authorisation", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
@@ -239,7 +239,7 @@ func (a *server) inquire(w http.ResponseWriter, r *http.Request) {
 	}
 	recs, err := a.Inquiries.InquiryRecords(r.Context(), subject, codes)
 	if err != nil {
-		a.Logger.Error("inquiry", "err", err)
+		a.Logger.ErrorContext(r.Context(), "inquiry", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}

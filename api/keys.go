@@ -113,7 +113,7 @@ func (a *server) issueKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		a.Logger.Error("issue key", "err", err)
+		a.Logger.ErrorContext(r.Context(), "issue key", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
@@ -126,7 +126,7 @@ func (a *server) issueKey(w http.ResponseWriter, r *http.Request) {
 		old := viewKey(*retired, p.KeyID)
 		v.Replaced = &old
 	}
-	a.Logger.Info("key issued", "principal", p.Name, "key", issued.ID, "replaced", p.KeyID)
+	a.Logger.InfoContext(r.Context(), "key issued", "principal", p.Name, "key", issued.ID, "replaced", p.KeyID)
 	apierr.JSON(w, http.StatusCreated, v)
 }
 
@@ -139,7 +139,7 @@ func (a *server) listKeys(w http.ResponseWriter, r *http.Request) {
 	}
 	keys, err := a.Keys.Keys(r.Context(), p.Name)
 	if err != nil {
-		a.Logger.Error("list keys", "err", err)
+		a.Logger.ErrorContext(r.Context(), "list keys", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
@@ -179,10 +179,10 @@ func (a *server) revoke(w http.ResponseWriter, r *http.Request, p *principal.Pri
 		apierr.Write(w, errNoKeyFound)
 		return
 	case err != nil:
-		a.Logger.Error("revoke key", "err", err)
+		a.Logger.ErrorContext(r.Context(), "revoke key", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
-	a.Logger.Info("key revoked", "principal", holder, "key", k.ID, "by", p.Name)
+	a.Logger.InfoContext(r.Context(), "key revoked", "principal", holder, "key", k.ID, "by", p.Name)
 	apierr.JSON(w, http.StatusOK, viewKey(k, p.KeyID))
 }

@@ -118,7 +118,7 @@ func (a *server) queryLists(w http.ResponseWriter, r *http.Request) {
 	subject := record.SubjectKey(a.SubjectKey, req.IDNumber)
 	entries, err := a.Lists.ListEntries(r.Context(), subject, codes, answer.AsOf)
 	if err != nil {
-		a.Logger.Error("list query", "err", err)
+		a.Logger.ErrorContext(r.Context(), "list query", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}

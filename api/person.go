@@ -71,7 +71,7 @@ func (a *server) asPerson(next http.HandlerFunc) http.Handler {
 		p, err := a.People.Verify(r.Context(), token)
 		switch {
 		case errors.Is(err, idtoken.ErrUnavailable):
-			a.Logger.Error("verify ID token", "err", err)
+			a.Logger.ErrorContext(r.Context(), "verify ID token", "err", err)
 			apierr.Write(w, errIdentityProviderDown)
 			return
 		case errors.Is(err, idtoken.ErrExpired):
@@ -82,7 +82,7 @@ func (a *server) asPerson(next http.HandlerFunc) http.Handler {
 			apierr.Write(w, errNotAPerson)
 			return
 		case err != nil:
-			a.Logger.Info("ID token refused", "err", err)
+			a.Logger.InfoContext(r.Context(), "ID token refused", "err", err)
 			w.Header().Set("WWW-Authenticate", personRealm+`, error="invalid_token"`)
 			apierr.Write(w, errBadPersonToken)
 			return
@@ -122,7 +122,7 @@ func (a *server) personSubject(w http.ResponseWriter, r *http.Request, action, n
 	match, err := a.Subjects.MatchSubject(r.Context(), named, strings.TrimSpace(name))
 	switch {
 	case err != nil:
-		a.Logger.Error(action, "err", err)
+		a.Logger.ErrorContext(r.Context(), action, "err", err)
 		apierr.Write(w, errDown)
 	case match != store.SubjectUnknown:
 		// The entry holds no ID number and tells nobody but the person

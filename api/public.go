@@ -92,7 +92,7 @@ func (a *server) publicQuery(w http.ResponseWriter, r *http.Request) {
 	subject := record.SubjectKey(a.SubjectKey, req.IDNumber)
 	recs, err := a.Public.PublicRecords(r.Context(), subject, req.Name, a.publicSpans(), a.now())
 	if err != nil {
-		a.Logger.Error("public query", "err", err)
+		a.Logger.ErrorContext(r.Context(), "public query", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
@@ -102,7 +102,7 @@ func (a *server) publicQuery(w http.ResponseWriter, r *http.Request) {
 		// proof; the caller gets the same empty list.
 		match, err := a.Subjects.MatchSubject(r.Context(), subject, req.Name)
 		if err != nil {
-			a.Logger.Error("public query", "err", err)
+			a.Logger.ErrorContext(r.Context(), "public query", "err", err)
 			apierr.Write(w, errDown)
 			return
 		}
@@ -132,7 +132,7 @@ func (a *server) publicRecord(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	case err != nil:
-		a.Logger.Error("public record", "err", err)
+		a.Logger.ErrorContext(r.Context(), "public record", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}

@@ -111,18 +111,18 @@ func (a *server) createSubscription(w http.ResponseWriter, r *http.Request) {
 	}
 	if sub.Mode == "kafka" {
 		if err := a.CreateTopic(r.Context(), view.Topic); err != nil {
-			a.Logger.Error("create delivery topic", "err", err)
+			a.Logger.ErrorContext(r.Context(), "create delivery topic", "err", err)
 			apierr.Write(w, errDown)
 			return
 		}
 	}
 	if err := a.Subscriptions.CreateSubscription(r.Context(), sub); err != nil {
-		a.Logger.Error("create subscription", "err", err)
+		a.Logger.ErrorContext(r.Context(), "create subscription", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
 	view.CreatedAt = sub.CreatedAt
-	a.Logger.Info("subscription created", "subscription", sub.ID, "agency", p.Name, "mode", sub.Mode, "status", sub.Status)
+	a.Logger.InfoContext(r.Context(), "subscription created", "subscription", sub.ID, "agency", p.Name, "mode", sub.Mode, "status", sub.Status)
 	apierr.JSON(w, http.StatusCreated, view)
 }
 
@@ -219,7 +219,7 @@ func (a *server) subscriptionFor(w http.ResponseWriter, r *http.Request) *store.
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
-		a.Logger.Error("read subscription", "err", err)
+		a.Logger.ErrorContext(r.Context(), "read subscription", "err", err)
 		apierr.Write(w, errDown)
 		return nil
 	case authz.Allowed(p.Kind, authz.ReadEvents, nil) && (p.Kind == principal.Operator || p.Name == sub.Agency):
@@ -241,7 +241,7 @@ func (a *server) listSubscriptions(w http.ResponseWriter, r *http.Request) {
 	}
 	subs, err := a.Subscriptions.Subscriptions(r.Context(), agency)
 	if err != nil {
-		a.Logger.Error("list subscriptions", "err", err)
+		a.Logger.ErrorContext(r.Context(), "list subscriptions", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
@@ -294,7 +294,7 @@ func (a *server) events(w http.ResponseWriter, r *http.Request) {
 		events, err := a.Subscriptions.Events(r.Context(), sub.ID, after, int(limit))
 		if err != nil {
 			if r.Context().Err() == nil {
-				a.Logger.Error("read events", "err", err)
+				a.Logger.ErrorContext(r.Context(), "read events", "err", err)
 				apierr.Write(w, errDown)
 			}
 			return
@@ -348,14 +348,14 @@ func (a *server) replay(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else if after, err = a.Subscriptions.CursorAt(r.Context(), sub.ID, *req.From); err != nil {
-		a.Logger.Error("replay", "err", err)
+		a.Logger.ErrorContext(r.Context(), "replay", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
 	var n int64
 	if sub.Mode != "pull" {
 		if n, err = a.Subscriptions.Redeliver(r.Context(), sub.ID, after, store.Delivered, store.Dead); err != nil {
-			a.Logger.Error("replay", "err", err)
+			a.Logger.ErrorContext(r.Context(), "replay", "err", err)
 			apierr.Write(w, errDown)
 			return
 		}
@@ -373,7 +373,7 @@ func (a *server) deadLetters(w http.ResponseWriter, r *http.Request) {
 	}
 	events, err := a.Subscriptions.Events(r.Context(), sub.ID, 0, maxEvents, store.Dead)
 	if err != nil {
-		a.Logger.Error("read dead letters", "err", err)
+		a.Logger.ErrorContext(r.Context(), "read dead letters", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
@@ -403,7 +403,7 @@ func (a *server) redeliverDead(w http.ResponseWriter, r *http.Request) {
 	}
 	n, err := a.Subscriptions.Redeliver(r.Context(), sub.ID, 0, store.Dead)
 	if err != nil {
-		a.Logger.Error("redeliver dead letters", "err", err)
+		a.Logger.ErrorContext(r.Context(), "redeliver dead letters", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
@@ -437,7 +437,7 @@ func (a *server) cancel(w http.ResponseWriter, r *http.Request) {
 
 func (a *server) setStatus(w http.ResponseWriter, r *http.Request, sub *store.Subscription, status, reason string) {
 	if err := a.Subscriptions.SetSubscriptionStatus(r.Context(), sub.ID, status, reason); err != nil {
-		a.Logger.Error("set subscription status", "err", err)
+		a.Logger.ErrorContext(r.Context(), "set subscription status", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
@@ -461,7 +461,7 @@ func (a *server) rotateSecret(w http.ResponseWriter, r *http.Request) {
 		err = a.Subscriptions.AddSecret(r.Context(), sub.ID, secret)
 	}
 	if err != nil {
-		a.Logger.Error("rotate secret", "err", err)
+		a.Logger.ErrorContext(r.Context(), "rotate secret", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}

@@ -133,7 +133,7 @@ func (s *Service) subjectRecord(ctx context.Context, k *kindInfo, f *Filing) (*s
 	}
 	subject, err := idtoken.Subject(ctx, s.subjectKey, f.Name, f.IDNumber)
 	if err != nil || subtle.ConstantTimeCompare([]byte(subject), []byte(rec.SubjectKey)) != 1 {
-		s.log.Info("case refused: not the subject", "record", rec.ID)
+		s.log.InfoContext(ctx, "case refused: not the subject", "record", rec.ID)
 		entry := audit.Entry{Action: k.filed, Resource: rec.ID, Subject: rec.SubjectKey, Result: audit.IdentityFailed}
 		if idtoken.From(ctx) != nil {
 			entry.Kind = audit.Person // a person, proven, about someone else's record
@@ -149,7 +149,7 @@ func (s *Service) subjectRecord(ctx context.Context, k *kindInfo, f *Filing) (*s
 // filed records in the audit log that the person filed a case of kind k
 // with this id about the subject subjectKey, and logs it with attrs.
 func (s *Service) filed(ctx context.Context, k *kindInfo, id, subjectKey string, attrs ...any) error {
-	s.log.Info(k.name+" filed", append([]any{k.name, id}, attrs...)...)
+	s.log.InfoContext(ctx, k.name+" filed", append([]any{k.name, id}, attrs...)...)
 	return s.logAccess(ctx, audit.Entry{Kind: audit.Person, Action: k.filed, Resource: id, Subject: subjectKey, Result: audit.OK})
 }
 

@@ -305,7 +305,7 @@ func decide[C, A any](ctx context.Context, s *Service, k *kind[C, A], id string,
 		return nil, err
 	}
 	h := k.head(decided)
-	s.log.Info(k.name+" decided", k.name, h.id, "record", h.recordID, "result", h.result, "by", p.Name)
+	s.log.InfoContext(ctx, k.name+" decided", k.name, h.id, "record", h.recordID, "result", h.result, "by", p.Name)
 	if err := s.logAccess(ctx, audit.Entry{Action: k.decided, Resource: h.id, Subject: h.subjectKey, Result: h.result}); err != nil {
 		return nil, err
 	}

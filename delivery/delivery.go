@@ -241,7 +241,13 @@ func (w *Worker) deliverWindow(ctx context.Context, sub *store.Subscription, eve
 		}
 		wait, stop = max(wait, d), stop || s
 	}
-	return wait, stop, w.store.MarkDelivered(ctx, delivered...)
+	if err := w.store.MarkDelivered(ctx, delivered...); err != nil {
+		return wait, stop, err
+	}
+	if len(delivered) > 0 {
+		w.log.InfoContext(ctx, "events delivered", "subscription", sub.ID, "mode", mode, "count", len(delivered))
+	}
+	return wait, stop, nil
 }
 
 // answer is the outcome of one attempt.
@@ -277,7 +283,10 @@ func (w *Worker) failed(ctx context.Context, sub *store.Subscription, e store.Ev
 		return 0, false, w.store.MarkFailed(ctx, e.Seq, reason, true)
 	}
 	w.m.deliveries.WithLabelValues(mode, "retry", statusClass(status)).Inc()
-	return max(delay, out.RetryAfter), true, w.store.MarkFailed(ctx, e.Seq, reason, false)
+	delay = max(delay, out.RetryAfter)
+	w.log.InfoContext(ctx, "delivery failed; retrying", "subscription", sub.ID, "event", e.ID, "attempt", e.Attempts+1,
+		"reason", reason, "retry_in", delay.String())
+	return delay, true, w.store.MarkFailed(ctx, e.Seq, reason, false)
 }
 
 func statusClass(status int) string {

@@ -129,8 +129,8 @@ func (s *Scheduler) Pass(ctx context.Context) (int, error) {
 		}
 		return nil
 	})
-	if expired > 0 {
-		s.log.Info("records expired", "count", expired)
+	if err == nil {
+		s.log.InfoContext(ctx, "expiry pass", "expired", expired, "duration_ms", float64(time.Since(now).Microseconds())/1000)
 	}
 	return expired, err
 }

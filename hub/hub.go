@@ -33,6 +33,7 @@ import (
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/idtoken"
 	"github.com/credex/credex/internal/logthrottle"
+	"github.com/credex/credex/internal/requestid"
 	"github.com/credex/credex/pipeline"
 	"github.com/credex/credex/principal"
 	"github.com/credex/credex/relay"
@@ -116,8 +117,10 @@ type Config struct {
 	// number, in this process; default api.DefaultLookupLimits.
 	LookupLimits api.LookupLimits
 	// Logger; default slog.Default(). The hub masks every ID number in
-	// what it logs (ident.MaskLogs), and writes a warning or error that
-	// repeats its message once per logthrottle.Interval, with a count.
+	// what it logs (ident.MaskLogs), adds the id of the HTTP request
+	// being served to the lines logged while serving it (requestid), and
+	// writes a warning or error that repeats its message once per
+	// logthrottle.Interval, with a count.
 	Logger *slog.Logger
 	// ProfileAddr, when set, is an address of its own on which Serve
 	// serves Go's profiles (net/http/pprof) without authentication, for
@@ -229,7 +232,7 @@ func Start(ctx context.Context, cfg Config) (*Hub, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	log := slog.New(logthrottle.New(ident.MaskLogs(cmp.Or(cfg.Logger, slog.Default()).Handler()), logthrottle.Interval))
+	log := slog.New(logthrottle.New(ident.MaskLogs(requestid.Handler(cmp.Or(cfg.Logger, slog.Default()).Handler())), logthrottle.Interval))
 	h := &Hub{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
 	h.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var err error

@@ -274,3 +274,61 @@ func TestAlertsAndDashboardUseRegisteredMetrics(t *testing.T) {
 		}
 	}
 }
+
+// ruleTests is the part of a promtool rule test file the tests read.
+type ruleTests struct {
+	Tests []struct {
+		Name          string `yaml:"name"`
+		AlertRuleTest []struct {
+			Alertname string `yaml:"alertname"`
+			ExpAlerts []any  `yaml:"exp_alerts"`
+		} `yaml:"alert_rule_test"`
+	} `yaml:"tests"`
+}
+
+// TestAlertRulesAreTested checks that the promtool tests of the rules
+// (deploy/prometheus/check.sh runs them) show every alert both firing and
+// silent, and that each alert links to its section of the runbook.
+func TestAlertRulesAreTested(t *testing.T) {
+	t.Parallel()
+	fires, silent := map[string]bool{}, map[string]bool{}
+	for _, file := range []string{"../deploy/prometheus/alerts_test.yml", "../deploy/prometheus/alerts_daily_test.yml"} {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f ruleTests
+		if err := yaml.Unmarshal(raw, &f); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for _, g := range f.Tests {
+			for _, c := range g.AlertRuleTest {
+				if len(c.ExpAlerts) > 0 {
+					fires[c.Alertname] = true
+				} else {
+					silent[c.Alertname] = true
+				}
+			}
+		}
+	}
+	runbook, err := os.ReadFile("../docs/runbook.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range readAlerts(t).Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" {
+				continue
+			}
+			if !fires[r.Alert] || !silent[r.Alert] {
+				t.Errorf("alert %s: tested firing %v, silent %v; want both in deploy/prometheus/alerts_test.yml", r.Alert, fires[r.Alert], silent[r.Alert])
+			}
+			if want := "docs/runbook.md#" + strings.ToLower(r.Alert); r.Annotations["runbook_url"] != want {
+				t.Errorf("alert %s: annotations.runbook_url = %q, want %q", r.Alert, r.Annotations["runbook_url"], want)
+			}
+			if !regexp.MustCompile(`(?m)^#+ ` + r.Alert + `$`).Match(runbook) {
+				t.Errorf("alert %s: docs/runbook.md has no heading %q", r.Alert, r.Alert)
+			}
+		}
+	}
+}

@@ -20,8 +20,13 @@ type KafkaConfig struct {
 	// Partitions of each topic created by the hub; default 6.
 	Partitions int
 	// ReplicationFactor of each topic created by the hub; default 1. Use 3 in
-	// production, with min.insync.replicas=2 on the cluster.
+	// production, with MinInsyncReplicas 2.
 	ReplicationFactor int
+	// MinInsyncReplicas is the min.insync.replicas of each topic created by
+	// the hub: how many replicas must hold a message before Kafka
+	// acknowledges it, so before the hub accepts a record; 0 leaves the
+	// broker's default. At most ReplicationFactor.
+	MinInsyncReplicas int
 	// Timeout bounds every request to Kafka; default 10s.
 	Timeout time.Duration
 	// RejectedRetention is how long the rejected topic keeps rejected
@@ -40,6 +45,10 @@ func (c KafkaConfig) Validate() error {
 		return fmt.Errorf("kafka partitions: %d is negative", c.Partitions)
 	case c.ReplicationFactor < 0:
 		return fmt.Errorf("kafka replication factor: %d is negative", c.ReplicationFactor)
+	case c.MinInsyncReplicas < 0:
+		return fmt.Errorf("kafka min insync replicas: %d is negative", c.MinInsyncReplicas)
+	case c.MinInsyncReplicas > c.replication():
+		return fmt.Errorf("kafka min insync replicas: %d is more than the replication factor %d", c.MinInsyncReplicas, c.replication())
 	case c.Timeout < 0:
 		return fmt.Errorf("kafka timeout: %s is negative", c.Timeout)
 	case c.RejectedRetention < 0:
@@ -58,9 +67,10 @@ func (c KafkaConfig) Client() *kafka.Client {
 }
 
 // EnsureTopics creates the given topics with the configured partitions and
-// replication factor; topics that exist already are left as they are. The
-// rejected topic gets its retention; the audit checkpoint topic gets one
-// partition and keeps its messages for ever.
+// replication factor, and min.insync.replicas when configured; topics that
+// exist already are left as they are. The rejected topic gets its retention;
+// the audit checkpoint topic gets one partition and keeps its messages for
+// ever.
 func EnsureTopics(ctx context.Context, cfg KafkaConfig, topics ...string) error {
 	req := &kafka.CreateTopicsRequest{}
 	for _, t := range topics {
@@ -76,6 +86,9 @@ func EnsureTopics(ctx context.Context, cfg KafkaConfig, topics ...string) error 
 				{ConfigName: "retention.ms", ConfigValue: "-1"},
 				{ConfigName: "retention.bytes", ConfigValue: "-1"},
 			}
+		}
+		if cfg.MinInsyncReplicas > 0 {
+			tc.ConfigEntries = append(tc.ConfigEntries, kafka.ConfigEntry{ConfigName: "min.insync.replicas", ConfigValue: strconv.Itoa(cfg.MinInsyncReplicas)})
 		}
 		req.Topics = append(req.Topics, tc)
 	}

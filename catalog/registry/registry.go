@@ -158,8 +158,9 @@ type history struct {
 }
 
 // Open loads the published versions, first publishing every record type of
-// files that has none yet. A type whose files differ from its latest
-// published version is logged: publishing is a maintainer's act.
+// files that has none yet. A type whose files differ from what is published
+// is logged with what to do about it (FilesAdvice): publishing is a
+// maintainer's act.
 func Open(ctx context.Context, st Store, files *catalog.Catalog, log *slog.Logger, reg prometheus.Registerer) (*Registry, error) {
 	r := &Registry{store: st, log: cmp.Or(log, slog.Default()),
 		published: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -191,12 +192,86 @@ func Open(ctx context.Context, st Store, files *catalog.Catalog, log *slog.Logge
 			if _, err := r.Publish(ctx, t, "catalogue files"); err != nil {
 				return nil, fmt.Errorf("register %s: %w", t.Code, err)
 			}
-		case !same(latest, t):
-			r.log.Warn("catalogue files differ from the published version; publish them with credex catalog publish",
-				"type", t.Code, "published", latest.Version, "files", t.Version)
+		default:
+			if advice := r.FilesAdvice(t); advice != "" {
+				r.log.Warn(advice, "type", t.Code, "published", latest.Version, "files", t.Version)
+			}
 		}
 	}
 	return r, nil
+}
+
+// FilesAdvice compares t, a record type as the catalogue files hold it,
+// with what is published of its type, and says what the maintainers may do
+// about a difference, advising only what Publish would accept. It returns
+// "" when the files hold the latest published version, or the one waiting
+// for approval, or a type not published at all.
+func (r *Registry) FilesAdvice(t *catalog.RecordType) string {
+	h, ok := r.snap.Load().types[t.Code]
+	if !ok {
+		return ""
+	}
+	latest := h.versions[len(h.versions)-1].Version
+	if h.pending != nil && t.Version == h.pending.Version && same(h.pending.Type, t) {
+		return ""
+	}
+	switch {
+	case t.Version < latest:
+		other := ""
+		if old, ok := h.byVersion[t.Version]; !ok || !same(old, t) {
+			other = ", with other content than the published one"
+		}
+		return fmt.Sprintf("catalogue files hold %s version %d%s, older than the database, where %s was published since; "+
+			"publishing the files would be refused. No command writes published versions to files: "+
+			"copy version %d's definition and schema from GET /v1/catalog/types/%s/versions/%d into them",
+			t.Code, t.Version, other, span(t.Version+1, latest), latest, t.Code, latest)
+	case t.Version == latest && same(h.latest, t):
+		if h.pending != nil {
+			return fmt.Sprintf("catalogue files hold version %d of %s, in force; version %d waits for an operator's approval",
+				t.Version, t.Code, h.pending.Version)
+		}
+		return ""
+	case t.Version == latest:
+		return fmt.Sprintf("catalogue files change %s but keep the published version number %d, which publishing refuses: "+
+			"give the change version %d in catalog.yaml, check it with credex catalog diff and publish it with credex catalog publish, "+
+			"or restore the files to version %d", t.Code, t.Version, latest+1, latest)
+	case h.pending != nil:
+		return fmt.Sprintf("catalogue files hold version %d of %s, but version %d waits for an operator's approval: "+
+			"it must be approved or rejected before another version is published", t.Version, t.Code, h.pending.Version)
+	case t.Version > latest+1:
+		return fmt.Sprintf("catalogue files hold version %d of %s, which skips versions: the next one is %d; "+
+			"renumber it in catalog.yaml, then publish it with credex catalog publish", t.Version, t.Code, latest+1)
+	}
+	mode, err := compat.ParseMode(string(t.Compatibility))
+	if err != nil {
+		return fmt.Sprintf("catalogue files hold version %d of %s, which cannot be published: %v", t.Version, t.Code, err)
+	}
+	schemas := make([]json.RawMessage, len(h.versions))
+	for i, v := range h.versions {
+		schemas[i] = h.byVersion[v.Version].Schema
+	}
+	breaking, err := compat.Check(mode, schemas, t.Schema)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("catalogue files hold version %d of %s, which cannot be compared with the published versions: %v", t.Version, t.Code, err)
+	case len(breaking) > 0:
+		return fmt.Sprintf("catalogue files hold version %d of %s, which is incompatible with the published versions under %s "+
+			"(breaking changes: %d, listed by credex catalog diff) and would be refused: "+
+			"make the change compatible, or publish the type under a new code", t.Version, t.Code, mode, len(breaking))
+	case len(catalog.Widening(catalog.PolicyDiff(h.latest, t))) > 0:
+		return fmt.Sprintf("catalogue files hold version %d of %s, newer than the published %d and compatible; it widens the type's policy: "+
+			"publish it with credex catalog publish, and it waits for an operator's approval", t.Version, t.Code, latest)
+	}
+	return fmt.Sprintf("catalogue files hold version %d of %s, newer than the published %d and compatible: "+
+		"publish it with credex catalog publish", t.Version, t.Code, latest)
+}
+
+// span names the versions from to to.
+func span(from, to int) string {
+	if from == to {
+		return fmt.Sprintf("version %d", from)
+	}
+	return fmt.Sprintf("versions %d to %d", from, to)
 }
 
 // Refresh reloads the versions from the database.

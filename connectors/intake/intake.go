@@ -246,15 +246,15 @@ func (in *Intake) Submit(ctx context.Context, b Batch) (*Result, error) {
 		if ctx.Err() != nil { // the caller gave up: nothing to tell operators
 			return nil, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
 		}
-		in.log.Error("batch not accepted: infrastructure unavailable", "submission", sub.id, "department", p.Name, "connector", b.Connector, "err", err)
+		in.log.ErrorContext(ctx, "batch not accepted: infrastructure unavailable", "submission", sub.id, "department", p.Name, "connector", b.Connector, "err", err)
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	res := in.result(sub, items)
 	if err := in.audit.Record(ctx, submitted(p, items)...); err != nil {
-		in.log.Error("batch accepted but not in the audit log", "submission", sub.id, "department", p.Name, "connector", b.Connector, "err", err)
+		in.log.ErrorContext(ctx, "batch accepted but not in the audit log", "submission", sub.id, "department", p.Name, "connector", b.Connector, "err", err)
 		return nil, fmt.Errorf("%w: %w", ErrUnconfirmed, err)
 	}
-	in.log.Info("batch", "submission", sub.id, "department", p.Name, "connector", b.Connector,
+	in.log.InfoContext(ctx, "batch", "submission", sub.id, "department", p.Name, "connector", b.Connector,
 		"accepted", res.Accepted, "rejected", res.Rejected, "pending", res.Pending)
 	return res, nil
 }
@@ -403,7 +403,7 @@ func (in *Intake) admit(ctx context.Context, sub *submission, items []*item) err
 	ackCtx, cancel := context.WithTimeout(ctx, in.cfg.ackTimeout())
 	defer cancel()
 	if err := in.relay.Await(ackCtx, outbox); err != nil {
-		in.log.Warn("batch stored, not yet in Kafka", "submission", sub.id, "department", sub.department.Name, "connector", sub.connector, "err", err)
+		in.log.WarnContext(ctx, "batch stored, not yet in Kafka", "submission", sub.id, "department", sub.department.Name, "connector", sub.connector, "err", err)
 		for _, it := range owners {
 			it.pending = it.record != nil
 		}
@@ -453,14 +453,14 @@ func (in *Intake) publishRejections(ctx context.Context, sub *submission, items 
 		if len(it.errs) > 0 {
 			m, err := in.rejection(sub, i, it)
 			if err != nil {
-				in.log.Error("encode rejection", "submission", sub.id, "index", i, "err", err)
+				in.log.ErrorContext(ctx, "encode rejection", "submission", sub.id, "index", i, "err", err)
 				continue
 			}
 			msgs = append(msgs, m)
 		}
 	}
 	if err := in.publisher.Publish(ctx, msgs...); err != nil {
-		in.log.Error("rejections not published", "submission", sub.id, "department", sub.department.Name, "count", len(msgs), "err", err)
+		in.log.ErrorContext(ctx, "rejections not published", "submission", sub.id, "department", sub.department.Name, "count", len(msgs), "err", err)
 	}
 }
 

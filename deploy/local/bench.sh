@@ -8,31 +8,48 @@ if [[ ${1:-} == -h || ${1:-} == --help ]]; then
 usage: $0 [RECORDS [EVENTS]]
 
 Starts (or reuses) the local Kafka broker and PostgreSQL cluster, like
-test.sh, and runs in one go, on them:
+test.sh, or uses those CREDEX_KAFKA_BROKERS and CREDEX_DATABASE_URL name when
+both are set, and runs in one go, on them:
   - the hub's stages: end to end (HTTP submission to the sink's commit,
     flat out and at a steady 1,000 records/s, with the latency from a
     record's acceptance to its storing),
     ingest (HTTP to Kafka's acknowledgement), the database write of the sink,
+    the sink's drain of a backlog waiting on Kafka,
     and webhook delivery of a burst of EVENTS events to one local receiver,
     and to ten;
   - their ceilings: a raw unnest upsert of the same rows into one plain
     table, and a raw Kafka produce of the same messages (acks=all);
-then prints one line a stage: the hub's figure, the ceiling's, and the ratio.
+  - the sink's peer: Kafka Connect with Debezium's JDBC sink connector
+    (deploy/local/connect.sh, started for the run and stopped after it),
+    draining the same records from a topic of their own into a table of
+    its own, out of the box and tuned;
+then prints one line a stage: the hub's figure, the ceiling's or the peer's,
+and the ratio.
 RECORDS (default 20000) records per stage, EVENTS (default 2000) events.
 Figures vary by tens of per cent from run to run on a shared machine: the
 ratios of one run are what compare. Prints the raw go test output to
-.credex-local/bench.out.
+.credex-local/bench.out. The first run resolves Kafka Connect's jars with
+Maven (cached under .credex-local/connect/); later runs fetch nothing.
+A benchmark that fails leaves its figures out ("-") and the others run;
+the script then exits 1 (also when a service does not start; 2 on a usage
+error, 130 when interrupted).
 USAGE
 	exit 0
 fi
 
 records=${1:-20000}
 events=${2:-2000}
+if ! [[ $records =~ ^[1-9][0-9]*$ && $events =~ ^[1-9][0-9]*$ ]] || (($# > 2)); then
+	echo "usage: $0 [RECORDS [EVENTS]] (positive numbers; --help says more)" >&2
+	exit 2
+fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here/../.."
 
-CREDEX_KAFKA_BROKERS=$("$here/kafka.sh" start)
-CREDEX_DATABASE_URL=$("$here/postgres.sh" start)
+if [[ -z ${CREDEX_KAFKA_BROKERS:-} || -z ${CREDEX_DATABASE_URL:-} ]]; then
+	CREDEX_KAFKA_BROKERS=$("$here/kafka.sh" start)
+	CREDEX_DATABASE_URL=$("$here/postgres.sh" start)
+fi
 CREDEX_TEST_LOG_DIR=$PWD/.credex-local/bench-logs
 rm -rf "$CREDEX_TEST_LOG_DIR"
 mkdir -p "$CREDEX_TEST_LOG_DIR"
@@ -40,10 +57,26 @@ export CREDEX_KAFKA_BROKERS CREDEX_DATABASE_URL CREDEX_TEST_LOG_DIR
 
 out=.credex-local/bench.out
 echo "bench: $records records a stage, $events webhook events; go test output in $out" >&2
-go test -count=1 -run '^$' -timeout 60m -benchtime "${records}x" \
-	-bench 'BenchmarkEndToEnd$|BenchmarkIngest$|BenchmarkDatabaseWrite$|BenchmarkRawUpsert$|BenchmarkKafkaProduce$' ./hub/ >"$out"
-go test -count=1 -run '^$' -timeout 60m -benchtime "${events}x" \
-	-bench 'BenchmarkWebhookDelivery/(burst|fanout=10)$' ./hub/ >>"$out"
+: >"$out"
+failed=0
+# bench COUNT PATTERN: runs the benchmarks PATTERN of ./hub/ COUNT times
+# each, appending to $out; a failure is remembered, not fatal.
+bench() {
+	go test -count=1 -run '^$' -timeout 60m -benchtime "$1x" -bench "$2" ./hub/ >>"$out" || failed=1
+}
+bench "$records" 'BenchmarkEndToEnd$|BenchmarkIngest$|BenchmarkDatabaseWrite$|BenchmarkRawUpsert$|BenchmarkKafkaProduce$'
+bench "$events" 'BenchmarkWebhookDelivery/(burst|fanout=10)$'
+
+# The peer runs only while it is measured, beside the sink's own drain; a
+# worker this script started is stopped however the script ends.
+if ! "$here/connect.sh" status 2>/dev/null; then
+	trap '"$here/connect.sh" stop' EXIT
+	trap 'exit 130' INT TERM
+fi
+CREDEX_CONNECT_URL=$("$here/connect.sh" start)
+export CREDEX_CONNECT_URL
+bench "$records" 'BenchmarkSinkDrain$'
+bench "$records" 'BenchmarkConnectDrain/^tasks=1,batch=(500|2000,unnest)$'
 
 # metric NAME UNIT: the value of UNIT on the benchmark line whose name
 # starts with NAME.
@@ -60,6 +93,9 @@ ingest=$(metric BenchmarkIngest/ records/s)
 write=$(metric BenchmarkDatabaseWrite/ records/s)
 raw=$(metric BenchmarkRawUpsert/ records/s)
 produce=$(metric BenchmarkKafkaProduce/clients=4 records/s)
+drain=$(metric BenchmarkSinkDrain/ records/s)
+peer=$(metric BenchmarkConnectDrain/tasks=1,batch=2000,unnest records/s)
+peerDefault=$(metric BenchmarkConnectDrain/tasks=1,batch=500 records/s)
 hooks=$(metric BenchmarkWebhookDelivery/burst deliveries/s)
 fanout=$(metric BenchmarkWebhookDelivery/fanout=10 deliveries/s)
 
@@ -75,3 +111,29 @@ printf '%-58s %12s\n' "accepted -> stored at a steady 1,000 records/s, p50 / p99
 	"$(num "$(metric BenchmarkEndToEnd/steady stored-p50-ms)") / $(num "$(metric BenchmarkEndToEnd/steady stored-p99-ms)")"
 printf '%-58s %12s\n' "submission -> delivered (webhook received), p50 / p99 ms" \
 	"$(num "$(metric BenchmarkWebhookDelivery/burst p50_ms)") / $(num "$(metric BenchmarkWebhookDelivery/burst p99_ms)")"
+
+printf '\n%-58s %12s  %-34s %12s  %s\n' stage credex peer "" ratio
+printf '%-58s %12s  %-34s %12s  %s\n' "sink drain of a backlog: Kafka -> database, records/s" "$(num "$drain")" "Connect JDBC sink, tuned, rows/s" "$(num "$peer")" "$(ratio "$drain" "$peer")"
+printf '%-58s %12s  %-34s %12s  %s\n' "  the same, from the first row stored, records/s" \
+	"$(num "$(metric BenchmarkSinkDrain/ started-records/s)")" "Connect JDBC sink, tuned, rows/s" \
+	"$(num "$(metric BenchmarkConnectDrain/tasks=1,batch=2000,unnest started-records/s)")" \
+	"$(ratio "$(metric BenchmarkSinkDrain/ started-records/s)" "$(metric BenchmarkConnectDrain/tasks=1,batch=2000,unnest started-records/s)")"
+printf '%-58s %12s  %-34s %12s\n' "  start -> first row stored, ms" \
+	"$(num "$(metric BenchmarkSinkDrain/ first-ms)")" "Connect JDBC sink, tuned, ms" \
+	"$(num "$(metric BenchmarkConnectDrain/tasks=1,batch=2000,unnest first-ms)")"
+printf '%-58s %12s  %-34s %12s  %s\n' "sink drain of a backlog: Kafka -> database, records/s" "$(num "$drain")" "Connect JDBC sink, defaults, rows/s" "$(num "$peerDefault")" "$(ratio "$drain" "$peerDefault")"
+cat <<NOTE
+per record, the credex sink stores a version, the record's current state, an
+event and its sequence number, in one transaction a batch of up to 500, then
+commits the Kafka offsets; Connect upserts one row (record id, type, version,
+jsonb payload) and commits offsets on its own schedule. Tuned: one task (the
+topic has 3 partitions; more tasks start slower and write no faster here),
+batch.size=2000, UNNEST inserts. Defaults: one task, batch.size=500, one
+INSERT ... ON CONFLICT a row, sent as a JDBC batch. Both drains run from the
+sink's start, joining the consumer group included, until the database holds
+all $records records.
+NOTE
+if ((failed)); then
+	echo "bench: FAIL: a benchmark failed; its figures are missing (see $out)" >&2
+	exit 1
+fi

@@ -1,41 +1,64 @@
 #!/usr/bin/env bash
-# A single-node Apache Kafka broker (KRaft, combined broker+controller) for tests.
+# A local Apache Kafka broker, or a cluster of them (KRaft, each node a
+# combined broker+controller), for tests and the fault-injection harness.
 set -euo pipefail
 
 usage() {
 	cat <<EOF
-usage: $0 start|stop|status|brokers|secure-env
+usage: $0 [--brokers N] start|stop|status|brokers
+       $0 secure-env
+       $0 [--brokers N] stop|kill|start NODE
 
-Runs a local Kafka broker on 127.0.0.1 with its state under .credex-local/kafka/.
-The broker jars come from Maven Central (deploy/local/kafka/pom.xml).
+Runs local Kafka on 127.0.0.1: one broker (the default), or a cluster of N
+nodes, each a broker and a controller with its own port and data directory.
+A single broker keeps its state under .credex-local/kafka/, a cluster of N
+under .credex-local/kafka-N/node-I/. The jars come from Maven Central
+(deploy/local/kafka/pom.xml).
 
-  start    start the broker unless it is running; print its address
-  stop     stop the broker if it is running
-  status   say whether it is running (exit 1 when not)
-  brokers  print the bootstrap address (the value for CREDEX_KAFKA_BROKERS)
+  start    start every node that is not running; print the bootstrap list
+  stop     stop every node that is running
+  status   say which nodes run (exit 1 when none)
+  brokers  print the bootstrap list (the value for CREDEX_KAFKA_BROKERS)
   secure-env
-           print the variables by which tests reach the broker's SASL_SSL
-           listener (deploy/local/kafka-tls.sh)
+           print the variables by which tests reach the single broker's
+           SASL_SSL listener (deploy/local/kafka-tls.sh); a cluster has none
 
-environment:
-  CREDEX_KAFKA_PORT             broker port (default 19092)
-  CREDEX_KAFKA_CONTROLLER_PORT  controller port (default broker port + 1)
-  CREDEX_KAFKA_SECURE_PORT      SASL_SSL listener port (default broker port + 2)
-  CREDEX_KAFKA_START_TIMEOUT    seconds to wait for the broker (default 120)
-  CREDEX_KAFKA_HEAP             JVM heap options (default -Xms256m -Xmx512m)
+With a NODE (1..N), stop, kill (SIGKILL, as a crash) or start that node only.
+On a cluster the internal topics have replication factor 3 (or N when
+smaller) and min.insync.replicas 2; topics created without settings of
+their own get the same.
+
+options and environment:
+  --brokers N                   nodes (CREDEX_KAFKA_BROKERS_COUNT, default 1)
+  CREDEX_KAFKA_PORT             broker port of node 1 (default 19092); node I
+                                listens on port + 2(I-1)
+  CREDEX_KAFKA_CONTROLLER_PORT  controller port of node 1 (default broker port
+                                + 1); node I's is this + 2(I-1)
+  CREDEX_KAFKA_SECURE_PORT      SASL_SSL listener port of the single broker
+                                (default broker port + 2)
+  CREDEX_KAFKA_START_TIMEOUT    seconds to wait for a node (default 120)
+  CREDEX_KAFKA_HEAP             JVM heap options (default -Xms256m -Xmx512m;
+                                -Xms128m -Xmx384m per node of a cluster)
 EOF
 }
 
+count=${CREDEX_KAFKA_BROKERS_COUNT:-1}
+if [[ ${1:-} == --brokers ]]; then
+	count=${2:-}
+	shift 2 || true
+elif [[ ${1:-} == --brokers=* ]]; then
+	count=${1#--brokers=}
+	shift
+fi
+
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-state=$repo/.credex-local/kafka
-libs=$state/libs
+libs=$repo/.credex-local/kafka/libs
 pom=$here/kafka/pom.xml
 port=${CREDEX_KAFKA_PORT:-19092}
 cport=${CREDEX_KAFKA_CONTROLLER_PORT:-$((port + 1))}
 sport=${CREDEX_KAFKA_SECURE_PORT:-$((port + 2))}
 timeout=${CREDEX_KAFKA_START_TIMEOUT:-120}
-brokers=127.0.0.1:$port
 
 say() { echo "kafka: $*" >&2; }
 die() {
@@ -43,11 +66,37 @@ die() {
 	exit 1
 }
 
-# pid of the running broker, or nothing.
-broker_pid() {
-	local pid
-	[[ -f $state/kafka.pid ]] || return 0
-	pid=$(<"$state/kafka.pid")
+[[ $count =~ ^[1-9]$ ]] || die "--brokers: want a number of nodes from 1 to 9, not ${count@Q}"
+if ((count == 1)); then
+	state=$repo/.credex-local/kafka
+	heap=${CREDEX_KAFKA_HEAP:--Xms256m -Xmx512m}
+else
+	state=$repo/.credex-local/kafka-$count
+	heap=${CREDEX_KAFKA_HEAP:--Xms128m -Xmx384m}
+fi
+replicas=$((count < 3 ? count : 3))
+min_isr=$((replicas < 2 ? 1 : 2))
+
+# Node i's directory, broker port and controller port.
+node_dir() { if ((count == 1)); then echo "$state"; else echo "$state/node-$1"; fi; }
+node_port() { echo $((port + 2 * ($1 - 1))); }
+node_cport() { echo $((cport + 2 * ($1 - 1))); }
+
+bootstrap() {
+	local i list=()
+	for ((i = 1; i <= count; i++)); do list+=("127.0.0.1:$(node_port "$i")"); done
+	(
+		IFS=,
+		echo "${list[*]}"
+	)
+}
+
+# pid of node i when it runs, or nothing.
+node_pid() {
+	local pid dir
+	dir=$(node_dir "$1")
+	[[ -f $dir/kafka.pid ]] || return 0
+	pid=$(<"$dir/kafka.pid")
 	if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
 		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'; then
 		echo "$pid"
@@ -65,6 +114,7 @@ ensure_libs() {
 	fi
 	command -v mvn >/dev/null || die "mvn not found; install Maven 3 (apt-get install maven)"
 	say "resolving broker jars with Maven (first run only)"
+	mkdir -p "$(dirname "$libs")"
 	rm -rf "$libs.tmp"
 	mkdir -p "$libs.tmp"
 	if ! mvn -q -B -f "$pom" dependency:copy-dependencies \
@@ -78,125 +128,166 @@ ensure_libs() {
 }
 
 write_config() {
-	cat >"$state/server.properties" <<EOF
+	local i=$1 dir voters=() j secure=
+	dir=$(node_dir "$i")
+	# The single broker also has a SASL_SSL listener, for the tests of the
+	# hub's Kafka security.
+	((count == 1)) && secure=",SASL_SSL://127.0.0.1:$sport"
+	for ((j = 1; j <= count; j++)); do voters+=("$j@127.0.0.1:$(node_cport "$j")"); done
+	cat >"$dir/server.properties" <<EOF
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_SSL://127.0.0.1:$sport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sport
+node.id=$i
+controller.quorum.voters=$(
+		IFS=,
+		echo "${voters[*]}"
+	)
+listeners=PLAINTEXT://127.0.0.1:$(node_port "$i"),CONTROLLER://127.0.0.1:$(node_cport "$i")$secure
+advertised.listeners=PLAINTEXT://127.0.0.1:$(node_port "$i")$secure
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL
-log.dirs=$state/data
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${secure:+,SASL_SSL:SASL_SSL}
+log.dirs=$dir/data
 num.partitions=3
 auto.create.topics.enable=false
 delete.topic.enable=true
-offsets.topic.replication.factor=1
+offsets.topic.replication.factor=$replicas
 offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor=$replicas
+transaction.state.log.min.isr=$min_isr
 transaction.state.log.num.partitions=3
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-min.insync.replicas=1
-default.replication.factor=1
+share.coordinator.state.topic.replication.factor=$replicas
+share.coordinator.state.topic.min.isr=$min_isr
+min.insync.replicas=$min_isr
+default.replication.factor=$replicas
+unclean.leader.election.enable=false
 group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 log.segment.delete.delay.ms=1000
 EOF
-	"$here/kafka-tls.sh" properties "$state/tls" "$sport" >>"$state/server.properties"
+	if ((count == 1)); then
+		"$here/kafka-tls.sh" properties "$state/tls" "$sport" >>"$dir/server.properties"
+	fi
 }
 
 java_run() {
 	java -cp "$libs/*" -Dlog4j2.configurationFile="$here/kafka/log4j2.properties" "$@"
 }
 
-start() {
-	local pid
-	pid=$(broker_pid)
+# launch starts node i unless it runs and returns its pid without waiting.
+launch() {
+	local i=$1 dir pid p
+	dir=$(node_dir "$i")
+	pid=$(node_pid "$i")
 	if [[ -n $pid ]]; then
-		brokers=$(cat "$state/brokers" 2>/dev/null || echo "$brokers")
-		say "already running (pid $pid) at $brokers"
-		echo "$brokers"
+		echo "$pid"
 		return
 	fi
-	command -v java >/dev/null || die "java not found; install a JDK 17 (apt-get install openjdk-17-jre-headless)"
-	for p in "$port" "$cport" "$sport"; do
+	local ports=("$(node_port "$i")" "$(node_cport "$i")")
+	((count == 1)) && ports+=("$sport")
+	for p in "${ports[@]}"; do
 		port_open "$p" && die "port $p on 127.0.0.1 is already in use by another process; set CREDEX_KAFKA_PORT"
 	done
-	mkdir -p "$state"
-	ensure_libs
-	write_config
-	if [[ ! -f $state/data/meta.properties ]]; then
-		local id
-		id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
-		rm -rf "$state/data"
-		if ! java_run kafka.tools.StorageTool format -t "$id" -c "$state/server.properties" \
-			>"$state/format.log" 2>&1; then
-			cat "$state/format.log" >&2
-			die "formatting the storage failed"
+	mkdir -p "$dir"
+	write_config "$i"
+	if [[ ! -f $dir/data/meta.properties ]]; then
+		[[ -f $state/cluster.id ]] ||
+			head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' >"$state/cluster.id"
+		rm -rf "$dir/data"
+		if ! java_run kafka.tools.StorageTool format -t "$(<"$state/cluster.id")" -c "$dir/server.properties" \
+			>"$dir/format.log" 2>&1; then
+			cat "$dir/format.log" >&2
+			die "formatting the storage of node $i failed"
 		fi
 	fi
-	[[ -f $state/kafka.log ]] && mv -f "$state/kafka.log" "$state/kafka.log.1"
+	[[ -f $dir/kafka.log ]] && mv -f "$dir/kafka.log" "$dir/kafka.log.1"
 	# setsid: the broker outlives this script and the terminal; 9>&- drops the start lock.
 	# shellcheck disable=SC2086
-	setsid java ${CREDEX_KAFKA_HEAP:--Xms256m -Xmx512m} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+	setsid java $heap -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
 		-Djava.awt.headless=true -Dlog4j2.configurationFile="$here/kafka/log4j2.properties" \
-		-cp "$libs/*" kafka.Kafka "$state/server.properties" \
-		</dev/null >"$state/kafka.log" 2>&1 9>&- &
+		-cp "$libs/*" kafka.Kafka "$dir/server.properties" \
+		</dev/null >"$dir/kafka.log" 2>&1 9>&- &
 	pid=$!
-	echo "$pid" >"$state/kafka.pid"
-	echo "$brokers" >"$state/brokers"
+	echo "$pid" >"$dir/kafka.pid"
+	echo "$pid"
+}
 
-	local deadline=$((SECONDS + timeout))
-	until grep -q 'Kafka Server started' "$state/kafka.log" 2>/dev/null && port_open "$port"; do
+# await waits until node i, started as pid, serves.
+await() {
+	local i=$1 pid=$2 dir deadline=$((SECONDS + timeout))
+	dir=$(node_dir "$i")
+	until grep -q 'Kafka Server started' "$dir/kafka.log" 2>/dev/null && port_open "$(node_port "$i")"; do
 		if ! kill -0 "$pid" 2>/dev/null; then
-			tail -n 40 "$state/kafka.log" >&2
-			rm -f "$state/kafka.pid"
-			die "broker exited during start (log: $state/kafka.log)"
+			tail -n 40 "$dir/kafka.log" >&2
+			rm -f "$dir/kafka.pid"
+			die "node $i exited during start (log: $dir/kafka.log)"
 		fi
 		if ((SECONDS >= deadline)); then
-			tail -n 40 "$state/kafka.log" >&2
-			stop
-			die "broker did not start within ${timeout}s (log: $state/kafka.log)"
+			tail -n 40 "$dir/kafka.log" >&2
+			stop_node "$i" TERM
+			die "node $i did not start within ${timeout}s (log: $dir/kafka.log)"
 		fi
 		sleep 0.2
 	done
-	say "started (pid $pid) at $brokers"
-	echo "$brokers"
 }
 
-stop() {
-	local pid
-	pid=$(broker_pid)
+# start starts the given nodes (default all) that are not running; the
+# nodes of a cluster start together, as a quorum needs a majority.
+start() {
+	local nodes=("$@") pids=() i k
+	((${#nodes[@]})) || for ((i = 1; i <= count; i++)); do nodes+=("$i"); done
+	command -v java >/dev/null || die "java not found; install a JDK 17 (apt-get install openjdk-17-jre-headless)"
+	mkdir -p "$state"
+	ensure_libs
+	for i in "${nodes[@]}"; do pids+=("$(launch "$i")"); done
+	for k in "${!nodes[@]}"; do await "${nodes[$k]}" "${pids[$k]}"; done
+	bootstrap >"$state/brokers"
+	say "running (${#nodes[@]} of $count nodes started or already up) at $(bootstrap)"
+	bootstrap
+}
+
+# stop_node stops node i with signal sig (TERM: cleanly, within 30 s; KILL: at once).
+stop_node() {
+	local i=$1 sig=$2 pid dir k
+	dir=$(node_dir "$i")
+	pid=$(node_pid "$i")
 	if [[ -z $pid ]]; then
-		rm -f "$state/kafka.pid"
-		say "not running"
+		rm -f "$dir/kafka.pid"
 		return
 	fi
-	kill -TERM "$pid"
-	local i
-	for ((i = 0; i < 300; i++)); do
+	kill "-$sig" "$pid"
+	for ((k = 0; k < 300; k++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	if kill -0 "$pid" 2>/dev/null; then
-		say "broker did not stop within 30s; killing it"
+		say "node $i did not stop within 30s; killing it"
 		kill -KILL "$pid" 2>/dev/null || true
 		while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
 	fi
-	rm -f "$state/kafka.pid"
-	say "stopped"
+	rm -f "$dir/kafka.pid"
+}
+
+stop() {
+	local sig=$1 nodes=("${@:2}") i
+	((${#nodes[@]})) || for ((i = count; i >= 1; i--)); do nodes+=("$i"); done
+	for i in "${nodes[@]}"; do
+		stop_node "$i" "$sig"
+		say "node $i stopped"
+	done
 }
 
 status() {
-	local pid
-	pid=$(broker_pid)
-	if [[ -z $pid ]]; then
-		say "not running"
-		return 1
-	fi
-	say "running (pid $pid) at $(cat "$state/brokers" 2>/dev/null), state in $state"
+	local i pid up=0
+	for ((i = 1; i <= count; i++)); do
+		pid=$(node_pid "$i")
+		if [[ -n $pid ]]; then
+			say "node $i running (pid $pid) at 127.0.0.1:$(node_port "$i"), state in $(node_dir "$i")"
+			up=$((up + 1))
+		else
+			say "node $i not running"
+		fi
+	done
+	((up > 0))
 }
 
 lock() {
@@ -205,12 +296,20 @@ lock() {
 	flock 9
 }
 
+nodes=("${@:2}")
+for n in "${nodes[@]}"; do
+	[[ $n =~ ^[0-9]+$ ]] && ((n >= 1 && n <= count)) || die "node ${n@Q}: want a number from 1 to $count"
+done
 case ${1:-} in
-start) lock && start ;;
-stop) lock && stop ;;
+start) lock && start "${nodes[@]}" ;;
+stop) lock && stop TERM "${nodes[@]}" ;;
+kill) ((${#nodes[@]})) || die "kill: name the node(s) to kill" && lock && stop KILL "${nodes[@]}" ;;
 status) status ;;
-brokers) echo "$brokers" ;;
-secure-env) "$here/kafka-tls.sh" env "$state/tls" "$sport" ;;
+brokers) bootstrap ;;
+secure-env)
+	((count == 1)) || die "secure-env: a cluster has no SASL_SSL listener"
+	"$here/kafka-tls.sh" env "$state/tls" "$sport"
+	;;
 -h | --help | help) usage ;;
 *)
 	usage >&2

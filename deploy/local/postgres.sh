@@ -4,7 +4,7 @@ set -euo pipefail
 
 usage() {
 	cat <<EOF
-usage: $0 start|stop|status|url
+usage: $0 start|stop|crash|status|url
 
 Runs a local PostgreSQL cluster on 127.0.0.1 (trust auth) with database "credex".
 Its state lives under .credex-local/postgres/. PostgreSQL refuses to run as root,
@@ -13,11 +13,15 @@ the checkout (e.g. a clone under /root), the state goes to /tmp/credex-local-pg-
 
   start   start the cluster unless it is running; print its URL
   stop    stop the cluster if it is running
+  crash   stop it at once, as a crash would (immediate shutdown: no
+          checkpoint; the next start recovers from the write-ahead log)
   status  say whether it is running (exit 1 when not)
   url     print the URL (the value for CREDEX_DATABASE_URL)
 
 environment:
   CREDEX_PG_PORT  port (default 15432)
+  CREDEX_PG_FSYNC on: flush to disk as in production (fsync and full page
+                  writes on); default off, for speed. Read at every start.
   CREDEX_PG_BIN   directory holding initdb, pg_ctl and psql (default: newest
                   /usr/lib/postgresql/*/bin, else from PATH)
 EOF
@@ -100,15 +104,17 @@ start() {
 	fi
 	port_open "$port" && die "port $port on 127.0.0.1 is already in use by another process; set CREDEX_PG_PORT"
 	[[ -f $data/PG_VERSION ]] || init_cluster
-	# Rewritten on every start so a changed port takes effect. fsync is off for speed
-	# only; synchronous_commit stays on.
+	# Rewritten on every start so a changed port or fsync takes effect. fsync is
+	# off for speed only, unless CREDEX_PG_FSYNC=on; synchronous_commit stays on.
+	local fsync=${CREDEX_PG_FSYNC:-off}
+	[[ $fsync == on || $fsync == off ]] || die "CREDEX_PG_FSYNC: want on or off, not ${fsync@Q}"
 	as_owner sh -c 'cat >"$1/credex.conf"' _ "$data" <<EOF
 listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = ''
 max_connections = 200
-fsync = off
-full_page_writes = off
+fsync = $fsync
+full_page_writes = $fsync
 log_min_messages = warning
 EOF
 	# setsid: the server outlives this script; 9>&- drops the start lock.
@@ -134,6 +140,16 @@ stop() {
 	say "stopped"
 }
 
+crash() {
+	bin=$(find_bin)
+	if ! running; then
+		say "not running"
+		return
+	fi
+	as_owner "$bin/pg_ctl" -D "$data" -m immediate -w -t 60 stop >/dev/null
+	say "stopped at once (immediate)"
+}
+
 status() {
 	bin=$(find_bin)
 	if ! running; then
@@ -152,6 +168,7 @@ lock() {
 case ${1:-} in
 start) lock && start ;;
 stop) lock && stop ;;
+crash) lock && crash ;;
 status) status ;;
 url) echo "$url" ;;
 -h | --help | help) usage ;;

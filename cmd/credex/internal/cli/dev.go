@@ -77,7 +77,8 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 	}
-	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// What the hub does, request by request, delivery by delivery.
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	dbURL := os.Getenv("CREDEX_DATABASE_URL")
 	if dbURL == "" {

@@ -17,6 +17,7 @@ func TestMalformedVariableIsAnErrorNamingIt(t *testing.T) {
 	}{
 		{"serve", "CREDEX_KAFKA_PARTITIONS", "six", "want a whole number"},
 		{"serve", "CREDEX_KAFKA_REPLICATION_FACTOR", "3.0", "want a whole number"},
+		{"serve", "CREDEX_KAFKA_MIN_INSYNC_REPLICAS", "two", "want a whole number"},
 		{"serve", "CREDEX_MAX_BODY_BYTES", "4MiB", "want a whole number"},
 		{"serve", "CREDEX_MAX_RECORDS", "99999999999999999999", "value out of range"},
 		{"serve", "CREDEX_REJECTED_RETENTION", "30", "want a duration"},

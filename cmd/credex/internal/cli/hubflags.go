@@ -32,6 +32,7 @@ type hubFlags struct {
 	topicPrefix string
 	partitions  int
 	replication int
+	minInsync   int
 	maxBody     int64
 	maxRecords  int
 	allow       prefixList
@@ -64,6 +65,7 @@ func (h *hubFlags) register(fs *flag.FlagSet, defaultAddr string, defaultAllow p
 	fs.IntVar(&h.partitions, "partitions", 6, "partitions of each topic the hub creates (CREDEX_KAFKA_PARTITIONS)")
 	h.kafka.register(fs)
 	fs.IntVar(&h.replication, "replication-factor", 1, "replication factor of each topic the hub creates; 3 in production (CREDEX_KAFKA_REPLICATION_FACTOR)")
+	fs.IntVar(&h.minInsync, "min-insync-replicas", 0, "min.insync.replicas of each topic the hub creates: replicas that must hold a record before it is accepted; 2 in production; 0 leaves the brokers' default (CREDEX_KAFKA_MIN_INSYNC_REPLICAS)")
 	fs.Int64Var(&h.maxBody, "max-body-bytes", 4<<20, "largest submission body accepted (CREDEX_MAX_BODY_BYTES)")
 	fs.IntVar(&h.maxRecords, "max-records", 500, "most records in one submission (CREDEX_MAX_RECORDS)")
 	fs.DurationVar(&h.retention, "rejected-retention", 30*24*time.Hour, "how long the rejected topic keeps rejected submissions, which hold personal data (CREDEX_REJECTED_RETENTION)")
@@ -89,8 +91,8 @@ func (h *hubFlags) config(brokers []string, cat *catalog.Catalog) (hub.Config, e
 	cfg := hub.Config{
 		Kafka: pipeline.KafkaConfig{
 			Brokers: brokers, Topics: pipeline.Topics{Prefix: h.topicPrefix},
-			Partitions: h.partitions, ReplicationFactor: h.replication, RejectedRetention: h.retention,
-			Security: h.kafka.security(),
+			Partitions: h.partitions, ReplicationFactor: h.replication, MinInsyncReplicas: h.minInsync,
+			RejectedRetention: h.retention, Security: h.kafka.security(),
 		},
 		Ingest:                  httpin.Config{MaxBodyBytes: h.maxBody, MaxRecords: h.maxRecords},
 		Delivery:                delivery.Config{Schedule: delivery.Schedule(h.schedule)},

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,11 +32,17 @@ import (
 // the test ends.
 func start(t *testing.T, cmd func(context.Context, []string, io.Writer) error, args []string, pattern string) string {
 	t.Helper()
+	return startLogged(t, cmd, args, pattern, io.Discard)
+}
+
+// startLogged is start, copying the command's output to w too.
+func startLogged(t *testing.T, cmd func(context.Context, []string, io.Writer) error, args []string, pattern string, w io.Writer) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- cmd(ctx, args, io.MultiWriter(pw, testlog.Writer(t)))
+		done <- cmd(ctx, args, io.MultiWriter(pw, testlog.Writer(t), w))
 		pw.Close()
 	}()
 	t.Cleanup(func() {
@@ -208,10 +215,19 @@ func TestServeRefusesToStartWithoutSubjectKey(t *testing.T) {
 func TestDevRunsTheHubWithEmbeddedKafka(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("CREDEX_DATABASE_URL", pgtest.URL(t))
-	addr := start(t, dev, []string{"--addr", "127.0.0.1:0", "--data-dir", dir, "--kafka-brokers", "",
-		"--audit-checkpoint-interval", "100ms"}, `running at http://(\S+)`)
+	var output syncWriter
+	addr := startLogged(t, dev, []string{"--addr", "127.0.0.1:0", "--data-dir", dir, "--kafka-brokers", "",
+		"--audit-checkpoint-interval", "100ms"}, `running at http://(\S+)`, &output)
 	ready(t, addr)
 	submitDemo(t, addr, "dev-market-regulation-key-0001")
+	// It shows what it does: the requests it serves, its expiry passes.
+	for _, want := range []string{
+		`level=INFO msg="http request" method=POST route="POST /v1/submissions" status=200 `,
+		`principal=market-regulation request_id=`,
+		`level=INFO msg="expiry pass" expired=0 `,
+	} {
+		wait.For(t, 10*time.Second, "credex dev to log "+want, func() bool { return strings.Contains(output.String(), want) })
+	}
 	if res, err := http.Get("http://" + addr + "/metrics"); err != nil || res.StatusCode != http.StatusOK {
 		t.Errorf("GET /metrics of the dev hub = %v, %v; want 200 without a token", res, err)
 	} else {
@@ -361,6 +377,24 @@ func TestServeRefusesABadCalendar(t *testing.T) {
 			t.Errorf("serve --calendar %s = %v, want an error naming the calendar", filepath.Base(file), err)
 		}
 	}
+}
+
+// syncWriter is a buffer a command may write while a test reads it.
+type syncWriter struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 // freeAddr returns a loopback address with a port free a moment ago.

@@ -23,7 +23,9 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		"  CREDEX_SUBJECT_KEY    secret key (16 bytes or more) of the hash by which ID numbers\n"+
 		"                        are stored and looked up; never change it casually\n"+
 		"  CREDEX_METRICS_TOKEN  bearer token (16 bytes or more) without which /metrics\n"+
-		"                        answers 401; without it or --metrics-addr, no /metrics is served")
+		"                        answers 401; without it or --metrics-addr, no /metrics is served\n"+
+		"  CREDEX_KAFKA_SASL_PASSWORD\n"+
+		"                        password of --kafka-sasl-username")
 	var hf hubFlags
 	hf.register(fs, ":8080", nil)
 	dbURL := fs.String("database-url", "", "PostgreSQL `url` of the public credit database (CREDEX_DATABASE_URL)")
