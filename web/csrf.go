@@ -5,7 +5,6 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
-	"net/url"
 )
 
 // csrfField names the hidden field of the CSRF token in every POST form.
@@ -50,16 +49,16 @@ func (s *server) csrf(next http.Handler) http.Handler {
 // it wait in temporary files until the request ends.
 const maxMemory = 8 << 20
 
-// crossSite reports whether the browser says another site sent r.
+// crossOrigin is the standard library's check of where a request comes
+// from: Sec-Fetch-Site when the browser sends it, else Origin against Host.
+var crossOrigin = http.NewCrossOriginProtection()
+
+// crossSite reports whether the browser says another site sent r. A
+// browser sends "Origin: null" with a form of a page whose Referrer-Policy
+// is no-referrer, as every page's is (secure), so Origin alone cannot tell
+// this site's forms from others'; Sec-Fetch-Site can.
 func crossSite(r *http.Request) bool {
-	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
-		return true
-	}
-	if origin := r.Header.Get("Origin"); origin != "" {
-		u, err := url.Parse(origin)
-		return err != nil || u.Host != r.Host
-	}
-	return false
+	return crossOrigin.Check(r) != nil
 }
 
 // csrfInput is the hidden field a form carries its session's token in.

@@ -9,7 +9,9 @@ usage: $0 [go test args...]
 Runs go vet ./..., validates the Kubernetes manifests offline
 (deploy/kubernetes/validate.sh), checks and tests the alert rules with
 promtool (deploy/prometheus/check.sh), starts (or reuses) the local Kafka broker and PostgreSQL
-cluster, exports CREDEX_KAFKA_BROKERS and CREDEX_DATABASE_URL, and runs
+cluster, exports CREDEX_KAFKA_BROKERS and CREDEX_DATABASE_URL, installs
+axe-core (deploy/local/axe.sh) and exports CREDEX_AXE_JS for the browser
+tests, which run Debian's chromium (CREDEX_CHROMIUM to run another), and runs
 go test -race -count=1 with the given arguments (default ./...). The race
 detector needs a C compiler; it stays off when the arguments ask for
 benchmarks (-bench), whose figures it would skew. The tests keep their logs
@@ -42,10 +44,11 @@ fi
 
 CREDEX_KAFKA_BROKERS=$("$here/kafka.sh" start)
 CREDEX_DATABASE_URL=$("$here/postgres.sh" start)
+CREDEX_AXE_JS=$("$here/axe.sh")
 CREDEX_TEST_LOG_DIR=$PWD/.credex-local/test-logs
 rm -rf "$CREDEX_TEST_LOG_DIR"
 mkdir -p "$CREDEX_TEST_LOG_DIR"
-export CREDEX_KAFKA_BROKERS CREDEX_DATABASE_URL CREDEX_TEST_LOG_DIR
+export CREDEX_KAFKA_BROKERS CREDEX_DATABASE_URL CREDEX_AXE_JS CREDEX_TEST_LOG_DIR
 # The broker's SASL_SSL listener, for the tests of the hub's Kafka security.
 while IFS= read -r v; do export "${v?}"; done < <("$here/kafka.sh" secure-env)
 echo "test: CREDEX_KAFKA_BROKERS=$CREDEX_KAFKA_BROKERS" >&2
