@@ -105,7 +105,8 @@ var (
 )
 
 // whole posts body to path without a key and returns all a caller sees of
-// the answer: status, headers but Date, and body, random parts by shape.
+// the answer: status, headers but Date, and body, random parts (the
+// request id among them) by shape.
 func (b *bundle) whole(path string, body map[string]any) string {
 	b.t.Helper()
 	raw, _ := json.Marshal(body)
@@ -116,6 +117,9 @@ func (b *bundle) whole(path string, body map[string]any) string {
 	defer res.Body.Close()
 	got, _ := io.ReadAll(res.Body)
 	res.Header.Del("Date")
+	if id := res.Header.Get("X-Request-Id"); id != "" {
+		res.Header.Set("X-Request-Id", shapeChars.ReplaceAllString(id, "x"))
+	}
 	shaped := randomParts.ReplaceAllStringFunc(string(got), func(m string) string {
 		k, v, _ := strings.Cut(m, ":")
 		return k + ":" + shapeChars.ReplaceAllString(v, "x")

@@ -12,7 +12,7 @@ promtool (deploy/prometheus/check.sh), starts (or reuses) the local Kafka broker
 cluster, exports CREDEX_KAFKA_BROKERS and CREDEX_DATABASE_URL, installs
 axe-core (deploy/local/axe.sh) and exports CREDEX_AXE_JS for the browser
 tests, which run Debian's chromium (CREDEX_CHROMIUM to run another), and runs
-go test -race -count=1 with the given arguments (default ./...). The race
+go test -race -count=1 -timeout 30m with the given arguments (default ./...). The race
 detector needs a C compiler; it stays off when the arguments ask for
 benchmarks (-bench), whose figures it would skew. The tests keep their logs
 and the hubs' metrics under .credex-local/test-logs/ (CREDEX_TEST_LOG_DIR,
@@ -62,7 +62,9 @@ for arg; do
 done
 start=$SECONDS
 status=0
-go test ${race[@]+"${race[@]}"} -count=1 "$@" || status=$?
+# The hub's package runs for about ten minutes under the race detector on
+# two cores: more than go test's default timeout.
+go test ${race[@]+"${race[@]}"} -count=1 -timeout 30m "$@" || status=$?
 if ((status == 0)) && ! go run ./internal/idscan "$CREDEX_TEST_LOG_DIR"; then
 	echo "test: FAIL: the tests' logs or metrics hold a full citizen ID number (see above)"
 	exit 1

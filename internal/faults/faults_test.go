@@ -15,7 +15,7 @@ import (
 // order, after hubs were killed with SIGKILL.
 func TestScenariosOnSharedServices(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts hubs and streams for half a minute")
+		t.Skip("starts hubs and streams for twenty seconds")
 	}
 	for _, v := range []string{"CREDEX_KAFKA_BROKERS", "CREDEX_DATABASE_URL"} {
 		if os.Getenv(v) == "" {
@@ -38,7 +38,7 @@ func TestScenariosOnSharedServices(t *testing.T) {
 	}
 	for _, name := range []string{"hub-kill", "two-hubs"} {
 		t.Run(name, func(t *testing.T) {
-			r, err := runScenario(name, binary, 16*time.Second, 4)
+			r, err := runScenario(name, binary, 10*time.Second, 4)
 			if err != nil {
 				t.Fatal(err)
 			}
