@@ -109,27 +109,27 @@ func (s *Store) Admit(ctx context.Context, recs []*record.Record) (*Admission, e
 // outcome per record. Concurrent admissions of the same record wait for
 // each other until the first transaction ends.
 func (l *Ledger) Admit(ctx context.Context, recs []*record.Record) ([]Outcome, error) {
-	var ids, newIDs, newSubjects []string
-	for _, r := range recs {
-		ids = append(ids, r.ID)
-		if r.Op == record.OpUpsert {
-			newIDs = append(newIDs, r.ID)
-			newSubjects = append(newSubjects, r.SubjectKey)
-		}
+	outcomes := make([]Outcome, len(recs))
+	admitted, err := l.reserve(ctx, recs, outcomes)
+	if err != nil {
+		return nil, err
 	}
-	if len(newIDs) > 0 {
-		if _, err := l.tx.Exec(ctx, qHeadPlaceholders, newIDs, newSubjects); err != nil {
-			return nil, fmt.Errorf("ledger: reserve: %w", err)
+	var ids []string
+	for i, r := range recs {
+		if !admitted[i] {
+			ids = append(ids, r.ID)
 		}
 	}
 	heads, err := lockHeads(ctx, l.tx, ids)
 	if err != nil {
 		return nil, err
 	}
-	outcomes := make([]Outcome, len(recs))
 	var changed []*record.Record
 	for i, r := range recs {
-		if outcomes[i] = advance(heads[r.ID], r); outcomes[i] == Changed {
+		if !admitted[i] {
+			outcomes[i] = advance(heads[r.ID], r)
+		}
+		if outcomes[i] == Changed {
 			changed = append(changed, r)
 		}
 	}
@@ -140,6 +140,51 @@ func (l *Ledger) Admit(ctx context.Context, recs []*record.Record) ([]Outcome, e
 		return nil, err
 	}
 	return outcomes, nil
+}
+
+// reserve writes a ledger row for every record an upsert of recs names that
+// has none yet, and reports which records it admitted outright: an upsert
+// that is the only change of its record in recs, to a record new to the
+// hub, gets its final head (version 1) in the same statement, and its
+// outcome. The other rows it writes are placeholders for the lock. Most
+// batches are new records only, and take this one statement.
+func (l *Ledger) reserve(ctx context.Context, recs []*record.Record, outcomes []Outcome) ([]bool, error) {
+	changes := map[string]int{}
+	for _, r := range recs {
+		changes[r.ID]++
+	}
+	var ids, hashes, subjects []string
+	var versions []int
+	only := map[string]int{} // record id → index of its only change, an upsert
+	for i, r := range recs {
+		if r.Op != record.OpUpsert {
+			continue
+		}
+		h := &head{state: "active", display: "displayed"} // a placeholder
+		if changes[r.ID] == 1 {
+			outcomes[i] = advance(h, r) // the first version, should the row be new
+			only[r.ID] = i
+		}
+		ids, versions, hashes, subjects = append(ids, r.ID), append(versions, h.version), append(hashes, h.hash), append(subjects, r.SubjectKey)
+	}
+	admitted := make([]bool, len(recs))
+	if len(ids) == 0 {
+		return admitted, nil
+	}
+	rows, err := l.tx.Query(ctx, qHeadPlaceholders, ids, versions, hashes, subjects)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: reserve: %w", err)
+	}
+	written, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("ledger: reserve: %w", err)
+	}
+	for _, id := range written {
+		if i, ok := only[id]; ok {
+			admitted[i] = true
+		}
+	}
+	return admitted, nil
 }
 
 // enqueue writes recs to the outbox.
@@ -225,12 +270,15 @@ func advance(h *head, r *record.Record) Outcome {
 }
 
 func lockHeads(ctx context.Context, tx pgx.Tx, ids []string) (map[string]*head, error) {
+	heads := map[string]*head{}
+	if len(ids) == 0 {
+		return heads, nil
+	}
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	rows, err := tx.Query(ctx, qHeadLock, ids)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: lock: %w", err)
 	}
-	heads := map[string]*head{}
 	for rows.Next() {
 		var id string
 		h := &head{}

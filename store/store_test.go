@@ -97,6 +97,25 @@ func TestAdmitHandlesOneRecordTwiceInABatch(t *testing.T) {
 	}
 }
 
+func TestAdmitMixesNewAndKnownRecordsInABatch(t *testing.T) {
+	t.Parallel()
+	st, ctx := setup(t)
+	admit(t, st, ctx, rec(record.OpUpsert, "e", "one"))
+	outcomes, versions := admit(t, st, ctx,
+		rec(record.OpRevoke, "f", ""), rec(record.OpUpsert, "f", "one"), // revoked before it exists
+		rec(record.OpUpsert, "e", "two"), rec(record.OpUpsert, "g", "one"))
+	wantOutcomes := []store.Outcome{store.UnknownRecord, store.Changed, store.Changed, store.Changed}
+	wantVersions := []int{0, 1, 2, 1}
+	if !slices.Equal(outcomes, wantOutcomes) || !slices.Equal(versions, wantVersions) {
+		t.Errorf("outcomes %v versions %v, want %v %v", outcomes, versions, wantOutcomes, wantVersions)
+	}
+	// The new records' heads hold their content: the same again changes nothing.
+	outcomes, versions = admit(t, st, ctx, rec(record.OpUpsert, "g", "one"), rec(record.OpUpsert, "f", "one"))
+	if outcomes[0] != store.Unchanged || outcomes[1] != store.Unchanged || versions[0] != 1 || versions[1] != 1 {
+		t.Errorf("the same content again: outcomes %v versions %v, want unchanged at version 1", outcomes, versions)
+	}
+}
+
 func TestAdmitKeepsNothingWhenTheTransactionFails(t *testing.T) {
 	t.Parallel()
 	st, ctx := setup(t)
