@@ -116,7 +116,7 @@ func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applie
 			from, repair, until = &w.From, &w.RepairFrom, &w.Until
 		}
 		cur.add(r.ID, r.Type, r.Department, r.SourceID, r.SubjectKey, r.SubjectName, r.SubjectMasked,
-			r.Version, r.CatalogVersion, data(r), r.AcceptedAt, string(r.Op), from, repair, until)
+			r.Version, r.CatalogVersion, r.AcceptedAt, string(r.Op), from, repair, until)
 	}
 	var ver columns
 	for _, i := range last {
@@ -135,11 +135,9 @@ func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applie
 		return cmp.Compare(deliveries[a].Record.Version, deliveries[b].Record.Version)
 	})
 
-	disputed, err := disputedAmong(ctx, tx, slices.Collect(maps.Keys(latest)))
-	if err != nil {
-		return nil, err
-	}
+	// One round trip: the disputes as they were, then every write.
 	b := &pgx.Batch{}
+	b.Queue(qRecordsDisputed, slices.Collect(maps.Keys(latest)))
 	if cur.n > 0 {
 		b.Queue(qApplyRecords, cur.args()...)
 	}
@@ -153,6 +151,10 @@ func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applie
 	}
 	res := tx.SendBatch(ctx, b)
 	defer res.Close()
+	disputed, err := disputedAmong(res)
+	if err != nil {
+		return nil, err
+	}
 	if cur.n > 0 {
 		if _, err := res.Exec(); err != nil {
 			return nil, err
@@ -197,9 +199,10 @@ func applyBatch(ctx context.Context, tx pgx.Tx, deliveries []Delivery) ([]Applie
 	return out, recordEvents(ctx, tx, stored, disputed)
 }
 
-// disputedAmong returns which of the records are disputed now.
-func disputedAmong(ctx context.Context, tx pgx.Tx, ids []string) (map[string]bool, error) {
-	rows, err := tx.Query(ctx, qRecordsDisputed, ids)
+// disputedAmong reads the records disputed now, the next result of res
+// (qRecordsDisputed).
+func disputedAmong(res pgx.BatchResults) (map[string]bool, error) {
+	rows, err := res.Query()
 	if err != nil {
 		return nil, fmt.Errorf("read disputes: %w", err)
 	}
@@ -265,16 +268,18 @@ func recordEvents(ctx context.Context, tx pgx.Tx, stored []*record.Record, dispu
 	// Subscription event numbers are the pull API's cursors: they must
 	// commit in the order they are drawn, or a reader could pass a number
 	// that commits later. One transaction at a time draws them.
-	if _, err := tx.Exec(ctx, qEventsLock); err != nil {
-		return fmt.Errorf("order events: %w", err)
+	b := &pgx.Batch{}
+	b.Queue(qEventsLock)
+	b.Queue(qEventsInsert, ev.args()...)
+	b.Queue(qEventsFanOut, ids)
+	res := tx.SendBatch(ctx, b)
+	defer res.Close()
+	for _, step := range []string{"order events", "store events", "fan out events"} {
+		if _, err := res.Exec(); err != nil {
+			return fmt.Errorf("%s: %w", step, err)
+		}
 	}
-	if _, err := tx.Exec(ctx, qEventsInsert, ev.args()...); err != nil {
-		return fmt.Errorf("store events: %w", err)
-	}
-	if _, err := tx.Exec(ctx, qEventsFanOut, ids); err != nil {
-		return fmt.Errorf("fan out events: %w", err)
-	}
-	return nil
+	return res.Close()
 }
 
 // columns gathers the values of a set-based statement column by column.
