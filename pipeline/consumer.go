@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,11 @@ type ConsumerConfig struct {
 	MaxBatch int
 	// Linger is how long to wait for more messages once one arrived; default 5ms.
 	Linger time.Duration
+	// Partitions is how many partitions' messages of a batch are handled at
+	// once, each partition's in its order, by calls to the handler of their
+	// own; default 1 (one call a batch). Above 1 the handler must be safe for
+	// concurrent use.
+	Partitions int
 	// Logger receives retries and dead letters; default slog.Default().
 	Logger *slog.Logger
 }
@@ -235,27 +241,21 @@ func (c *Consumer) fetch(ctx context.Context) ([]kafka.Message, error) {
 // letters, then commits the batch's offsets.
 func (c *Consumer) process(ctx context.Context, batch []kafka.Message) error {
 	start := time.Now()
-	log := cmp.Or(c.cfg.Logger, slog.Default())
-	backoff := 100 * time.Millisecond
-	for {
-		dead, err := c.handler.Handle(ctx, batch)
-		if err == nil {
-			if err := c.deadLetter(ctx, dead); err != nil {
-				return err
-			}
-			break
+	parts := c.split(batch)
+	dead := make([][]DeadLetter, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Go(func() { dead[i], errs[i] = c.handle(ctx, part) })
+	}
+	wg.Wait()
+	for i := range parts {
+		if errs[i] != nil {
+			return errs[i]
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		if err := c.deadLetter(ctx, dead[i]); err != nil {
+			return err
 		}
-		c.m.retries.Inc()
-		log.Warn("sink batch failed, retrying", "group", c.cfg.Group, "messages", len(batch), "retry_in", backoff, "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 30*time.Second)
 	}
 	c.m.batchSeconds.Observe(time.Since(start).Seconds())
 	if err := c.reader.CommitMessages(ctx, batch...); err != nil {
@@ -263,6 +263,56 @@ func (c *Consumer) process(ctx context.Context, batch []kafka.Message) error {
 	}
 	c.processed++
 	return nil
+}
+
+// split divides batch into at most Partitions parts, each partition's
+// messages in one part in their order.
+func (c *Consumer) split(batch []kafka.Message) [][]kafka.Message {
+	n := max(c.cfg.Partitions, 1)
+	if n == 1 {
+		return [][]kafka.Message{batch}
+	}
+	type partition struct {
+		topic string
+		id    int
+	}
+	part := map[partition]int{}
+	var parts [][]kafka.Message
+	for _, m := range batch {
+		p := partition{m.Topic, m.Partition}
+		i, ok := part[p]
+		if !ok {
+			i = len(part) % n
+			part[p] = i
+			if i == len(parts) {
+				parts = append(parts, nil)
+			}
+		}
+		parts[i] = append(parts[i], m)
+	}
+	return parts
+}
+
+// handle hands msgs to the handler until it succeeds or ctx ends.
+func (c *Consumer) handle(ctx context.Context, msgs []kafka.Message) ([]DeadLetter, error) {
+	backoff := 100 * time.Millisecond
+	for {
+		dead, err := c.handler.Handle(ctx, msgs)
+		if err == nil {
+			return dead, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		c.m.retries.Inc()
+		cmp.Or(c.cfg.Logger, slog.Default()).Warn("sink batch failed, retrying", "group", c.cfg.Group, "messages", len(msgs), "retry_in", backoff, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
 }
 
 func (c *Consumer) deadLetter(ctx context.Context, dead []DeadLetter) error {
