@@ -95,11 +95,7 @@ func splitJSON(body []byte) ([]json.RawMessage, *apierr.Error) {
 // in one pass. It reports false for any other body, for splitJSON to say
 // what is wrong with it.
 func records(body []byte) ([]json.RawMessage, bool) {
-	top, ok := jsonvalue.Members(body)
-	if !ok || len(top) != 1 || top[0].Name != "records" {
-		return nil, false
-	}
-	items, ok := jsonvalue.Elements(top[0].Value)
+	items, ok := jsonvalue.Items(body, "records")
 	if !ok {
 		return nil, false
 	}

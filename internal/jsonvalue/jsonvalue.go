@@ -87,6 +87,38 @@ func Members(data []byte) ([]Member, bool) {
 func Elements(data []byte) ([][]byte, bool) {
 	p := parser{data: data}
 	p.space()
+	items, ok := p.items()
+	return items, ok && p.end()
+}
+
+// Items checks that data is one JSON object, with white space around it,
+// whose only member, name, is an array, and returns the array's items as
+// written, in one pass. It reports false for any other data.
+func Items(data []byte, name string) ([][]byte, bool) {
+	p := parser{data: data}
+	p.space()
+	if !p.more('{') {
+		return nil, false
+	}
+	p.i++
+	p.space()
+	if key, ok := p.key(); !ok || key != name {
+		return nil, false
+	}
+	items, ok := p.items()
+	if !ok {
+		return nil, false
+	}
+	p.space()
+	if !p.more('}') {
+		return nil, false
+	}
+	p.i++
+	return items, p.end()
+}
+
+// items reads an array and returns its items as written.
+func (p *parser) items() ([][]byte, bool) {
 	if !p.more('[') {
 		return nil, false
 	}
@@ -95,14 +127,14 @@ func Elements(data []byte) ([][]byte, bool) {
 	p.space()
 	if p.more(']') {
 		p.i++
-		return items, p.end()
+		return items, true
 	}
 	for {
 		start := p.i
 		if !p.skip(1) {
 			return nil, false
 		}
-		items = append(items, data[start:p.i:p.i])
+		items = append(items, p.data[start:p.i:p.i])
 		p.space()
 		switch {
 		case p.more(','):
@@ -110,7 +142,7 @@ func Elements(data []byte) ([][]byte, bool) {
 			p.space()
 		case p.more(']'):
 			p.i++
-			return items, p.end()
+			return items, true
 		default:
 			return nil, false
 		}

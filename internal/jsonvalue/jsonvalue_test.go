@@ -107,5 +107,17 @@ func FuzzDecode(f *testing.F) {
 		} else if _, ok := Elements(data); ok {
 			t.Fatalf("Elements(%q) took what is not an array", s)
 		}
+		if list, ok := Items(data, "records"); ok {
+			var top map[string]json.RawMessage
+			var items []json.RawMessage
+			if json.Unmarshal(data, &top) != nil || len(top) != 1 || json.Unmarshal(top["records"], &items) != nil || len(items) != len(list) {
+				t.Fatalf("Items(%q) = %q, which encoding/json does not read", s, list)
+			}
+			for i := range items {
+				if !bytes.Equal(items[i], list[i]) {
+					t.Fatalf("Items(%q)[%d] = %s, want %s", s, i, list[i], items[i])
+				}
+			}
+		}
 	})
 }
