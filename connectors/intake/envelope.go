@@ -32,6 +32,9 @@ type envelope struct {
 	SourceID       string
 	Data           json.RawMessage
 	CatalogVersion int
+	// decoded is Data decoded as catalog.Decode decodes it, when the
+	// envelope was read in one pass (readEnvelope); nil otherwise.
+	decoded any
 }
 
 // parseEnvelope decodes one envelope. Every problem is reported with a
@@ -87,10 +90,11 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 // and of their types. It reports false for any other, for decodeEnvelope to
 // say what is wrong with it.
 func readEnvelope(raw json.RawMessage) (env envelope, hasOp, ok bool) {
-	fields, ok := jsonvalue.Members(raw)
+	fields, decoded, ok := jsonvalue.MembersDecoding(raw, "data")
 	if !ok {
 		return env, false, false
 	}
+	env.decoded = decoded
 	for _, f := range fields {
 		v := f.Value
 		switch f.Name {

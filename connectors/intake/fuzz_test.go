@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/credex/credex/catalog"
 )
 
 // FuzzParseEnvelope feeds arbitrary envelopes to the envelope parser: it
@@ -26,6 +28,14 @@ func FuzzParseEnvelope(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) {
 		if fast, hasOp, ok := readEnvelope(json.RawMessage(raw)); ok {
 			slow, fields, errs, whole := decodeEnvelope(json.RawMessage(raw))
+			var want any
+			if fast.Data != nil {
+				want, _ = catalog.Decode(fast.Data)
+			}
+			if !reflect.DeepEqual(fast.decoded, want) {
+				t.Fatalf("envelope %q: data read as %#v, decoded as %#v", raw, fast.decoded, want)
+			}
+			fast.decoded = nil
 			if !whole || len(errs) > 0 || !reflect.DeepEqual(fast, slow) || hasOp != (fields["op"] != nil) {
 				t.Fatalf("envelope %q read as %+v (op %v), decoded as %+v, %v", raw, fast, hasOp, slow, errs)
 			}

@@ -44,29 +44,42 @@ type Member struct {
 // and returns its members in order, duplicates included. It reports false
 // when data is not JSON or is JSON of another kind.
 func Members(data []byte) ([]Member, bool) {
+	members, _, ok := MembersDecoding(data, "")
+	return members, ok
+}
+
+// MembersDecoding is Members that also decodes, in the same pass and as
+// Decode does, the value of the member called name (the last, if it is
+// repeated); nil when there is none.
+func MembersDecoding(data []byte, name string) ([]Member, any, bool) {
 	p := parser{data: data}
 	p.space()
 	if !p.more('{') {
-		return nil, false
+		return nil, nil, false
 	}
 	p.i++
 	var members []Member
+	var decoded any
 	p.space()
 	if p.more('}') {
 		p.i++
-		return members, p.end()
+		return members, nil, p.end()
 	}
 	for {
-		name, ok := p.key()
+		key, ok := p.key()
 		if !ok {
-			return nil, false
+			return nil, nil, false
 		}
-		p.space()
 		start := p.i
-		if !p.skip(1) {
-			return nil, false
+		if name != "" && key == name {
+			decoded, ok = p.value(1)
+		} else {
+			ok = p.skip(1)
 		}
-		members = append(members, Member{Name: name, Value: data[start:p.i:p.i]})
+		if !ok {
+			return nil, nil, false
+		}
+		members = append(members, Member{Name: key, Value: data[start:p.i:p.i]})
 		p.space()
 		switch {
 		case p.more(','):
@@ -74,9 +87,9 @@ func Members(data []byte) ([]Member, bool) {
 			p.space()
 		case p.more('}'):
 			p.i++
-			return members, p.end()
+			return members, decoded, p.end()
 		default:
-			return nil, false
+			return nil, nil, false
 		}
 	}
 }

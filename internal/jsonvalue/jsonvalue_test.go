@@ -89,6 +89,11 @@ func FuzzDecode(f *testing.F) {
 				if !bytes.Equal(members[name], v) {
 					t.Fatalf("Members(%q): %q = %s, want %s", s, name, v, members[name])
 				}
+				_, decoded, ok := MembersDecoding(data, name)
+				want, _ := reference(v)
+				if !ok || !reflect.DeepEqual(decoded, want) {
+					t.Fatalf("MembersDecoding(%q, %q) = %#v, %v, want %#v", s, name, decoded, ok, want)
+				}
 			}
 		} else if _, ok := Members(data); ok {
 			t.Fatalf("Members(%q) took what is not an object", s)
