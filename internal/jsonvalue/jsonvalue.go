@@ -11,7 +11,6 @@ package jsonvalue
 
 import (
 	"encoding/json"
-	"maps"
 	"slices"
 	"unicode/utf8"
 )
@@ -432,26 +431,29 @@ func (p *parser) skipString() bool {
 	return ok
 }
 
-// scanString moves past a string and reports whether it is plain: ASCII or
-// valid UTF-8 without escapes.
+// scanString moves past a string and reports whether it is plain: valid
+// UTF-8 without escapes.
 func (p *parser) scanString() (plain, ok bool) {
 	d, i := p.data, p.i
 	if i >= len(d) || d[i] != '"' {
 		return false, false
 	}
 	i++
-	start, ascii, plain := i, true, true
-	for ; i < len(d); i++ {
+	start, plain := i, true
+	for i < len(d) {
+		for i < len(d) && !stringStop[d[i]] {
+			i++
+		}
+		if i >= len(d) {
+			break
+		}
 		switch c := d[i]; {
 		case c == '"':
 			p.i = i + 1
-			if plain && !ascii {
-				plain = utf8.Valid(d[start:i])
-			}
-			return plain, true
+			return plain && utf8.Valid(d[start:i]), true
 		case c < 0x20:
 			return false, false
-		case c == '\\':
+		default: // a backslash
 			plain = false
 			i++
 			if i >= len(d) {
@@ -467,12 +469,21 @@ func (p *parser) scanString() (plain, ok bool) {
 			default:
 				return false, false
 			}
-		case c >= utf8.RuneSelf:
-			ascii = false
+			i++
 		}
 	}
 	return false, false
 }
+
+// stringStop marks the bytes that end a run of plain characters in a
+// string: the quote, the backslash and the control characters.
+var stringStop = func() (stop [256]bool) {
+	for c := range 0x20 {
+		stop[c] = true
+	}
+	stop['"'], stop['\\'] = true, true
+	return stop
+}()
 
 func isHex(c byte) bool {
 	return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
@@ -519,8 +530,14 @@ func Append(dst []byte, v any) ([]byte, bool) {
 		if v == nil {
 			return append(dst, "null"...), true
 		}
+		var buf [16]string
+		keys := buf[:0]
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
 		dst = append(dst, '{')
-		for i, k := range slices.Sorted(maps.Keys(v)) {
+		for i, k := range keys {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
