@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -30,14 +31,14 @@ func Encode(r *Record) ([]byte, error) {
 	case r.Data == nil:
 		b = append(b, "null"...)
 	case len(r.Data) == 0:
-		return nil, fmt.Errorf("encode record %s: empty data", r.ID)
+		return nil, errors.New("data is empty, not JSON")
 	default:
 		b = jsonvalue.AppendHTMLEscaped(b, r.Data)
 	}
 	b = appendField(b, `,"submission_id":`, r.SubmissionID)
 	var err error
 	if b, err = appendTime(b, `,"accepted_at":`, r.AcceptedAt); err != nil {
-		return nil, fmt.Errorf("encode record %s: %w", r.ID, err)
+		return nil, fmt.Errorf("accepted_at: %w", err)
 	}
 	if r.Reason != "" {
 		b = appendField(b, `,"reason":`, r.Reason)
@@ -51,7 +52,7 @@ func Encode(r *Record) ([]byte, error) {
 			b, err = appendTime(b, `,"until":`, w.Until)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("encode record %s: %w", r.ID, err)
+			return nil, fmt.Errorf("display: %w", err)
 		}
 		b = append(b, '}')
 	}
