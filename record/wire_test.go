@@ -102,3 +102,22 @@ func TestDecodeAsJSONUnmarshal(t *testing.T) {
 		}
 	}
 }
+
+// What json.Marshal cannot encode, Encode refuses too.
+func TestEncodeRefusesWhatJSONMarshalDoes(t *testing.T) {
+	t.Parallel()
+	late := fullRecord()
+	late.AcceptedAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	lateWindow := fullRecord()
+	lateWindow.Display.Until = late.AcceptedAt
+	empty := fullRecord()
+	empty.Data = json.RawMessage{}
+	for name, r := range map[string]*Record{"accepted in year 10000": late, "displayed until year 10000": lateWindow, "empty data": empty} {
+		if _, err := json.Marshal(r); err == nil {
+			t.Fatalf("%s: json.Marshal took it", name)
+		}
+		if v, err := Encode(r); err == nil {
+			t.Errorf("%s: Encode = %s, want an error", name, v)
+		}
+	}
+}
