@@ -139,10 +139,12 @@ func decode(data []byte) (*Record, bool) {
 			r.AcceptedAt, ok = timeOf(v)
 		case "reason":
 			r.Reason, ok = jsonvalue.String(v)
-		case "display":
+		case "display": // json.Unmarshal merges a repeated one
 			r.Display, ok = windowOf(v)
+			ok = ok && !seen(members, m.Name)
 		case "rewritten":
 			r.Rewritten, ok = rewrittenOf(v)
+			ok = ok && !seen(members, m.Name)
 		default:
 			ok = false
 		}
@@ -151,6 +153,17 @@ func decode(data []byte) (*Record, bool) {
 		}
 	}
 	return r, true
+}
+
+// seen reports whether members name name more than once.
+func seen(members []jsonvalue.Member, name string) bool {
+	n := 0
+	for _, m := range members {
+		if m.Name == name {
+			n++
+		}
+	}
+	return n > 1
 }
 
 // integer reads a JSON number that is a whole int, as json.Unmarshal does.

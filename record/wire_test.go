@@ -121,3 +121,21 @@ func TestEncodeRefusesWhatJSONMarshalDoes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecode checks that Decode reads whatever it is given as json.Unmarshal
+// reads it into a zero Record.
+func FuzzDecode(f *testing.F) {
+	full, _ := Encode(fullRecord())
+	f.Add(string(full))
+	f.Add(`{"record_id":"rec_1","version":2,"data":null,"display":null,"rewritten":null,"reason":null}`)
+	f.Add(`{"display":{"from":"2026-01-01T00:00:00Z"},"display":{"until":"2026-01-01T00:00:00+08:00"}}`)
+	f.Add(`{"rewritten":[{"rule":"a"}],"rewritten":[{"pointer":"/x"}],"version":-0}`)
+	f.Fuzz(func(t *testing.T, v string) {
+		var want Record
+		wantErr := json.Unmarshal([]byte(v), &want)
+		got, err := Decode([]byte(v))
+		if (err != nil) != (wantErr != nil) || err == nil && !reflect.DeepEqual(got, &want) {
+			t.Fatalf("Decode(%s) = %+v, %v; want %+v, %v", v, got, err, want, wantErr)
+		}
+	})
+}

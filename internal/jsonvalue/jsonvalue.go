@@ -34,7 +34,7 @@ type Member struct {
 // and returns its members in order, duplicates included. It reports false
 // when data is not JSON or is JSON of another kind.
 func Members(data []byte) ([]Member, bool) {
-	members, _, ok := MembersDecoding(data, "")
+	members, _, ok := readMembers(data, "", false)
 	return members, ok
 }
 
@@ -42,6 +42,10 @@ func Members(data []byte) ([]Member, bool) {
 // Decode does, the value of the member called name (the last, if it is
 // repeated); nil when there is none.
 func MembersDecoding(data []byte, name string) ([]Member, any, bool) {
+	return readMembers(data, name, true)
+}
+
+func readMembers(data []byte, name string, decode bool) ([]Member, any, bool) {
 	p := parser{data: data}
 	p.space()
 	if !p.more('{') {
@@ -61,7 +65,7 @@ func MembersDecoding(data []byte, name string) ([]Member, any, bool) {
 			return nil, nil, false
 		}
 		start := p.i
-		if name != "" && key == name {
+		if decode && key == name {
 			decoded, ok = p.value(1)
 		} else {
 			ok = p.skip(1)
