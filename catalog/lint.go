@@ -328,7 +328,7 @@ func (b *builder) schema(at, file string, raw []byte, t *RecordType) bool {
 	}
 	t.Schema = json.RawMessage(raw)
 	t.compiled = compiled
-	t.tree = schema
+	t.formats = formatTree(schema)
 	return true
 }
 

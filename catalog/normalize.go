@@ -56,16 +56,16 @@ func (t *RecordType) Normalize(data json.RawMessage) (json.RawMessage, []Normali
 // NormalizeValue is Normalize of a payload decoded by Decode: it rewrites
 // the identifiers of v in place and returns what it rewrote.
 func (t *RecordType) NormalizeValue(v any) []Normalized {
-	if t.tree == nil {
+	if t.formats == nil {
 		return nil
 	}
 	var applied []Normalized
-	var walk func(path []step, v any) any
-	walk = func(path []step, v any) any {
+	var walk func(path []step, at []*formatNode, v any) any
+	walk = func(path []step, at []*formatNode, v any) any {
 		switch v := v.(type) {
 		case string:
 			var normalize func(string) (string, []ident.Normalization, error)
-			switch formatAt(t.tree, path) {
+			switch formatOf(at) {
 			case FormatCitizenID:
 				normalize = ident.NormalizeCitizenID
 			case FormatCreditCode:
@@ -84,16 +84,22 @@ func (t *RecordType) NormalizeValue(v any) []Normalized {
 			return out
 		case []any:
 			for i, item := range v {
-				v[i] = walk(append(path[:len(path):len(path)], step{index: i}), item)
+				s := step{index: i}
+				if next := children(at, s); len(next) > 0 {
+					v[i] = walk(append(path[:len(path):len(path)], s), next, item)
+				}
 			}
 		case map[string]any:
 			for _, k := range slices.Sorted(maps.Keys(v)) { // rewritings in a stable order
-				v[k] = walk(append(path[:len(path):len(path)], step{name: k, index: -1}), v[k])
+				s := step{name: k, index: -1}
+				if next := children(at, s); len(next) > 0 {
+					v[k] = walk(append(path[:len(path):len(path)], s), next, v[k])
+				}
 			}
 		}
 		return v
 	}
-	walk(nil, v)
+	walk(nil, []*formatNode{t.formats}, v)
 	return applied
 }
 
@@ -115,46 +121,115 @@ func names(path []step) []string {
 	return s
 }
 
-// formatAt returns the identifier format, FormatCitizenID or
-// FormatCreditCode, that schema gives the value at path, or "".
-func formatAt(schema map[string]any, path []step) string {
+// formatNode is a schema reduced to what Normalize reads: the identifier
+// format it gives a value, the schemas of the value's members and items,
+// and its subschemas (allOf, anyOf, oneOf, then and else, in this order),
+// which apply to the value too. A format is found under properties, items,
+// additionalProperties (of a schema without patternProperties) and the
+// subschemas. Only nodes with an identifier format at or below them are
+// kept: nil stands for every other schema.
+type formatNode struct {
+	format     string // FormatCitizenID, FormatCreditCode or ""
+	properties map[string]*formatNode
+	// patterned: the schema has patternProperties, so a member that
+	// properties do not name has no node, rather than additional.
+	patterned  bool
+	additional *formatNode
+	items      *formatNode
+	subs       []*formatNode
+}
+
+// formatTree reduces a decoded schema to its formatNode, nil when it gives
+// no identifier format anywhere.
+func formatTree(schema map[string]any) *formatNode {
 	if schema == nil {
-		return ""
+		return nil
 	}
-	if len(path) == 0 {
-		if f, _ := schema["format"].(string); f == FormatCitizenID || f == FormatCreditCode {
-			return f
+	n := &formatNode{}
+	if f, _ := schema["format"].(string); f == FormatCitizenID || f == FormatCreditCode {
+		n.format = f
+	}
+	props, _ := schema["properties"].(map[string]any)
+	for name, p := range props {
+		if p, ok := p.(map[string]any); ok {
+			if n.properties == nil {
+				n.properties = map[string]*formatNode{}
+			}
+			// A property without a format still shadows additionalProperties.
+			n.properties[name] = formatTree(p)
 		}
-	} else if f := formatAt(child(schema, path[0]), path[1:]); f != "" {
-		return f
 	}
+	_, n.patterned = schema["patternProperties"]
+	extra, _ := schema["additionalProperties"].(map[string]any)
+	n.additional = formatTree(extra)
+	items, _ := schema["items"].(map[string]any)
+	n.items = formatTree(items)
 	var subs []any
 	for _, k := range []string{"allOf", "anyOf", "oneOf"} {
 		subs = append(subs, asSlice(schema[k])...)
 	}
 	for _, sub := range append(subs, schema["then"], schema["else"]) {
 		m, _ := sub.(map[string]any)
-		if f := formatAt(m, path); f != "" {
+		if sub := formatTree(m); sub != nil {
+			n.subs = append(n.subs, sub)
+		}
+	}
+	if n.format != "" || n.items != nil || n.additional != nil || len(n.subs) > 0 {
+		return n
+	}
+	for _, p := range n.properties {
+		if p != nil {
+			return n
+		}
+	}
+	return nil
+}
+
+// child returns the node n gives to the member or item s of a value, or
+// nil.
+func (n *formatNode) child(s step) *formatNode {
+	if s.index >= 0 {
+		return n.items
+	}
+	if p, ok := n.properties[s.name]; ok {
+		return p
+	}
+	if n.patterned {
+		return nil
+	}
+	return n.additional
+}
+
+// children returns the nodes that describe the member or item s of a value
+// that the nodes at describe: for each, its child and its subschemas'
+// children, in order, without nils.
+func children(at []*formatNode, s step) []*formatNode {
+	var next []*formatNode
+	var add func(n *formatNode)
+	add = func(n *formatNode) {
+		if c := n.child(s); c != nil {
+			next = append(next, c)
+		}
+		for _, sub := range n.subs {
+			add(sub)
+		}
+	}
+	for _, n := range at {
+		add(n)
+	}
+	return next
+}
+
+// formatOf returns the identifier format of a value that the nodes at
+// describe: the first that a node or, in order, its subschemas give.
+func formatOf(at []*formatNode) string {
+	for _, n := range at {
+		if n.format != "" {
+			return n.format
+		}
+		if f := formatOf(n.subs); f != "" {
 			return f
 		}
 	}
 	return ""
-}
-
-// child returns the schema schema gives to the member or item s of a
-// value, or nil.
-func child(schema map[string]any, s step) map[string]any {
-	if s.index >= 0 {
-		items, _ := schema["items"].(map[string]any)
-		return items
-	}
-	props, _ := schema["properties"].(map[string]any)
-	if p, ok := props[s.name].(map[string]any); ok {
-		return p
-	}
-	if _, ok := schema["patternProperties"]; ok {
-		return nil
-	}
-	extra, _ := schema["additionalProperties"].(map[string]any)
-	return extra
 }

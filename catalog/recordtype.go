@@ -151,8 +151,8 @@ type RecordType struct {
 	Example json.RawMessage `yaml:"-" json:"example"`
 
 	compiled *gojsonschema.Schema
-	// tree is Schema decoded, which Normalize reads.
-	tree map[string]any
+	// formats is what Normalize reads of Schema.
+	formats *formatNode
 }
 
 // Subject returns the subject's name and ID number, /subject/name and

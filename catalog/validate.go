@@ -14,6 +14,7 @@ import (
 	"github.com/xeipuuv/gojsonschema"
 
 	"github.com/credex/credex/ident"
+	"github.com/credex/credex/internal/jsonvalue"
 )
 
 // The codes of FieldError. They are stable: departments branch on them.
@@ -86,6 +87,9 @@ func (t *RecordType) Validate(data json.RawMessage) []FieldError {
 // SubjectOf and DisplayPeriodOf to read: objects as map[string]any, numbers
 // as json.Number, so that nothing of the payload is lost.
 func Decode(data json.RawMessage) (any, error) {
+	if v, ok := jsonvalue.Decode(data); ok {
+		return v, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/credex/credex/internal/jsonvalue"
 )
 
 // Op is what a submission asks the hub to do with a record.
@@ -137,15 +139,20 @@ func ContentHash(op Op, data json.RawMessage) (string, error) {
 // CanonicalHash is ContentHash of a payload already in canonical form.
 func CanonicalHash(op Op, canonical []byte) string {
 	h := sha256.New()
-	h.Write([]byte(string(op) + "\x00"))
+	h.Write([]byte(op))
+	h.Write([]byte{0})
 	h.Write(canonical)
-	return hex.EncodeToString(h.Sum(nil))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))
 }
 
 // Canonical re-encodes JSON with sorted object keys and exact numbers.
 func Canonical(data json.RawMessage) ([]byte, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return []byte("null"), nil
+	}
+	if v, ok := jsonvalue.Decode(data); ok {
+		return CanonicalOf(v)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -159,6 +166,9 @@ func Canonical(data json.RawMessage) ([]byte, error) {
 // CanonicalOf encodes a decoded value (numbers as json.Number) as Canonical
 // does.
 func CanonicalOf(v any) ([]byte, error) {
+	if out, ok := jsonvalue.Append(nil, v); ok {
+		return out, nil
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -195,7 +194,7 @@ func (l *Ledger) enqueue(ctx context.Context, recs []*record.Record) error {
 	ids, types, subjects := make([]string, len(recs)), make([]string, len(recs)), make([]string, len(recs))
 	versions, values := make([]int, len(recs)), make([][]byte, len(recs))
 	for i, r := range recs {
-		v, err := json.Marshal(r)
+		v, err := record.Encode(r)
 		if err != nil {
 			return fmt.Errorf("ledger: encode record %s: %w", r.ID, err)
 		}

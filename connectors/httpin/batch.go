@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/credex/credex/internal/apierr"
+	"github.com/credex/credex/internal/jsonvalue"
 )
 
 // Whole-request errors of a submission.
@@ -63,6 +64,9 @@ func readBatch(r *http.Request, cfg Config) ([]json.RawMessage, *apierr.Error) {
 }
 
 func splitJSON(body []byte) ([]json.RawMessage, *apierr.Error) {
+	if raws, ok := records(body); ok {
+		return raws, nil
+	}
 	var top map[string]json.RawMessage
 	err := json.Unmarshal(body, &top) // which checks the whole body first
 	if syntax := new(json.SyntaxError); errors.As(err, &syntax) {
@@ -85,6 +89,21 @@ func splitJSON(body []byte) ([]json.RawMessage, *apierr.Error) {
 		return nil, apierr.New(http.StatusBadRequest, "wrong_type", "records must be an array of envelopes").At("/records")
 	}
 	return raws, nil
+}
+
+// records reads the envelopes of a well-formed batch, {"records": [...]},
+// in one pass. It reports false for any other body, for splitJSON to say
+// what is wrong with it.
+func records(body []byte) ([]json.RawMessage, bool) {
+	items, ok := jsonvalue.Items(body, "records")
+	if !ok {
+		return nil, false
+	}
+	raws := make([]json.RawMessage, len(items))
+	for i, item := range items {
+		raws[i] = item
+	}
+	return raws, true
 }
 
 // malformed says where the JSON broke.

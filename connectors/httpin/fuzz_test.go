@@ -1,6 +1,8 @@
 package httpin
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -19,6 +21,19 @@ func FuzzReadBatch(f *testing.F) {
 	}
 	f.Add("{\"type\":\"t\"}\n\n{not json\n", "application/x-ndjson")
 	f.Fuzz(func(t *testing.T, body, contentType string) {
+		if raws, ok := records([]byte(body)); ok {
+			var top map[string]json.RawMessage
+			var want []json.RawMessage
+			if json.Unmarshal([]byte(body), &top) != nil || len(top) != 1 || json.Unmarshal(top["records"], &want) != nil ||
+				len(want) != len(raws) {
+				t.Fatalf("body %q read as %d envelopes, which encoding/json does not", body, len(raws))
+			}
+			for i := range want {
+				if !bytes.Equal(want[i], raws[i]) {
+					t.Fatalf("body %q: envelope %d read as %s, want %s", body, i, raws[i], want[i])
+				}
+			}
+		}
 		r := httptest.NewRequest("POST", "/v1/submissions", strings.NewReader(body))
 		r.Header.Set("Content-Type", contentType)
 		raws, e := readBatch(r, Config{MaxBodyBytes: 1 << 16, MaxRecords: 50})

@@ -8,9 +8,11 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/credex/credex/catalog"
+	"github.com/credex/credex/internal/jsonvalue"
 	"github.com/credex/credex/record"
 )
 
@@ -30,19 +32,107 @@ type envelope struct {
 	SourceID       string
 	Data           json.RawMessage
 	CatalogVersion int
+	// decoded is Data decoded as catalog.Decode decodes it, when the
+	// envelope was read in one pass (readEnvelope); nil otherwise.
+	decoded any
 }
 
 // parseEnvelope decodes one envelope. Every problem is reported with a
 // pointer relative to the envelope.
 func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
+	env, hasOp, ok := readEnvelope(raw)
+	var errs []catalog.FieldError
+	if !ok {
+		var fields map[string]json.RawMessage
+		if env, fields, errs, ok = decodeEnvelope(raw); !ok {
+			return env, errs
+		}
+		hasOp = fields["op"] != nil
+	}
+	if env.Op == "" && !hasOp && !hasPointer(errs, "/op") {
+		env.Op = "upsert"
+	}
+	if !slices.Contains(submittedOps, env.Op) && hasOp && !hasPointer(errs, "/op") {
+		errs = append(errs, catalog.FieldError{Code: "invalid_op", Pointer: "/op", Message: `op must be "upsert", "correct" or "revoke"`})
+	}
+	switch {
+	case hasPointer(errs, "/source_id"):
+	case env.SourceID == "":
+		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/source_id", Message: "source_id, the department's own id of the record, is required"})
+	case len(env.SourceID) > maxSourceID:
+		errs = append(errs, catalog.FieldError{Code: "invalid_string", Pointer: "/source_id", Message: fmt.Sprintf("source_id is longer than %d bytes", maxSourceID)})
+	case strings.ContainsRune(env.SourceID, 0):
+		errs = append(errs, nulError("/source_id"))
+	}
+	if env.Type == "" && !hasPointer(errs, "/type") {
+		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/type", Message: "type, the record type code, is required"})
+	}
+	switch {
+	case (env.Op == "upsert" || env.Op == "correct") && env.Data == nil && !hasPointer(errs, "/data"):
+		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/data", Message: "data, the record's payload, is required"})
+	case env.Op == "revoke" && env.Data != nil && !hasPointer(errs, "/data"):
+		errs = append(errs, checkRevocation(env.Data)...)
+	}
+	switch {
+	case hasPointer(errs, "/reason"):
+	case env.Op == "correct" && strings.TrimSpace(env.Reason) == "":
+		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/reason", Message: "a correction says why it was made: reason is required"})
+	case len(env.Reason) > maxReason:
+		errs = append(errs, catalog.FieldError{Code: "invalid_string", Pointer: "/reason", Message: fmt.Sprintf("reason is longer than %d bytes", maxReason)})
+	case strings.ContainsRune(env.Reason, 0):
+		errs = append(errs, nulError("/reason"))
+	}
+	slices.SortStableFunc(errs, func(a, b catalog.FieldError) int { return strings.Compare(a.Pointer, b.Pointer) })
+	return env, errs
+}
+
+// readEnvelope reads, in one pass, an envelope whose fields are all known
+// and of their types. It reports false for any other, for decodeEnvelope to
+// say what is wrong with it.
+func readEnvelope(raw json.RawMessage) (env envelope, hasOp, ok bool) {
+	fields, decoded, ok := jsonvalue.MembersDecoding(raw, "data")
+	if !ok {
+		return env, false, false
+	}
+	env.decoded = decoded
+	for _, f := range fields {
+		v := f.Value
+		switch f.Name {
+		case "type":
+			env.Type, ok = jsonvalue.String(v)
+		case "op":
+			env.Op, ok = jsonvalue.String(v)
+			hasOp = true
+		case "source_id":
+			env.SourceID, ok = jsonvalue.String(v)
+		case "catalog_version":
+			n, err := strconv.ParseInt(string(v), 10, 0)
+			env.CatalogVersion, ok = int(n), err == nil && n >= 1 && n <= math.MaxInt32
+		case "data":
+			env.Data, ok = v, v[0] == '{'
+		case "reason":
+			env.Reason, ok = jsonvalue.String(v)
+		default:
+			ok = false
+		}
+		if !ok {
+			return envelope{}, false, false
+		}
+	}
+	return env, hasOp, true
+}
+
+// decodeEnvelope decodes an envelope field by field and says what is wrong
+// with each. It reports false when the envelope is not a JSON object.
+func decodeEnvelope(raw json.RawMessage) (envelope, map[string]json.RawMessage, []catalog.FieldError, bool) {
 	var env envelope
 	var fields map[string]json.RawMessage
 	err := json.Unmarshal(raw, &fields) // which checks the whole envelope first
 	if syntax := new(json.SyntaxError); errors.As(err, &syntax) {
-		return env, []catalog.FieldError{{Code: "malformed_json", Pointer: "", Message: "this envelope is not valid JSON"}}
+		return env, nil, []catalog.FieldError{{Code: "malformed_json", Pointer: "", Message: "this envelope is not valid JSON"}}, false
 	}
 	if err != nil {
-		return env, []catalog.FieldError{{Code: "wrong_type", Pointer: "", Message: "an envelope must be a JSON object"}}
+		return env, nil, []catalog.FieldError{{Code: "wrong_type", Pointer: "", Message: "an envelope must be a JSON object"}}, false
 	}
 	var errs []catalog.FieldError
 	for k, v := range fields {
@@ -79,41 +169,7 @@ func parseEnvelope(raw json.RawMessage) (envelope, []catalog.FieldError) {
 			errs = append(errs, catalog.FieldError{Code: "wrong_type", Pointer: "/" + k, Message: k + " must be " + envelopeTypes[k]})
 		}
 	}
-	if env.Op == "" && fields["op"] == nil && !hasPointer(errs, "/op") {
-		env.Op = "upsert"
-	}
-	if !slices.Contains(submittedOps, env.Op) && fields["op"] != nil && !hasPointer(errs, "/op") {
-		errs = append(errs, catalog.FieldError{Code: "invalid_op", Pointer: "/op", Message: `op must be "upsert", "correct" or "revoke"`})
-	}
-	switch {
-	case hasPointer(errs, "/source_id"):
-	case env.SourceID == "":
-		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/source_id", Message: "source_id, the department's own id of the record, is required"})
-	case len(env.SourceID) > maxSourceID:
-		errs = append(errs, catalog.FieldError{Code: "invalid_string", Pointer: "/source_id", Message: fmt.Sprintf("source_id is longer than %d bytes", maxSourceID)})
-	case strings.ContainsRune(env.SourceID, 0):
-		errs = append(errs, nulError("/source_id"))
-	}
-	if env.Type == "" && !hasPointer(errs, "/type") {
-		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/type", Message: "type, the record type code, is required"})
-	}
-	switch {
-	case (env.Op == "upsert" || env.Op == "correct") && env.Data == nil && !hasPointer(errs, "/data"):
-		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/data", Message: "data, the record's payload, is required"})
-	case env.Op == "revoke" && env.Data != nil && !hasPointer(errs, "/data"):
-		errs = append(errs, checkRevocation(env.Data)...)
-	}
-	switch {
-	case hasPointer(errs, "/reason"):
-	case env.Op == "correct" && strings.TrimSpace(env.Reason) == "":
-		errs = append(errs, catalog.FieldError{Code: "missing_field", Pointer: "/reason", Message: "a correction says why it was made: reason is required"})
-	case len(env.Reason) > maxReason:
-		errs = append(errs, catalog.FieldError{Code: "invalid_string", Pointer: "/reason", Message: fmt.Sprintf("reason is longer than %d bytes", maxReason)})
-	case strings.ContainsRune(env.Reason, 0):
-		errs = append(errs, nulError("/reason"))
-	}
-	slices.SortStableFunc(errs, func(a, b catalog.FieldError) int { return strings.Compare(a.Pointer, b.Pointer) })
-	return env, errs
+	return env, fields, errs, true
 }
 
 // submittedOps are the ops a department may send.

@@ -309,9 +309,13 @@ func (in *Intake) check(p *principal.Principal, raw json.RawMessage) *item {
 	}
 	it.rtype = rt
 	if record.Op(it.env.Op).Content() && it.env.Data != nil && !hasPointer(it.errs, "/data") {
-		// The payload is decoded once; normalising, checking and building
-		// the record all read the one value.
-		v, err := catalog.Decode(it.env.Data)
+		// The payload is decoded once, with its envelope if it could be;
+		// normalising, checking and building the record all read the one
+		// value.
+		v, err := it.env.decoded, error(nil)
+		if v == nil {
+			v, err = catalog.Decode(it.env.Data)
+		}
 		if err != nil {
 			it.errs = append(it.errs, catalog.FieldError{Code: catalog.CodeMalformedJSON, Pointer: "/data", Message: "The data is not well-formed JSON."})
 			return it

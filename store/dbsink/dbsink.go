@@ -6,7 +6,6 @@ package dbsink
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -55,16 +54,16 @@ func (s *Sink) Handle(ctx context.Context, batch []kafka.Message) ([]pipeline.De
 	var deliveries []store.Delivery
 	var sources []kafka.Message
 	for _, m := range batch {
-		var r record.Record
-		if err := json.Unmarshal(m.Value, &r); err != nil {
+		r, err := record.Decode(m.Value)
+		if err != nil {
 			dead = append(dead, pipeline.DeadLetter{Message: m, Reason: fmt.Errorf("decode record: %w", err)})
 			continue
 		}
-		if err := check(&r); err != nil {
+		if err := check(r); err != nil {
 			dead = append(dead, pipeline.DeadLetter{Message: m, Reason: err})
 			continue
 		}
-		deliveries = append(deliveries, store.Delivery{Record: &r, Topic: m.Topic, Partition: m.Partition, Offset: m.Offset})
+		deliveries = append(deliveries, store.Delivery{Record: r, Topic: m.Topic, Partition: m.Partition, Offset: m.Offset})
 		sources = append(sources, m)
 	}
 	applied, err := s.store.Apply(ctx, deliveries)
