@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
@@ -27,8 +29,22 @@ import (
 // record at a time and waits for its delivery, the latency of an idle hub.
 // The latencies run from the moment the record's submission was sent to the
 // moment the endpoint received its event.
+//
+// "receiver/conns=N" is the ceiling of the others in the same run: a
+// trivial local endpoint, which reads the request and answers 204, taking
+// b.N requests of an event's size over N kept-alive connections; compare
+// "burst" with conns=1 and "fanout=10" with conns=8.
 func BenchmarkWebhookDelivery(b *testing.B) {
 	hb := setup(b, options{delivery: true})
+	for _, conns := range []int{1, 8} {
+		b.Run(fmt.Sprintf("receiver/conns=%d", conns), func(b *testing.B) {
+			body, err := json.Marshal(envelope("administrative_penalty", "upsert", "receiver-ceiling", hb.realisticPenalty()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchReceiver(b, conns, body)
+		})
+	}
 	b.Run("burst", func(b *testing.B) {
 		hb.t = b
 		r, sub := hb.benchSubscription(b)
@@ -162,4 +178,33 @@ func reportDelivery(b *testing.B, r *receiver, submitted map[string]time.Time, e
 	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "deliveries/s")
 	b.ReportMetric(pct(0.50), "p50_ms")
 	b.ReportMetric(pct(0.99), "p99_ms")
+}
+
+// benchReceiver posts body b.N times to a trivial local endpoint over conns
+// connections, conns requests at a time, and reports requests/s.
+func benchReceiver(b *testing.B, conns int, body []byte) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: conns, MaxIdleConnsPerHost: conns}}
+	defer client.CloseIdleConnections()
+	b.ResetTimer()
+	start := time.Now()
+	runClients(b, b.N, conns, func(int) error {
+		res, err := client.Post(srv.URL, "application/json", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusNoContent {
+			return fmt.Errorf("receiver answered %s", res.Status)
+		}
+		return nil
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "requests/s")
 }
