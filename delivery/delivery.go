@@ -243,28 +243,44 @@ func (w *Worker) deliver(ctx context.Context, sub *store.Subscription, events []
 		}
 	}()
 
-	slots := make(chan struct{}, w.cfg.inFlight())
-	last := map[string]chan struct{}{} // per person, closed when their latest event is done
+	// InFlight senders, each taking one event at a time: a sender ready to
+	// take one is a free slot.
+	type job struct {
+		e    store.Event
+		done chan struct{} // closed once e is delivered or its failure recorded
+	}
+	jobs := make(chan job)
 	var wg sync.WaitGroup
+	for range min(w.cfg.inFlight(), len(events)) {
+		wg.Go(func() {
+			for j := range jobs {
+				if !r.halted() { // an event that failed while j waited stops it
+					r.send(ctx, j.e)
+				}
+				close(j.done)
+			}
+		})
+	}
+	last := map[string]chan struct{}{} // per person, the done of their latest event
 send:
 	for chunk := range audited {
 		for _, e := range chunk {
 			if prev := last[e.SubjectKey]; prev != nil {
 				<-prev
 			}
-			slots <- struct{}{}
+			j := job{e: e, done: make(chan struct{})}
 			if ctx.Err() != nil || r.halted() || time.Now().After(budget) {
-				<-slots
 				break send
 			}
-			done := make(chan struct{})
-			last[e.SubjectKey] = done
-			wg.Go(func() {
-				defer func() { <-slots; close(done) }()
-				r.send(ctx, e)
-			})
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				break send
+			}
+			last[e.SubjectKey] = j.done
 		}
 	}
+	close(jobs)
 	stopAudit()
 	wg.Wait()
 	close(r.marks)
@@ -343,7 +359,7 @@ func (r *run) send(ctx context.Context, e store.Event) {
 // markDelivered marks the events of r.marks delivered, as many at once as
 // have come while the previous mark was written, until r.marks is closed.
 func (r *run) markDelivered(ctx context.Context) {
-	failed := false
+	failed, count := false, 0
 	for seq := range r.marks {
 		seqs := []int64{seq}
 	more:
@@ -366,7 +382,10 @@ func (r *run) markDelivered(ctx context.Context) {
 			r.halt(time.Second, fmt.Errorf("mark %d events delivered: %w", len(seqs), err))
 			continue
 		}
-		r.w.log.InfoContext(ctx, "events delivered", "subscription", r.sub.ID, "mode", r.w.transport.Mode(), "count", len(seqs))
+		count += len(seqs)
+	}
+	if count > 0 {
+		r.w.log.InfoContext(ctx, "events delivered", "subscription", r.sub.ID, "mode", r.w.transport.Mode(), "count", count)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/connectors/httpin"
+	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/record"
 )
 
@@ -24,11 +25,15 @@ import (
 //	deploy/local/test.sh -run '^$' -bench WebhookDelivery/single -benchtime 200x ./hub/
 //
 // "burst" submits b.N records at once from benchClients departments, so its
-// deliveries/s is the rate at which one subscription drains a backlog, and
-// its latencies include the wait in that backlog; "single" submits one
-// record at a time and waits for its delivery, the latency of an idle hub.
-// The latencies run from the moment the record's submission was sent to the
-// moment the endpoint received its event.
+// deliveries/s is the rate at which one subscription keeps up with a burst
+// of submissions (it cannot exceed the rate of ingest and sink), and its
+// latencies include the wait in the backlog; "single" submits one record at
+// a time and waits for its delivery, the latency of an idle hub. The
+// latencies run from the moment the record's submission was sent to the
+// moment the endpoint received its event. "fanout=10" is burst with ten
+// subscriptions. "drain/subscriptions=N" submits b.N records while N
+// subscriptions are held back, then times their delivery alone: the rate
+// at which delivery drains a backlog.
 //
 // "receiver/conns=N" is the ceiling of the others in the same run: a
 // trivial local endpoint, which reads the request and answers 204, taking
@@ -102,6 +107,47 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 		b.StopTimer()
 		b.ReportMetric(float64(subscriptions*b.N)/elapsed.Seconds(), "deliveries/s")
 	})
+	for _, n := range []int{1, 10} {
+		b.Run(fmt.Sprintf("drain/subscriptions=%d", n), func(b *testing.B) {
+			hb.t = b
+			receivers := make([]*receiver, n)
+			subs := make([]string, n)
+			for i := range receivers {
+				receivers[i], subs[i] = hb.benchSubscription(b)
+				defer hb.call(http.MethodDelete, "/v1/subscriptions/"+subs[i], agencyKey, nil, nil)
+			}
+			// Hold delivery back until every event is owed: what is timed
+			// is delivery alone, of a backlog.
+			if _, err := hb.db.Exec(b.Context(), `UPDATE subscriptions SET next_attempt_at = 'infinity' WHERE id = ANY ($1)`, subs); err != nil {
+				b.Fatal(err)
+			}
+			var bodies [][]byte
+			for chunk := range slices.Chunk(sourceIDs(b.N), submitBatch) {
+				envs := make([]map[string]any, len(chunk))
+				for i, id := range chunk {
+					envs[i] = envelope("administrative_penalty", "upsert", id, hb.realisticPenalty())
+				}
+				bodies = append(bodies, batch(envs...))
+			}
+			runClients(b, len(bodies), benchClients, func(i int) error { return hb.postBatch(bodies[i]) })
+			wait.For(b, time.Minute, "every event owed", func() bool {
+				var owed int
+				err := hb.db.QueryRow(b.Context(), `SELECT count(*) FROM subscription_events WHERE subscription_id = ANY ($1)`, subs).Scan(&owed)
+				return err == nil && owed == n*b.N
+			})
+			b.ResetTimer()
+			start := time.Now()
+			if _, err := hb.db.Exec(b.Context(), `UPDATE subscriptions SET next_attempt_at = now() WHERE id = ANY ($1)`, subs); err != nil {
+				b.Fatal(err)
+			}
+			for _, r := range receivers {
+				r.waitDistinct(b.N, time.Duration(b.N)*20*time.Millisecond+60*time.Second)
+			}
+			elapsed := time.Since(start)
+			b.StopTimer()
+			b.ReportMetric(float64(n*b.N)/elapsed.Seconds(), "deliveries/s")
+		})
+	}
 	b.Run("single", func(b *testing.B) {
 		hb.t = b
 		r, sub := hb.benchSubscription(b)
