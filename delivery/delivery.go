@@ -207,6 +207,8 @@ func (w *Worker) serve(ctx context.Context, sub *store.Subscription) error {
 // time while the chunk before is being sent; an attempt that cannot be
 // logged is not made. Once an event is not delivered, or the budget time
 // has passed, no more are sent; the events under way are seen to the end.
+// The attempts of up to two chunks may then have been logged and not made;
+// they are logged again when they are.
 // deliver returns how long the subscription must wait and whether to stop
 // serving it for now: when one was not delivered.
 //
@@ -226,7 +228,8 @@ func (w *Worker) deliver(ctx context.Context, sub *store.Subscription, events []
 	auditCtx, stopAudit := context.WithCancel(ctx)
 	defer stopAudit()
 	audited := make(chan []store.Event)
-	go func() {
+	var auditing sync.WaitGroup
+	auditing.Go(func() {
 		defer close(audited)
 		for chunk := range slices.Chunk(events, auditAhead*w.cfg.inFlight()) {
 			if err := w.record(auditCtx, sub, chunk); err != nil {
@@ -241,7 +244,7 @@ func (w *Worker) deliver(ctx context.Context, sub *store.Subscription, events []
 				return
 			}
 		}
-	}()
+	})
 
 	// InFlight senders, each taking one event at a time: a sender ready to
 	// take one is a free slot.
@@ -282,6 +285,7 @@ send:
 	}
 	close(jobs)
 	stopAudit()
+	auditing.Wait()
 	wg.Wait()
 	close(r.marks)
 	<-marked
