@@ -3,9 +3,10 @@
 // subscription's own (Kafka). Pull subscriptions need no pushing; the API
 // serves them from the same store.
 //
-// A Worker leases one subscription at a time and delivers its pending
-// events strictly in order, so events about one person arrive in order; a
-// failing endpoint only delays its own subscription. Failures are retried on
+// A Worker serves several subscriptions at once, each leased by one worker
+// at a time. It sends a subscription's pending events in order, several at
+// once but never two about the same person, so the events about one person
+// arrive in order; a failing endpoint only delays its own subscription. Failures are retried on
 // a schedule with jitter; an event whose schedule is exhausted goes to the
 // subscription's dead-letter list, from which it can be redelivered. Delivery
 // is at least once: an event delivered by a worker that dies before recording
@@ -18,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -51,19 +53,28 @@ type Store interface {
 
 // Config tunes a worker.
 type Config struct {
-	// Workers is how many subscriptions are served at once; default 4.
+	// Workers is how many subscriptions of one mode are served at once;
+	// default 16. A subscription being served holds a database connection
+	// only for its brief reads and writes, so this may exceed the pool
+	// size; above the number of busy subscriptions it costs nothing: one
+	// loop claims subscriptions for all of them, once every Idle when none
+	// is due.
 	Workers int
 	// Schedule is the retry schedule; default DefaultSchedule.
 	Schedule Schedule
 	// Lease is how long a worker holds a subscription; default 30s. A dead
 	// worker's subscription is taken over when its lease runs out.
 	Lease time.Duration
-	// Batch bounds the events delivered per lease; default 100.
+	// Batch bounds the events delivered per lease; default 500: a few
+	// hundred milliseconds of a busy subscription, after which it goes
+	// to the back of the queue, so that more subscriptions than Workers
+	// take turns.
 	Batch int
 	// Idle is how long to wait when no delivery is due; default 100ms.
 	Idle time.Duration
-	// InFlight bounds the events of one subscription sent at once, each
-	// about a different person; default 16.
+	// InFlight bounds the requests of one subscription under way at once,
+	// each about a person none of the others is about; default 16, what
+	// one agency endpoint may be expected to take from one subscription.
 	InFlight int
 }
 
@@ -89,9 +100,9 @@ func (c Config) Validate() error {
 	return nil
 }
 
-func (c Config) workers() int         { return cmp.Or(c.Workers, 4) }
+func (c Config) workers() int         { return cmp.Or(c.Workers, 16) }
 func (c Config) lease() time.Duration { return cmp.Or(c.Lease, 30*time.Second) }
-func (c Config) batch() int           { return cmp.Or(c.Batch, 100) }
+func (c Config) batch() int           { return cmp.Or(c.Batch, 500) }
 func (c Config) idle() time.Duration  { return cmp.Or(c.Idle, 100*time.Millisecond) }
 func (c Config) inFlight() int        { return cmp.Or(c.InFlight, 16) }
 func (c Config) schedule() Schedule {
@@ -100,6 +111,10 @@ func (c Config) schedule() Schedule {
 	}
 	return c.Schedule
 }
+
+// auditAhead is how many times InFlight events are logged in one audit
+// append, while the events logged before are being sent.
+const auditAhead = 4
 
 // Worker delivers the events of every subscription of one transport's mode.
 type Worker struct {
@@ -120,39 +135,52 @@ func NewWorker(cfg Config, st Store, t Transport, r *subscription.Renderer, rec 
 	return &Worker{cfg: cfg, store: st, transport: t, render: r, audit: rec, log: cmp.Or(log, slog.Default()), m: m}
 }
 
-// Run delivers until ctx ends.
+// Run delivers until ctx ends. It claims due subscriptions while fewer than
+// Workers are being served, and serves each on a goroutine of its own.
 func (w *Worker) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	for range w.cfg.workers() {
+	defer wg.Wait()
+	slots := make(chan struct{}, w.cfg.workers())
+	freed := make(chan struct{}, 1) // a serve ended: its subscription may be due again
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		sub, err := w.store.Claim(ctx, w.transport.Mode(), w.cfg.lease())
+		if err != nil {
+			<-slots
+			if err != store.ErrNotFound && ctx.Err() == nil {
+				w.log.Warn("delivery", "mode", w.transport.Mode(), "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-freed:
+			case <-time.After(w.cfg.idle()):
+			}
+			continue
+		}
 		wg.Go(func() {
-			for ctx.Err() == nil {
-				served, err := w.serveOne(ctx)
-				if err != nil && ctx.Err() == nil {
-					w.log.Warn("delivery", "mode", w.transport.Mode(), "err", err)
+			defer func() {
+				<-slots
+				select {
+				case freed <- struct{}{}:
+				default:
 				}
-				if !served || err != nil {
-					select {
-					case <-ctx.Done():
-					case <-time.After(w.cfg.idle()):
-					}
-				}
+			}()
+			if err := w.serve(ctx, sub); err != nil && ctx.Err() == nil {
+				w.log.Warn("delivery", "mode", w.transport.Mode(), "subscription", sub.ID, "err", err)
 			}
 		})
 	}
-	wg.Wait()
 }
 
-// serveOne leases the subscription that has waited longest and delivers its
-// pending events in order until one fails, the batch is done or half the
-// lease is used. It reports whether there was one to serve.
-func (w *Worker) serveOne(ctx context.Context) (bool, error) {
-	sub, err := w.store.Claim(ctx, w.transport.Mode(), w.cfg.lease())
-	if err == store.ErrNotFound {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
+// serve delivers the pending events of a leased subscription in order until
+// one fails, the batch is done or half the lease is used, and then releases
+// the subscription.
+func (w *Worker) serve(ctx context.Context, sub *store.Subscription) error {
 	next := time.Now()
 	defer func() {
 		// Release even when ctx ended, so the next worker need not wait.
@@ -162,92 +190,207 @@ func (w *Worker) serveOne(ctx context.Context) (bool, error) {
 	}()
 	events, err := w.store.Events(ctx, sub.ID, 0, w.cfg.batch(), store.Pending)
 	if err != nil {
-		return true, err
+		return err
 	}
-	budget := time.Now().Add(w.cfg.lease() / 2)
-	for len(events) > 0 {
-		if ctx.Err() != nil || time.Now().After(budget) {
-			return true, nil
-		}
-		window := distinctPersons(events, w.cfg.inFlight())
-		events = events[len(window):]
-		wait, stop, err := w.deliverWindow(ctx, sub, window)
-		if err != nil || stop {
-			next = time.Now().Add(wait)
-			return true, err
-		}
+	wait, stop, err := w.deliver(ctx, sub, events, time.Now().Add(w.cfg.lease()/2))
+	if stop || err != nil {
+		next = time.Now().Add(wait)
 	}
-	return true, nil
+	return err
 }
 
-// distinctPersons returns the longest run of events, from the first and at
-// most n, about different persons: those may be sent at once, since an
-// agency relies on the order of the events about one person only.
-func distinctPersons(events []store.Event, n int) []store.Event {
-	seen := map[string]bool{}
-	for i, e := range events {
-		if i == n || seen[e.SubjectKey] {
-			return events[:i]
+// deliver sends events, in order, up to InFlight at a time, and records the
+// outcomes. An event waits for the one before it about the same person to
+// be delivered or given up, so an agency gets each person's events in
+// order; events about different persons overtake each other. Every attempt
+// is logged in the audit log before it is made, a chunk of events at a
+// time while the chunk before is being sent; an attempt that cannot be
+// logged is not made. Once an event is not delivered, or the budget time
+// has passed, no more are sent; the events under way are seen to the end.
+// The attempts of up to two chunks may then have been logged and not made;
+// they are logged again when they are.
+// deliver returns how long the subscription must wait and whether to stop
+// serving it for now: when one was not delivered.
+//
+// Delivered events are marked in batches, in the order their deliveries
+// ended, so the marks that reach the database are those of a prefix of
+// them: an event is never left pending while a later one about the same
+// person is marked, and one marked redelivery cannot overtake another.
+// Once a mark fails, nothing more is marked: those events are sent again.
+func (w *Worker) deliver(ctx context.Context, sub *store.Subscription, events []store.Event, budget time.Time) (time.Duration, bool, error) {
+	r := &run{w: w, sub: sub, marks: make(chan int64, len(events))}
+	marked := make(chan struct{})
+	go func() {
+		defer close(marked)
+		r.markDelivered(context.WithoutCancel(ctx))
+	}()
+
+	auditCtx, stopAudit := context.WithCancel(ctx)
+	defer stopAudit()
+	audited := make(chan []store.Event)
+	var auditing sync.WaitGroup
+	auditing.Go(func() {
+		defer close(audited)
+		for chunk := range slices.Chunk(events, auditAhead*w.cfg.inFlight()) {
+			if err := w.record(auditCtx, sub, chunk); err != nil {
+				if auditCtx.Err() == nil {
+					r.halt(time.Second, err)
+				}
+				return
+			}
+			select {
+			case audited <- chunk:
+			case <-auditCtx.Done():
+				return
+			}
 		}
-		seen[e.SubjectKey] = true
+	})
+
+	// InFlight senders, each taking one event at a time: a sender ready to
+	// take one is a free slot.
+	type job struct {
+		e    store.Event
+		done chan struct{} // closed once e is delivered or its failure recorded
 	}
-	return events
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	for range min(w.cfg.inFlight(), len(events)) {
+		wg.Go(func() {
+			for j := range jobs {
+				if !r.halted() { // an event that failed while j waited stops it
+					r.send(ctx, j.e)
+				}
+				close(j.done)
+			}
+		})
+	}
+	last := map[string]chan struct{}{} // per person, the done of their latest event
+send:
+	for chunk := range audited {
+		for _, e := range chunk {
+			if prev := last[e.SubjectKey]; prev != nil {
+				<-prev
+			}
+			j := job{e: e, done: make(chan struct{})}
+			if ctx.Err() != nil || r.halted() || time.Now().After(budget) {
+				break send
+			}
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				break send
+			}
+			last[e.SubjectKey] = j.done
+		}
+	}
+	close(jobs)
+	stopAudit()
+	auditing.Wait()
+	wg.Wait()
+	close(r.marks)
+	<-marked
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.wait, r.stop, r.err
 }
 
-// deliverWindow sends events, about different persons, at once, and
-// records the outcomes. It returns how long the subscription must wait and
-// whether to stop serving it for now: when one was not delivered.
-func (w *Worker) deliverWindow(ctx context.Context, sub *store.Subscription, events []store.Event) (time.Duration, bool, error) {
-	// The agency receives the records under its subscription: that is who
-	// and why. An attempt that cannot be logged is not made.
+// record logs the attempts to deliver events in the audit log. The agency
+// receives the records under its subscription: that is who and why.
+func (w *Worker) record(ctx context.Context, sub *store.Subscription, events []store.Event) error {
 	entries := make([]audit.Entry, len(events))
 	for i, e := range events {
 		entries[i] = audit.Entry{Principal: sub.Agency, Kind: string(principal.Agency),
 			Action: audit.SubscriptionDelivered, Resource: e.RecordID, Subject: e.SubjectKey, Purpose: sub.ID, Result: audit.OK}
 	}
-	if err := w.audit.Record(ctx, entries...); err != nil {
-		return time.Second, true, err
+	return w.audit.Record(ctx, entries...)
+}
+
+// run is the state of one call of deliver.
+type run struct {
+	w     *Worker
+	sub   *store.Subscription
+	marks chan int64 // the seqs of the events delivered, in the order their deliveries ended
+
+	mu   sync.Mutex
+	wait time.Duration
+	stop bool
+	err  error
+}
+
+// halt stops the run: the subscription waits at least wait; err, when not
+// nil and the first, is what the run returns.
+func (r *run) halt(wait time.Duration, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.wait, r.stop = max(r.wait, wait), true
+	if r.err == nil {
+		r.err = err
 	}
-	answers := make([]answer, len(events))
-	var wg sync.WaitGroup
-	for i, e := range events {
-		wg.Go(func() {
-			start := time.Now()
-			answers[i].outcome, answers[i].status, answers[i].failure = w.transport.Deliver(ctx, sub, w.render.Render(sub, e))
-			answers[i].took = time.Since(start)
-		})
-	}
-	wg.Wait()
+}
+
+func (r *run) halted() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stop
+}
+
+// send delivers e and records the outcome: a delivered event is queued to
+// be marked, a failure is recorded before send returns.
+func (r *run) send(ctx context.Context, e store.Event) {
+	w, mode := r.w, r.w.transport.Mode()
+	var a answer
+	start := time.Now()
+	a.outcome, a.status, a.failure = w.transport.Deliver(ctx, r.sub, w.render.Render(r.sub, e))
+	a.took = time.Since(start)
 	if ctx.Err() != nil {
-		return 0, true, nil // cut short: not the endpoint's answers
+		r.halt(0, nil) // cut short: not the endpoint's answer
+		return
 	}
-	mode := w.transport.Mode()
-	var delivered []int64
-	var wait time.Duration
-	stop := false
-	for i, e := range events {
-		a := answers[i]
-		w.m.attempts.WithLabelValues(mode).Inc()
-		if a.outcome.Verdict == Delivered {
-			w.m.deliveries.WithLabelValues(mode, "delivered", statusClass(a.status)).Inc()
-			w.m.latency.WithLabelValues(mode).Observe(time.Since(e.CreatedAt).Seconds())
-			w.m.requestSeconds.WithLabelValues(mode).Observe(a.took.Seconds())
-			delivered = append(delivered, e.Seq)
+	w.m.attempts.WithLabelValues(mode).Inc()
+	if a.outcome.Verdict == Delivered {
+		w.m.deliveries.WithLabelValues(mode, "delivered", statusClass(a.status)).Inc()
+		w.m.latency.WithLabelValues(mode).Observe(time.Since(e.CreatedAt).Seconds())
+		w.m.requestSeconds.WithLabelValues(mode).Observe(a.took.Seconds())
+		r.marks <- e.Seq
+		return
+	}
+	wait, stop, err := w.failed(ctx, r.sub, e, a)
+	if stop || err != nil {
+		r.halt(wait, err)
+	}
+}
+
+// markDelivered marks the events of r.marks delivered, as many at once as
+// have come while the previous mark was written, until r.marks is closed.
+func (r *run) markDelivered(ctx context.Context) {
+	failed, count := false, 0
+	for seq := range r.marks {
+		seqs := []int64{seq}
+	more:
+		for {
+			select {
+			case s, ok := <-r.marks:
+				if !ok {
+					break more
+				}
+				seqs = append(seqs, s)
+			default:
+				break more
+			}
+		}
+		if failed {
 			continue
 		}
-		d, s, err := w.failed(ctx, sub, e, a)
-		if err != nil {
-			return d, true, err
+		if err := r.w.store.MarkDelivered(ctx, seqs...); err != nil {
+			failed = true
+			r.halt(time.Second, fmt.Errorf("mark %d events delivered: %w", len(seqs), err))
+			continue
 		}
-		wait, stop = max(wait, d), stop || s
+		count += len(seqs)
 	}
-	if err := w.store.MarkDelivered(ctx, delivered...); err != nil {
-		return wait, stop, err
+	if count > 0 {
+		r.w.log.InfoContext(ctx, "events delivered", "subscription", r.sub.ID, "mode", r.w.transport.Mode(), "count", count)
 	}
-	if len(delivered) > 0 {
-		w.log.InfoContext(ctx, "events delivered", "subscription", sub.ID, "mode", mode, "count", len(delivered))
-	}
-	return wait, stop, nil
 }
 
 // answer is the outcome of one attempt.

@@ -30,7 +30,10 @@ var _ Transport = (*Kafka)(nil)
 // Mode is "kafka".
 func (*Kafka) Mode() string { return "kafka" }
 
-// Deliver publishes e and waits for Kafka's acknowledgement.
+// Deliver publishes e and waits for Kafka's acknowledgement. The calls
+// under way at once (a subscription's InFlight events, and other
+// subscriptions') go to Kafka together, several messages a write: the
+// producer batches concurrent writes.
 func (t *Kafka) Deliver(ctx context.Context, sub *store.Subscription, e subscription.Event) (Outcome, int, error) {
 	topic := t.Config.Topics.Delivery(sub.ID)
 	if err := t.ensure(ctx, topic); err != nil {

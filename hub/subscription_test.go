@@ -405,6 +405,32 @@ func TestWebhookDeliversEverySignedEventInOrder(t *testing.T) {
 	}
 }
 
+// TestWebhookKeepsEachPersonsOrderUnderConcurrency: with many people's
+// events sent at once to a slow endpoint that refuses every seventh
+// request, each person's events still arrive in order, every one of them.
+func TestWebhookKeepsEachPersonsOrderUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{delivery: true, schedule: "20ms" + strings.Repeat(",20ms", 15)})
+	r := newReceiver(t, func(n int, _ time.Time) (int, http.Header) {
+		if n%7 == 3 {
+			return http.StatusServiceUnavailable, nil
+		}
+		return http.StatusNoContent, nil
+	})
+	r.delay = 2 * time.Millisecond
+	b.webhookTo(agencyKey, r, "administrative_penalty", "administrative_licence")
+
+	x, _ := b.world(40, "C")
+
+	r.waitDistinct(len(x.events), 60*time.Second)
+	if dup := x.check(t, r.arrivals()); dup != 0 {
+		t.Errorf("%d redeliveries to an endpoint that answered every request", dup)
+	}
+	if refused := len(r.requestTimes()) - len(r.arrivals()); refused < 10 {
+		t.Errorf("%d requests refused, want at least 10 (the failures prove nothing)", refused)
+	}
+}
+
 // TestWebhookOutageDrainsInOrderWithoutStarvingOthers: an endpoint that
 // answers 503 for a while gets every event, in order, once it is back; a
 // healthy endpoint of another subscription is served during the outage.

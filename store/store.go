@@ -53,6 +53,7 @@ var (
 	qSubscriptionInsert   = query("subscription_insert")
 	qSubscriptionClaim    = query("subscription_claim")
 	qSubscriptionEvents   = query("subscription_events")
+	qSubscriptionPending  = query("subscription_pending")
 	qSubscriptionBacklog  = query("subscription_backlog")
 	qOutboxInsert         = query("outbox_insert")
 	qOutboxOfRecords      = query("outbox_of_records")

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -109,9 +110,17 @@ func (s *Store) AddSecret(ctx context.Context, id, secret string) error {
 }
 
 // Events returns up to limit events of a subscription after seq, in order,
-// of the given statuses (all when none are given).
+// of the given statuses (all when none are given). Reading the pending
+// events only takes time in proportion to them, not to the subscription's
+// history.
 func (s *Store) Events(ctx context.Context, id string, after int64, limit int, statuses ...string) ([]Event, error) {
-	rows, err := s.pool.Query(ctx, qSubscriptionEvents, id, after, nonNil(statuses), limit)
+	var rows pgx.Rows
+	var err error
+	if slices.Equal(statuses, []string{Pending}) {
+		rows, err = s.pool.Query(ctx, qSubscriptionPending, id, after, limit)
+	} else {
+		rows, err = s.pool.Query(ctx, qSubscriptionEvents, id, after, nonNil(statuses), limit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}

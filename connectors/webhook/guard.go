@@ -201,12 +201,21 @@ func (g Guard) control(network, address string, _ syscall.RawConn) error {
 	return g.CheckAddr(ap.Addr())
 }
 
+// MaxIdlePerHost is how many idle connections [Guard.Client] keeps to one
+// host: enough for four subscriptions of one agency with their default
+// number of requests in flight.
+const MaxIdlePerHost = 64
+
 // Client returns an HTTP client for deliveries: it dials through
 // [Guard.DialContext], never uses a proxy (which would hide the address
 // reached from the guard), never follows redirects (a 3xx is answered as
 // is, and counts as a failure), and gives up on a request after timeout
 // (zero means [DefaultTimeout]), with shorter limits on TLS handshake and
-// idle connections.
+// idle connections. It keeps up to [MaxIdlePerHost] connections to each
+// endpoint open between requests, so that the requests a subscription has
+// under way at once (delivery.Config.InFlight), and those of the other
+// subscriptions to the same agency, reuse their connections instead of
+// dialling (and, over TLS, shaking hands) anew.
 func (g Guard) Client(timeout time.Duration) *http.Client {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -220,7 +229,7 @@ func (g Guard) Client(timeout time.Duration) *http.Client {
 			ResponseHeaderTimeout: timeout,
 			ExpectContinueTimeout: time.Second,
 			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConnsPerHost:   4,
+			MaxIdleConnsPerHost:   MaxIdlePerHost,
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       timeout,

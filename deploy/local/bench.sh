@@ -15,10 +15,13 @@ both are set, and runs in one go, on them:
     record's acceptance to its storing),
     ingest (HTTP to Kafka's acknowledgement), the database write of the sink,
     the sink's drain of a backlog waiting on Kafka,
-    and webhook delivery of a burst of EVENTS events to one local receiver,
-    and to ten;
+    webhook delivery of a burst of EVENTS events to one local receiver,
+    and to ten, and of a backlog of EVENTS events held back, to one and to
+    ten;
   - their ceilings: a raw unnest upsert of the same rows into one plain
-    table, and a raw Kafka produce of the same messages (acks=all);
+    table, a raw Kafka produce of the same messages (acks=all), and a
+    trivial local webhook receiver taking requests of an event's size over
+    one connection and over eight;
   - the sink's peer: Kafka Connect with Debezium's JDBC sink connector
     (deploy/local/connect.sh, started for the run and stopped after it),
     draining the same records from a topic of their own into a table of
@@ -65,7 +68,7 @@ bench() {
 	go test -count=1 -run '^$' -timeout 60m -benchtime "$1x" -bench "$2" ./hub/ >>"$out" || failed=1
 }
 bench "$records" 'BenchmarkEndToEnd$|BenchmarkIngest$|BenchmarkDatabaseWrite$|BenchmarkRawUpsert$|BenchmarkKafkaProduce$'
-bench "$events" 'BenchmarkWebhookDelivery/(burst|fanout=10)$'
+bench "$events" 'BenchmarkWebhookDelivery/(receiver|burst|fanout=10|drain)'
 
 # The peer runs only while it is measured, beside the sink's own drain; a
 # worker this script started is stopped however the script ends.
@@ -98,13 +101,19 @@ peer=$(metric BenchmarkConnectDrain/tasks=1,batch=2000,unnest records/s)
 peerDefault=$(metric BenchmarkConnectDrain/tasks=1,batch=500 records/s)
 hooks=$(metric BenchmarkWebhookDelivery/burst deliveries/s)
 fanout=$(metric BenchmarkWebhookDelivery/fanout=10 deliveries/s)
+drain1=$(metric BenchmarkWebhookDelivery/drain/subscriptions=1- deliveries/s)
+drain10=$(metric BenchmarkWebhookDelivery/drain/subscriptions=10- deliveries/s)
+conn1=$(metric BenchmarkWebhookDelivery/receiver/conns=1- requests/s)
+conn8=$(metric BenchmarkWebhookDelivery/receiver/conns=8- requests/s)
 
 printf '%-58s %12s  %-34s %12s  %s\n' stage credex ceiling "" ratio
 printf '%-58s %12s  %-34s %12s  %s\n' "end to end: HTTP -> ledger -> Kafka -> database, records/s" "$(num "$e2e")" "raw upsert of the same rows, rows/s" "$(num "$raw")" "$(ratio "$e2e" "$raw")"
 printf '%-58s %12s  %-34s %12s  %s\n' "database write of the sink, records/s" "$(num "$write")" "raw upsert of the same rows, rows/s" "$(num "$raw")" "$(ratio "$write" "$raw")"
 printf '%-58s %12s  %-34s %12s  %s\n' "ingest: HTTP -> ledger -> Kafka ack, records/s" "$(num "$ingest")" "Kafka produce, 4 callers, msgs/s" "$(num "$produce")" "$(ratio "$ingest" "$produce")"
-printf '%-58s %12s\n' "webhook, 1 subscription, burst of $events, deliveries/s" "$(num "$hooks")"
-printf '%-58s %12s\n' "webhook, 10 subscriptions, $events records each, deliveries/s" "$(num "$fanout")"
+printf '%-58s %12s  %-34s %12s  %s\n' "webhook, 1 subscription, burst of $events, deliveries/s" "$(num "$hooks")" "trivial receiver, 1 connection, req/s" "$(num "$conn1")" "$(ratio "$hooks" "$conn1")"
+printf '%-58s %12s  %-34s %12s  %s\n' "webhook, 10 subscriptions, $events records each, deliveries/s" "$(num "$fanout")" "trivial receiver, 8 connections, req/s" "$(num "$conn8")" "$(ratio "$fanout" "$conn8")"
+printf '%-58s %12s  %-34s %12s  %s\n' "webhook, backlog of $events drained, 1 subscription, deliveries/s" "$(num "$drain1")" "trivial receiver, 1 connection, req/s" "$(num "$conn1")" "$(ratio "$drain1" "$conn1")"
+printf '%-58s %12s  %-34s %12s  %s\n' "webhook, backlogs of $events drained, 10 subscriptions, deliveries/s" "$(num "$drain10")" "trivial receiver, 8 connections, req/s" "$(num "$conn8")" "$(ratio "$drain10" "$conn8")"
 printf '%-58s %12s\n' "accepted -> stored flat out, p50 / p99 ms" \
 	"$(num "$(metric BenchmarkEndToEnd/clients stored-p50-ms)") / $(num "$(metric BenchmarkEndToEnd/clients stored-p99-ms)")"
 for rate in 1000 5000; do
