@@ -392,6 +392,10 @@ func (h *Hub) RunSink(ctx context.Context) error {
 		Kafka:  h.cfg.Kafka,
 		Group:  h.cfg.Kafka.Topics.Group("db-sink"),
 		Logger: h.log,
+		// Each partition's records in a transaction of its own, side by
+		// side: the database works on several at once where it has the
+		// processors for it.
+		Partitions: 4,
 	}, dbsink.New(h.store, h.registry), h.producer, h.registry)
 	for ctx.Err() == nil {
 		topics := h.recordTopics()
