@@ -74,16 +74,12 @@ func readMembers(data []byte, name string, decode bool) ([]Member, any, bool) {
 			return nil, nil, false
 		}
 		members = append(members, Member{Name: key, Value: data[start:p.i:p.i]})
-		p.space()
-		switch {
-		case p.more(','):
-			p.i++
-			p.space()
-		case p.more('}'):
-			p.i++
-			return members, decoded, p.end()
-		default:
+		last, ok := p.next('}')
+		if !ok {
 			return nil, nil, false
+		}
+		if last {
+			return members, decoded, p.end()
 		}
 	}
 }
@@ -142,16 +138,12 @@ func (p *parser) items() ([][]byte, bool) {
 			return nil, false
 		}
 		items = append(items, p.data[start:p.i:p.i])
-		p.space()
-		switch {
-		case p.more(','):
-			p.i++
-			p.space()
-		case p.more(']'):
-			p.i++
-			return items, true
-		default:
+		last, ok := p.next(']')
+		if !ok {
 			return nil, false
+		}
+		if last {
+			return items, true
 		}
 	}
 }
@@ -170,6 +162,22 @@ type parser struct {
 }
 
 func (p *parser) more(c byte) bool { return p.i < len(p.data) && p.data[p.i] == c }
+
+// next reads what follows an item of an array or object that end closes: a
+// comma, more items to come, or end. It reports false for anything else.
+func (p *parser) next(end byte) (last, ok bool) {
+	p.space()
+	switch {
+	case p.more(','):
+		p.i++
+		p.space()
+		return false, true
+	case p.more(end):
+		p.i++
+		return true, true
+	}
+	return false, false
+}
 
 func (p *parser) end() bool {
 	p.space()
@@ -225,16 +233,12 @@ func (p *parser) value(depth int) (any, bool) {
 				return nil, false
 			}
 			m[name] = v
-			p.space()
-			switch {
-			case p.more(','):
-				p.i++
-				p.space()
-			case p.more('}'):
-				p.i++
-				return m, true
-			default:
+			last, ok := p.next('}')
+			if !ok {
 				return nil, false
+			}
+			if last {
+				return m, true
 			}
 		}
 	case '[':
@@ -251,16 +255,12 @@ func (p *parser) value(depth int) (any, bool) {
 				return nil, false
 			}
 			a = append(a, v)
-			p.space()
-			switch {
-			case p.more(','):
-				p.i++
-				p.space()
-			case p.more(']'):
-				p.i++
-				return a, true
-			default:
+			last, ok := p.next(']')
+			if !ok {
 				return nil, false
+			}
+			if last {
+				return a, true
 			}
 		}
 	case '"':
@@ -306,16 +306,12 @@ func (p *parser) skip(depth int) bool {
 			if !p.skip(depth + 1) {
 				return false
 			}
-			p.space()
-			switch {
-			case p.more(','):
-				p.i++
-				p.space()
-			case p.more('}'):
-				p.i++
-				return true
-			default:
+			last, ok := p.next('}')
+			if !ok {
 				return false
+			}
+			if last {
+				return true
 			}
 		}
 	case '[':
@@ -329,16 +325,12 @@ func (p *parser) skip(depth int) bool {
 			if !p.skip(depth + 1) {
 				return false
 			}
-			p.space()
-			switch {
-			case p.more(','):
-				p.i++
-				p.space()
-			case p.more(']'):
-				p.i++
-				return true
-			default:
+			last, ok := p.next(']')
+			if !ok {
 				return false
+			}
+			if last {
+				return true
 			}
 		}
 	case '"':
