@@ -13,7 +13,7 @@ import (
 // everything.
 var layers = [][]string{
 	// Facts without dependencies: identifiers, the calendar, who is who.
-	{"ident", "workday", "principal", "authorisation", "catalog/compat", "internal/apierr", "internal/dirlock", "internal/logthrottle", "internal/param", "internal/requestid", "schemas", "deploy/dev"},
+	{"ident", "workday", "principal", "authorisation", "catalog/compat", "internal/apierr", "internal/dirlock", "internal/jsonvalue", "internal/logthrottle", "internal/param", "internal/requestid", "schemas", "deploy/dev"},
 	// The rules: the catalogue, the lifecycle of cases.
 	{"catalog", "lifecycle"},
 	// The credit record itself; who may do what with it.
