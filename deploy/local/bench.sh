@@ -31,7 +31,9 @@ and the ratio.
 RECORDS (default 20000) records per stage, EVENTS (default 2000) events.
 Figures vary by tens of per cent from run to run on a shared machine: the
 ratios of one run are what compare. Prints the raw go test output to
-.credex-local/bench.out. The first run resolves Kafka Connect's jars with
+.credex-local/bench.out, and keeps the end-to-end runs' CPU profile in
+.credex-local/bench-e2e.cpu (go tool pprof .credex-local/bench-hub.test
+.credex-local/bench-e2e.cpu). The first run resolves Kafka Connect's jars with
 Maven (cached under .credex-local/connect/); later runs fetch nothing.
 A benchmark that fails leaves its figures out ("-") and the others run;
 the script then exits 1 (also when a service does not start; 2 on a usage
@@ -62,12 +64,18 @@ out=.credex-local/bench.out
 echo "bench: $records records a stage, $events webhook events; go test output in $out" >&2
 : >"$out"
 failed=0
-# bench COUNT PATTERN: runs the benchmarks PATTERN of ./hub/ COUNT times
-# each, appending to $out; a failure is remembered, not fatal.
+# bench COUNT PATTERN [FLAGS...]: runs the benchmarks PATTERN of ./hub/ COUNT
+# times each, with go test's FLAGS, appending to $out; a failure is
+# remembered, not fatal.
 bench() {
-	go test -count=1 -run '^$' -timeout 60m -benchtime "$1x" -bench "$2" ./hub/ >>"$out" || failed=1
+	go test -count=1 -run '^$' -timeout 60m -benchtime "$1x" -bench "$2" "${@:3}" ./hub/ >>"$out" || failed=1
 }
-bench "$records" 'BenchmarkEndToEnd$|BenchmarkIngest$|BenchmarkDatabaseWrite$|BenchmarkRawUpsert$|BenchmarkKafkaProduce$'
+# The end-to-end runs are profiled on their own, for the share of the hub's
+# processor time that goes to JSON and schema validation.
+profile=.credex-local/bench-e2e.cpu
+binary=.credex-local/bench-hub.test
+bench "$records" 'BenchmarkEndToEnd$' -cpuprofile "$profile" -o "$binary"
+bench "$records" 'BenchmarkIngest$|BenchmarkDatabaseWrite$|BenchmarkRawUpsert$|BenchmarkKafkaProduce$'
 bench "$events" 'BenchmarkWebhookDelivery/(receiver|burst|fanout=10|drain)'
 
 # The peer runs only while it is measured, beside the sink's own drain; a
@@ -122,6 +130,17 @@ for rate in 1000 5000; do
 		"$(num "$(metric "$steady" stored-p50-ms)") / $(num "$(metric "$steady" stored-p99-ms)")" \
 		"records/s stored" "$(num "$(metric "$steady" records/s)")"
 done
+# milliseconds [PPROF FLAGS...]: the processor time of the end-to-end profile,
+# without the benchmark's own clients and setup, within FLAGS' filter.
+milliseconds() {
+	[[ -s $profile && -x $binary ]] || return 0
+	go tool pprof -top -nodecount=1000000 -nodefraction=0 -edgefraction=0 -unit=ms \
+		-ignore='hub_test\.|hub\.Start|devoidc|persistConn' "$@" "$binary" "$profile" 2>/dev/null |
+		awk '$1 ~ /ms$/ { sub("ms", "", $1); sum += $1 } END { if (NR) print sum }'
+}
+printf '%-58s %12s  %-34s %12s  %s\n' "JSON and schema validation, processor ms of the hub's" \
+	"$(num "$(milliseconds -focus='encoding/json|gojsonschema|internal/jsonvalue')")" "the hub, end-to-end runs, ms" \
+	"$(num "$(milliseconds)")" "$(ratio "$(milliseconds -focus='encoding/json|gojsonschema|internal/jsonvalue')" "$(milliseconds)")"
 printf '%-58s %12s\n' "submission -> delivered (webhook received), p50 / p99 ms" \
 	"$(num "$(metric BenchmarkWebhookDelivery/burst p50_ms)") / $(num "$(metric BenchmarkWebhookDelivery/burst p99_ms)")"
 
