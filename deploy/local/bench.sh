@@ -157,8 +157,8 @@ printf '%-58s %12s  %-34s %12s\n' "  start -> first row stored, ms" \
 printf '%-58s %12s  %-34s %12s  %s\n' "sink drain of a backlog: Kafka -> database, records/s" "$(num "$drain")" "Connect JDBC sink, defaults, rows/s" "$(num "$peerDefault")" "$(ratio "$drain" "$peerDefault")"
 cat <<NOTE
 per record, the credex sink stores a version, the record's current state, an
-event and its sequence number, in one transaction a batch of up to 500, then
-commits the Kafka offsets; Connect upserts one row (record id, type, version,
+event and its sequence number, in a transaction per partition of a batch of up
+to 500, then commits the Kafka offsets; Connect upserts one row (record id, type, version,
 jsonb payload) and commits offsets on its own schedule. Tuned: one task (the
 topic has 3 partitions; more tasks start slower and write no faster here),
 batch.size=2000, UNNEST inserts. Defaults: one task, batch.size=500, one
