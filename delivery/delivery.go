@@ -44,7 +44,7 @@ type Transport interface {
 // Store is where the worker finds subscriptions and events.
 type Store interface {
 	Claim(ctx context.Context, mode string, lease time.Duration) (*store.Subscription, error)
-	Events(ctx context.Context, id string, after int64, limit int, statuses ...string) ([]store.Event, error)
+	PendingEvents(ctx context.Context, id string, limit int) ([]store.Event, error)
 	MarkDelivered(ctx context.Context, seqs ...int64) error
 	MarkFailed(ctx context.Context, seq int64, reason string, dead bool) error
 	Release(ctx context.Context, id string, next time.Time) error
@@ -188,7 +188,7 @@ func (w *Worker) serve(ctx context.Context, sub *store.Subscription) error {
 			w.log.Warn("release subscription", "subscription", sub.ID, "err", err)
 		}
 	}()
-	events, err := w.store.Events(ctx, sub.ID, 0, w.cfg.batch(), store.Pending)
+	events, err := w.store.PendingEvents(ctx, sub.ID, w.cfg.batch())
 	if err != nil {
 		return err
 	}

@@ -306,10 +306,8 @@ func (c *Consumer) handle(ctx context.Context, msgs []kafka.Message) ([]DeadLett
 		}
 		c.m.retries.Inc()
 		cmp.Or(c.cfg.Logger, slog.Default()).Warn("sink batch failed, retrying", "group", c.cfg.Group, "messages", len(msgs), "retry_in", backoff, "err", err)
-		select {
-		case <-ctx.Done():
+		if !sleepCtx(ctx, backoff) {
 			return nil, ctx.Err()
-		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 30*time.Second)
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -110,17 +109,19 @@ func (s *Store) AddSecret(ctx context.Context, id, secret string) error {
 }
 
 // Events returns up to limit events of a subscription after seq, in order,
-// of the given statuses (all when none are given). Reading the pending
-// events only takes time in proportion to them, not to the subscription's
-// history.
+// of the given statuses (all when none are given).
 func (s *Store) Events(ctx context.Context, id string, after int64, limit int, statuses ...string) ([]Event, error) {
-	var rows pgx.Rows
-	var err error
-	if slices.Equal(statuses, []string{Pending}) {
-		rows, err = s.pool.Query(ctx, qSubscriptionPending, id, after, limit)
-	} else {
-		rows, err = s.pool.Query(ctx, qSubscriptionEvents, id, after, nonNil(statuses), limit)
-	}
+	return s.events(ctx, qSubscriptionEvents, id, after, nonNil(statuses), limit)
+}
+
+// PendingEvents returns up to limit of the events a subscription still owes,
+// in order, in time that grows with them, not with its history.
+func (s *Store) PendingEvents(ctx context.Context, id string, limit int) ([]Event, error) {
+	return s.events(ctx, qSubscriptionPending, id, limit)
+}
+
+func (s *Store) events(ctx context.Context, query string, args ...any) ([]Event, error) {
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}

@@ -7,6 +7,6 @@ SELECT se.seq, se.status, se.attempts, se.last_error, e.event_id, e.type, e.reco
 FROM subscription_events se
 JOIN events e USING (event_id)
 JOIN record_versions v ON v.record_id = e.record_id AND v.version = e.version
-WHERE se.subscription_id = $1 AND se.seq > $2 AND se.status = 'pending'
+WHERE se.subscription_id = $1 AND se.status = 'pending'
 ORDER BY se.seq
-LIMIT $3
+LIMIT $2
