@@ -70,13 +70,46 @@ failed=0
 bench() {
 	go test -count=1 -run '^$' -timeout 60m -benchtime "$1x" -bench "$2" "${@:3}" ./hub/ >>"$out" || failed=1
 }
+# The database's processor time is read from /proc when its server runs on
+# this machine, on the port of CREDEX_DATABASE_URL: postmaster is its pid.
+postmaster=
+dbport=$(sed -E 's|.*@[^/:]+:([0-9]+)/.*|\1|' <<<"$CREDEX_DATABASE_URL")
+for pid in $(pgrep -x postgres || true); do
+	if [[ $(sed -n 4p "/proc/$pid/cwd/postmaster.pid" 2>/dev/null) == "$dbport" ]]; then
+		postmaster=$(sed -n 1p "/proc/$pid/cwd/postmaster.pid")
+		break
+	fi
+done
+# dbticks: the clock ticks of processor time the server and its processes,
+# ended ones included, have used so far; empty when unknown.
+dbticks() {
+	[[ -n $postmaster ]] || return 0
+	local sum child
+	sum=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$postmaster/stat" 2>/dev/null) || return 0
+	for child in $(pgrep -P "$postmaster"); do
+		sum=$((sum + $(awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$sum"
+}
+# dbmicros BEFORE AFTER ROWS: microseconds of the server's processor time a row.
+dbmicros() {
+	[[ -n $1 && -n $2 ]] || return 0
+	awk -v t="$(($2 - $1))" -v hz="$(getconf CLK_TCK)" -v n="$3" 'BEGIN { printf "%.0f", 1e6 * t / hz / n }'
+}
+
 # The end-to-end runs are profiled on their own (which costs them a few per
 # cent), for the share of the hub's processor time that goes to JSON and
 # schema validation.
 profile=.credex-local/bench-e2e.cpu
 binary=.credex-local/bench-hub.test
+before=$(dbticks)
 bench "$records" 'BenchmarkEndToEnd$' -cpuprofile "$profile" -o "$binary"
-bench "$records" 'BenchmarkIngest$|BenchmarkDatabaseWrite$|BenchmarkRawUpsert$|BenchmarkKafkaProduce$'
+# A warm-up of 100 records, then flat out and at two steady rates.
+e2eDB=$(dbmicros "$before" "$(dbticks)" $((3 * records + 100)))
+before=$(dbticks)
+bench "$records" 'BenchmarkRawUpsert$'
+rawDB=$(dbmicros "$before" "$(dbticks)" "$records")
+bench "$records" 'BenchmarkIngest$|BenchmarkDatabaseWrite$|BenchmarkKafkaProduce$'
 bench "$events" 'BenchmarkWebhookDelivery/(receiver|burst|fanout=10|drain)'
 
 # The peer runs only while it is measured, beside the sink's own drain; a
@@ -142,6 +175,8 @@ milliseconds() {
 printf '%-58s %12s  %-34s %12s  %s\n' "JSON and schema validation, end to end, CPU ms" \
 	"$(num "$(milliseconds -focus='encoding/json|gojsonschema|internal/jsonvalue')")" "all of the hub's, CPU ms" \
 	"$(num "$(milliseconds)")" "$(ratio "$(milliseconds -focus='encoding/json|gojsonschema|internal/jsonvalue')" "$(milliseconds)")"
+printf '%-58s %12s  %-34s %12s  %s\n' "PostgreSQL CPU a record end to end, setup included, us" "$(num "$e2eDB")" \
+	"raw upsert, a row, us" "$(num "$rawDB")" "$(ratio "$e2eDB" "$rawDB")"
 printf '%-58s %12s\n' "submission -> delivered (webhook received), p50 / p99 ms" \
 	"$(num "$(metric BenchmarkWebhookDelivery/burst p50_ms)") / $(num "$(metric BenchmarkWebhookDelivery/burst p99_ms)")"
 
