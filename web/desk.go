@@ -253,9 +253,7 @@ func (s *server) showObjection(w http.ResponseWriter, r *http.Request, p *princi
 		return
 	}
 	rec, err := s.caseRecord(r, p, o.RecordID)
-	if err != nil {
-		s.Logger.Error("desk record", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+	if s.deskCaseFailed(w, r, err) {
 		return
 	}
 	data := casePage{Kind: "objection", Objection: o, ID: o.ID, Status: string(o.Status), Filed: timeOf(o.FiledAt),
@@ -354,8 +352,8 @@ func fieldSentence(lang, code, pointer, message string) string {
 	return translate(lang, key, path)
 }
 
-// deskCaseFailed answers err, an error of the casework service reading a
-// case, and reports whether there was one: a case the department may not
+// deskCaseFailed answers err, an error of reading a case or its record,
+// and reports whether there was one: a case the department may not
 // see does not exist for it.
 func (s *server) deskCaseFailed(w http.ResponseWriter, r *http.Request, err error) bool {
 	var param *casework.InvalidParameter
@@ -414,9 +412,7 @@ func (s *server) showRepair(w http.ResponseWriter, r *http.Request, p *principal
 		return
 	}
 	rec, err := s.caseRecord(r, p, a.RecordID)
-	if err != nil {
-		s.Logger.Error("desk record", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+	if s.deskCaseFailed(w, r, err) {
 		return
 	}
 	prefix := "/desk/repairs/" + a.ID + "/files/"
