@@ -146,6 +146,12 @@ func TestPagesRefuseAPostWithoutItsCSRFToken(t *testing.T) {
 	if got.status != http.StatusForbidden {
 		t.Errorf("a token of another session: POST /lookup = %d, want 403", got.status)
 	}
+	// A form beyond the bound of the body is refused as too large, token
+	// or not.
+	big := br.postForm("/", "/lookup", url.Values{"name": {strings.Repeat("张", 100<<10)}})
+	if big.status != http.StatusRequestEntityTooLarge || !strings.Contains(big.body, `id="error-message"`) {
+		t.Errorf("an oversized form: POST /lookup = %d, want 413 with a sentence:\n%s", big.status, big.body)
+	}
 }
 
 // fullIDNumbers are the valid citizen ID numbers written in full on a page.

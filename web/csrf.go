@@ -15,7 +15,7 @@ const csrfField = "csrf"
 // token in its form field csrfField, or that another site sent (Origin or
 // Sec-Fetch-Site). The form is read first, multipart forms with their
 // files, within the bound of the body: signedInBody for a signed-in
-// person, anonymousBody for anyone else.
+// person, anonymousBody for anyone else; a larger body is refused with 413.
 func (s *server) csrf(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
@@ -32,7 +32,11 @@ func (s *server) csrf(next http.Handler) http.Handler {
 			limit = signedInBody
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
-		if err := r.ParseMultipartForm(maxMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		// ParseMultipartForm drops the error of reading a body that is no
+		// multipart form: a urlencoded one is read first, on its own.
+		var tooLarge *http.MaxBytesError
+		formErr := r.ParseForm()
+		if err := r.ParseMultipartForm(maxMemory); errors.As(formErr, &tooLarge) || err != nil && !errors.Is(err, http.ErrNotMultipart) {
 			s.fail(w, r, http.StatusRequestEntityTooLarge, "error.too_large")
 			return
 		}

@@ -25,7 +25,7 @@ import (
 // in with its API key, sees its open objections and repair applications
 // and its recent submissions, reads and decides a case.
 func (s *server) routeDesk(mux *http.ServeMux) {
-	mux.HandleFunc("GET /desk/{$}", s.deskIndex)
+	mux.HandleFunc("GET /desk/{$}", s.signedIn(deskArea, http.StatusOK, "", s.deskIndex))
 	mux.HandleFunc("POST /desk/signin", s.staffSignIn(deskArea))
 	mux.HandleFunc("POST /desk/signout", s.staffSignOut(deskArea))
 	mux.HandleFunc("GET /desk/objections/{id}", s.desk(s.deskObjection))
@@ -36,21 +36,10 @@ func (s *server) routeDesk(mux *http.ServeMux) {
 	mux.HandleFunc("GET /desk/repairs/{id}/files/{list}/{position}", s.desk(s.deskRepairFile))
 }
 
-// desk serves next to the department signed in, with r's context carrying
-// it; anyone else is sent to the desk's sign-in.
+// desk serves next to the department signed in; anyone else is sent to the
+// desk's sign-in.
 func (s *server) desk(next func(http.ResponseWriter, *http.Request, *principal.Principal)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, r, err := s.staff(r, deskArea)
-		switch {
-		case err != nil:
-			s.Logger.Error("desk session", "err", err)
-			s.fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
-		case p == nil:
-			s.signInForm(w, r, deskArea, http.StatusUnauthorized, "signin.required")
-		default:
-			next(w, r, p)
-		}
-	}
+	return s.signedIn(deskArea, http.StatusUnauthorized, "signin.required", next)
 }
 
 // submissionsShown and errorsSince bound what the desk shows of a
@@ -92,19 +81,9 @@ type deskCase struct {
 	due     time.Time
 }
 
-// deskIndex serves GET /desk/: the sign-in form, or the department's open
-// cases and recent submissions.
-func (s *server) deskIndex(w http.ResponseWriter, r *http.Request) {
-	p, r, err := s.staff(r, deskArea)
-	if err != nil {
-		s.Logger.Error("desk session", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
-		return
-	}
-	if p == nil {
-		s.signInForm(w, r, deskArea, http.StatusOK, "")
-		return
-	}
+// deskIndex serves GET /desk/ to a department: its open cases and recent
+// submissions.
+func (s *server) deskIndex(w http.ResponseWriter, r *http.Request, p *principal.Principal) {
 	data := deskPage{Department: p, ErrorDays: int(errorsSince / (24 * time.Hour))}
 	ctx := r.Context()
 	objections, err := s.Cases.ListObjections(ctx, casework.Query{Status: "open"})
@@ -274,9 +253,7 @@ func (s *server) showObjection(w http.ResponseWriter, r *http.Request, p *princi
 		return
 	}
 	rec, err := s.caseRecord(r, p, o.RecordID)
-	if err != nil {
-		s.Logger.Error("desk record", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+	if s.deskCaseFailed(w, r, err) {
 		return
 	}
 	data := casePage{Kind: "objection", Objection: o, ID: o.ID, Status: string(o.Status), Filed: timeOf(o.FiledAt),
@@ -375,8 +352,8 @@ func fieldSentence(lang, code, pointer, message string) string {
 	return translate(lang, key, path)
 }
 
-// deskCaseFailed answers err, an error of the casework service reading a
-// case, and reports whether there was one: a case the department may not
+// deskCaseFailed answers err, an error of reading a case or its record,
+// and reports whether there was one: a case the department may not
 // see does not exist for it.
 func (s *server) deskCaseFailed(w http.ResponseWriter, r *http.Request, err error) bool {
 	var param *casework.InvalidParameter
@@ -435,9 +412,7 @@ func (s *server) showRepair(w http.ResponseWriter, r *http.Request, p *principal
 		return
 	}
 	rec, err := s.caseRecord(r, p, a.RecordID)
-	if err != nil {
-		s.Logger.Error("desk record", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+	if s.deskCaseFailed(w, r, err) {
 		return
 	}
 	prefix := "/desk/repairs/" + a.ID + "/files/"

@@ -67,6 +67,24 @@ func (s *server) staff(r *http.Request, area staffArea) (*principal.Principal, *
 	return p, r.WithContext(principal.With(r.Context(), p)), nil
 }
 
+// signedIn serves next to the principal signed in to area, with r's
+// context carrying it; anyone else gets area's sign-in form with status and,
+// when not empty, the message key of why.
+func (s *server) signedIn(area staffArea, status int, key string, next func(http.ResponseWriter, *http.Request, *principal.Principal)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, r, err := s.staff(r, area)
+		switch {
+		case err != nil:
+			s.Logger.Error("staff session", "area", area.Path, "err", err)
+			s.fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+		case p == nil:
+			s.signInForm(w, r, area, status, key)
+		default:
+			next(w, r, p)
+		}
+	}
+}
+
 // signInForm renders area's sign-in form with status and, when not empty,
 // the message key of what went wrong.
 func (s *server) signInForm(w http.ResponseWriter, r *http.Request, area staffArea, status int, key string, args ...any) {

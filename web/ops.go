@@ -15,7 +15,7 @@ import (
 // routeOps registers the operations overview under /ops/, for operators,
 // who sign in with their API key.
 func (s *server) routeOps(mux *http.ServeMux) {
-	mux.HandleFunc("GET /ops/{$}", s.opsIndex)
+	mux.HandleFunc("GET /ops/{$}", s.signedIn(opsArea, http.StatusOK, "", s.opsIndex))
 	mux.HandleFunc("POST /ops/signin", s.staffSignIn(opsArea))
 	mux.HandleFunc("POST /ops/signout", s.staffSignOut(opsArea))
 }
@@ -64,19 +64,8 @@ type backlogRow struct {
 	Oldest string
 }
 
-// opsIndex serves GET /ops/: the sign-in form, or the overview for an
-// operator.
-func (s *server) opsIndex(w http.ResponseWriter, r *http.Request) {
-	p, r, err := s.staff(r, opsArea)
-	if err != nil {
-		s.Logger.Error("ops session", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
-		return
-	}
-	if p == nil {
-		s.signInForm(w, r, opsArea, http.StatusOK, "")
-		return
-	}
+// opsIndex serves GET /ops/ to an operator: the overview.
+func (s *server) opsIndex(w http.ResponseWriter, r *http.Request, p *principal.Principal) {
 	data, err := s.overview(r, p)
 	if err != nil {
 		s.Logger.Error("ops overview", "err", err)

@@ -12,13 +12,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/credex/credex/internal/requestid"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/casework"
 	"github.com/credex/credex/catalog/registry"
+	"github.com/credex/credex/internal/requestid"
 	"github.com/credex/credex/lifecycle"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/workday"
