@@ -11,6 +11,7 @@ import (
 
 	"github.com/credex/credex/catalog"
 	"github.com/credex/credex/catalog/registry"
+	"github.com/credex/credex/ident"
 )
 
 // routeCatalog registers the catalogue pages under /catalog/, for
@@ -48,7 +49,8 @@ type typePage struct {
 	// in order.
 	Periods []periodRow
 	Fields  []schemaField
-	// Example is the valid example payload, indented.
+	// Example is the valid example payload, indented, its ID numbers
+	// masked as the public reads every payload.
 	Example  string
 	Versions []catalogVersion
 	// From and To preselect the versions of the diff form.
@@ -87,7 +89,7 @@ func (s *server) catalogType(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "catalog.no_type")
 		return
 	}
-	data := typePage{Type: t, Name: typeName(langOf(r), t), Example: indent(t.Example), To: t.Version, From: max(1, t.Version-1)}
+	data := typePage{Type: t, Name: typeName(langOf(r), t), Example: indent(ident.MaskPayload(t.Example)), To: t.Version, From: max(1, t.Version-1)}
 	for _, value := range slices.Sorted(maps.Keys(t.Display.Periods)) {
 		p := t.Display.Periods[value]
 		data.Periods = append(data.Periods, periodRow{Value: value, MinMonths: p.MinMonths, MaxMonths: p.MaxMonths})
