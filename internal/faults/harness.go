@@ -545,7 +545,7 @@ func (h *harness) stream(ctx context.Context, client int, amounts *atomicCounter
 		status, receipts := submit(hub.addr, envs)
 		h.record(envs, sent, status, receipts)
 		if status != http.StatusOK && status != http.StatusAccepted {
-			sleep(ctx, 100*time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
 			continue
 		}
 		for i, rc := range receipts {
@@ -679,16 +679,4 @@ func signal(pid string, sig syscall.Signal) error {
 		return fmt.Errorf("pid %q: %w", pid, err)
 	}
 	return syscall.Kill(n, sig)
-}
-
-// sleep waits d or until ctx ends; it reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
