@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -447,7 +448,7 @@ func (h *harness) run(s scenario) (result, error) {
 	if err := h.receiver.setSecret(secret); err != nil {
 		return result{}, fmt.Errorf("webhook secret: %w", err)
 	}
-	var amounts atomicCounter
+	var amounts atomic.Int64
 	if err := h.warmUp(&amounts); err != nil {
 		return result{}, err
 	}
@@ -484,11 +485,11 @@ func (h *harness) run(s scenario) (result, error) {
 // two minutes: a hub is ready before Kafka has settled the leaders of
 // the partitions it just created, and the faults are to strike a hub that
 // runs.
-func (h *harness) warmUp(amounts *atomicCounter) error {
+func (h *harness) warmUp(amounts *atomic.Int64) error {
 	person := ident.NewCitizenID(rand.New(rand.NewPCG(rand.Uint64(), 0)))
 	for i, hub := range h.hubs {
 		for deadline := time.Now().Add(2 * time.Minute); ; {
-			amount := amounts.next()
+			amount := amounts.Add(1)
 			envs := []map[string]any{envelope(fmt.Sprintf("W-%d-%d", i, amount), person, amount)}
 			status, receipts := submit(hub.addr, envs)
 			h.record(envs, []int64{amount}, status, receipts)
@@ -504,22 +505,10 @@ func (h *harness) warmUp(amounts *atomicCounter) error {
 	return nil
 }
 
-type atomicCounter struct {
-	mu sync.Mutex
-	n  int64
-}
-
-func (c *atomicCounter) next() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n++
-	return c.n
-}
-
 // stream submits batches to hub client mod hubs until ctx ends: new records
 // about a few synthetic people, and changes of records accepted before.
 // Every payload carries an amount no other payload has.
-func (h *harness) stream(ctx context.Context, client int, amounts *atomicCounter) {
+func (h *harness) stream(ctx context.Context, client int, amounts *atomic.Int64) {
 	r := rand.New(rand.NewPCG(uint64(client), rand.Uint64()))
 	hub := h.hubs[client%len(h.hubs)]
 	people := make([]string, 5)
@@ -538,7 +527,7 @@ func (h *harness) stream(ctx context.Context, client int, amounts *atomicCounter
 				source = mine[r.IntN(len(mine))]
 				person = owner[source]
 			}
-			amount := amounts.next()
+			amount := amounts.Add(1)
 			envs = append(envs, envelope(source, person, amount))
 			sent = append(sent, amount)
 		}
