@@ -437,16 +437,9 @@ func (h *harness) run(s scenario) (result, error) {
 			return result{}, err
 		}
 	}
-	pull, _, err := h.subscribe(map[string]any{"types": []string{"administrative_penalty"}, "mode": "pull"})
+	pull, err := h.attach()
 	if err != nil {
 		return result{}, err
-	}
-	_, secret, err := h.subscribe(map[string]any{"types": []string{"administrative_penalty"}, "mode": "webhook", "url": h.receiver.url})
-	if err != nil {
-		return result{}, err
-	}
-	if err := h.receiver.setSecret(secret); err != nil {
-		return result{}, fmt.Errorf("webhook secret: %w", err)
 	}
 	var amounts atomic.Int64
 	if err := h.warmUp(&amounts); err != nil {
@@ -619,6 +612,23 @@ func submit(addr string, envs []map[string]any) (int, []receipt) {
 		return 0, nil
 	}
 	return res.StatusCode, answer.Receipts
+}
+
+// attach subscribes the agency on the first hub twice, by pull and by the
+// webhook of h.receiver, and returns the pull subscription's id.
+func (h *harness) attach() (pull string, err error) {
+	pull, _, err = h.subscribe(map[string]any{"types": []string{"administrative_penalty"}, "mode": "pull"})
+	if err != nil {
+		return "", err
+	}
+	_, secret, err := h.subscribe(map[string]any{"types": []string{"administrative_penalty"}, "mode": "webhook", "url": h.receiver.url})
+	if err != nil {
+		return "", err
+	}
+	if err := h.receiver.setSecret(secret); err != nil {
+		return "", fmt.Errorf("webhook secret: %w", err)
+	}
+	return pull, nil
 }
 
 // subscribe creates a subscription of the agency on the first hub.

@@ -52,15 +52,8 @@ func runSoak(binary string, d time.Duration, rate int, every time.Duration) erro
 	if err := h.start(0); err != nil {
 		return err
 	}
-	pull, _, err := h.subscribe(map[string]any{"types": []string{"administrative_penalty"}, "mode": "pull"})
+	pull, err := h.attach()
 	if err != nil {
-		return err
-	}
-	_, secret, err := h.subscribe(map[string]any{"types": []string{"administrative_penalty"}, "mode": "webhook", "url": h.receiver.url})
-	if err != nil {
-		return err
-	}
-	if err := h.receiver.setSecret(secret); err != nil {
 		return err
 	}
 	db, err := pgx.Connect(context.Background(), h.adminURL)
