@@ -24,8 +24,8 @@ the hub stored the records but Kafka did not acknowledge them in time; the hub
 promises to publish them, so they are checked as the accepted ones are);
 lost: accepted or pending but not stored at its version; altered: stored with other
 content; unexpected: stored though no receipt said so and no submission was
-cut off; db-duplicates: rows of the database holding a payload another row
-holds too; delivered, undelivered, duplicates, out-of-order: the pull
+cut off; db-duplicates: rows of the database beyond one for
+each payload; delivered, undelivered, duplicates, out-of-order: the pull
 subscriber; webhook-at-least-once: accepted versions the webhook subscriber
 received at least once (webhook-missing: not), webhook-redelivered: events it
 received again (allowed: delivery is at least once), webhook-out-of-order: new

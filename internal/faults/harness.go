@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -436,18 +437,11 @@ func (h *harness) run(s scenario) (result, error) {
 			return result{}, err
 		}
 	}
-	pull, _, err := h.subscribe(map[string]any{"types": []string{"administrative_penalty"}, "mode": "pull"})
+	pull, err := h.attach()
 	if err != nil {
 		return result{}, err
 	}
-	_, secret, err := h.subscribe(map[string]any{"types": []string{"administrative_penalty"}, "mode": "webhook", "url": h.receiver.url})
-	if err != nil {
-		return result{}, err
-	}
-	if err := h.receiver.setSecret(secret); err != nil {
-		return result{}, fmt.Errorf("webhook secret: %w", err)
-	}
-	var amounts atomicCounter
+	var amounts atomic.Int64
 	if err := h.warmUp(&amounts); err != nil {
 		return result{}, err
 	}
@@ -484,11 +478,11 @@ func (h *harness) run(s scenario) (result, error) {
 // two minutes: a hub is ready before Kafka has settled the leaders of
 // the partitions it just created, and the faults are to strike a hub that
 // runs.
-func (h *harness) warmUp(amounts *atomicCounter) error {
+func (h *harness) warmUp(amounts *atomic.Int64) error {
 	person := ident.NewCitizenID(rand.New(rand.NewPCG(rand.Uint64(), 0)))
 	for i, hub := range h.hubs {
 		for deadline := time.Now().Add(2 * time.Minute); ; {
-			amount := amounts.next()
+			amount := amounts.Add(1)
 			envs := []map[string]any{envelope(fmt.Sprintf("W-%d-%d", i, amount), person, amount)}
 			status, receipts := submit(hub.addr, envs)
 			h.record(envs, []int64{amount}, status, receipts)
@@ -504,22 +498,10 @@ func (h *harness) warmUp(amounts *atomicCounter) error {
 	return nil
 }
 
-type atomicCounter struct {
-	mu sync.Mutex
-	n  int64
-}
-
-func (c *atomicCounter) next() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n++
-	return c.n
-}
-
 // stream submits batches to hub client mod hubs until ctx ends: new records
 // about a few synthetic people, and changes of records accepted before.
 // Every payload carries an amount no other payload has.
-func (h *harness) stream(ctx context.Context, client int, amounts *atomicCounter) {
+func (h *harness) stream(ctx context.Context, client int, amounts *atomic.Int64) {
 	r := rand.New(rand.NewPCG(uint64(client), rand.Uint64()))
 	hub := h.hubs[client%len(h.hubs)]
 	people := make([]string, 5)
@@ -538,14 +520,14 @@ func (h *harness) stream(ctx context.Context, client int, amounts *atomicCounter
 				source = mine[r.IntN(len(mine))]
 				person = owner[source]
 			}
-			amount := amounts.next()
+			amount := amounts.Add(1)
 			envs = append(envs, envelope(source, person, amount))
 			sent = append(sent, amount)
 		}
 		status, receipts := submit(hub.addr, envs)
 		h.record(envs, sent, status, receipts)
 		if status != http.StatusOK && status != http.StatusAccepted {
-			sleep(ctx, 100*time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
 			continue
 		}
 		for i, rc := range receipts {
@@ -632,6 +614,23 @@ func submit(addr string, envs []map[string]any) (int, []receipt) {
 	return res.StatusCode, answer.Receipts
 }
 
+// attach subscribes the agency on the first hub twice, by pull and by the
+// webhook of h.receiver, and returns the pull subscription's id.
+func (h *harness) attach() (pull string, err error) {
+	pull, _, err = h.subscribe(map[string]any{"types": []string{"administrative_penalty"}, "mode": "pull"})
+	if err != nil {
+		return "", err
+	}
+	_, secret, err := h.subscribe(map[string]any{"types": []string{"administrative_penalty"}, "mode": "webhook", "url": h.receiver.url})
+	if err != nil {
+		return "", err
+	}
+	if err := h.receiver.setSecret(secret); err != nil {
+		return "", fmt.Errorf("webhook secret: %w", err)
+	}
+	return pull, nil
+}
+
 // subscribe creates a subscription of the agency on the first hub.
 // It returns the subscription's id and, for a webhook, its signing secret.
 func (h *harness) subscribe(body map[string]any) (id, secret string, err error) {
@@ -679,16 +678,4 @@ func signal(pid string, sig syscall.Signal) error {
 		return fmt.Errorf("pid %q: %w", pid, err)
 	}
 	return syscall.Kill(n, sig)
-}
-
-// sleep waits d or until ctx ends; it reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

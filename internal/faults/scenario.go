@@ -103,20 +103,14 @@ var scenarios = map[string]scenario{
 		},
 	},
 	"postgres-stop": {
-		doc:   "PostgreSQL (fsync off) stops at once (immediate shutdown) and is restarted",
-		fsync: "off",
-		inject: func(h *harness) error {
-			h.at(h.duration / 3)
-			return h.crashPostgres()
-		},
+		doc:    "PostgreSQL (fsync off) stops at once (immediate shutdown) and is restarted",
+		fsync:  "off",
+		inject: crashPostgres,
 	},
 	"postgres-crash": {
-		doc:   "PostgreSQL with fsync on stops at once (pg_ctl -m immediate) and recovers from its write-ahead log",
-		fsync: "on",
-		inject: func(h *harness) error {
-			h.at(h.duration / 3)
-			return h.crashPostgres()
-		},
+		doc:    "PostgreSQL with fsync on stops at once (pg_ctl -m immediate) and recovers from its write-ahead log",
+		fsync:  "on",
+		inject: crashPostgres,
 	},
 	"subscriber-down": {
 		doc: "the webhook subscriber is down for 10 s, ten minutes of the default retry schedule compressed sixty times, then up",
@@ -154,8 +148,10 @@ var scenarios = map[string]scenario{
 	},
 }
 
-// crashPostgres stops PostgreSQL at once and starts it again.
-func (h *harness) crashPostgres() error {
+// crashPostgres stops PostgreSQL at once a third into the stream and starts
+// it again.
+func crashPostgres(h *harness) error {
+	h.at(h.duration / 3)
 	if err := h.script("postgres.sh", "crash"); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -51,15 +52,8 @@ func runSoak(binary string, d time.Duration, rate int, every time.Duration) erro
 	if err := h.start(0); err != nil {
 		return err
 	}
-	pull, _, err := h.subscribe(map[string]any{"types": []string{"administrative_penalty"}, "mode": "pull"})
+	pull, err := h.attach()
 	if err != nil {
-		return err
-	}
-	_, secret, err := h.subscribe(map[string]any{"types": []string{"administrative_penalty"}, "mode": "webhook", "url": h.receiver.url})
-	if err != nil {
-		return err
-	}
-	if err := h.receiver.setSecret(secret); err != nil {
 		return err
 	}
 	db, err := pgx.Connect(context.Background(), h.adminURL)
@@ -72,7 +66,7 @@ func runSoak(binary string, d time.Duration, rate int, every time.Duration) erro
 	ctx, stop := context.WithTimeout(context.Background(), d)
 	defer stop()
 	var wg sync.WaitGroup
-	var amounts atomicCounter
+	var amounts atomic.Int64
 	// Each client sends a batch of ten at its share of the rate.
 	pause := time.Duration(float64(time.Second) * 10 * float64(h.clients) / float64(max(rate, 1)))
 	for c := range h.clients {
@@ -112,7 +106,7 @@ func runSoak(binary string, d time.Duration, rate int, every time.Duration) erro
 }
 
 // steady submits a batch every pause until ctx ends.
-func (h *harness) steady(ctx context.Context, client int, amounts *atomicCounter, pause time.Duration) {
+func (h *harness) steady(ctx context.Context, client int, amounts *atomic.Int64, pause time.Duration) {
 	tick := time.NewTicker(pause)
 	defer tick.Stop()
 	hub := h.hubs[0]
@@ -130,7 +124,7 @@ func (h *harness) steady(ctx context.Context, client int, amounts *atomicCounter
 		var envs []map[string]any
 		var sent []int64
 		for i := range 10 {
-			amount := amounts.next()
+			amount := amounts.Add(1)
 			// After 500 batches the sources repeat: new versions of
 			// records, each source always about the same person.
 			envs = append(envs, envelope(fmt.Sprintf("S-%d-%d-%d", client+1, n%500, i), people[(n%500+i)%len(people)], amount))
