@@ -130,24 +130,16 @@ EOF
 	echo "$url"
 }
 
+# stop MODE MESSAGE: shut the cluster down in pg_ctl's MODE (fast, or
+# immediate as a crash would), then say MESSAGE.
 stop() {
 	bin=$(find_bin)
 	if ! running; then
 		say "not running"
 		return
 	fi
-	as_owner "$bin/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null
-	say "stopped"
-}
-
-crash() {
-	bin=$(find_bin)
-	if ! running; then
-		say "not running"
-		return
-	fi
-	as_owner "$bin/pg_ctl" -D "$data" -m immediate -w -t 60 stop >/dev/null
-	say "stopped at once (immediate)"
+	as_owner "$bin/pg_ctl" -D "$data" -m "$1" -w -t 60 stop >/dev/null
+	say "$2"
 }
 
 status() {
@@ -167,8 +159,8 @@ lock() {
 
 case ${1:-} in
 start) lock && start ;;
-stop) lock && stop ;;
-crash) lock && crash ;;
+stop) lock && stop fast stopped ;;
+crash) lock && stop immediate "stopped at once (immediate)" ;;
 status) status ;;
 url) echo "$url" ;;
 -h | --help | help) usage ;;
