@@ -19,8 +19,8 @@ import (
 // Security says how the hub protects its connections to Kafka and proves
 // who it is: TLS, optionally with a client certificate, and SASL. Its zero
 // value is plaintext without authentication. It applies to every
-// connection the hub makes: producer, consumer groups, admin requests,
-// agencies' topics and departments' topics alike.
+// connection the hub makes to its cluster: producer, consumer groups, admin
+// requests, agencies' topics and the departments' topics read there.
 type Security struct {
 	// TLS turns TLS on. CAFile (PEM) replaces the system's roots;
 	// CertFile and KeyFile (PEM) are the client certificate, for brokers
