@@ -38,7 +38,7 @@ func (h *Hub) Connector(ctx context.Context, c source.Connector) (Runner, error)
 	case c.Database != nil:
 		return dbpoll.New(c, deps, h.store)
 	case c.Kafka != nil:
-		return kafkasrc.New(c, deps, h.cfg.Kafka.Brokers)
+		return kafkasrc.New(c, deps, h.cfg.Kafka)
 	}
 	return nil, fmt.Errorf("connector %s: no such kind of connector", c.Name)
 }

@@ -17,7 +17,9 @@ import (
 // kafkaDoor is the market regulator's own topic of envelopes, read by a
 // Kafka connector that answers on the department's reply topic.
 type kafkaDoor struct {
-	b       *bundle
+	b *bundle
+	// brokers reach the department's side of the hub's cluster, in
+	// plaintext, whatever security the hub uses.
 	brokers []string
 	// topic and replies are the department's topics.
 	topic, replies string
@@ -37,7 +39,7 @@ func newKafkaDoor(t *testing.T, b *bundle) door {
 func startKafkaDoor(t *testing.T, b *bundle) *kafkaDoor {
 	t.Helper()
 	prefix := kafkatest.Prefix(t)
-	d := &kafkaDoor{b: b, brokers: b.cfg.Kafka.Brokers, topic: prefix + "market.envelopes", replies: prefix + "market.receipts"}
+	d := &kafkaDoor{b: b, brokers: kafkatest.Brokers(t), topic: prefix + "market.envelopes", replies: prefix + "market.receipts"}
 	kafkatest.CreateTopic(t, d.brokers, d.topic, 3)
 	file, err := source.Parse(fmt.Appendf(nil, `
 connectors:

@@ -14,7 +14,8 @@ import (
 
 // A hub that reaches Kafka only through a listener requiring TLS with a
 // client certificate and SASL works end to end: it creates its topics,
-// publishes, stores through its sink and delivers to an agency's topic.
+// publishes, stores through its sink, delivers to an agency's topic and
+// reads a department's topic with a connector.
 func TestHubOnKafkaWithTLSAndSASL(t *testing.T) {
 	t.Parallel()
 	l := kafkatest.Secure(t)
@@ -48,6 +49,9 @@ func TestHubOnKafkaWithTLSAndSASL(t *testing.T) {
 				}
 				return false
 			})
+			d := startKafkaDoor(t, b)
+			d.send(t, []map[string]any{envelope("administrative_penalty", "upsert", "SEC-2", b.penalty())})
+			wait.For(t, 30*time.Second, "the connector's receipt", func() bool { return d.receipts(t)["SEC-2"].status == "accepted" })
 		})
 	}
 	t.Run("wrong password", func(t *testing.T) {

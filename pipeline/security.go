@@ -19,8 +19,8 @@ import (
 // Security says how the hub protects its connections to Kafka and proves
 // who it is: TLS, optionally with a client certificate, and SASL. Its zero
 // value is plaintext without authentication. It applies to every
-// connection the hub makes: producer, consumer groups, admin requests,
-// agencies' topics and departments' topics alike.
+// connection the hub makes to its cluster: producer, consumer groups, admin
+// requests, agencies' topics and the departments' topics read there.
 type Security struct {
 	// TLS turns TLS on. CAFile (PEM) replaces the system's roots;
 	// CertFile and KeyFile (PEM) are the client certificate, for brokers
@@ -43,11 +43,12 @@ func (s Security) Validate() error {
 
 // connections are what a Security builds: one transport shared by the
 // hub's clients and writers (it caches the cluster's metadata), and what a
-// reader's dialer needs.
+// reader's dialer needs. dial, when set, replaces every dial.
 type connections struct {
 	tls       *tls.Config
 	mechanism sasl.Mechanism
 	transport *kafka.Transport
+	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 var built sync.Map // Security → *connections
@@ -63,7 +64,8 @@ func (s Security) connections() *connections {
 	}
 	c, err := s.build()
 	if err != nil { // Validate said so at start; fail every request plainly
-		c = &connections{transport: &kafka.Transport{Dial: failDial(err)}}
+		dial := failDial(err)
+		c = &connections{transport: &kafka.Transport{Dial: dial}, dial: dial}
 	}
 	actual, _ := built.LoadOrStore(s, c)
 	return actual.(*connections)
@@ -136,13 +138,13 @@ func (c KafkaConfig) transport() kafka.RoundTripper {
 // from before; its caller closes its idle connections.
 func (c KafkaConfig) freshTransport() *kafka.Transport {
 	conn := c.Security.connections()
-	return &kafka.Transport{TLS: conn.tls, SASL: conn.mechanism}
+	return &kafka.Transport{TLS: conn.tls, SASL: conn.mechanism, Dial: conn.dial}
 }
 
 // dialer is what readers and Ping connect with.
 func (c KafkaConfig) dialer() *kafka.Dialer {
 	conn := c.Security.connections()
-	return &kafka.Dialer{Timeout: c.timeout(), DualStack: true, TLS: conn.tls, SASLMechanism: conn.mechanism}
+	return &kafka.Dialer{Timeout: c.timeout(), DualStack: true, TLS: conn.tls, SASLMechanism: conn.mechanism, DialFunc: conn.dial}
 }
 
 func failDial(err error) func(ctx context.Context, network, addr string) (net.Conn, error) {

@@ -1,10 +1,13 @@
 package pipeline
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/credex/credex/internal/testkit/kafkatest"
 )
 
 func TestSecurityRefusesWhatCannotWork(t *testing.T) {
@@ -35,5 +38,16 @@ func TestSecurityRefusesWhatCannotWork(t *testing.T) {
 		if err := ok.Validate(); err != nil {
 			t.Errorf("Validate(%+v) = %v, want nil", ok, err)
 		}
+	}
+}
+
+// A Security that cannot be built fails every connection with its reason,
+// readers' and Ping's included, rather than falling back to plaintext.
+func TestUnbuildableSecurityConnectsNowhere(t *testing.T) {
+	t.Parallel()
+	s := Security{TLS: true, CAFile: filepath.Join(t.TempDir(), "missing.pem")}
+	err := Ping(context.Background(), KafkaConfig{Brokers: kafkatest.Brokers(t), Security: s})
+	if err == nil || !strings.Contains(err.Error(), "kafka tls ca") {
+		t.Errorf("Ping = %v, want the error that the CA file cannot be read", err)
 	}
 }

@@ -34,15 +34,19 @@ type Connector struct {
 	wait             source.Backoff
 }
 
-// New returns the connector c describes. brokers are the hub's, for a
-// connector that names none of its own.
-func New(c source.Connector, d source.Deps, brokers []string) (*Connector, error) {
+// New returns the connector c describes. hub is how the hub reaches its
+// own cluster: a connector that names no brokers of its own reads there,
+// with the hub's brokers and security; one that names them reaches them
+// in plaintext.
+func New(c source.Connector, d source.Deps, hub pipeline.KafkaConfig) (*Connector, error) {
 	if c.Kafka == nil {
 		return nil, fmt.Errorf("connector %s: no kafka section", c.Name)
 	}
 	k := *c.Kafka
+	cluster := pipeline.KafkaConfig{Brokers: k.Brokers}
 	if len(k.Brokers) == 0 {
-		k.Brokers = brokers
+		k.Brokers = hub.Brokers
+		cluster = pipeline.KafkaConfig{Brokers: hub.Brokers, Security: hub.Security}
 	}
 	k.Group = cmp.Or(k.Group, "credex-connector-"+c.Name)
 	k.Batch = cmp.Or(k.Batch, source.MaxBatch)
@@ -60,7 +64,7 @@ func New(c source.Connector, d source.Deps, brokers []string) (*Connector, error
 	}
 	log := cmp.Or(d.Logger, slog.Default()).With("topic", k.Topic)
 	return &Connector{
-		name: c.Name, cfg: k, kafka: pipeline.KafkaConfig{Brokers: k.Brokers}, deps: d,
+		name: c.Name, cfg: k, kafka: cluster, deps: d,
 		broker: &source.Outage{Log: log, Down: "kafka topic not read or not answered; retrying, offsets not committed", Up: "kafka topic read and answered again"},
 		lag:    &source.Outage{Log: log, Down: "kafka topic backlog unknown; retrying", Up: "kafka topic backlog known again"},
 		hub:    &source.Outage{Log: log, Down: "hub cannot take the batch; retrying it, offsets not committed", Up: "hub takes batches again"},

@@ -31,6 +31,9 @@ EOF
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+me=connect
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 state=$repo/.credex-local/connect
 libs=$state/libs
 plugin=$state/plugins/jdbc-sink
@@ -39,47 +42,16 @@ port=${CREDEX_CONNECT_PORT:-18083}
 timeout=${CREDEX_CONNECT_START_TIMEOUT:-180}
 url=http://127.0.0.1:$port
 
-say() { echo "connect: $*" >&2; }
-die() {
-	say "error: $*"
-	exit 1
-}
-
 # pid of the running worker, or nothing.
-worker_pid() {
-	local pid
-	[[ -f $state/connect.pid ]] || return 0
-	pid=$(<"$state/connect.pid")
-	if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'ConnectStandalone'; then
-		echo "$pid"
-	fi
-}
+worker_pid() { live_pid "$state/connect.pid" ConnectStandalone; }
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# resolve POM DIR [ARGS...]: copy the runtime dependencies of POM into DIR,
-# unless DIR holds them for this version of POM already. Maven reads every
-# repository from Central (settings.xml).
-resolve() {
-	local pom=$1 dir=$2 want
+# resolve_from_central POM DIR [ARGS...]: resolve (lib.sh) with Maven
+# reading every repository from Central (settings.xml), once per version of
+# POM, settings and ARGS.
+resolve_from_central() {
+	local pom=$1 dir=$2
 	shift 2
-	want=$(cat "$pom" "$settings" <(echo "$*") | sha256sum | cut -d' ' -f1)
-	if [[ -f $dir/.pom.sha256 && $(<"$dir/.pom.sha256") == "$want" ]]; then
-		return
-	fi
-	command -v mvn >/dev/null || die "mvn not found; install Maven 3 (apt-get install maven)"
-	say "resolving $(basename "$dir") jars with Maven (first run only)"
-	rm -rf "$dir.tmp"
-	mkdir -p "$dir.tmp"
-	if ! mvn -q -B -s "$settings" -f "$pom" dependency:copy-dependencies \
-		-DincludeScope=runtime -DoutputDirectory="$dir.tmp" "$@" >"$state/maven.log" 2>&1; then
-		tail -n 40 "$state/maven.log" >&2
-		die "maven could not resolve $pom (log: $state/maven.log)"
-	fi
-	echo "$want" >"$dir.tmp/.pom.sha256"
-	rm -rf "$dir"
-	mv "$dir.tmp" "$dir"
+	resolve "$pom" "$dir" "$(cat "$pom" "$settings" <(echo "$*") | sha256sum | cut -d' ' -f1)" -s "$settings" "$@"
 }
 
 write_config() {
@@ -118,10 +90,10 @@ start() {
 	command -v curl >/dev/null || die "curl not found; install it (apt-get install curl)"
 	port_open "$port" && die "port $port on 127.0.0.1 is already in use by another process; set CREDEX_CONNECT_PORT"
 	mkdir -p "$state/plugins"
-	resolve "$here/connect/pom.xml" "$libs"
+	resolve_from_central "$here/connect/pom.xml" "$libs"
 	# The worker's class path provides the Kafka and Connect API classes, and
 	# Jackson: two copies of it side by side break Jackson's module lookup.
-	resolve "$here/connect/jdbc-sink/pom.xml" "$plugin" -DexcludeGroupIds=org.apache.kafka,com.fasterxml.jackson.core
+	resolve_from_central "$here/connect/jdbc-sink/pom.xml" "$plugin" -DexcludeGroupIds=org.apache.kafka,com.fasterxml.jackson.core
 	write_config
 	[[ -f $state/connect.log ]] && mv -f "$state/connect.log" "$state/connect.log.1"
 	# setsid: the worker outlives this script; 9>&- drops the start lock.
@@ -184,15 +156,9 @@ status() {
 	say "running (pid $pid) at $url, state in $state"
 }
 
-lock() {
-	mkdir -p "$state"
-	exec 9>"$state/.lock"
-	flock 9
-}
-
 case ${1:-} in
-start) lock && start ;;
-stop) lock && stop ;;
+start) lock "$state/.lock" && start ;;
+stop) lock "$state/.lock" && stop ;;
 status) status ;;
 url) echo "$url" ;;
 -h | --help | help) usage ;;

@@ -61,6 +61,9 @@ fi
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+me=kafka
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 libs=$repo/.credex-local/kafka/libs
 pom=$here/kafka/pom.xml
 port=${CREDEX_KAFKA_PORT:-19092}
@@ -68,12 +71,6 @@ cport=${CREDEX_KAFKA_CONTROLLER_PORT:-$((port + 1))}
 sport=${CREDEX_KAFKA_SECURE_PORT:-$((port + 2))}
 aport=${CREDEX_KAFKA_ADVERTISED_PORT:-$port}
 timeout=${CREDEX_KAFKA_START_TIMEOUT:-120}
-
-say() { echo "kafka: $*" >&2; }
-die() {
-	say "error: $*"
-	exit 1
-}
 
 [[ $count =~ ^[1-9]$ ]] || die "--brokers: want a number of nodes from 1 to 9, not ${count@Q}"
 ((count == 1 || aport == port)) || die "CREDEX_KAFKA_ADVERTISED_PORT: only for a single broker"
@@ -103,40 +100,7 @@ bootstrap() {
 }
 
 # pid of node i when it runs, or nothing.
-node_pid() {
-	local pid dir
-	dir=$(node_dir "$1")
-	[[ -f $dir/kafka.pid ]] || return 0
-	pid=$(<"$dir/kafka.pid")
-	if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'; then
-		echo "$pid"
-	fi
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# Resolve the broker jars once per version of the pom.
-ensure_libs() {
-	local want
-	want=$(sha256sum "$pom" | cut -d' ' -f1)
-	if [[ -f $libs/.pom.sha256 && $(<"$libs/.pom.sha256") == "$want" ]]; then
-		return
-	fi
-	command -v mvn >/dev/null || die "mvn not found; install Maven 3 (apt-get install maven)"
-	say "resolving broker jars with Maven (first run only)"
-	mkdir -p "$(dirname "$libs")"
-	rm -rf "$libs.tmp"
-	mkdir -p "$libs.tmp"
-	if ! mvn -q -B -f "$pom" dependency:copy-dependencies \
-		-DincludeScope=runtime -DoutputDirectory="$libs.tmp" >"$state/maven.log" 2>&1; then
-		tail -n 40 "$state/maven.log" >&2
-		die "maven could not resolve the broker jars (log: $state/maven.log)"
-	fi
-	echo "$want" >"$libs.tmp/.pom.sha256"
-	rm -rf "$libs"
-	mv "$libs.tmp" "$libs"
-}
+node_pid() { live_pid "$(node_dir "$1")/kafka.pid" 'kafka\.Kafka'; }
 
 write_config() {
 	local i=$1 dir voters=() j secure=
@@ -248,7 +212,8 @@ start() {
 	((${#nodes[@]})) || for ((i = 1; i <= count; i++)); do nodes+=("$i"); done
 	command -v java >/dev/null || die "java not found; install a JDK 17 (apt-get install openjdk-17-jre-headless)"
 	mkdir -p "$state"
-	ensure_libs
+	# Resolved once per version of the pom.
+	resolve "$pom" "$libs" "$(sha256sum "$pom" | cut -d' ' -f1)"
 	for i in "${nodes[@]}"; do pids+=("$(launch "$i")"); done
 	for k in "${!nodes[@]}"; do await "${nodes[$k]}" "${pids[$k]}"; done
 	bootstrap >"$state/brokers"
@@ -301,20 +266,14 @@ status() {
 	((up > 0))
 }
 
-lock() {
-	mkdir -p "$state"
-	exec 9>"$state/.lock"
-	flock 9
-}
-
 nodes=("${@:2}")
 for n in "${nodes[@]}"; do
 	[[ $n =~ ^[0-9]+$ ]] && ((n >= 1 && n <= count)) || die "node ${n@Q}: want a number from 1 to $count"
 done
 case ${1:-} in
-start) lock && start "${nodes[@]}" ;;
-stop) lock && stop TERM "${nodes[@]}" ;;
-kill) ((${#nodes[@]})) || die "kill: name the node(s) to kill" && lock && stop KILL "${nodes[@]}" ;;
+start) lock "$state/.lock" && start "${nodes[@]}" ;;
+stop) lock "$state/.lock" && stop TERM "${nodes[@]}" ;;
+kill) ((${#nodes[@]})) || die "kill: name the node(s) to kill" && lock "$state/.lock" && stop KILL "${nodes[@]}" ;;
 status) status ;;
 brokers) bootstrap ;;
 secure-env)

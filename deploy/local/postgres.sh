@@ -29,14 +29,11 @@ EOF
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+me=postgres
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 port=${CREDEX_PG_PORT:-15432}
 url="postgres://postgres@127.0.0.1:$port/credex?sslmode=disable"
-
-say() { echo "postgres: $*" >&2; }
-die() {
-	say "error: $*"
-	exit 1
-}
 
 # as_owner runs a command as the cluster's owner.
 if [[ $EUID -eq 0 ]]; then
@@ -72,8 +69,6 @@ find_bin() {
 }
 
 running() { [[ -n ${bin:-} ]] && as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; }
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 psql_() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
 
@@ -130,24 +125,16 @@ EOF
 	echo "$url"
 }
 
+# stop MODE MESSAGE: shut the cluster down in pg_ctl's MODE (fast, or
+# immediate as a crash would), then say MESSAGE.
 stop() {
 	bin=$(find_bin)
 	if ! running; then
 		say "not running"
 		return
 	fi
-	as_owner "$bin/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null
-	say "stopped"
-}
-
-crash() {
-	bin=$(find_bin)
-	if ! running; then
-		say "not running"
-		return
-	fi
-	as_owner "$bin/pg_ctl" -D "$data" -m immediate -w -t 60 stop >/dev/null
-	say "stopped at once (immediate)"
+	as_owner "$bin/pg_ctl" -D "$data" -m "$1" -w -t 60 stop >/dev/null
+	say "$2"
 }
 
 status() {
@@ -159,16 +146,10 @@ status() {
 	say "running at $url (data in $data)"
 }
 
-lock() {
-	mkdir -p "$repo/.credex-local"
-	exec 9>"$repo/.credex-local/postgres.lock"
-	flock 9
-}
-
 case ${1:-} in
-start) lock && start ;;
-stop) lock && stop ;;
-crash) lock && crash ;;
+start) lock "$repo/.credex-local/postgres.lock" && start ;;
+stop) lock "$repo/.credex-local/postgres.lock" && stop fast stopped ;;
+crash) lock "$repo/.credex-local/postgres.lock" && stop immediate "stopped at once (immediate)" ;;
 status) status ;;
 url) echo "$url" ;;
 -h | --help | help) usage ;;

@@ -37,7 +37,14 @@ start() {
 	"$work/credex" serve --addr "127.0.0.1:$port" --database-url "$db" --kafka-brokers "$brokers" \
 		--topic-prefix "${tag//_/-}." --partitions 3 --principals deploy/dev/seed.yaml >>"$work/hub.log" 2>&1 &
 	pid=$!
-	until curl -fs "$hub/readyz" >/dev/null 2>&1; do sleep 0.05; done
+	until curl -fs "$hub/readyz" >/dev/null 2>&1; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			tail -n 20 "$work/hub.log" >&2
+			echo "rejoin: the hub exited at start (log: $work/hub.log)" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
 }
 trap 'kill -TERM "$pid" 2>/dev/null || true' EXIT
 
