@@ -552,6 +552,11 @@ func TestReplayDeliversAgainWithSameIDs(t *testing.T) {
 	if len(original) != 5 {
 		t.Fatalf("%d arrivals, want 5", len(original))
 	}
+	// A replay resends what the hub had recorded as delivered; an event
+	// that arrived but is not recorded yet is still being sent.
+	wait.For(t, 20*time.Second, "the 5 events to be marked delivered", func() bool {
+		return b.count(`SELECT count(*) FROM subscription_events WHERE subscription_id = $1 AND status = 'delivered'`, push.ID) == 5
+	})
 
 	replay := func(id string, body map[string]any) (cursor string, n int) {
 		t.Helper()
