@@ -328,6 +328,7 @@ func (b *builder) schema(at, file string, raw []byte, t *RecordType) bool {
 	}
 	t.Schema = json.RawMessage(raw)
 	t.compiled = compiled
+	t.fast = compileFast(raw)
 	t.formats = formatTree(schema)
 	return true
 }

@@ -151,6 +151,9 @@ type RecordType struct {
 	Example json.RawMessage `yaml:"-" json:"example"`
 
 	compiled *gojsonschema.Schema
+	// fast judges valid payloads before compiled is asked; nil when the
+	// schema uses what it does not know.
+	fast *fastSchema
 	// formats is what Normalize reads of Schema.
 	formats *formatNode
 }

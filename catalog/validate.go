@@ -104,6 +104,9 @@ func Decode(data json.RawMessage) (any, error) {
 
 // ValidateValue is Validate of a payload already decoded by Decode.
 func (t *RecordType) ValidateValue(v any) []FieldError {
+	if t.fast != nil && t.fast.judge(v) == valid && !hasNul(v) {
+		return nil
+	}
 	result, err := t.compiled.Validate(gojsonschema.NewRawLoader(v))
 	if err != nil {
 		return []FieldError{{Code: CodeMalformedJSON, Message: "The data could not be read as JSON."}}
