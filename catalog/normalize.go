@@ -3,9 +3,9 @@ package catalog
 import (
 	"bytes"
 	"encoding/json"
-	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/credex/credex/ident"
 )
@@ -90,11 +90,20 @@ func (t *RecordType) NormalizeValue(v any) []Normalized {
 				}
 			}
 		case map[string]any:
-			for _, k := range slices.Sorted(maps.Keys(v)) { // rewritings in a stable order
-				s := step{name: k, index: -1}
-				if next := children(at, s); len(next) > 0 {
-					v[k] = walk(append(path[:len(path):len(path)], s), next, v[k])
+			// The members that may hold an identifier, in a stable order.
+			type member struct {
+				name string
+				next []*formatNode
+			}
+			var members []member
+			for k := range v {
+				if next := children(at, step{name: k, index: -1}); len(next) > 0 {
+					members = append(members, member{k, next})
 				}
+			}
+			slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.name, b.name) })
+			for _, m := range members {
+				v[m.name] = walk(append(path[:len(path):len(path)], step{name: m.name, index: -1}), m.next, v[m.name])
 			}
 		}
 		return v
