@@ -80,6 +80,30 @@ func TestDeskSignIn(t *testing.T) {
 	}
 }
 
+// A desk session lasts while the key it was opened with is valid: revoking
+// the key signs it out at the next page, and no one else.
+func TestDeskSessionEndsWithItsKey(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{noSink: true, noRelay: true})
+	second := b.rotate(marketKey, "desk")
+	withSecond, withFirst := b.browser(), b.browser()
+	withSecond.mustSignIn("/desk/", second.Key)
+	withFirst.mustSignIn("/desk/", marketKey)
+	if desk := withSecond.get("/desk/"); !strings.Contains(desk.body, `id="desk-signout"`) {
+		t.Fatalf("signed in with the second key, /desk/ = %d without the desk:\n%s", desk.status, desk.body)
+	}
+
+	if got := b.raw(http.MethodDelete, "/v1/keys/"+second.ID, marketKey, nil); got.status != http.StatusOK {
+		t.Fatalf("DELETE /v1/keys/%s = %d, want 200:\n%s", second.ID, got.status, got.body)
+	}
+	if desk := withSecond.get("/desk/"); !strings.Contains(desk.body, `id="desk-signin"`) || strings.Contains(desk.body, `id="desk-signout"`) {
+		t.Errorf("after its key was revoked, the session still opens the desk:\n%s", desk.body)
+	}
+	if desk := withFirst.get("/desk/"); !strings.Contains(desk.body, `id="desk-signout"`) {
+		t.Errorf("revoking another key signed out the session of the first:\n%s", desk.body)
+	}
+}
+
 // TestDeskSignInCountsFailuresWithTheAPI: failed sign-ins and failed API
 // calls from one address count against one limit.
 func TestDeskSignInCountsFailuresWithTheAPI(t *testing.T) {

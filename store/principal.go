@@ -11,7 +11,8 @@ import (
 )
 
 var (
-	qPrincipalByCert = query("principal_by_cert")
+	qPrincipalByCert  = query("principal_by_cert")
+	qPrincipalByKeyID = query("principal_by_key_id")
 	qPrincipalByName = query("principal_by_name")
 )
 
@@ -48,10 +49,20 @@ func (s *Store) SavePrincipals(ctx context.Context, entries []principal.SeedEntr
 // ErrKeyExpired for an expired key, and ErrNotFound for a revoked or unknown
 // one.
 func (s *Store) PrincipalByKey(ctx context.Context, key string) (*principal.Principal, error) {
+	return s.principalOfKey(ctx, qPrincipalByKey, principal.HashKey(key))
+}
+
+// PrincipalByKeyID is PrincipalByKey of the key with the id (Key.ID): for a
+// session that remembers the key it was opened with, never the key itself.
+func (s *Store) PrincipalByKeyID(ctx context.Context, id string) (*principal.Principal, error) {
+	return s.principalOfKey(ctx, qPrincipalByKeyID, id)
+}
+
+func (s *Store) principalOfKey(ctx context.Context, query, arg string) (*principal.Principal, error) {
 	var p principal.Principal
 	var kind string
 	var expired, revoked bool
-	err := s.pool.QueryRow(ctx, qPrincipalByKey, principal.HashKey(key)).
+	err := s.pool.QueryRow(ctx, query, arg).
 		Scan(&p.Name, &kind, &p.Code, &p.Types, &p.Scope, &p.LegalBases, &p.KeyID, &expired, &revoked)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows) || err == nil && revoked:

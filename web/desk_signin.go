@@ -48,16 +48,17 @@ type signInPage struct {
 const maxKey = 512
 
 // staff returns the principal signed in to area, with r's context carrying
-// it (principal.With), or nil when no one of area's kind is. A principal
-// that no longer exists is signed out.
+// it (principal.With), or nil when no one of area's kind is. A session
+// whose key was revoked or expired since, or whose principal no longer
+// exists, is signed out.
 func (s *server) staff(r *http.Request, area staffArea) (*principal.Principal, *http.Request, error) {
-	name := sessionOf(r).Staff
-	if name == "" {
+	key := sessionOf(r).StaffKey
+	if key == "" {
 		return nil, r, nil
 	}
-	p, err := s.Store.PrincipalByName(r.Context(), name)
+	p, err := s.Store.PrincipalByKeyID(r.Context(), key)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrKeyExpired):
 		return nil, r, nil
 	case err != nil:
 		return nil, r, err
@@ -127,7 +128,7 @@ func (s *server) staffSignIn(area staffArea) http.HandlerFunc {
 			return
 		}
 		sess := s.renewSession(w, r)
-		sess.Staff = p.Name
+		sess.StaffKey = p.KeyID
 		s.saveSession(w, r, sess)
 		s.Logger.Info("signed in", "principal", p.Name, "kind", p.Kind, "area", area.Path)
 		http.Redirect(w, r, area.Path, http.StatusSeeOther)

@@ -38,10 +38,10 @@ type Session struct {
 	Expires time.Time `json:"e"`
 	// Person is the person signed in through the identity provider, or nil.
 	Person *idtoken.Person `json:"p,omitempty"`
-	// Staff names the principal, a department or an operator, signed in
-	// with its API key on the desk or the operations overview; the key is
-	// not kept.
-	Staff string `json:"k,omitempty"`
+	// StaffKey is the id of the API key with which a department or an
+	// operator signed in on the desk or the operations overview; the key
+	// itself is not kept. The session is theirs while the key is valid.
+	StaffKey string `json:"i,omitempty"`
 	// Login is a sign-in under way: what the identity provider must send
 	// back.
 	Login *pendingLogin `json:"l,omitempty"`
