@@ -12,8 +12,9 @@ usage: $0 [--brokers N] start|stop|status|brokers
 Runs local Kafka on 127.0.0.1: one broker (the default), or a cluster of N
 nodes, each a broker and a controller with its own port and data directory.
 A single broker keeps its state under .credex-local/kafka/, a cluster of N
-under .credex-local/kafka-N/node-I/ (CREDEX_KAFKA_STATE names another
-directory, for a second instance beside these). The jars come from Maven
+under .credex-local/kafka-N/node-I/; on another port than the default, P,
+under .credex-local/kafka-P/ and .credex-local/kafka-N-P/, so that it runs
+beside the default one (CREDEX_KAFKA_STATE names another directory). The jars come from Maven
 Central (deploy/local/kafka/pom.xml).
 
   start    start every node that is not running; print the bootstrap list
@@ -43,7 +44,8 @@ options and environment:
                                 clients reach it through a proxy there; the
                                 bootstrap list names it
   CREDEX_KAFKA_STATE            state directory (default .credex-local/kafka,
-                                or .credex-local/kafka-N for N nodes)
+                                or .credex-local/kafka-N for N nodes, with
+                                -PORT when the port is not the default)
   CREDEX_KAFKA_START_TIMEOUT    seconds to wait for a node (default 120)
   CREDEX_KAFKA_HEAP             JVM heap options (default -Xms256m -Xmx512m;
                                 -Xms128m -Xmx384m per node of a cluster)
@@ -74,11 +76,15 @@ timeout=${CREDEX_KAFKA_START_TIMEOUT:-120}
 
 [[ $count =~ ^[1-9]$ ]] || die "--brokers: want a number of nodes from 1 to 9, not ${count@Q}"
 ((count == 1 || aport == port)) || die "CREDEX_KAFKA_ADVERTISED_PORT: only for a single broker"
+# Each port its own state: a broker on another port than the default runs
+# beside the default one.
+suffix=
+((port == 19092)) || suffix=-$port
 if ((count == 1)); then
-	state=${CREDEX_KAFKA_STATE:-$repo/.credex-local/kafka}
+	state=${CREDEX_KAFKA_STATE:-$repo/.credex-local/kafka$suffix}
 	heap=${CREDEX_KAFKA_HEAP:--Xms256m -Xmx512m}
 else
-	state=${CREDEX_KAFKA_STATE:-$repo/.credex-local/kafka-$count}
+	state=${CREDEX_KAFKA_STATE:-$repo/.credex-local/kafka-$count$suffix}
 	heap=${CREDEX_KAFKA_HEAP:--Xms128m -Xmx384m}
 fi
 replicas=$((count < 3 ? count : 3))

@@ -7,9 +7,11 @@ usage() {
 usage: $0 start|stop|crash|status|url
 
 Runs a local PostgreSQL cluster on 127.0.0.1 (trust auth) with database "credex".
-Its state lives under .credex-local/postgres/. PostgreSQL refuses to run as root,
-so as root the cluster belongs to the "postgres" user; when that user cannot reach
-the checkout (e.g. a clone under /root), the state goes to /tmp/credex-local-pg-<hash>.
+Its state lives under .credex-local/postgres/, or .credex-local/postgres-PORT/
+on another port than the default, so that it runs beside the default one.
+PostgreSQL refuses to run as root, so as root the cluster belongs to the
+"postgres" user; when that user cannot reach the checkout (e.g. a clone under
+/root), the state goes to /tmp/credex-local-pg[-PORT]-<hash>.
 
   start   start the cluster unless it is running; print its URL
   stop    stop the cluster if it is running
@@ -44,10 +46,14 @@ else
 fi
 as_owner() { "${owner[@]}" "$@"; }
 
+# Each port its own cluster: one on another port than the default runs beside
+# the default one.
+suffix=
+[[ $port == 15432 ]] || suffix=-$port
 if as_owner test -x "$repo"; then
-	root=$repo/.credex-local/postgres
+	root=$repo/.credex-local/postgres$suffix
 else
-	root=/tmp/credex-local-pg-$(printf %s "$repo" | sha256sum | cut -c1-12)
+	root=/tmp/credex-local-pg$suffix-$(printf %s "$repo" | sha256sum | cut -c1-12)
 fi
 data=$root/data
 cd / # every path is absolute; the owner may not be allowed into the caller's directory
@@ -147,9 +153,9 @@ status() {
 }
 
 case ${1:-} in
-start) lock "$repo/.credex-local/postgres.lock" && start ;;
-stop) lock "$repo/.credex-local/postgres.lock" && stop fast stopped ;;
-crash) lock "$repo/.credex-local/postgres.lock" && stop immediate "stopped at once (immediate)" ;;
+start) lock "$repo/.credex-local/postgres$suffix.lock" && start ;;
+stop) lock "$repo/.credex-local/postgres$suffix.lock" && stop fast stopped ;;
+crash) lock "$repo/.credex-local/postgres$suffix.lock" && stop immediate "stopped at once (immediate)" ;;
 status) status ;;
 url) echo "$url" ;;
 -h | --help | help) usage ;;

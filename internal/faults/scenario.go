@@ -1,11 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
-	"syscall"
 	"time"
 )
 
@@ -52,11 +47,7 @@ var scenarios = map[string]scenario{
 		doc: "the Kafka broker is killed with SIGKILL and restarted",
 		inject: func(h *harness) error {
 			h.at(h.duration / 3)
-			pid, err := os.ReadFile(filepath.Join(h.repo, ".credex-local/kafka/kafka.pid"))
-			if err != nil {
-				return fmt.Errorf("broker pid: %w", err)
-			}
-			if err := signal(strings.TrimSpace(string(pid)), syscall.SIGKILL); err != nil {
+			if err := h.kafka("kill", "1"); err != nil {
 				return err
 			}
 			h.faultAt(time.Now())
