@@ -33,7 +33,9 @@ events about a person older than one received before, webhook-unstable-ids:
 versions received under a second event id; uncertain: records whose submission
 got no answer or an error (they may be stored); recovery: the longest time from
 a fault to the next submission answered 200 ("never": none was accepted within a
-minute after the fault); answers: HTTP statuses seen (0: no answer);
+minute after the fault); answers: HTTP statuses seen (0: no answer), a
+submission each: ten records, but one in the warm-up's submissions, sent to
+each hub until one is accepted;
 outage-answers and outage-accepted: what the hub answered, and how many records
 it answered "accepted", while more brokers were down than min.insync.replicas
 allows (accepted then would not be safe: it must be 0).
