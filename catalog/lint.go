@@ -689,11 +689,11 @@ func list[T ~string](values []T) string {
 }
 
 func escape(name string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(name)
+	return pointerEscaper.Replace(name)
 }
 
 func unescape(name string) string {
-	return strings.NewReplacer("~1", "/", "~0", "~").Replace(name)
+	return pointerUnescaper.Replace(name)
 }
 
 // checkMetadata checks the rules of t on their own, without a department

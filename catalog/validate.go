@@ -322,5 +322,9 @@ func nulErrors(v any) []FieldError {
 	return errs
 }
 
-// pointerEscaper escapes a key for a JSON pointer (RFC 6901).
-var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+// pointerEscaper escapes a key for a JSON pointer (RFC 6901);
+// pointerUnescaper undoes it.
+var (
+	pointerEscaper   = strings.NewReplacer("~", "~0", "/", "~1")
+	pointerUnescaper = strings.NewReplacer("~1", "/", "~0", "~")
+)
