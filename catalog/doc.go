@@ -10,7 +10,11 @@
 // Load refuses a catalogue with any problem and otherwise compiles every
 // schema once. RecordType.Validate then checks a payload and reports every
 // problem as a FieldError with a stable code and a JSON pointer, in words a
-// department can act on and without echoing personal identifiers.
+// department can act on and without echoing personal identifiers. A valid
+// payload is recognised by a validator compiled from the same schema, which
+// knows the keywords the catalogue uses; gojsonschema reads the payloads it
+// does not accept, and every schema with a keyword it does not know, and
+// reports the errors.
 // Catalog.WriteMarkdown documents a catalogue for the departments.
 // PolicyDiff lists the policy changes between two versions of a type (its
 // disclosure, listed class, sharing scope and usage, display periods) and
