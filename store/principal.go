@@ -13,7 +13,7 @@ import (
 var (
 	qPrincipalByCert  = query("principal_by_cert")
 	qPrincipalByKeyID = query("principal_by_key_id")
-	qPrincipalByName = query("principal_by_name")
+	qPrincipalByName  = query("principal_by_name")
 )
 
 // SavePrincipals creates or updates the principals of a seed, in one transaction.

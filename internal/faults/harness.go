@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -670,12 +669,4 @@ func freeAddr() (string, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
-}
-
-func signal(pid string, sig syscall.Signal) error {
-	n, err := strconv.Atoi(pid)
-	if err != nil {
-		return fmt.Errorf("pid %q: %w", pid, err)
-	}
-	return syscall.Kill(n, sig)
 }
