@@ -70,10 +70,12 @@ func (check stringChecker) IsFormat(v any) bool {
 }
 
 // Validate checks a payload, the raw JSON of a record's "data", against the
-// type's schema, and that no string of it holds U+0000, which the database
-// cannot store. It returns nil for a valid payload, and otherwise every
-// problem found, sorted by pointer then code, at most one per code and
-// pointer. Data that is not JSON gives the single error malformed_json at "".
+// type's schema, and that the database can store it (storable). It returns
+// nil for a valid payload, and otherwise every problem found, sorted by
+// pointer then code, at most one per code and pointer; a payload with a
+// number the database cannot store gets only the errors of what it cannot
+// store, since checking such a number against the schema can take seconds.
+// Data that is not JSON gives the single error malformed_json at "".
 // Validate is safe for concurrent use.
 func (t *RecordType) Validate(data json.RawMessage) []FieldError {
 	v, err := Decode(data)
@@ -104,16 +106,20 @@ func Decode(data json.RawMessage) (any, error) {
 
 // ValidateValue is Validate of a payload already decoded by Decode.
 func (t *RecordType) ValidateValue(v any) []FieldError {
-	if t.fast != nil && t.fast.judge(v) == valid && !hasNul(v) {
+	ok := storable(v)
+	if ok && t.fast != nil && t.fast.judge(v) == valid {
 		return nil
+	}
+	var errs []FieldError
+	if !ok {
+		errs = storageErrors(v)
+		if slices.ContainsFunc(errs, func(fe FieldError) bool { return fe.Code == CodeOutOfRange }) {
+			return sorted(errs)
+		}
 	}
 	result, err := t.compiled.Validate(gojsonschema.NewRawLoader(v))
 	if err != nil {
 		return []FieldError{{Code: CodeMalformedJSON, Message: "The data could not be read as JSON."}}
-	}
-	var errs []FieldError
-	if hasNul(v) {
-		errs = nulErrors(v)
 	}
 	if result.Valid() && len(errs) == 0 {
 		return nil
@@ -131,6 +137,12 @@ func (t *RecordType) ValidateValue(v any) []FieldError {
 	errs = slices.DeleteFunc(errs, func(fe FieldError) bool {
 		return fe.Code != CodeWrongType && wrongType[fe.Pointer]
 	})
+	return sorted(errs)
+}
+
+// sorted sorts errs by pointer then code and keeps one of each code and
+// pointer.
+func sorted(errs []FieldError) []FieldError {
 	slices.SortFunc(errs, func(a, b FieldError) int {
 		return cmp.Or(cmp.Compare(a.Pointer, b.Pointer), cmp.Compare(a.Code, b.Code))
 	})
@@ -272,28 +284,62 @@ func pointer(path []string) string {
 	return b.String()
 }
 
-// hasNul reports whether a string of v, a value or a field name, holds the
-// character U+0000.
-func hasNul(v any) bool {
+// storable reports whether the database can store v, a payload as Decode
+// returns it: no string or field name of it holds the character U+0000, and
+// every number of it has at most maxNumberLength characters, an exponent of
+// at most maxExponent either way, and a value within the range of a 64-bit
+// floating-point number, as RFC 8259 advises for interoperability: a
+// magnitude of at most about 1.8e308 and, unless zero, at least about
+// 4.9e-324. A record with anything else could be accepted and never stored.
+func storable(v any) bool {
 	switch v := v.(type) {
 	case string:
-		return strings.ContainsRune(v, 0)
+		return !strings.ContainsRune(v, 0)
+	case json.Number:
+		return storableNumber(v)
 	case []any:
-		return slices.ContainsFunc(v, hasNul)
+		for _, item := range v {
+			if !storable(item) {
+				return false
+			}
+		}
 	case map[string]any:
 		for k, item := range v {
-			if strings.ContainsRune(k, 0) || hasNul(item) {
-				return true
+			if strings.ContainsRune(k, 0) || !storable(item) {
+				return false
 			}
 		}
 	}
-	return false
+	return true
 }
 
-// nulErrors returns an invalid_string error for each string of v, a value
-// or a field name, that holds the character U+0000: the database stores no
-// such text, so a record with one could be accepted and never stored.
-func nulErrors(v any) []FieldError {
+// The bounds of a number the database stores (storable).
+const (
+	maxNumberLength = 100
+	maxExponent     = 400
+)
+
+func storableNumber(n json.Number) bool {
+	s := string(n)
+	if len(s) > maxNumberLength {
+		return false
+	}
+	mantissa := s
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		exp, err := strconv.Atoi(s[i+1:])
+		if err != nil || exp < -maxExponent || exp > maxExponent {
+			return false
+		}
+		mantissa = s[:i]
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	return err == nil && (f != 0 || strings.Trim(mantissa, "-0.") == "")
+}
+
+// storageErrors returns an error for each value of v, or field name, that
+// the database cannot store (storable): invalid_string for text holding
+// U+0000, out_of_range for a number.
+func storageErrors(v any) []FieldError {
 	var errs []FieldError
 	var walk func(path []string, v any)
 	walk = func(path []string, v any) {
@@ -302,6 +348,12 @@ func nulErrors(v any) []FieldError {
 			if strings.ContainsRune(v, 0) {
 				errs = append(errs, FieldError{Code: CodeInvalidString, Pointer: pointer(path),
 					Message: label(path) + " contains the character U+0000, which cannot be stored; remove it."})
+			}
+		case json.Number:
+			if !storableNumber(v) {
+				errs = append(errs, FieldError{Code: CodeOutOfRange, Pointer: pointer(path),
+					Message: fmt.Sprintf("%s is a number that cannot be stored: write it in at most %d characters, "+
+						"within the range of a 64-bit floating-point number (about ±1.8e308).", label(path), maxNumberLength)})
 			}
 		case []any:
 			for i, item := range v {

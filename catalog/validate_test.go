@@ -190,6 +190,44 @@ func TestValidate(t *testing.T) {
 			[]want{{CodeInvalidString, "/x\x00"}, {CodeUnknownField, "/x\x00"}},
 		},
 		{
+			"a number too large for the database, reported alone: its schema checks could take seconds", "administrative_penalty",
+			changed(func(p map[string]any) { p["amount_yuan"] = json.Number("1e200000"); delete(p, "facts") }),
+			[]want{{CodeOutOfRange, "/amount_yuan"}},
+		},
+		{
+			"a number that is not zero but rounds to zero", "administrative_penalty",
+			changed(func(p map[string]any) { p["amount_yuan"] = json.Number("1e-400") }),
+			[]want{{CodeOutOfRange, "/amount_yuan"}},
+		},
+		{
+			"a zero with an exponent beyond 400", "administrative_penalty",
+			changed(func(p map[string]any) { p["amount_yuan"] = json.Number("0e-999999") }),
+			[]want{{CodeOutOfRange, "/amount_yuan"}},
+		},
+		{
+			"a number of more than 100 characters", "administrative_penalty",
+			changed(func(p map[string]any) { p["amount_yuan"] = json.Number("1" + strings.Repeat("0", 100)) }),
+			[]want{{CodeOutOfRange, "/amount_yuan"}},
+		},
+		{
+			"a number too large, and a NUL character", "administrative_penalty",
+			changed(func(p map[string]any) { p["amount_yuan"] = json.Number("-1e309"); p["facts"] = "a\x00b" }),
+			[]want{{CodeOutOfRange, "/amount_yuan"}, {CodeInvalidString, "/facts"}},
+		},
+		{
+			"the largest number a 64-bit float holds", "administrative_penalty",
+			changed(func(p map[string]any) { p["amount_yuan"] = json.Number("1.7976931348623157e308") }),
+			nil,
+		},
+		{
+			"the smallest, and zero with an exponent of 400", "administrative_penalty",
+			changed(func(p map[string]any) {
+				p["amount_yuan"] = json.Number("4.9e-324")
+				p["decision"].(map[string]any)["x"] = json.Number("0e-400")
+			}),
+			[]want{{CodeUnknownField, "/decision/x"}},
+		},
+		{
 			"unknown fields are named in escaped pointers", "serious_dishonesty",
 			changed(func(p map[string]any) { p["a/b"] = 1; p["c~d"] = 2 }),
 			[]want{{CodeUnknownField, "/a~1b"}, {CodeUnknownField, "/c~0d"}},

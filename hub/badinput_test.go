@@ -54,6 +54,7 @@ func TestBadInputIsRefusedPrecisely(t *testing.T) {
 			a["credit_code"] = flipCheck(a["credit_code"].(string))
 		}), 422, "invalid_credit_code", "/records/0/data/decision/authority/credit_code"},
 		{"a NUL character, which the database cannot store, in the data", marketKey, one(func(d map[string]any) { d["facts"] = "fined\x00twice" }), 422, "invalid_string", "/records/0/data/facts"},
+		{"a number the database cannot store", marketKey, one(func(d map[string]any) { d["amount_yuan"] = json.Number("1e200000") }), 422, "out_of_range", "/records/0/data/amount_yuan"},
 		{"a NUL character in the source id", marketKey, batch(envelope("administrative_penalty", "upsert", "X-\x001", b.penalty())), 422, "invalid_string", "/records/0/source_id"},
 		{"missing source id", marketKey, batch(envelope("administrative_penalty", "upsert", "", b.penalty())), 422, "missing_field", "/records/0/source_id"},
 		{"unknown op", marketKey, batch(envelope("administrative_penalty", "delete", "X-1", b.penalty())), 422, "invalid_op", "/records/0/op"},

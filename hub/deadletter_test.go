@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/credex/credex/connectors/httpin"
 	"github.com/credex/credex/internal/testkit/kafkatest"
 	"github.com/credex/credex/internal/testkit/wait"
 	"github.com/credex/credex/pipeline"
@@ -58,6 +60,31 @@ func TestUnwritableRecordGoesToDeadLetterAndDoesNotBlock(t *testing.T) {
 	}
 	if n := b.count(`SELECT count(*) FROM record_versions WHERE record_id = 'rec_neverstored'`); n != 0 {
 		t.Errorf("the refused revocation left %d rows", n)
+	}
+}
+
+// Numbers at the edges of what validation lets through are stored: the
+// database takes every number the hub accepts.
+func TestNumbersAtTheEdgesOfValidationAreStored(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	var envs []map[string]any
+	for i, n := range []string{"1.7976931348623157e308", "4.9e-324", "0e-400", "0e400", "-0",
+		"0." + strings.Repeat("1", 98), "1" + strings.Repeat("0", 95) + "e-95"} {
+		d := b.penalty()
+		d["amount_yuan"] = json.Number(n)
+		envs = append(envs, envelope("administrative_penalty", "upsert", fmt.Sprintf("EDGE-%d", i), d))
+	}
+	// Pending (202) is as good a receipt here: the hub publishes those itself.
+	var resp httpin.Response
+	if status := b.post(marketKey, "application/json", batch(envs...), &resp); status != http.StatusOK && status != http.StatusAccepted {
+		t.Fatalf("submission answered %d, want 200: %+v", status, resp)
+	}
+	for _, rc := range resp.Receipts {
+		b.waitVersion(rc.RecordID, 1)
+	}
+	if n := b.topicCount(b.cfg.Kafka.Topics.DeadLetter()); n != 0 {
+		t.Errorf("%d records went to the dead-letter topic", n)
 	}
 }
 
