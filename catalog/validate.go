@@ -28,7 +28,7 @@ const (
 	CodeNotAllowedValue   = "not_allowed_value"   // not one of the values listed for the field
 	CodeUnknownField      = "unknown_field"       // a field the record type does not have
 	CodeInvalidString     = "invalid_string"      // a string too short, too long or off pattern
-	CodeOutOfRange        = "out_of_range"        // a number outside its bounds
+	CodeOutOfRange        = "out_of_range"        // a number outside its bounds, or beyond what the database stores
 	CodeInvalidArray      = "invalid_array"       // too few or too many items, or repeated items
 	CodeInvalidValue      = "invalid_value"       // any other violation of the schema
 )
