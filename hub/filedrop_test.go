@@ -62,17 +62,17 @@ func runFileDrop(t testing.TB, b *bundle, inbox string, batch int) (stop func())
 	return b.runConnector(t, c)
 }
 
-// awaitResult waits until the file name is in done/ and returns its result.
+// awaitResult waits until the file name is in done/, as a department would,
+// and returns its result, which is there before it.
 func awaitResult(t testing.TB, inbox, name string, within time.Duration) []resultLine {
 	t.Helper()
-	var lines []resultLine
 	wait.For(t, within, name+" read", func() bool {
-		var ok bool
-		lines, ok = readResult(t, filepath.Join(inbox, filedrop.Done), name)
-		return ok
+		_, err := os.Stat(filepath.Join(inbox, filedrop.Done, name))
+		return err == nil
 	})
-	if _, err := os.Stat(filepath.Join(inbox, filedrop.Done, name)); err != nil {
-		t.Errorf("%s not in done/: %v", name, err)
+	lines, ok := readResult(t, filepath.Join(inbox, filedrop.Done), name)
+	if !ok {
+		t.Errorf("%s is in done/ without its result file", name)
 	}
 	return lines
 }

@@ -117,18 +117,18 @@ func (b *bundle) drop(t *testing.T, name, content string) {
 	}
 }
 
-// result waits for the result file of name in dir and returns it.
+// result waits for name in dir, as a department would, and returns its
+// result file, which is there before it.
 func (b *bundle) result(t *testing.T, dir, name string) string {
 	t.Helper()
-	path := filepath.Join(b.inbox, dir, filedrop.ResultName(name))
-	var raw []byte
+	path := filepath.Join(b.inbox, dir, name)
 	wait.For(t, 10*time.Second, path, func() bool {
-		var err error
-		raw, err = os.ReadFile(path)
+		_, err := os.Stat(path)
 		return err == nil
 	})
-	if _, err := os.Stat(filepath.Join(b.inbox, dir, name)); err != nil {
-		t.Errorf("%s not in %s/: %v", name, dir, err)
+	raw, err := os.ReadFile(filepath.Join(b.inbox, dir, filedrop.ResultName(name)))
+	if err != nil {
+		t.Errorf("%s is in %s/ without its result file: %v", name, dir, err)
 	}
 	return string(raw)
 }
