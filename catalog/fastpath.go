@@ -9,8 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/xeipuuv/gojsonschema"
-
-	"github.com/credex/credex/ident"
 )
 
 // gojsonschema reports every error of a payload with its context, and pays
@@ -85,8 +83,7 @@ type fastSchema struct {
 
 	minLength, maxLength int
 	pattern              *regexp.Regexp
-	format               string
-	formatted            func(string) bool // the check of format
+	format               func(string) bool // the check of the format keyword
 
 	minimum, maximum, exclusiveMinimum, exclusiveMaximum *big.Rat
 
@@ -117,9 +114,6 @@ type valueSet struct {
 // compileFast compiles raw, a draft-07 schema that gojsonschema compiled, or
 // returns nil when it uses what a fastSchema does not know.
 func compileFast(raw []byte) *fastSchema {
-	if bytes.Contains(raw, []byte(`"$ref"`)) {
-		return nil
-	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var doc any
@@ -171,8 +165,10 @@ func fastNode(doc any) (*fastSchema, bool) {
 				ok = err == nil
 			}
 		case "format":
-			s.format, ok = v.(string)
-			s.formatted = formatCheck(s.format)
+			var name string
+			if name, ok = v.(string); ok && name != "" {
+				s.format = formatCheck(name)
+			}
 		case "minimum":
 			s.minimum, ok = rat(v)
 		case "maximum":
@@ -309,11 +305,8 @@ func newValueSet(list []any) *valueSet {
 // formatCheck returns the check of a string's format: the catalogue's own
 // formats directly, the others through gojsonschema's checkers.
 func formatCheck(format string) func(string) bool {
-	switch format {
-	case FormatCitizenID:
-		return func(s string) bool { return ident.CheckCitizenID(s) == nil }
-	case FormatCreditCode:
-		return func(s string) bool { return ident.CheckCreditCode(s) == nil }
+	if check, ok := formats[format]; ok {
+		return func(s string) bool { return check(s) == nil }
 	}
 	return func(s string) bool { return gojsonschema.FormatCheckers.IsFormat(format, s) }
 }
@@ -385,7 +378,7 @@ func (s *fastSchema) judgeString(v string) verdict {
 	if s.pattern != nil && !s.pattern.MatchString(v) {
 		return invalid
 	}
-	if s.formatted != nil && !s.formatted(v) {
+	if s.format != nil && !s.format(v) {
 		return invalid
 	}
 	return valid
@@ -402,7 +395,7 @@ func (s *fastSchema) judgeNumber(v json.Number) verdict {
 			return invalid
 		}
 	}
-	if s.format != "" {
+	if s.format != nil {
 		return unsure // gojsonschema checks the format of a number too
 	}
 	if s.minimum == nil && s.maximum == nil && s.exclusiveMinimum == nil && s.exclusiveMaximum == nil {

@@ -53,11 +53,17 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// formats are the checks of the formats beyond gojsonschema's own.
+var formats = map[string]func(string) error{
+	FormatCitizenID:  ident.CheckCitizenID,
+	FormatCreditCode: ident.CheckCreditCode,
+}
+
 func init() {
 	// gojsonschema's format checkers are global; these are registered once.
-	gojsonschema.FormatCheckers.
-		Add(FormatCitizenID, stringChecker(ident.CheckCitizenID)).
-		Add(FormatCreditCode, stringChecker(ident.CheckCreditCode))
+	for name, check := range formats {
+		gojsonschema.FormatCheckers.Add(name, stringChecker(check))
+	}
 }
 
 // stringChecker adapts an identifier check to a gojsonschema format
