@@ -28,20 +28,28 @@ import (
 type Inquiries interface {
 	// InquiryRecords returns the person's active, unrepaired records of types.
 	InquiryRecords(ctx context.Context, subjectKey string, types []string) ([]store.InquiryRecord, error)
+	// WithdrawAuthorisation withdraws the person's authorisation id, whose
+	// grant is in the audit log under the action granted; false: no such
+	// grant of theirs.
+	WithdrawAuthorisation(ctx context.Context, id, subjectKey, granted string) (bool, error)
+	// AuthorisationWithdrawn reports whether the authorisation id was withdrawn.
+	AuthorisationWithdrawn(ctx context.Context, id string) (bool, error)
 }
 
 // Audit actions of authorised inquiries.
 const (
-	actionAuthorisationGranted = "authorisation.granted"
-	actionInquiry              = "inquiry.read"
+	actionAuthorisationGranted   = "authorisation.granted"
+	actionAuthorisationWithdrawn = "authorisation.withdrawn"
+	actionInquiry                = "inquiry.read"
 )
 
 // routeInquiries registers authorised inquiries: a person grants an
 // agency an authorisation (with their ID token: an agency cannot grant one
 // itself), and the agency inquires with it, or under a legal basis of its
-// own.
+// own. The person may withdraw an authorisation before it expires.
 func (a *server) routeInquiries(mux *http.ServeMux) {
 	mux.Handle("POST /v1/authorisations", a.asPerson(a.grantAuthorisation))
+	mux.Handle("DELETE /v1/authorisations/{id}", a.asPerson(a.withdrawAuthorisation))
 	mux.Handle("POST /v1/inquiries", a.authenticate(http.HandlerFunc(a.inquire)))
 }
 
@@ -51,6 +59,8 @@ var (
 	errAuthInvalid       = apierr.New(http.StatusForbidden, "authorisation_invalid", "the authorisation token is not one the hub issued; ask the person for a new one").At("/authorisation")
 	errAuthExpired       = apierr.New(http.StatusForbidden, "authorisation_expired", "the authorisation is not valid now; ask the person for a new one").At("/authorisation")
 	errAuthMismatch      = apierr.New(http.StatusForbidden, "authorisation_mismatch", "the authorisation is for another agency, person, purpose or types").At("/authorisation")
+	errAuthWithdrawn     = apierr.New(http.StatusForbidden, "authorisation_withdrawn", "the person withdrew this authorisation").At("/authorisation")
+	errAuthNotFound      = apierr.New(http.StatusNotFound, "authorisation_not_found", "you granted no authorisation with this id")
 	errLegalBasisUnknown = apierr.New(http.StatusForbidden, "legal_basis_unknown", "you have no legal basis of this code: legal bases are configured for each agency").At("/legal_basis")
 	errLegalBasisTypes   = apierr.New(http.StatusForbidden, "legal_basis_mismatch", "your legal basis of this code does not cover every type asked for").At("/types")
 	errBothBases         = apierr.New(http.StatusBadRequest, "ambiguous_basis", "send either authorisation or legal_basis, not both").At("/legal_basis")
@@ -135,6 +145,34 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 		"expires_at": time.Unix(g.Expires, 0).UTC(), "types": g.Types})
 }
 
+// withdrawAuthorisation serves DELETE /v1/authorisations/{id}: the person
+// whose ID token the request bears withdraws an authorisation they granted,
+// and inquiries under it are refused from then on. Withdrawing it again is
+// no error; an id that is not one of their grants is 404, alike for grants
+// of others and ids never issued.
+func (a *server) withdrawAuthorisation(w http.ResponseWriter, r *http.Request) {
+	subject, ok := a.personSubject(w, r, actionAuthorisationWithdrawn, "", "")
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	if !authorisation.ValidID(id) {
+		apierr.Write(w, errAuthNotFound)
+		return
+	}
+	theirs, err := a.Inquiries.WithdrawAuthorisation(r.Context(), id, subject, actionAuthorisationGranted)
+	switch {
+	case err != nil:
+		a.Logger.ErrorContext(r.Context(), "withdraw authorisation", "err", err)
+		apierr.Write(w, errDown)
+	case !theirs:
+		apierr.Write(w, errAuthNotFound)
+	case a.logAccess(w, r, audit.Entry{Kind: audit.Person, Action: actionAuthorisationWithdrawn, Resource: id,
+		Subject: subject, Result: audit.OK}):
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
 // inquiryTypes checks that every code names a type on which the matrix
 // allows the action: types disclosed only on an authorised inquiry.
 func (a *server) inquiryTypes(kind principal.Kind, action authz.Action, codes []string) *apierr.Error {
@@ -213,8 +251,12 @@ func (a *server) inquire(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	subject := record.SubjectKey(a.SubjectKey, req.IDNumber)
-	types, basis, e := a.inquiryBasis(p, subject, &req)
+	types, basis, e := a.inquiryBasis(r.Context(), p, subject, &req)
 	entry := audit.Entry{Action: actionInquiry, Subject: subject, Purpose: req.Purpose + " (" + basis + ")", Result: audit.OK}
+	if e == errDown {
+		apierr.Write(w, e)
+		return
+	}
 	if e != nil {
 		entry.Result = audit.Refused
 		if a.logAccess(w, r, entry) {
@@ -267,7 +309,7 @@ func (a *server) inquire(w http.ResponseWriter, r *http.Request) {
 // inquiryBasis checks what an inquiry rests on and returns the types it may
 // read and the basis as the audit log names it: "authorisation <id>" or
 // "legal basis <code>".
-func (a *server) inquiryBasis(p *principal.Principal, subject string, req *inquiryRequest) ([]string, string, *apierr.Error) {
+func (a *server) inquiryBasis(ctx context.Context, p *principal.Principal, subject string, req *inquiryRequest) ([]string, string, *apierr.Error) {
 	if req.LegalBasis != "" {
 		basis := "legal basis " + req.LegalBasis
 		lb, ok := p.LegalBasis(req.LegalBasis)
@@ -308,6 +350,13 @@ func (a *server) inquiryBasis(p *principal.Principal, subject string, req *inqui
 		return nil, basis, errAuthExpired
 	case err != nil:
 		return nil, basis, errAuthMismatch
+	}
+	switch withdrawn, err := a.Inquiries.AuthorisationWithdrawn(ctx, g.ID); {
+	case err != nil:
+		a.Logger.ErrorContext(ctx, "inquiry", "err", err)
+		return nil, basis, errDown
+	case withdrawn:
+		return nil, basis, errAuthWithdrawn
 	}
 	return types, basis, nil
 }

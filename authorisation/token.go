@@ -59,6 +59,16 @@ func NewID() string {
 	return "auz_" + hex.EncodeToString(b)
 }
 
+// ValidID reports whether id has the form NewID gives.
+func ValidID(id string) bool {
+	hexPart, ok := strings.CutPrefix(id, "auz_")
+	if !ok || len(hexPart) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(hexPart)
+	return err == nil && hexPart == strings.ToLower(hexPart)
+}
+
 // Sign encodes g and signs it with key. It does not check g; issue grants
 // that Validate accepts.
 func Sign(key []byte, g Grant) (string, error) {

@@ -126,3 +126,16 @@ func FuzzParseAuthorisation(f *testing.F) {
 		}
 	})
 }
+
+func TestValidID(t *testing.T) {
+	t.Parallel()
+	if id := authorisation.NewID(); !authorisation.ValidID(id) {
+		t.Fatalf("ValidID(%q) = false for an id of NewID", id)
+	}
+	for _, id := range []string{"", "auz_", "auz_0f1e2d3c4b5a69788796a5b4c3d2e1f", "auz_0f1e2d3c4b5a69788796a5b4c3d2e1f00",
+		"auz_0F1E2D3C4B5A69788796A5B4C3D2E1F0", "auz_0f1e2d3c4b5a69788796a5b4c3d2e1fg", "abc_0f1e2d3c4b5a69788796a5b4c3d2e1f0"} {
+		if authorisation.ValidID(id) {
+			t.Errorf("ValidID(%q) = true", id)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/credex/credex/ident"
+	"github.com/credex/credex/record"
 )
 
 const (
@@ -134,6 +135,41 @@ func TestAuthorisedInquiry(t *testing.T) {
 			"legal_basis": testLegalBasis})
 		if status != http.StatusOK || len(out.Records) != 1 || out.Records[0].RecordID != other.recordID {
 			t.Fatalf("answered %d %+v, want the other person's record %s", status, out, other.recordID)
+		}
+	})
+
+	t.Run("the person withdraws it, and only they can", func(t *testing.T) {
+		path := "/v1/authorisations/" + granted["id"].(string)
+		for name, c := range map[string]struct{ token, path string }{
+			"another person": {b.idToken(other.name, other.idNumber), path},
+			"an unknown id":  {personToken, "/v1/authorisations/auz_00000000000000000000000000000000"},
+			"not an id":      {personToken, "/v1/authorisations/anything"},
+		} {
+			var out apiError
+			if status := b.call(http.MethodDelete, c.path, c.token, nil, &out); status != http.StatusNotFound || out.Code != "authorisation_not_found" {
+				t.Fatalf("%s: answered %d %+v, want 404 authorisation_not_found", name, status, out)
+			}
+		}
+		if status, out := inquire(bankKey, ask(nil)); status != http.StatusOK || len(out.Records) != 1 {
+			t.Fatalf("after refused withdrawals the inquiry answered %d %+v, want the record", status, out)
+		}
+		subject := record.SubjectKey(b.cfg.SubjectKey, person.idNumber)
+		const refused = `SELECT count(*) FROM audit_log WHERE action = 'inquiry.read' AND result = 'refused' AND subject = $1`
+		refusedBefore := b.count(refused, subject)
+		for range 2 { // withdrawing it again is no error
+			if status := b.call(http.MethodDelete, path, personToken, nil, nil); status != http.StatusNoContent {
+				t.Fatalf("the person's withdrawal answered %d, want 204", status)
+			}
+		}
+		status, out := inquire(bankKey, ask(nil))
+		if status != http.StatusForbidden || out.Code != "authorisation_withdrawn" || out.Pointer != "/authorisation" || len(out.Records) != 0 {
+			t.Fatalf("an inquiry under the withdrawn authorisation answered %d %+v, want 403 authorisation_withdrawn", status, out)
+		}
+		if n := b.count(`SELECT count(*) FROM audit_log WHERE action = 'authorisation.withdrawn' AND subject = $1`, subject); n != 2 {
+			t.Fatalf("%d audit entries of the withdrawal about the person, want 2", n)
+		}
+		if n := b.count(refused, subject); n != refusedBefore+1 {
+			t.Fatalf("%d refused inquiries in the audit log, want %d", n, refusedBefore+1)
 		}
 	})
 

@@ -8,7 +8,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-var qInquiryRecords = query("inquiry_records")
+var (
+	qInquiryRecords         = query("inquiry_records")
+	qAuthorisationWithdraw  = query("authorisation_withdraw")
+	qAuthorisationWithdrawn = query("authorisation_withdrawn")
+)
 
 // InquiryRecord is a record as an authorised inquiry discloses it.
 type InquiryRecord struct {
@@ -41,4 +45,25 @@ func (s *Store) InquiryRecords(ctx context.Context, subjectKey string, types []s
 		return nil, fmt.Errorf("inquiry records: %w", err)
 	}
 	return recs, nil
+}
+
+// WithdrawAuthorisation withdraws the authorisation id of the person with
+// subject key subjectKey: one whose entry in the audit log, of action
+// granted, names that person. It reports false when the log holds no such
+// grant of theirs. Withdrawing a grant again changes nothing.
+func (s *Store) WithdrawAuthorisation(ctx context.Context, id, subjectKey, granted string) (bool, error) {
+	var theirs bool
+	if err := s.pool.QueryRow(ctx, qAuthorisationWithdraw, id, subjectKey, granted).Scan(&theirs); err != nil {
+		return false, fmt.Errorf("withdraw authorisation: %w", err)
+	}
+	return theirs, nil
+}
+
+// AuthorisationWithdrawn reports whether the authorisation id was withdrawn.
+func (s *Store) AuthorisationWithdrawn(ctx context.Context, id string) (bool, error) {
+	var withdrawn bool
+	if err := s.pool.QueryRow(ctx, qAuthorisationWithdrawn, id).Scan(&withdrawn); err != nil {
+		return false, fmt.Errorf("authorisation withdrawn: %w", err)
+	}
+	return withdrawn, nil
 }
