@@ -28,27 +28,25 @@ import (
 type Inquiries interface {
 	// InquiryRecords returns the person's active, unrepaired records of types.
 	InquiryRecords(ctx context.Context, subjectKey string, types []string) ([]store.InquiryRecord, error)
-	// WithdrawAuthorisation withdraws the person's authorisation id, whose
-	// grant is in the audit log under the action granted; false: no such
-	// grant of theirs.
-	WithdrawAuthorisation(ctx context.Context, id, subjectKey, granted string) (bool, error)
-	// AuthorisationWithdrawn reports whether the authorisation id was withdrawn.
+	// GrantAuthorisation keeps a grant the hub signed.
+	GrantAuthorisation(ctx context.Context, g authorisation.Grant) error
+	// Authorisations returns up to limit of a person's grants, newest first.
+	Authorisations(ctx context.Context, subjectKey string, limit int) ([]store.Authorisation, error)
+	// WithdrawAuthorisation withdraws the person's grant id; false: they
+	// have no grant of that id.
+	WithdrawAuthorisation(ctx context.Context, id, subjectKey string) (bool, error)
+	// AuthorisationWithdrawn reports whether the grant id was withdrawn.
 	AuthorisationWithdrawn(ctx context.Context, id string) (bool, error)
 }
-
-// Audit actions of authorised inquiries.
-const (
-	actionAuthorisationGranted   = "authorisation.granted"
-	actionAuthorisationWithdrawn = "authorisation.withdrawn"
-	actionInquiry                = "inquiry.read"
-)
 
 // routeInquiries registers authorised inquiries: a person grants an
 // agency an authorisation (with their ID token: an agency cannot grant one
 // itself), and the agency inquires with it, or under a legal basis of its
-// own. The person may withdraw an authorisation before it expires.
+// own. The person lists their authorisations and may withdraw one before it
+// expires.
 func (a *server) routeInquiries(mux *http.ServeMux) {
 	mux.Handle("POST /v1/authorisations", a.asPerson(a.grantAuthorisation))
+	mux.Handle("GET /v1/authorisations", a.asPerson(a.listAuthorisations))
 	mux.Handle("DELETE /v1/authorisations/{id}", a.asPerson(a.withdrawAuthorisation))
 	mux.Handle("POST /v1/inquiries", a.authenticate(http.HandlerFunc(a.inquire)))
 }
@@ -123,7 +121,7 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, e)
 		return
 	}
-	subject, ok := a.personSubject(w, r, actionAuthorisationGranted, req.Name, req.IDNumber)
+	subject, ok := a.personSubject(w, r, audit.AuthorisationGranted, req.Name, req.IDNumber)
 	if !ok {
 		return
 	}
@@ -132,17 +130,64 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 		Types: slices.Compact(slices.Sorted(slices.Values(req.Types))), Issued: now.Unix(),
 		Expires: now.Add(time.Duration(req.ValidDays) * 24 * time.Hour).Unix()}
 	token, err := authorisation.Sign(a.AuthorisationKey, g)
+	if err == nil {
+		err = a.Inquiries.GrantAuthorisation(r.Context(), g)
+	}
 	if err != nil {
 		a.Logger.ErrorContext(r.Context(), "grant authorisation", "err", err)
 		apierr.Write(w, errDown)
 		return
 	}
-	if !a.logAccess(w, r, audit.Entry{Kind: audit.Person, Action: actionAuthorisationGranted, Resource: g.ID,
+	if !a.logAccess(w, r, audit.Entry{Kind: audit.Person, Action: audit.AuthorisationGranted, Resource: g.ID,
 		Subject: subject, Purpose: g.Agency + ": " + g.Purpose, Result: audit.OK}) {
 		return
 	}
 	apierr.JSON(w, http.StatusCreated, map[string]any{"id": g.ID, "token": token,
 		"expires_at": time.Unix(g.Expires, 0).UTC(), "types": g.Types})
+}
+
+// authorisationView is a grant as its person sees it.
+type authorisationView struct {
+	ID          string     `json:"id"`
+	Agency      string     `json:"agency"`
+	Purpose     string     `json:"purpose"`
+	Types       []string   `json:"types"`
+	GrantedAt   time.Time  `json:"granted_at"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	WithdrawnAt *time.Time `json:"withdrawn_at,omitempty"`
+	Status      string     `json:"status"`
+}
+
+// authorisationsListed bounds the grants a person's list shows: at most 90
+// days valid, a grant a day for a year is within it.
+const authorisationsListed = 500
+
+// listAuthorisations serves GET /v1/authorisations: the grants of the
+// person whose ID token the request bears, newest first, with what each is
+// now (in force, expired or withdrawn).
+func (a *server) listAuthorisations(w http.ResponseWriter, r *http.Request) {
+	subject, ok := a.personSubject(w, r, audit.AuthorisationListed, "", "")
+	if !ok {
+		return
+	}
+	grants, err := a.Inquiries.Authorisations(r.Context(), subject, authorisationsListed)
+	if err != nil {
+		a.Logger.ErrorContext(r.Context(), "list authorisations", "err", err)
+		apierr.Write(w, errDown)
+		return
+	}
+	if !a.logAccess(w, r, audit.Entry{Kind: audit.Person, Action: audit.AuthorisationListed, Subject: subject,
+		Result: found(len(grants))}) {
+		return
+	}
+	now := a.now()
+	views := make([]authorisationView, len(grants))
+	for i, g := range grants {
+		views[i] = authorisationView{ID: g.ID, Agency: g.Agency, Purpose: g.Purpose, Types: g.Types,
+			GrantedAt: time.Unix(g.Issued, 0).UTC(), ExpiresAt: time.Unix(g.Expires, 0).UTC(),
+			WithdrawnAt: g.WithdrawnAt, Status: g.Status(now)}
+	}
+	apierr.JSON(w, http.StatusOK, map[string]any{"authorisations": views})
 }
 
 // withdrawAuthorisation serves DELETE /v1/authorisations/{id}: the person
@@ -151,7 +196,7 @@ func (a *server) grantAuthorisation(w http.ResponseWriter, r *http.Request) {
 // no error; an id that is not one of their grants is 404, alike for grants
 // of others and ids never issued.
 func (a *server) withdrawAuthorisation(w http.ResponseWriter, r *http.Request) {
-	subject, ok := a.personSubject(w, r, actionAuthorisationWithdrawn, "", "")
+	subject, ok := a.personSubject(w, r, audit.AuthorisationWithdrawn, "", "")
 	if !ok {
 		return
 	}
@@ -160,14 +205,14 @@ func (a *server) withdrawAuthorisation(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, errAuthNotFound)
 		return
 	}
-	theirs, err := a.Inquiries.WithdrawAuthorisation(r.Context(), id, subject, actionAuthorisationGranted)
+	theirs, err := a.Inquiries.WithdrawAuthorisation(r.Context(), id, subject)
 	switch {
 	case err != nil:
 		a.Logger.ErrorContext(r.Context(), "withdraw authorisation", "err", err)
 		apierr.Write(w, errDown)
 	case !theirs:
 		apierr.Write(w, errAuthNotFound)
-	case a.logAccess(w, r, audit.Entry{Kind: audit.Person, Action: actionAuthorisationWithdrawn, Resource: id,
+	case a.logAccess(w, r, audit.Entry{Kind: audit.Person, Action: audit.AuthorisationWithdrawn, Resource: id,
 		Subject: subject, Result: audit.OK}):
 		w.WriteHeader(http.StatusNoContent)
 	}
@@ -252,7 +297,7 @@ func (a *server) inquire(w http.ResponseWriter, r *http.Request) {
 	}
 	subject := record.SubjectKey(a.SubjectKey, req.IDNumber)
 	types, basis, e := a.inquiryBasis(r.Context(), p, subject, &req)
-	entry := audit.Entry{Action: actionInquiry, Subject: subject, Purpose: req.Purpose + " (" + basis + ")", Result: audit.OK}
+	entry := audit.Entry{Action: audit.InquiryRead, Subject: subject, Purpose: req.Purpose + " (" + basis + ")", Result: audit.OK}
 	if e == errDown {
 		apierr.Write(w, e)
 		return

@@ -44,6 +44,12 @@ const (
 	ListQuery             = "list.query"
 	AccessLogRead         = "access_log.read"
 	DeadLetterRead        = "dead_letter.read"
+	// A person's authorisation of an agency's inquiry into their records
+	// (the resource is the grant's id), and the inquiry itself.
+	AuthorisationGranted   = "authorisation.granted"
+	AuthorisationListed    = "authorisation.listed"
+	AuthorisationWithdrawn = "authorisation.withdrawn"
+	InquiryRead            = "inquiry.read"
 	// A catalogue version that widens a record type's policy: proposed by
 	// a maintainer, then approved or rejected by an operator. The
 	// resource is "<code>/<version>".

@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -139,6 +140,21 @@ func TestAuthorisedInquiry(t *testing.T) {
 	})
 
 	t.Run("the person withdraws it, and only they can", func(t *testing.T) {
+		type listed struct {
+			ID, Agency, Purpose, Status string
+			Types                       []string
+			WithdrawnAt                 *time.Time `json:"withdrawn_at"`
+		}
+		list := func(token string) []listed {
+			var out struct{ Authorisations []listed }
+			if status := b.call(http.MethodGet, "/v1/authorisations", token, nil, &out); status != http.StatusOK {
+				t.Fatalf("a person's list answered %d, want 200", status)
+			}
+			return out.Authorisations
+		}
+		if l := list(personToken); len(l) != 1 || l[0].Status != "in_force" || l[0].WithdrawnAt != nil {
+			t.Fatalf("the person's authorisations are %+v, want the one granted, in force", l)
+		}
 		path := "/v1/authorisations/" + granted["id"].(string)
 		for name, c := range map[string]struct{ token, path string }{
 			"another person": {b.idToken(other.name, other.idNumber), path},
@@ -160,6 +176,13 @@ func TestAuthorisedInquiry(t *testing.T) {
 			if status := b.call(http.MethodDelete, path, personToken, nil, nil); status != http.StatusNoContent {
 				t.Fatalf("the person's withdrawal answered %d, want 204", status)
 			}
+		}
+		if l := list(personToken); len(l) != 1 || l[0].ID != granted["id"] || l[0].Agency != "commercial-bank" ||
+			l[0].Purpose != purpose || !slices.Equal(l[0].Types, []string{"tax_credit"}) || l[0].Status != "withdrawn" || l[0].WithdrawnAt == nil {
+			t.Fatalf("the person's authorisations are %+v, want the one granted, withdrawn", l)
+		}
+		if l := list(b.idToken(other.name, other.idNumber)); len(l) != 0 {
+			t.Fatalf("another person's list holds %+v, want none", l)
 		}
 		status, out := inquire(bankKey, ask(nil))
 		if status != http.StatusForbidden || out.Code != "authorisation_withdrawn" || out.Pointer != "/authorisation" || len(out.Records) != 0 {

@@ -2,14 +2,19 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/credex/credex/authorisation"
 )
 
 var (
 	qInquiryRecords         = query("inquiry_records")
+	qAuthorisationInsert    = query("authorisation_insert")
+	qAuthorisationsOf       = query("authorisations_of")
 	qAuthorisationWithdraw  = query("authorisation_withdraw")
 	qAuthorisationWithdrawn = query("authorisation_withdrawn")
 )
@@ -47,19 +52,69 @@ func (s *Store) InquiryRecords(ctx context.Context, subjectKey string, types []s
 	return recs, nil
 }
 
-// WithdrawAuthorisation withdraws the authorisation id of the person with
-// subject key subjectKey: one whose entry in the audit log, of action
-// granted, names that person. It reports false when the log holds no such
-// grant of theirs. Withdrawing a grant again changes nothing.
-func (s *Store) WithdrawAuthorisation(ctx context.Context, id, subjectKey, granted string) (bool, error) {
-	var theirs bool
-	if err := s.pool.QueryRow(ctx, qAuthorisationWithdraw, id, subjectKey, granted).Scan(&theirs); err != nil {
-		return false, fmt.Errorf("withdraw authorisation: %w", err)
-	}
-	return theirs, nil
+// Authorisation is a grant as the hub keeps it, and when its person
+// withdrew it.
+type Authorisation struct {
+	authorisation.Grant
+	WithdrawnAt *time.Time
 }
 
-// AuthorisationWithdrawn reports whether the authorisation id was withdrawn.
+// Status is what the authorisation is at now: "withdrawn", "expired" or
+// "in_force".
+func (a *Authorisation) Status(now time.Time) string {
+	switch {
+	case a.WithdrawnAt != nil:
+		return "withdrawn"
+	case now.Unix() >= a.Expires:
+		return "expired"
+	}
+	return "in_force"
+}
+
+// GrantAuthorisation keeps g, a grant the hub signed.
+func (s *Store) GrantAuthorisation(ctx context.Context, g authorisation.Grant) error {
+	if _, err := s.pool.Exec(ctx, qAuthorisationInsert, g.ID, g.Subject, g.Agency, g.Purpose, nonNil(g.Types),
+		time.Unix(g.Issued, 0), time.Unix(g.Expires, 0)); err != nil {
+		return fmt.Errorf("keep authorisation: %w", err)
+	}
+	return nil
+}
+
+// Authorisations returns up to limit grants of the person with subject key
+// subjectKey, newest first.
+func (s *Store) Authorisations(ctx context.Context, subjectKey string, limit int) ([]Authorisation, error) {
+	rows, err := s.pool.Query(ctx, qAuthorisationsOf, subjectKey, limit)
+	if err != nil {
+		return nil, fmt.Errorf("authorisations: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Authorisation, error) {
+		a := Authorisation{Grant: authorisation.Grant{Subject: subjectKey}}
+		var granted, expires time.Time
+		err := row.Scan(&a.ID, &a.Agency, &a.Purpose, &a.Types, &granted, &expires, &a.WithdrawnAt)
+		a.Issued, a.Expires = granted.Unix(), expires.Unix()
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("authorisations: %w", err)
+	}
+	return out, nil
+}
+
+// WithdrawAuthorisation withdraws the grant id of the person with subject
+// key subjectKey, and reports false when they have no grant of that id.
+// Withdrawing a grant again changes nothing.
+func (s *Store) WithdrawAuthorisation(ctx context.Context, id, subjectKey string) (bool, error) {
+	var at time.Time
+	switch err := s.pool.QueryRow(ctx, qAuthorisationWithdraw, id, subjectKey).Scan(&at); {
+	case errors.Is(err, pgx.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("withdraw authorisation: %w", err)
+	}
+	return true, nil
+}
+
+// AuthorisationWithdrawn reports whether the grant id was withdrawn.
 func (s *Store) AuthorisationWithdrawn(ctx context.Context, id string) (bool, error) {
 	var withdrawn bool
 	if err := s.pool.QueryRow(ctx, qAuthorisationWithdrawn, id).Scan(&withdrawn); err != nil {

@@ -1,1 +1,1 @@
-SELECT EXISTS (SELECT FROM authorisation_withdrawals WHERE grant_id = $1)
+SELECT EXISTS (SELECT FROM authorisations WHERE id = $1 AND withdrawn_at IS NOT NULL)
