@@ -148,11 +148,21 @@ func TestPagesInABrowser(t *testing.T) {
 		v.on(t).check(p, "", http.StatusForbidden, http.StatusForbidden, idsMasked)
 	})
 
-	// The person signs in and objects to the record, with evidence.
+	// The person, who authorised a bank's inquiry, signs in, withdraws the
+	// authorisation and objects to the record, with evidence.
+	var grant struct{ ID string }
+	if status := b.call(http.MethodPost, "/v1/authorisations", b.idToken(who.name, who.idNumber), map[string]any{"agency": "commercial-bank",
+		"purpose": "住房按揭贷款审批", "types": []string{"tax_credit"}, "valid_days": 30}, &grant); status != http.StatusCreated {
+		t.Fatalf("the person's grant answered %d, want 201", status)
+	}
 	me := signInAs(t, chrome, b.url, who)
 	v.check(me, "person-records", http.StatusOK, http.StatusOK, idsMasked)
 	if !me.Has("record-" + recordID) {
 		t.Fatalf("/me does not show the person's record %s", recordID)
+	}
+	v.check(me, "", me.Submit("withdraw-"+grant.ID), http.StatusOK, idsMasked)
+	if me.Has("withdraw-"+grant.ID) || !strings.Contains(me.Text("my-authorisations"), "已撤回") {
+		t.Errorf("after the withdrawal /me shows:\n%s\nwant the authorisation withdrawn", ident.MaskText(me.Text("my-authorisations")))
 	}
 	v.check(me, "person-objection-form", me.Follow("object-"+recordID), http.StatusOK, idsMasked)
 	evidence := filepath.Join(t.TempDir(), "decision.pdf")

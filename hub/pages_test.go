@@ -440,3 +440,58 @@ func TestPagesPublicLists(t *testing.T) {
 		t.Errorf("GET /types = %d, want the public types, linked, and not tax_credit:\n%s", types.status, types.body)
 	}
 }
+
+func TestPagesPersonWithdrawsAnAuthorisation(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	me, other := person{"钱授权", ident.NewCitizenID(b.rand)}, person{"孙旁人", ident.NewCitizenID(b.rand)}
+	grant := func(p person) string {
+		var out struct{ ID string }
+		body := map[string]any{"agency": "commercial-bank", "purpose": "住房按揭贷款审批", "types": []string{"tax_credit"}, "valid_days": 30}
+		if status := b.call(http.MethodPost, "/v1/authorisations", b.idToken(p.name, p.idNumber), body, &out); status != http.StatusCreated {
+			t.Fatalf("grant answered %d, want 201", status)
+		}
+		return out.ID
+	}
+	mine, theirs := grant(me), grant(other)
+	statusOf := func(p person, id string) string {
+		var out struct{ Authorisations []struct{ ID, Status string } }
+		b.call(http.MethodGet, "/v1/authorisations", b.idToken(p.name, p.idNumber), nil, &out)
+		for _, a := range out.Authorisations {
+			if a.ID == id {
+				return a.Status
+			}
+		}
+		return "not listed"
+	}
+
+	br := b.browser()
+	page := br.signIn(me)
+	if !strings.Contains(page.body, `id="my-authorisations"`) || !strings.Contains(page.body, `id="withdraw-`+mine+`"`) ||
+		!strings.Contains(page.body, "commercial-bank") || !strings.Contains(page.body, "纳税信用") {
+		t.Fatalf("/me does not offer to withdraw the grant to commercial-bank:\n%s", page.body)
+	}
+	if strings.Contains(page.body, theirs) {
+		t.Fatalf("/me shows another person's grant %s", theirs)
+	}
+	if got := br.postForm("/me", "/me/authorisations/"+theirs+"/withdrawal", url.Values{}); got.status != http.StatusNotFound {
+		t.Fatalf("withdrawing another person's grant = %d, want 404", got.status)
+	}
+	if s := statusOf(other, theirs); s != "in_force" {
+		t.Fatalf("the other person's grant is %s after a withdrawal by someone else, want in_force", s)
+	}
+	got := br.postForm("/me", "/me/authorisations/"+mine+"/withdrawal", url.Values{})
+	if got.status != http.StatusSeeOther || !strings.HasPrefix(got.header.Get("Location"), "/me") {
+		t.Fatalf("the withdrawal = %d to %q, want 303 back to /me", got.status, got.header.Get("Location"))
+	}
+	if s := statusOf(me, mine); s != "withdrawn" {
+		t.Fatalf("the grant is %s after its withdrawal on the page, want withdrawn", s)
+	}
+	page = br.get("/me")
+	if strings.Contains(page.body, `id="withdraw-`+mine+`"`) || !strings.Contains(page.body, "已撤回") || !strings.Contains(page.body, "撤回查询授权") {
+		t.Fatalf("/me after the withdrawal does not show it withdrawn, in the list and the access log:\n%s", page.body)
+	}
+	if ids := fullIDNumbers(page.body); len(ids) > 0 {
+		t.Errorf("/me shows %d full ID numbers", len(ids))
+	}
+}

@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/credex/credex/audit"
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/idtoken"
 	"github.com/credex/credex/record"
+	"github.com/credex/credex/store"
 	"github.com/credex/credex/workday"
 )
 
@@ -40,6 +42,7 @@ func (s *server) routePerson(mux *http.ServeMux) {
 	mux.HandleFunc("GET /signin/callback", s.signInCallback)
 	mux.HandleFunc("POST /signout", s.signOut)
 	mux.HandleFunc("GET /me", s.asPerson(s.me))
+	mux.HandleFunc("POST /me/authorisations/{id}/withdrawal", s.asPerson(s.withdrawAuthorisation))
 	s.routeCases(mux)
 }
 
@@ -147,8 +150,19 @@ type mePage struct {
 	Name, IDNumberMasked string
 	Records              []recordView
 	Cases                []caseView
+	Authorisations       []authorisationView
 	Access               []accessView
 }
+
+// authorisationView is a grant of the person as a page shows it.
+type authorisationView struct {
+	ID, Agency, Purpose, Types, GrantedAt, ExpiresAt, Status string
+	// InForce: the grant may still be withdrawn.
+	InForce bool
+}
+
+// authorisationsShown bounds the grants a page shows.
+const authorisationsShown = 50
 
 // accessView is one access to the person's records.
 type accessView struct {
@@ -174,6 +188,11 @@ func (s *server) me(w http.ResponseWriter, r *http.Request, p *idtoken.Person) {
 		s.unavailable(w, r, "own records", err)
 		return
 	}
+	grants, err := s.Store.Authorisations(ctx, subject, authorisationsShown)
+	if err != nil {
+		s.unavailable(w, r, "own authorisations", err)
+		return
+	}
 	entries, err := s.Store.AuditAbout(ctx, subject, 0, accessShown)
 	if err != nil {
 		s.unavailable(w, r, "access log", err)
@@ -181,6 +200,7 @@ func (s *server) me(w http.ResponseWriter, r *http.Request, p *idtoken.Person) {
 	}
 	if err := s.Audit.Record(ctx,
 		audit.Entry{Kind: audit.Person, Action: audit.RecordRead, Subject: subject, Result: found(len(recs))},
+		audit.Entry{Kind: audit.Person, Action: audit.AuthorisationListed, Subject: subject, Result: found(len(grants))},
 		audit.Entry{Kind: audit.Person, Action: audit.AccessLogRead, Subject: subject, Result: audit.OK}); err != nil {
 		s.unavailable(w, r, "audit log", err)
 		return
@@ -201,12 +221,55 @@ func (s *server) me(w http.ResponseWriter, r *http.Request, p *idtoken.Person) {
 	for i := range repairs {
 		page.Cases = append(page.Cases, s.repairView(&repairs[i]))
 	}
+	for _, g := range grants {
+		page.Authorisations = append(page.Authorisations, s.authorisationView(lang, &g))
+	}
 	for _, e := range entries {
 		page.Access = append(page.Access, accessView{At: e.At.In(workday.Location).Format("2006-01-02 15:04"),
 			Who: who(lang, e.Kind, e.Principal), Action: translateOr(lang, "action."+e.Action, e.Action),
 			Result: translateOr(lang, "result."+e.Result, e.Result), Purpose: ident.MaskText(e.Purpose)})
 	}
 	s.render(w, r, http.StatusOK, "me.html", page)
+}
+
+// authorisationView shows g in lang, the types by their names.
+func (s *server) authorisationView(lang string, g *store.Authorisation) authorisationView {
+	names := make([]string, len(g.Types))
+	for i, code := range g.Types {
+		names[i] = code
+		if t, ok := s.Catalog.Type(code); ok {
+			names[i] = typeName(lang, t)
+		}
+	}
+	at := func(unix int64) string { return time.Unix(unix, 0).In(workday.Location).Format("2006-01-02 15:04") }
+	status := g.Status(s.Now())
+	return authorisationView{ID: g.ID, Agency: g.Agency, Purpose: ident.MaskText(g.Purpose), Types: strings.Join(names, "、"),
+		GrantedAt: at(g.Issued), ExpiresAt: at(g.Expires), Status: translate(lang, "authorisation."+status),
+		InForce: status == "in_force"}
+}
+
+// withdrawAuthorisation serves POST /me/authorisations/{id}/withdrawal:
+// the signed-in person withdraws a grant of theirs, as DELETE
+// /v1/authorisations/{id} does, and sees their page again. A grant of
+// anyone else is not found.
+func (s *server) withdrawAuthorisation(w http.ResponseWriter, r *http.Request, p *idtoken.Person) {
+	ctx := r.Context()
+	subject := record.SubjectKey(s.SubjectKey, p.IDNumber)
+	id := r.PathValue("id")
+	theirs, err := s.Store.WithdrawAuthorisation(ctx, id, subject)
+	switch {
+	case err != nil:
+		s.unavailable(w, r, "withdraw authorisation", err)
+	case !theirs:
+		s.fail(w, r, http.StatusNotFound, "error.not_found")
+	default:
+		if err := s.Audit.Record(ctx, audit.Entry{Kind: audit.Person, Action: audit.AuthorisationWithdrawn, Resource: id,
+			Subject: subject, Result: audit.OK}); err != nil {
+			s.unavailable(w, r, "audit log", err)
+			return
+		}
+		http.Redirect(w, r, "/me#authorisations-heading", http.StatusSeeOther)
+	}
 }
 
 // who names the reader of an access log entry: a principal by its name, a
