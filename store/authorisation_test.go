@@ -1,35 +1,15 @@
 package store_test
 
 import (
-	"context"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/credex/credex/internal/testkit/pgtest"
-	"github.com/credex/credex/store"
 )
 
 // Grants made before the hub kept a row of each are taken from their audit
 // entries, so that their persons can withdraw them too.
 func TestGrantsOfBeforeTheirTableCanBeWithdrawn(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	url := pgtest.URL(t)
-	st, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	db, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	st, db, ctx := setupWithPool(t)
 	granted := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	// Back to before the table, with a grant of that time and an inquiry.
 	for _, q := range []string{

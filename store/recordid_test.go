@@ -2,15 +2,9 @@ package store_test
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/credex/credex/internal/testkit/pgtest"
-	"github.com/credex/credex/store"
 )
 
 // testIDKey is the record id key of store tests that make records.
@@ -49,21 +43,7 @@ func TestRecordIDKeyIsMadeOnceForEveryHub(t *testing.T) {
 // migrated: resubmissions would get other ids.
 func TestMigrateRefusesRecordsOfUnkeyedIDs(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	url := pgtest.URL(t)
-	st, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	db, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	st, db, ctx := setupWithPool(t)
 	// Back to before keyed ids, with a record of that time.
 	for _, q := range []string{
 		`DROP TABLE record_id_key`,
@@ -74,7 +54,7 @@ func TestMigrateRefusesRecordsOfUnkeyedIDs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err = st.Migrate(ctx)
+	err := st.Migrate(ctx)
 	if err == nil || !strings.Contains(err.Error(), "derived without a key") {
 		t.Fatalf("migrate over records of unkeyed ids = %v, want a refusal", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/credex/credex/internal/testkit/pgtest"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
@@ -16,8 +18,17 @@ import (
 
 func setup(t *testing.T) (*store.Store, context.Context) {
 	t.Helper()
+	st, _, ctx := setupWithPool(t)
+	return st, ctx
+}
+
+// setupWithPool is setup with a pool of its own on the same database, for
+// the tests that change the schema under the store.
+func setupWithPool(t *testing.T) (*store.Store, *pgxpool.Pool, context.Context) {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, pgtest.URL(t))
+	url := pgtest.URL(t)
+	st, err := store.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +39,12 @@ func setup(t *testing.T) (*store.Store, context.Context) {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatalf("a second migration must be a no-op: %v", err)
 	}
-	return st, ctx
+	db, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return st, db, ctx
 }
 
 func rec(op record.Op, sourceID, content string) *record.Record {
