@@ -139,7 +139,7 @@ func TestHugeObjectionRefusedWithinMemory(t *testing.T) {
 	token := b.token(t, exampleName, exampleIDNumber)
 	const size = 100 << 20
 	// A person's files may take 30 MiB, decoded, held while they arrive.
-	const keyless, person = 20 << 20, 30<<20 + 16<<20
+	const keyless, person, gcSlack = 20 << 20, 30<<20 + 16<<20, 16 << 20
 	for _, tt := range []struct {
 		name    string
 		atOnce  int
@@ -171,8 +171,10 @@ func TestHugeObjectionRefusedWithinMemory(t *testing.T) {
 		if tt.token != "" {
 			ceiling = person
 		}
-		if heap > ceiling || total > ceiling {
-			t.Errorf("%s: heap rose by %d bytes, the runtime's memory by %d; want each below %d", tt.name, heap, total, ceiling)
+		// The runtime's memory runs ahead of the live heap by what the
+		// collector has yet to reclaim, more so on a busy machine.
+		if heap > ceiling || total > ceiling+gcSlack {
+			t.Errorf("%s: heap rose by %d bytes, the runtime's memory by %d; want below %d and %d", tt.name, heap, total, ceiling, ceiling+gcSlack)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -22,6 +23,7 @@ import (
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
 	"github.com/credex/credex/subscription"
+	"github.com/credex/credex/workday"
 )
 
 // Inquiries is what authorised inquiries read (see store.Store).
@@ -37,6 +39,9 @@ type Inquiries interface {
 	WithdrawAuthorisation(ctx context.Context, id, subjectKey string) (bool, error)
 	// AuthorisationWithdrawn reports whether the grant id was withdrawn.
 	AuthorisationWithdrawn(ctx context.Context, id string) (bool, error)
+	// CountInquiry counts an inquiry of agency on day against its quota a
+	// day; false: the quota is used up, and nothing was counted.
+	CountInquiry(ctx context.Context, agency string, day time.Time) (bool, error)
 }
 
 // routeInquiries registers authorised inquiries: a person grants an
@@ -59,6 +64,7 @@ var (
 	errAuthMismatch      = apierr.New(http.StatusForbidden, "authorisation_mismatch", "the authorisation is for another agency, person, purpose or types").At("/authorisation")
 	errAuthWithdrawn     = apierr.New(http.StatusForbidden, "authorisation_withdrawn", "the person withdrew this authorisation").At("/authorisation")
 	errAuthNotFound      = apierr.New(http.StatusNotFound, "authorisation_not_found", "you granted no authorisation with this id")
+	errInquiryQuota      = apierr.New(http.StatusTooManyRequests, "inquiry_quota_exceeded", "your agency's inquiries of today are used up; more may be made from midnight, China Standard Time, as Retry-After says")
 	errLegalBasisUnknown = apierr.New(http.StatusForbidden, "legal_basis_unknown", "you have no legal basis of this code: legal bases are configured for each agency").At("/legal_basis")
 	errLegalBasisTypes   = apierr.New(http.StatusForbidden, "legal_basis_mismatch", "your legal basis of this code does not cover every type asked for").At("/types")
 	errBothBases         = apierr.New(http.StatusBadRequest, "ambiguous_basis", "send either authorisation or legal_basis, not both").At("/legal_basis")
@@ -306,6 +312,21 @@ func (a *server) inquire(w http.ResponseWriter, r *http.Request) {
 		entry.Result = audit.Refused
 		if a.logAccess(w, r, entry) {
 			apierr.Write(w, e)
+		}
+		return
+	}
+	now := a.now().In(workday.Location)
+	switch counted, err := a.Inquiries.CountInquiry(r.Context(), p.Name, now); {
+	case err != nil:
+		a.Logger.ErrorContext(r.Context(), "count inquiry", "err", err)
+		apierr.Write(w, errDown)
+		return
+	case !counted:
+		entry.Result = audit.Refused
+		if a.logAccess(w, r, entry) {
+			y, m, d := now.Date()
+			w.Header().Set("Retry-After", strconv.Itoa(int(time.Date(y, m, d+1, 0, 0, 0, 0, workday.Location).Sub(now).Seconds())+1))
+			apierr.Write(w, errInquiryQuota)
 		}
 		return
 	}

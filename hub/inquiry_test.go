@@ -1,13 +1,18 @@
 package hub_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/credex/credex/ident"
 	"github.com/credex/credex/record"
+	"github.com/credex/credex/workday"
 )
 
 const (
@@ -114,7 +119,7 @@ func TestAuthorisedInquiry(t *testing.T) {
 		code   string
 	}{
 		"no authorisation":   {bankKey, func(q map[string]any) { delete(q, "authorisation") }, 403, "authorisation_required"},
-		"forged token":       {bankKey, func(q map[string]any) { q["authorisation"] = token[:len(token)-2] + "AA" }, 403, "authorisation_invalid"},
+		"forged token":       {bankKey, func(q map[string]any) { q["authorisation"] = tamper(token) }, 403, "authorisation_invalid"},
 		"another agency":     {agencyKey, nil, 403, "authorisation_mismatch"},
 		"other types":        {bankKey, func(q map[string]any) { q["types"] = []string{"student_credit"} }, 403, "authorisation_mismatch"},
 		"another subject":    {bankKey, func(q map[string]any) { q["id_number"] = other.idNumber }, 403, "authorisation_mismatch"},
@@ -202,4 +207,76 @@ func TestAuthorisedInquiry(t *testing.T) {
 			t.Fatalf("answered %d %+v, want 403 authorisation_expired", status, out)
 		}
 	})
+}
+
+// An agency's quota of inquiries a day holds across its inquiries, counts
+// only the inquiries it may make, and starts again at midnight.
+func TestInquiryQuotaPerAgencyADay(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{}
+	b := setup(t, options{now: clock.now})
+	if _, err := b.db.Exec(context.Background(), `UPDATE principals SET inquiries_per_day = 2 WHERE name = 'court-enforcement'`); err != nil {
+		t.Fatal(err)
+	}
+	inquire := func(key string, q map[string]any) (int, inquiryAnswer, string) {
+		body, _ := json.Marshal(q)
+		req, _ := http.NewRequest(http.MethodPost, b.url+"/v1/inquiries", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out inquiryAnswer
+		json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out, res.Header.Get("Retry-After")
+	}
+	const purpose = "强制执行财产调查"
+	court := map[string]any{"id_number": ident.NewCitizenID(b.rand), "purpose": purpose, "legal_basis": testLegalBasis}
+	for i := range 2 {
+		if status, out, _ := inquire(courtKey, court); status != http.StatusOK {
+			t.Fatalf("inquiry %d of 2 answered %d %+v, want 200", i+1, status, out)
+		}
+	}
+	if status, out, _ := inquire(courtKey, map[string]any{"id_number": court["id_number"], "purpose": purpose, "legal_basis": "LB-NONE"}); status != http.StatusForbidden || out.Code != "legal_basis_unknown" {
+		t.Fatalf("an inquiry without a basis answered %d %+v, want 403 legal_basis_unknown: refused before it counts", status, out)
+	}
+	status, out, retry := inquire(courtKey, court)
+	now := clock.now().In(workday.Location)
+	y, m, d := now.Date()
+	midnight := time.Date(y, m, d+1, 0, 0, 0, 0, workday.Location).Sub(now)
+	if wait, _ := strconv.Atoi(retry); status != http.StatusTooManyRequests || out.Code != "inquiry_quota_exceeded" ||
+		(time.Duration(wait)*time.Second-midnight).Abs() > 5*time.Second {
+		t.Fatalf("the third inquiry of the day answered %d %+v, Retry-After %q; want 429 inquiry_quota_exceeded until midnight, in %s",
+			status, out, retry, midnight.Round(time.Second))
+	}
+	if n := b.count(`SELECT count(*) FROM audit_log WHERE principal = 'court-enforcement' AND action = 'inquiry.read' AND result = 'refused'`); n != 2 {
+		t.Fatalf("%d refused inquiries of the court in the audit log, want 2 (no basis, no quota left)", n)
+	}
+	p := person{"周授权", ident.NewCitizenID(b.rand)}
+	var grant struct{ Token string }
+	if status := b.call(http.MethodPost, "/v1/authorisations", b.idToken(p.name, p.idNumber), map[string]any{"agency": "commercial-bank",
+		"purpose": purpose, "types": []string{"tax_credit"}, "valid_days": 1}, &grant); status != http.StatusCreated {
+		t.Fatalf("the grant answered %d, want 201", status)
+	}
+	if status, out, _ := inquire(bankKey, map[string]any{"id_number": p.idNumber, "purpose": purpose, "authorisation": grant.Token}); status != http.StatusOK {
+		t.Fatalf("another agency's inquiry answered %d %+v, want 200: the quota is the court's", status, out)
+	}
+	clock.advance(midnight + time.Minute)
+	if status, out, _ := inquire(courtKey, court); status != http.StatusOK {
+		t.Fatalf("the first inquiry of the next day answered %d %+v, want 200", status, out)
+	}
+}
+
+// tamper returns s with its middle character changed, a character that
+// counts whole in base64 too.
+func tamper(s string) string {
+	b := []byte(s)
+	if i := len(b) / 2; b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	return string(b)
 }

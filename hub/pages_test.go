@@ -357,7 +357,7 @@ func TestPagesObjectionFiledAndFollowed(t *testing.T) {
 	if followed.status != http.StatusOK || !strings.Contains(followed.body, `id="case-status"`) {
 		t.Errorf("POST /track with the number and token = %d, want 200 with the status:\n%s", followed.status, followed.body)
 	}
-	wrong := anyone.postForm("/track", "/track", url.Values{"case_id": {id[1]}, "token": {token[1][:len(token[1])-1] + "x"}})
+	wrong := anyone.postForm("/track", "/track", url.Values{"case_id": {id[1]}, "token": {tamper(token[1])}})
 	if wrong.status != http.StatusNotFound || !strings.Contains(wrong.body, `id="track-none"`) || strings.Contains(wrong.body, `id="case-status"`) {
 		t.Errorf("POST /track with a wrong token = %d, want 404 without the case:\n%s", wrong.status, wrong.body)
 	}

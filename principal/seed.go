@@ -34,6 +34,9 @@ type SeedEntry struct {
 	// LegalBases are an agency's legal bases for inquiries without the
 	// person's authorisation, each with the record types it covers.
 	LegalBases []LegalBasis `yaml:"legal_bases,omitempty"`
+	// InquiriesPerDay is an agency's quota of inquiries a day, counted on
+	// the hub's calendar across all its instances; 0: none.
+	InquiriesPerDay int `yaml:"inquiries_per_day,omitempty"`
 }
 
 // DefaultAgencyScope is the scope of an agency whose entry names none.
@@ -123,6 +126,10 @@ func (s *Seed) validate(checkCode func(string) error, knownType func(string) boo
 			return fmt.Errorf("%s.scope: scope is for agencies only", at)
 		case e.Scope != "" && !slices.Contains(agencyScopes, e.Scope):
 			return fmt.Errorf("%s.scope: %q is not one of %s", at, e.Scope, strings.Join(agencyScopes, ", "))
+		case e.InquiriesPerDay != 0 && e.Kind != Agency:
+			return fmt.Errorf("%s.inquiries_per_day: a quota of inquiries is for agencies only", at)
+		case e.InquiriesPerDay < 0:
+			return fmt.Errorf("%s.inquiries_per_day: %d is negative; leave it out for no quota", at, e.InquiriesPerDay)
 		}
 		if err := checkLegalBases(at, e, knownType); err != nil {
 			return err

@@ -282,6 +282,16 @@ func TestParseSeedRefuses(t *testing.T) {
 			want: []string{"principals[0].legal_bases[0].types[1]", `"parking_ticket"`},
 		},
 		{
+			name: "a quota of inquiries of a department",
+			seed: dept("    code: " + b.code + "\n    inquiries_per_day: 100\n"),
+			want: []string{"principals[0].inquiries_per_day", "agencies only"},
+		},
+		{
+			name: "a negative quota of inquiries",
+			seed: "principals:\n  - {kind: agency, name: court, key: dev-court-enforcement-key, inquiries_per_day: -1}\n",
+			want: []string{"principals[0].inquiries_per_day", "negative"},
+		},
+		{
 			name: "second entry is the bad one",
 			seed: "principals:\n" +
 				"  - {kind: operator, name: op, key: dev-operator-key-0006}\n" +

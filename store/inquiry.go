@@ -17,6 +17,7 @@ var (
 	qAuthorisationsOf       = query("authorisations_of")
 	qAuthorisationWithdraw  = query("authorisation_withdraw")
 	qAuthorisationWithdrawn = query("authorisation_withdrawn")
+	qInquiryCount           = query("inquiry_count")
 )
 
 // InquiryRecord is a record as an authorised inquiry discloses it.
@@ -121,4 +122,18 @@ func (s *Store) AuthorisationWithdrawn(ctx context.Context, id string) (bool, er
 		return false, fmt.Errorf("authorisation withdrawn: %w", err)
 	}
 	return withdrawn, nil
+}
+
+// CountInquiry counts an inquiry of agency on day (a date of the hub's
+// calendar) against the agency's quota a day, and reports false, counting
+// nothing, when the quota is used up.
+func (s *Store) CountInquiry(ctx context.Context, agency string, day time.Time) (bool, error) {
+	var n int
+	switch err := s.pool.QueryRow(ctx, qInquiryCount, agency, day.Format(time.DateOnly)).Scan(&n); {
+	case errors.Is(err, pgx.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("count inquiry: %w", err)
+	}
+	return true, nil
 }

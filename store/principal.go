@@ -28,7 +28,7 @@ func (s *Store) SavePrincipals(ctx context.Context, entries []principal.SeedEntr
 				bases = []principal.LegalBasis{}
 			}
 			if _, err := tx.Exec(ctx, qPrincipalUpsert, e.Name, string(e.Kind), e.Code, e.KeyHash(), types, e.AgencyScope(),
-				e.CertSHA256, bases); err != nil {
+				e.CertSHA256, bases, e.InquiriesPerDay); err != nil {
 				return fmt.Errorf("save principal %q: %w", e.Name, err)
 			}
 			if _, err := tx.Exec(ctx, qKeysSeedRetire, e.Name, e.KeyHash()); err != nil {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/credex/credex/principal"
 )
@@ -44,5 +45,42 @@ func TestLegalBasesAreStoredWithTheAgency(t *testing.T) {
 	}
 	if p, err := st.PrincipalByKey(ctx, court.Key); err != nil || len(p.LegalBases) != 0 {
 		t.Errorf("the court after a seed without bases = %+v, %v; want none", p, err)
+	}
+}
+
+// TestInquiryQuotaIsTheAgencys: a seed's quota of inquiries a day holds for
+// its agency only, and a seed without it lifts it.
+func TestInquiryQuotaIsTheAgencys(t *testing.T) {
+	t.Parallel()
+	st, ctx := setup(t)
+	court := principal.SeedEntry{Kind: principal.Agency, Name: "court-enforcement", Key: "test-court-enforcement-key", InquiriesPerDay: 2}
+	bank := principal.SeedEntry{Kind: principal.Agency, Name: "commercial-bank", Key: "test-commercial-bank-key"}
+	if err := st.SavePrincipals(ctx, []principal.SeedEntry{court, bank}); err != nil {
+		t.Fatal(err)
+	}
+	today, tomorrow := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	count := func(agency string, day time.Time) bool {
+		t.Helper()
+		ok, err := st.CountInquiry(ctx, agency, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if got := []bool{count("court-enforcement", today), count("court-enforcement", today), count("court-enforcement", today),
+		count("court-enforcement", tomorrow)}; !slices.Equal(got, []bool{true, true, false, true}) {
+		t.Fatalf("the court's inquiries counted %v, want two today, none more, then one tomorrow", got)
+	}
+	for i := range 5 {
+		if !count("commercial-bank", today) {
+			t.Fatalf("the bank's inquiry %d was refused; it has no quota", i+1)
+		}
+	}
+	court.InquiriesPerDay = 0
+	if err := st.SavePrincipals(ctx, []principal.SeedEntry{court}); err != nil {
+		t.Fatal(err)
+	}
+	if !count("court-enforcement", today) {
+		t.Fatal("the court's inquiry was refused after a seed without its quota")
 	}
 }
