@@ -148,6 +148,9 @@ func dev(ctx context.Context, args []string, out io.Writer) error {
 				}
 				what = "legal bases " + strings.Join(codes, ",")
 			}
+			if p.InquiriesPerDay > 0 {
+				what = strings.TrimSpace(fmt.Sprintf("%s %d inquiries a day", what, p.InquiriesPerDay))
+			}
 			fmt.Fprintf(out, "  %-11s %-22s %s  %s\n", p.Kind, p.Name, p.Key, what)
 		}
 		fmt.Fprintf(out, "\nPersons (Authorization: Bearer <ID token>) get a token from the test identity provider at %s:\n"+
