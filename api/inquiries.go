@@ -164,8 +164,8 @@ type authorisationView struct {
 	Status      string     `json:"status"`
 }
 
-// authorisationsListed bounds the grants a person's list shows: at most 90
-// days valid, a grant a day for a year is within it.
+// authorisationsListed bounds the grants a person's list shows, newest
+// first: more than a grant a day for a year.
 const authorisationsListed = 500
 
 // listAuthorisations serves GET /v1/authorisations: the grants of the
