@@ -120,8 +120,13 @@ if ! "$here/connect.sh" status 2>/dev/null; then
 fi
 CREDEX_CONNECT_URL=$("$here/connect.sh" start)
 export CREDEX_CONNECT_URL
+before=$(dbticks)
 bench "$records" 'BenchmarkSinkDrain$'
+drainDB=$(dbmicros "$before" "$(dbticks)" "$records")
+# Connect drains the records twice, once a variant.
+before=$(dbticks)
 bench "$records" 'BenchmarkConnectDrain/^tasks=1,batch=(500|2000,unnest)$'
+peerDB=$(dbmicros "$before" "$(dbticks)" $((2 * records)))
 
 # metric NAME UNIT: the value of UNIT on the benchmark line whose name
 # starts with NAME.
@@ -192,6 +197,8 @@ printf '%-58s %12s  %-34s %12s\n' "  start -> first row stored, ms" \
 	"$(num "$(metric BenchmarkSinkDrain/ first-ms)")" "Connect JDBC sink, tuned, ms" \
 	"$(num "$(metric BenchmarkConnectDrain/tasks=1,batch=2000,unnest first-ms)")"
 printf '%-58s %12s  %-34s %12s  %s\n' "sink drain of a backlog: Kafka -> database, records/s" "$(num "$drain")" "Connect JDBC sink, defaults, rows/s" "$(num "$peerDefault")" "$(ratio "$drain" "$peerDefault")"
+printf '%-58s %12s  %-34s %12s  %s\n' "PostgreSQL CPU a record, sink drain, setup included, us" "$(num "$drainDB")" \
+	"Connect's two drains, a row, us" "$(num "$peerDB")" "$(ratio "$drainDB" "$peerDB")"
 cat <<NOTE
 per record, the credex sink stores a version, the record's current state, an
 event and its sequence number, in a transaction per partition of a batch of up
