@@ -22,6 +22,11 @@ func TestRekeyReplacesEverySubjectHash(t *testing.T) {
 	if status, body := b.publicQuery(person.name, person.idNumber); status != http.StatusOK || !strings.Contains(body, person.recordID) {
 		t.Fatalf("before rekey the public query answered %d %s, want the record", status, body)
 	}
+	var grant struct{ ID string }
+	if status := b.call(http.MethodPost, "/v1/authorisations", b.idToken(person.name, person.idNumber), map[string]any{"agency": "commercial-bank",
+		"purpose": "住房按揭贷款审批", "types": []string{"tax_credit"}, "valid_days": 30}, &grant); status != http.StatusCreated {
+		t.Fatalf("the person's grant answered %d, want 201", status)
+	}
 	st, err := store.Open(ctx, b.cfg.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
@@ -35,13 +40,13 @@ func TestRekeyReplacesEverySubjectHash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.Subjects != 2 || n.Records != 2 || n.Heads != 2 {
-		t.Fatalf("rekeyed %+v, want 2 subjects, records and heads", n)
+	if n.Subjects != 2 || n.Records != 2 || n.Heads != 2 || n.Authorisations != 1 {
+		t.Fatalf("rekeyed %+v, want 2 subjects, records and heads, and the one authorisation", n)
 	}
 
 	for _, p := range []applicant{person, other} {
 		oldHash, newHash := record.SubjectKey(keyA, p.idNumber), record.SubjectKey(keyB, p.idNumber)
-		for _, table := range []string{"records", "record_heads", "events", "subject_sequences"} {
+		for _, table := range []string{"records", "record_heads", "events", "subject_sequences", "authorisations"} {
 			if got := b.count(`SELECT count(*) FROM `+table+` WHERE subject_key = $1`, oldHash); got != 0 {
 				t.Errorf("%s still has %d rows under the old hash", table, got)
 			}
@@ -61,5 +66,12 @@ func TestRekeyReplacesEverySubjectHash(t *testing.T) {
 	}
 	if _, err := st.Rekey(ctx, keyA, keyB); !errors.Is(err, store.ErrWrongOldKey) {
 		t.Fatalf("a second rekey from the retired key = %v, want ErrWrongOldKey", err)
+	}
+	// The grant's token names the person by the old hash: the person still
+	// sees the grant under the new key, ended.
+	var listed struct{ Authorisations []struct{ ID, Status string } }
+	if status := rotated.call(http.MethodGet, "/v1/authorisations", b.idToken(person.name, person.idNumber), nil, &listed); status != http.StatusOK ||
+		len(listed.Authorisations) != 1 || listed.Authorisations[0].ID != grant.ID || listed.Authorisations[0].Status != "expired" {
+		t.Fatalf("after the rotation the person's authorisations answered %d %+v, want the grant, expired", status, listed)
 	}
 }

@@ -30,12 +30,13 @@ var ErrOutboxNotEmpty = errors.New("versions wait in the outbox to be published"
 
 // Rekeyed counts what Rekey rewrote.
 type Rekeyed struct {
-	Subjects, Records, Heads, Events, Sequences int64
+	Subjects, Records, Heads, Events, Sequences, Authorisations int64
 }
 
 // Rekey replaces the keyed ID number hashes made with oldKey by those made
 // with newKey in every table that looks a person up: records, record_heads,
-// events and subject_sequences. It recomputes each hash from the ID number
+// events, subject_sequences and authorisations (whose grants end: their
+// tokens name the person by the old hash). It recomputes each hash from the ID number
 // in the record's payload, checks that the stored hash is that number's
 // hash under oldKey (ErrWrongOldKey otherwise), and records old -> new in
 // subject_rekeys for the audit log, which it leaves as it is.
@@ -103,7 +104,7 @@ func (s *Store) Rekey(ctx context.Context, oldKey, newKey []byte) (Rekeyed, erro
 		}
 		n.Subjects = int64(len(oldToNew))
 		var kept int64
-		return tx.QueryRow(ctx, qRekeyApply).Scan(&n.Records, &n.Heads, &n.Events, &n.Sequences, &kept)
+		return tx.QueryRow(ctx, qRekeyApply).Scan(&n.Records, &n.Heads, &n.Events, &n.Sequences, &n.Authorisations, &kept)
 	})
 	if err != nil {
 		return Rekeyed{}, fmt.Errorf("rekey: %w", err)

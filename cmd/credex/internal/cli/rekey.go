@@ -45,8 +45,9 @@ func rekey(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "rekeyed %d subjects: %d records, %d ledger heads, %d events, %d subject sequences\n"+
+	fmt.Fprintf(out, "rekeyed %d subjects: %d records, %d ledger heads, %d events, %d subject sequences, "+
+		"%d authorisations (ended: persons grant them again)\n"+
 		"restart every hub with CREDEX_SUBJECT_KEY set to the new key\n",
-		n.Subjects, n.Records, n.Heads, n.Events, n.Sequences)
+		n.Subjects, n.Records, n.Heads, n.Events, n.Sequences, n.Authorisations)
 	return nil
 }
