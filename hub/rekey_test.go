@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,6 +67,17 @@ func TestRekeyReplacesEverySubjectHash(t *testing.T) {
 	}
 	if _, err := st.Rekey(ctx, keyA, keyB); !errors.Is(err, store.ErrWrongOldKey) {
 		t.Fatalf("a second rekey from the retired key = %v, want ErrWrongOldKey", err)
+	}
+	// The person's access log still holds what was done before the
+	// rotation, under the old hash.
+	var log struct {
+		Entries []struct{ Action, Resource string }
+	}
+	if status := rotated.call(http.MethodPost, "/v1/public/access-log", b.idToken(person.name, person.idNumber), map[string]any{}, &log); status != http.StatusOK ||
+		!slices.ContainsFunc(log.Entries, func(e struct{ Action, Resource string }) bool {
+			return e.Action == "authorisation.granted" && e.Resource == grant.ID
+		}) {
+		t.Fatalf("after the rotation the person's access log answered %d %+v, want the grant made before it", status, log.Entries)
 	}
 	// The grant's token names the person by the old hash: the person still
 	// sees the grant under the new key, ended.

@@ -195,7 +195,8 @@ func (s *Store) AuditEntries(ctx context.Context, after int64, limit int) ([]aud
 
 // AuditBySubject returns, in order, the entries about the person whose
 // keyed ID number hash (audit.Subject) is subject: who accessed their
-// records, when, why and with what result.
+// records, when, why and with what result. Entries from before a rotation
+// of the subject key, under the person's earlier hashes, are among them.
 func (s *Store) AuditBySubject(ctx context.Context, subject string) ([]audit.Stored, error) {
 	entries, err := collectAudit(s.pool.Query(ctx, qAuditBySubject, subject))
 	if err != nil {

@@ -1,7 +1,13 @@
 -- The entries about one subject ($1) with a seq below $2 (0: from the
--- newest), newest first, at most $3.
+-- newest), newest first, at most $3: under its hash now, and under the
+-- hashes it had before rotations of the subject key (subject_rekeys).
+WITH RECURSIVE hashes (h) AS (
+    SELECT $1::text
+    UNION
+    SELECT r.old_subject FROM subject_rekeys r JOIN hashes ON r.new_subject = hashes.h
+)
 SELECT seq, at, principal, kind, action, resource, subject, purpose, result, prev_hash, hash
 FROM audit_log
-WHERE subject = $1 AND subject <> '' AND ($2 = 0 OR seq < $2)
+WHERE subject IN (SELECT h FROM hashes) AND subject <> '' AND ($2 = 0 OR seq < $2)
 ORDER BY seq DESC
 LIMIT $3
