@@ -241,9 +241,13 @@ func (s *server) authorisationView(lang string, g *store.Authorisation) authoris
 			names[i] = typeName(lang, t)
 		}
 	}
+	sep := "、"
+	if lang == en {
+		sep = ", "
+	}
 	at := func(unix int64) string { return time.Unix(unix, 0).In(workday.Location).Format("2006-01-02 15:04") }
 	status := g.Status(s.Now())
-	return authorisationView{ID: g.ID, Agency: g.Agency, Purpose: ident.MaskText(g.Purpose), Types: strings.Join(names, "、"),
+	return authorisationView{ID: g.ID, Agency: g.Agency, Purpose: ident.MaskText(g.Purpose), Types: strings.Join(names, sep),
 		GrantedAt: at(g.Issued), ExpiresAt: at(g.Expires), Status: translate(lang, "authorisation."+status),
 		InForce: status == "in_force"}
 }
