@@ -150,12 +150,14 @@ type Inquiry struct {
 	At      time.Time
 }
 
+// Expired reports whether g has expired at t.
+func (g Grant) Expired(t time.Time) bool { return t.Unix() >= g.Expires }
+
 // Check reports whether g covers q: valid at q.At (ErrExpired), for the
 // same agency, person and purpose and for every type q names (ErrMismatch).
 func (g Grant) Check(q Inquiry) error {
-	at := q.At.Unix()
 	switch {
-	case at < g.Issued || at >= g.Expires:
+	case q.At.Unix() < g.Issued || g.Expired(q.At):
 		return ErrExpired
 	case !hmac.Equal([]byte(g.Subject), []byte(q.Subject)):
 		return fmt.Errorf("%w: another person", ErrMismatch)

@@ -66,7 +66,7 @@ func (a *Authorisation) Status(now time.Time) string {
 	switch {
 	case a.WithdrawnAt != nil:
 		return "withdrawn"
-	case now.Unix() >= a.Expires:
+	case a.Expired(now):
 		return "expired"
 	}
 	return "in_force"

@@ -14,7 +14,6 @@ import (
 	"github.com/credex/credex/idtoken"
 	"github.com/credex/credex/record"
 	"github.com/credex/credex/store"
-	"github.com/credex/credex/workday"
 )
 
 // People verifies the ID tokens of the identity provider the hub trusts
@@ -225,7 +224,7 @@ func (s *server) me(w http.ResponseWriter, r *http.Request, p *idtoken.Person) {
 		page.Authorisations = append(page.Authorisations, s.authorisationView(lang, &g))
 	}
 	for _, e := range entries {
-		page.Access = append(page.Access, accessView{At: e.At.In(workday.Location).Format("2006-01-02 15:04"),
+		page.Access = append(page.Access, accessView{At: timeOf(e.At),
 			Who: who(lang, e.Kind, e.Principal), Action: translateOr(lang, "action."+e.Action, e.Action),
 			Result: translateOr(lang, "result."+e.Result, e.Result), Purpose: ident.MaskText(e.Purpose)})
 	}
@@ -245,10 +244,9 @@ func (s *server) authorisationView(lang string, g *store.Authorisation) authoris
 	if lang == en {
 		sep = ", "
 	}
-	at := func(unix int64) string { return time.Unix(unix, 0).In(workday.Location).Format("2006-01-02 15:04") }
 	status := g.Status(s.Now())
 	return authorisationView{ID: g.ID, Agency: g.Agency, Purpose: ident.MaskText(g.Purpose), Types: strings.Join(names, sep),
-		GrantedAt: at(g.Issued), ExpiresAt: at(g.Expires), Status: translate(lang, "authorisation."+status),
+		GrantedAt: timeOf(time.Unix(g.Issued, 0)), ExpiresAt: timeOf(time.Unix(g.Expires, 0)), Status: translate(lang, "authorisation."+status),
 		InForce: status == "in_force"}
 }
 
