@@ -126,14 +126,12 @@ func (s *Store) AuthorisationWithdrawn(ctx context.Context, id string) (bool, er
 
 // CountInquiry counts an inquiry of agency on day (a date of the hub's
 // calendar) against the agency's quota a day, and reports false, counting
-// nothing, when the quota is used up.
+// nothing, when the quota is used up. An agency without a quota is not
+// counted.
 func (s *Store) CountInquiry(ctx context.Context, agency string, day time.Time) (bool, error) {
-	var n int
-	switch err := s.pool.QueryRow(ctx, qInquiryCount, agency, day.Format(time.DateOnly)).Scan(&n); {
-	case errors.Is(err, pgx.ErrNoRows):
-		return false, nil
-	case err != nil:
+	var allowed bool
+	if err := s.pool.QueryRow(ctx, qInquiryCount, agency, day.Format(time.DateOnly)).Scan(&allowed); err != nil {
 		return false, fmt.Errorf("count inquiry: %w", err)
 	}
-	return true, nil
+	return allowed, nil
 }

@@ -49,10 +49,11 @@ func TestLegalBasesAreStoredWithTheAgency(t *testing.T) {
 }
 
 // TestInquiryQuotaIsTheAgencys: a seed's quota of inquiries a day holds for
-// its agency only, and a seed without it lifts it.
+// its agency only, an agency without one is not counted, and a seed without
+// it lifts it.
 func TestInquiryQuotaIsTheAgencys(t *testing.T) {
 	t.Parallel()
-	st, ctx := setup(t)
+	st, db, ctx := setupWithPool(t)
 	court := principal.SeedEntry{Kind: principal.Agency, Name: "court-enforcement", Key: "test-court-enforcement-key", InquiriesPerDay: 2}
 	bank := principal.SeedEntry{Kind: principal.Agency, Name: "commercial-bank", Key: "test-commercial-bank-key"}
 	if err := st.SavePrincipals(ctx, []principal.SeedEntry{court, bank}); err != nil {
@@ -75,6 +76,10 @@ func TestInquiryQuotaIsTheAgencys(t *testing.T) {
 		if !count("commercial-bank", today) {
 			t.Fatalf("the bank's inquiry %d was refused; it has no quota", i+1)
 		}
+	}
+	var rows int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM inquiry_counts WHERE agency = 'commercial-bank'`).Scan(&rows); err != nil || rows != 0 {
+		t.Fatalf("the bank, without a quota, has %d counts (%v), want none written", rows, err)
 	}
 	court.InquiriesPerDay = 0
 	if err := st.SavePrincipals(ctx, []principal.SeedEntry{court}); err != nil {
