@@ -468,7 +468,7 @@ func TestPagesPersonWithdrawsAnAuthorisation(t *testing.T) {
 	br := b.browser()
 	page := br.signIn(me)
 	if !strings.Contains(page.body, `id="my-authorisations"`) || !strings.Contains(page.body, `id="withdraw-`+mine+`"`) ||
-		!strings.Contains(page.body, "commercial-bank") || !strings.Contains(page.body, "纳税信用") {
+		!strings.Contains(page.body, `">commercial-bank</td>`) || !strings.Contains(page.body, `">纳税信用记录</td>`) {
 		t.Fatalf("/me does not offer to withdraw the grant to commercial-bank:\n%s", page.body)
 	}
 	if strings.Contains(page.body, theirs) {
